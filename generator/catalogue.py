@@ -1,0 +1,291 @@
+"""The indicator catalogue: ``templates/don-vi.csv`` (departments) and
+``templates/chi-tieu.csv`` (indicators), plain CSV files the office edits in Excel or a text
+editor. Adding an indicator is adding a row; nothing here needs a code change.
+
+``load_catalogue`` returns ``(Catalogue, problems)``; every catalogue mistake is a Problem
+naming the file, line and column, all of them at once.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .problems import Problem, error
+
+DEPARTMENTS_FILE = "don-vi.csv"
+INDICATORS_FILE = "chi-tieu.csv"
+
+FLOW, STOCK, INDEX = "flow", "stock", "index"
+KINDS = {"cộng dồn": FLOW, "thời điểm": STOCK, "chỉ số": INDEX}
+KIND_NAMES = {v: k for k, v in KINDS.items()}
+PLAN_WORDS = {"": None, "không": None, "kế hoạch": "kế hoạch", "dự toán": "dự toán"}
+YES = {"có": True, "x": True, "1": True, "không": False, "": False, "0": False}
+
+# column titles of chi-tieu.csv -> attribute
+COLUMNS = {
+    "Mã chỉ tiêu": "code",
+    "Tên chỉ tiêu": "name",
+    "Đơn vị tính": "unit",
+    "Đơn vị báo cáo": "department",
+    "Loại": "kind",
+    "Số lẻ tháng": "dec_month",
+    "Số lẻ lũy kế": "dec_cumulative",
+    "Số lẻ % kế hoạch": "dec_pct_plan",
+    "Số lẻ tăng giảm": "dec_change",
+    "Số lẻ tỷ trọng": "dec_share",
+    "Kế hoạch": "plan_word",
+    "Bắt buộc": "required",
+    "Cho phép âm": "allow_negative",
+    "Số nguyên": "integer",
+    "Đệm số 0": "pad",
+    "Thuộc chỉ tiêu": "parent",
+    "Dung sai (%)": "tolerance",
+    "Ngưỡng tương đương (%)": "band",
+    "Mục báo cáo": "section",
+}
+REQUIRED_COLUMNS = ("Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Đơn vị báo cáo", "Loại")
+DEFAULT_DECIMALS = {"dec_month": 0, "dec_cumulative": 0, "dec_pct_plan": 1, "dec_change": 1, "dec_share": 1}
+CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+DEPT_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    department: str
+    kind: str = FLOW
+    dec_month: int = 0
+    dec_cumulative: int = 0
+    dec_pct_plan: int = 1
+    dec_change: int = 1
+    dec_share: int = 1
+    plan_word: str | None = None
+    required: bool = True
+    allow_negative: bool = False
+    integer: bool = False
+    pad: int = 0
+    parent: str | None = None
+    tolerance: Decimal | None = None
+    band: Decimal | None = None
+    section: str | None = None
+    line: int = 0
+
+    @property
+    def has_plan(self) -> bool:
+        return self.plan_word is not None
+
+    @property
+    def kind_name(self) -> str:
+        return KIND_NAMES[self.kind]
+
+    def decimals(self, measure: str) -> int:
+        """Decimals to print a measure with (month, cumulative, plan, last-year values, ...)."""
+        return {
+            "month": self.dec_month, "month_last_year": self.dec_month,
+            "cumulative": self.dec_cumulative, "cumulative_last_year": self.dec_cumulative,
+            "plan": self.dec_cumulative if self.kind == FLOW else self.dec_month,
+            "pct_plan": self.dec_pct_plan, "change": self.dec_change, "share": self.dec_share,
+        }[measure]
+
+
+@dataclass
+class Catalogue:
+    departments: dict[str, Department] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+
+    def of_department(self, code: str) -> list[Indicator]:
+        return [i for i in self.indicators.values() if i.department == code]
+
+    def components(self, code: str) -> list[Indicator]:
+        return [i for i in self.indicators.values() if i.parent == code]
+
+
+def _read_csv(path: Path, problems: list) -> list[tuple[int, dict]]:
+    """Rows as (line number, {title: text}); a UTF-8 BOM (Excel's CSV) is accepted."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            rows = list(reader)
+    except FileNotFoundError:
+        problems.append(error("catalogue-missing", f"Không tìm thấy tệp danh mục {path.name}",
+                              file=path.name))
+        return []
+    except UnicodeDecodeError:
+        problems.append(error("catalogue-encoding",
+                              f"Tệp {path.name} không phải văn bản UTF-8; hãy lưu lại dạng «CSV UTF-8»",
+                              file=path.name))
+        return []
+    if not rows:
+        problems.append(error("catalogue-empty", f"Tệp {path.name} trống", file=path.name))
+        return []
+    header = [h.strip() for h in rows[0]]
+    out = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row) or row[0].strip().startswith("#"):
+            continue
+        out.append((n, {header[i]: (row[i].strip() if i < len(row) else "") for i in range(len(header))}))
+    return out, header
+
+
+def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
+    templates = Path(templates)
+    problems: list[Problem] = []
+    cat = Catalogue()
+
+    dept_path = templates / DEPARTMENTS_FILE
+    got = _read_csv(dept_path, problems)
+    if got:
+        rows, header = got
+        for col in ("Mã đơn vị", "Tên đơn vị"):
+            if col not in header:
+                problems.append(error("catalogue-column", f"Thiếu cột «{col}» ở dòng tiêu đề",
+                                      file=dept_path.name, cell="dòng 1"))
+        for n, row in rows:
+            code, name = row.get("Mã đơn vị", ""), row.get("Tên đơn vị", "")
+            where = dict(file=dept_path.name, cell=f"dòng {n}")
+            if not DEPT_RE.match(code):
+                problems.append(error("department-code", f"Mã đơn vị «{code}» không hợp lệ: chỉ dùng "
+                                      f"chữ thường không dấu, số và dấu gạch ngang (ví dụ so-cong-thuong)",
+                                      **where))
+                continue
+            if code in cat.departments:
+                problems.append(error("department-duplicate", f"Mã đơn vị «{code}» bị trùng (đã có ở dòng "
+                                      f"{cat.departments[code].line})", **where))
+                continue
+            if not name:
+                problems.append(error("department-name", f"Đơn vị «{code}» chưa có tên", **where))
+            cat.departments[code] = Department(code, name, n)
+
+    ind_path = templates / INDICATORS_FILE
+    got = _read_csv(ind_path, problems)
+    if not got:
+        return cat, problems
+    rows, header = got
+    for col in REQUIRED_COLUMNS:
+        if col not in header:
+            problems.append(error("catalogue-column", f"Thiếu cột «{col}» ở dòng tiêu đề",
+                                  file=ind_path.name, cell="dòng 1"))
+    if any(col not in header for col in REQUIRED_COLUMNS):
+        return cat, problems
+    for n, row in rows:
+        ind = _indicator(row, n, ind_path.name, cat, problems)
+        if ind is None:
+            continue
+        if ind.code in cat.indicators:
+            problems.append(error("indicator-duplicate",
+                                  f"Mã chỉ tiêu «{ind.code}» bị trùng (đã có ở dòng {cat.indicators[ind.code].line})",
+                                  file=ind_path.name, cell=f"dòng {n}, cột Mã chỉ tiêu", indicator=ind.code))
+            continue
+        cat.indicators[ind.code] = ind
+    _check_parents(cat, ind_path.name, problems)
+    return cat, problems
+
+
+def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) -> Indicator | None:
+    def where(col):
+        return dict(file=fname, cell=f"dòng {n}, cột {col}", indicator=row.get("Mã chỉ tiêu", ""))
+
+    ok = True
+    code = row["Mã chỉ tiêu"]
+    if not CODE_RE.match(code):
+        problems.append(error("indicator-code", f"Mã chỉ tiêu «{code}» không hợp lệ: chỉ dùng chữ in hoa "
+                              f"không dấu, số và dấu gạch dưới, bắt đầu bằng chữ (ví dụ XNK_TONG)",
+                              **where("Mã chỉ tiêu")))
+        return None
+    if not row["Tên chỉ tiêu"]:
+        problems.append(error("indicator-name", "Chỉ tiêu chưa có tên", **where("Tên chỉ tiêu")))
+        ok = False
+    dept = row["Đơn vị báo cáo"]
+    if dept not in cat.departments:
+        problems.append(error("indicator-department", f"Đơn vị báo cáo «{dept}» không có trong {DEPARTMENTS_FILE}",
+                              **where("Đơn vị báo cáo")))
+        ok = False
+    kind = KINDS.get(row["Loại"].lower())
+    if kind is None:
+        problems.append(error("indicator-kind", f"Loại «{row['Loại']}» không hợp lệ: cần một trong "
+                              f"{', '.join(KINDS)}", **where("Loại")))
+        ok = False
+    values = {}
+    for title, attr in COLUMNS.items():
+        if attr in ("code", "name", "unit", "department", "kind"):
+            continue
+        text = row.get(title, "")
+        if attr in DEFAULT_DECIMALS or attr == "pad":
+            if text == "":
+                values[attr] = DEFAULT_DECIMALS.get(attr, 0)
+            elif text.isdigit() and int(text) <= 6:
+                values[attr] = int(text)
+            else:
+                problems.append(error("indicator-decimals", f"«{text}» không hợp lệ: cần một số nguyên từ 0 đến 6",
+                                      **where(title)))
+                ok = False
+        elif attr == "plan_word":
+            if text.lower() not in PLAN_WORDS:
+                problems.append(error("indicator-plan", f"«{text}» không hợp lệ: để trống hoặc ghi "
+                                      f"«kế hoạch», «dự toán», «không»", **where(title)))
+                ok = False
+            else:
+                values[attr] = PLAN_WORDS[text.lower()]
+        elif attr in ("required", "allow_negative", "integer"):
+            default = attr == "required"
+            if text == "":
+                values[attr] = default
+            elif text.lower() in YES:
+                values[attr] = YES[text.lower()]
+            else:
+                problems.append(error("indicator-flag", f"«{text}» không hợp lệ: ghi «có» hoặc «không»",
+                                      **where(title)))
+                ok = False
+        elif attr in ("tolerance", "band"):
+            if text == "":
+                values[attr] = None
+            else:
+                try:
+                    values[attr] = Decimal(text.replace(",", "."))
+                    if values[attr] < 0:
+                        raise InvalidOperation
+                except InvalidOperation:
+                    problems.append(error("indicator-number", f"«{text}» không hợp lệ: cần một số không âm (%)",
+                                          **where(title)))
+                    ok = False
+        elif attr in ("parent", "section"):
+            values[attr] = text or None
+    if not ok:
+        return None
+    return Indicator(code=code, name=row["Tên chỉ tiêu"], unit=row["Đơn vị tính"], department=dept,
+                     kind=kind, line=n, **values)
+
+
+def _check_parents(cat: Catalogue, fname: str, problems: list) -> None:
+    for ind in cat.indicators.values():
+        if ind.parent and ind.parent not in cat.indicators:
+            problems.append(error("indicator-parent", f"Chỉ tiêu cha «{ind.parent}» không có trong danh mục",
+                                  file=fname, cell=f"dòng {ind.line}, cột Thuộc chỉ tiêu", indicator=ind.code))
+    reported = set()
+    for ind in cat.indicators.values():
+        seen, cur = [], ind
+        while cur is not None and cur.parent:
+            if cur.code in seen:
+                cycle = seen[seen.index(cur.code):]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    problems.append(error("indicator-cycle",
+                                          "Vòng lặp chỉ tiêu cha - thành phần: " + " → ".join(cycle + [cur.code]),
+                                          file=fname, cell=f"dòng {cat.indicators[cycle[0]].line}, cột Thuộc chỉ tiêu",
+                                          indicator=cycle[0]))
+                break
+            seen.append(cur.code)
+            cur = cat.indicators.get(cur.parent)

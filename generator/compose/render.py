@@ -1,0 +1,136 @@
+"""Rendering the Word template with docxtpl through a sandboxed, autoescaping Jinja
+environment. Workbook text is only ever *data* here: it reaches the template as values,
+never as template source, so ``{{ 7*7 }}`` in a narrative prints literally."""
+from __future__ import annotations
+
+import io
+import re
+
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
+
+from .. import narrative as N
+from ..periods import month_text, period_phrase, subject_line, task_phrase
+from ..phrases import sentence
+from ..problems import BaocaoError
+from . import footnotes as F
+from .package import read_parts, write_parts
+
+# characters XML 1.0 cannot carry (control characters from pasted text)
+ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+END_MARK = "./."
+
+
+def clean(text: str) -> str:
+    text = ILLEGAL.sub("", text)
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split()) if "\n" in text or "\r" in text else text
+
+
+class Notes:
+    """Footnote texts registered while rendering, keyed by the marker put in the text."""
+
+    def __init__(self):
+        self.texts: dict[int, str] = {}
+
+    def add(self, text: str) -> str:
+        key = len(self.texts) + 1
+        self.texts[key] = clean(text).strip()
+        return F.marker(key)
+
+
+def build_context(ctx, res, notes: Notes) -> dict:
+    settings, period = ctx.settings, ctx.period
+    figures = res.figures
+    sections = list(settings["muc"])
+    last_section = sections[-1]
+
+    def paragraphs_of(section: str) -> list[str]:
+        out = []
+        for _dept, segments, _place in res.narrative.get(section, []):
+            pieces = N.resolve(segments, figures, settings)
+            text = "".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces)
+            if text.strip():
+                out.append(text.strip())
+        if not out:  # nothing written: the section's figures, one phrase each
+            for fig in figures.values():
+                ind = fig.indicator
+                if ind.section == section and not ind.parent:
+                    out.append(f"{ind.name}: {sentence(fig, settings)}.")
+        if section == last_section:
+            if not out:
+                out.append(END_MARK)
+            elif not F.strip_markers(out[-1]).endswith(END_MARK):
+                out[-1] = out[-1].rstrip(".") + END_MARK
+        return out
+
+    def cau(code: str, ke_hoach: str | None = None, so_voi_cung_ky: bool = True, don_vi: bool = True) -> str:
+        if code not in figures:
+            raise BaocaoError(f"Mẫu báo cáo gọi chỉ tiêu «{code}» không có trong danh mục")
+        return sentence(figures[code], settings, unit=don_vi, compare=so_voi_cung_ky, plan_word=ke_hoach)
+
+    def so(code: str, do: str = "") -> str:
+        if code not in figures:
+            raise BaocaoError(f"Mẫu báo cáo gọi chỉ tiêu «{code}» không có trong danh mục")
+        if do not in N.MEASURES:
+            raise BaocaoError(f"Mẫu báo cáo gọi so(«{code}», «{do}»): «{do}» không hợp lệ")
+        return N.print_ref(N.Ref(code, do), figures, settings)
+
+    return {
+        "co_quan": settings["co_quan"],
+        "ky_ten": settings["ky_ten"],
+        "noi_nhan": settings["noi_nhan"]["danh_sach"],
+        "ky": str(period),
+        "thang_ky": month_text(period.month),
+        "nam_ky": period.year,
+        "trich_yeu": subject_line(period, settings),
+        "ky_bao_cao": period_phrase(period, settings),
+        "ky_de_muc": period_phrase(period, settings, heading=True),
+        "nhiem_vu_de_muc": task_phrase(period, settings).upper(),
+        "muc": paragraphs_of,
+        "cau": cau,
+        "so": so,
+        "chu_thich": notes.add,
+    }
+
+
+def render_docx(template_path, ctx, res) -> bytes:
+    try:
+        tpl = DocxTemplate(str(template_path))
+    except Exception as e:
+        raise BaocaoError(f"Không mở được mẫu báo cáo {template_path}: {e}") from None
+    notes = Notes()
+    env = SandboxedEnvironment(autoescape=True)
+    try:
+        tpl.render(build_context(ctx, res, notes), jinja_env=env, autoescape=True)
+    except TemplateError as e:
+        raise BaocaoError(f"Mẫu báo cáo {template_path.name} có lỗi cú pháp Jinja: {e}") from None
+    buf = io.BytesIO()
+    tpl.save(buf)
+    return add_footnotes(buf.getvalue(), notes.texts)
+
+
+def add_footnotes(docx: bytes, texts: dict) -> bytes:
+    parts = read_parts(docx)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    doc = etree.fromstring(parts["word/document.xml"], parser)
+    notes = F.replace_markers(doc, texts)
+    parts["word/document.xml"] = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", standalone=True)
+    if notes:
+        rels = etree.fromstring(parts["word/_rels/document.xml.rels"], parser)
+        part = F.ensure_relationship(rels)
+        parts["word/_rels/document.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
+                                                               standalone=True)
+        parts[part] = F.footnotes_xml(notes)
+        ct = etree.fromstring(parts["[Content_Types].xml"], parser)
+        F.ensure_content_type(ct, part)
+        parts["[Content_Types].xml"] = etree.tostring(ct, xml_declaration=True, encoding="UTF-8", standalone=True)
+        styles = etree.fromstring(parts["word/styles.xml"], parser)
+        F.ensure_styles(styles)
+        parts["word/styles.xml"] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
+        if "word/settings.xml" in parts:
+            st = etree.fromstring(parts["word/settings.xml"], parser)
+            F.ensure_settings(st)
+            parts["word/settings.xml"] = etree.tostring(st, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return write_parts(parts)

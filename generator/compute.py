@@ -1,0 +1,131 @@
+"""Computation on exact decimals: % of plan, change against the same period last year,
+absolute change, share of a parent, component sums against their parent.
+
+Input: the catalogue and, per indicator code, the entered values
+(``plan``, ``month``, ``cumulative``, ``month_last_year``, ``cumulative_last_year``, each a
+Decimal or None) with their sources. Output: one ``Figure`` per indicator, derived figures
+unrounded (rounding happens once, when printing). A missing or zero base gives None, never
+an exception or infinity.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .catalogue import FLOW, INDEX, STOCK, Catalogue, Indicator
+from .problems import Problem, warning
+from .vi_numbers import format_number, round_half_up, safe_div
+
+MEASURES = ("plan", "month", "cumulative", "month_last_year", "cumulative_last_year")
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class Figure:
+    indicator: Indicator
+    values: dict = field(default_factory=dict)    # measure -> Decimal | None
+    sources: dict = field(default_factory=dict)   # measure -> "file!sheet!cell"
+    derived: dict = field(default_factory=dict)   # name -> Decimal | None
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    def main_measure(self) -> str:
+        """The value a phrase speaks of: the level of a stock, the year-to-date of a flow."""
+        ind = self.indicator
+        if ind.kind == STOCK:
+            return "month"
+        if ind.kind == INDEX and self.values.get("cumulative") is None:
+            return "month"
+        return "cumulative"
+
+    def main_value(self) -> Decimal | None:
+        return self.values.get(self.main_measure())
+
+
+def pct_change(value, base) -> Decimal | None:
+    ratio = safe_div(value, base)
+    return None if ratio is None else ratio * HUNDRED - HUNDRED
+
+
+def derive(ind: Indicator, values: dict) -> dict:
+    v = values
+    d: dict = {}
+    if ind.kind == FLOW:
+        d["pct_plan"] = _pct(v.get("cumulative"), v.get("plan")) if ind.has_plan else None
+        d["yoy_month_pct"] = pct_change(v.get("month"), v.get("month_last_year"))
+        d["yoy_cumulative_pct"] = pct_change(v.get("cumulative"), v.get("cumulative_last_year"))
+        d["abs_change_month"] = _diff(v.get("month"), v.get("month_last_year"))
+        d["abs_change_cumulative"] = _diff(v.get("cumulative"), v.get("cumulative_last_year"))
+    elif ind.kind == STOCK:
+        d["pct_plan"] = _pct(v.get("month"), v.get("plan")) if ind.has_plan else None
+        d["yoy_month_pct"] = pct_change(v.get("month"), v.get("month_last_year"))
+        d["abs_change_month"] = _diff(v.get("month"), v.get("month_last_year"))
+    else:  # index: last year = 100
+        d["yoy_month_pct"] = None if v.get("month") is None else v["month"] - HUNDRED
+        d["yoy_cumulative_pct"] = None if v.get("cumulative") is None else v["cumulative"] - HUNDRED
+    return d
+
+
+def _pct(value, base):
+    r = safe_div(value, base)
+    return None if r is None else r * HUNDRED
+
+
+def _diff(a, b):
+    return None if a is None or b is None else a - b
+
+
+def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -> tuple[dict, list[Problem]]:
+    """``entered``: code -> {"values": {...}, "sources": {...}}. Returns (code -> Figure, problems)."""
+    figures: dict[str, Figure] = {}
+    for code, ind in catalogue.indicators.items():
+        got = entered.get(code, {})
+        values = {m: got.get("values", {}).get(m) for m in MEASURES}
+        fig = Figure(ind, values, dict(got.get("sources", {})))
+        fig.derived = derive(ind, values)
+        figures[code] = fig
+    problems: list[Problem] = []
+    default_tol = Decimal(str((settings or {}).get("kiem_tra", {}).get("dung_sai_thanh_phan", "0.5")))
+    for code, fig in figures.items():
+        parent = fig.indicator.parent
+        if parent and parent in figures:
+            pfig = figures[parent]
+            fig.derived["share_pct"] = _pct(fig.values.get(pfig.main_measure()), pfig.main_value())
+        comps = [figures[c.code] for c in catalogue.components(code)]
+        if comps:
+            problems += check_components(fig, comps, default_tol)
+    return figures, problems
+
+
+def check_components(parent: Figure, comps: list[Figure], default_tol: Decimal) -> list[Problem]:
+    """Parents are entered, not summed: a sum that misses its parent is a warning."""
+    out = []
+    ind = parent.indicator
+    tol = ind.tolerance if ind.tolerance is not None else default_tol
+    for measure in ("month", "cumulative"):
+        total = parent.values.get(measure)
+        parts = [c.values.get(measure) for c in comps]
+        if total is None or any(p is None for p in parts):
+            continue
+        s = sum(parts, Decimal(0))
+        diff = s - total
+        rel = abs(safe_div(diff, total) or Decimal(0)) * HUNDRED if not total.is_zero() else abs(diff)
+        if rel > tol:
+            dec = ind.decimals(measure)
+            label = "tháng" if measure == "month" else "lũy kế"
+            src = parent.sources.get(measure, "")
+            file, sheet, cell = (src.split("!") + ["", "", ""])[:3]
+            out.append(warning(
+                "components-sum",
+                f"Tổng các chỉ tiêu thành phần ({label}) là {format_number(s, dec)}, lệch "
+                f"{format_number(abs(diff), dec)} {ind.unit} so với chỉ tiêu cha {format_number(total, dec)} "
+                f"(dung sai {format_number(tol, 2)}%): "
+                + ", ".join(c.code for c in comps),
+                file=file, sheet=sheet, cell=cell, indicator=ind.code))
+    return out
+
+
+def rounded(value, places: int) -> Decimal | None:
+    return None if value is None else round_half_up(value, places)

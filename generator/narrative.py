@@ -1,0 +1,159 @@
+"""The narrative markup departments write in their ``Thuyết minh`` sheet.
+
+Learnable in a minute:
+
+* ``{MÃ}`` prints an indicator's figure as the report prints it (the year-to-date of a flow,
+  the level of a stock); ``{MÃ:đo}`` picks what to print, ``đo`` one of ``MEASURES`` below,
+  e.g. ``{XNK_TONG:luyke}`` → ``2.945``, ``{XNK_TONG:dat}`` → ``77,5%``,
+  ``{XNK_TONG:tang}`` → ``tăng 70,3%``.
+* ``[[ … ]]`` is a footnote: its text goes to the bottom of the page, numbered
+  automatically; it may contain ``{MÃ…}`` references but not another footnote.
+* Anything else is plain text and printed as it is (``{{ 7*7 }}``, ``&``, ``<`` included).
+
+``parse`` turns a cell's text into segments and problems (unknown code or measure, unclosed
+or stray footnote brackets); ``resolve`` turns segments into printed text given the figures.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .phrases import main_change, sentence, texts, with_comparison
+
+# markup word -> how to print it. value:<measure> | text:<key of phrases.texts> | special
+MEASURES = {
+    "": "main",
+    "thang": "text:month",
+    "luyke": "text:cumulative",
+    "kehoach": "text:plan",
+    "cungky": "main_last_year",
+    "cungky_thang": "text:month_last_year",
+    "cungky_luyke": "text:cumulative_last_year",
+    "dat": "text:pct_plan",
+    "tang": "main_change",
+    "tang_ck": "main_change_compare",
+    "tang_thang": "text:yoy_month",
+    "tang_luyke": "text:yoy_cumulative",
+    "chenh": "main_abs",
+    "chenh_thang": "text:abs_change_month",
+    "tytrong": "text:share",
+    "cau": "sentence",
+}
+REF = re.compile(r"\{([A-Z][A-Z0-9_]*)(?::([a-z_]*))?\}")
+NOTE_OPEN, NOTE_CLOSE = "[[", "]]"
+
+
+@dataclass(frozen=True)
+class Ref:
+    code: str
+    measure: str
+
+
+@dataclass(frozen=True)
+class Note:
+    parts: tuple  # of str | Ref
+
+
+@dataclass(frozen=True)
+class MarkupProblem:
+    code: str
+    message: str
+    indicator: str = ""
+
+
+def _inline(text: str, known_codes, problems: list) -> list:
+    out, pos = [], 0
+    for m in REF.finditer(text):
+        if m.start() > pos:
+            out.append(text[pos:m.start()])
+        code, measure = m.group(1), m.group(2) or ""
+        if code not in known_codes:
+            problems.append(MarkupProblem("markup-unknown-code",
+                                          f"Mã chỉ tiêu «{code}» trong «{m.group(0)}» không có trong danh mục",
+                                          code))
+            out.append(m.group(0))
+        elif measure not in MEASURES:
+            problems.append(MarkupProblem("markup-unknown-measure",
+                                          f"«{m.group(0)}»: «{measure}» không hợp lệ; dùng một trong: "
+                                          + ", ".join(k for k in MEASURES if k), code))
+            out.append(m.group(0))
+        else:
+            out.append(Ref(code, measure))
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
+
+
+def parse(text: str, known_codes) -> tuple[list, list[MarkupProblem]]:
+    """Segments (str, Ref, Note) of a narrative cell, and its markup problems."""
+    problems: list[MarkupProblem] = []
+    segments: list = []
+    pos = 0
+    while pos < len(text):
+        start = text.find(NOTE_OPEN, pos)
+        stray = text.find(NOTE_CLOSE, pos)
+        if stray != -1 and (start == -1 or stray < start):
+            problems.append(MarkupProblem("markup-stray-close",
+                                          f"Có «]]» không có «[[» mở tương ứng (ở ký tự thứ {stray + 1})"))
+            segments += _inline(text[pos:stray + 2], known_codes, problems)
+            pos = stray + 2
+            continue
+        if start == -1:
+            segments += _inline(text[pos:], known_codes, problems)
+            break
+        segments += _inline(text[pos:start], known_codes, problems)
+        end = text.find(NOTE_CLOSE, start + 2)
+        if end == -1:
+            problems.append(MarkupProblem("markup-unclosed-note",
+                                          f"Chú thích mở bằng «[[» ở ký tự thứ {start + 1} chưa được đóng bằng «]]»"))
+            segments += _inline(text[start:], known_codes, problems)
+            break
+        inner = text[start + 2:end]
+        if NOTE_OPEN in inner:
+            problems.append(MarkupProblem("markup-nested-note", "Chú thích không được lồng trong chú thích khác"))
+        segments.append(Note(tuple(_inline(inner.strip(), known_codes, problems))))
+        pos = end + 2
+    return segments, problems
+
+
+def print_ref(ref: Ref, figures: dict, settings: dict) -> str:
+    fig = figures[ref.code]
+    how = MEASURES[ref.measure]
+    missing = settings["cach_viet"]["thieu_so_lieu"]
+    t = texts(fig, settings)
+    if how == "main":
+        out = t.get(fig.main_measure())
+    elif how == "main_last_year":
+        out = t.get(fig.main_measure() + "_last_year") if fig.main_measure() in ("month", "cumulative") else None
+    elif how.startswith("text:"):
+        out = t.get(how[5:])
+    elif how == "main_change":
+        out = main_change(fig, settings)
+    elif how == "main_change_compare":
+        out = with_comparison(main_change(fig, settings), settings)
+    elif how == "main_abs":
+        out = t.get("abs_change_" + fig.main_measure())
+    else:  # sentence
+        out = sentence(fig, settings)
+    return missing if out is None else out
+
+
+def resolve(segments: list, figures: dict, settings: dict) -> list:
+    """Printed pieces: ``str`` and ``list[str]`` for a footnote's text."""
+    out: list = []
+    for seg in segments:
+        if isinstance(seg, Ref):
+            out.append(print_ref(seg, figures, settings))
+        elif isinstance(seg, Note):
+            out.append(["".join(print_ref(p, figures, settings) if isinstance(p, Ref) else p for p in seg.parts)])
+        else:
+            out.append(seg)
+    # merge adjacent strings
+    merged: list = []
+    for piece in out:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged

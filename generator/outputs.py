@@ -1,0 +1,88 @@
+"""Output files: written to a temporary file beside the target and renamed into place, so a
+failed build leaves the previous good output intact. figures.json, kiem-tra.xlsx."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_save_workbook(wb, path: Path) -> None:
+    import io
+    buf = io.BytesIO()
+    wb.save(buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _num(v):
+    if v is None:
+        return None
+    if isinstance(v, Decimal):
+        i = v.to_integral_value()
+        return int(i) if v == i else float(v)
+    return v
+
+
+def figures_document(period, figures: dict, settings: dict) -> dict:
+    """The figures contract (README): values and derived as JSON numbers from the exact
+    decimals, text exactly as printed, sources as ``<file>!<sheet>!<cell>``."""
+    from .phrases import texts
+    out = []
+    for code, fig in figures.items():
+        ind = fig.indicator
+        out.append({
+            "code": code, "name": ind.name, "unit": ind.unit, "department": ind.department,
+            "kind": ind.kind,
+            "values": {k: _num(v) for k, v in fig.values.items() if v is not None},
+            "derived": {k: _num(v) for k, v in fig.derived.items() if v is not None},
+            "text": texts(fig, settings),
+            "sources": dict(sorted(fig.sources.items())),
+        })
+    return {"period": str(period), "indicators": out}
+
+
+def write_json(path: Path, doc: dict) -> None:
+    data = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    atomic_write_bytes(path, data.encode("utf-8"))
+
+
+def write_problems_xlsx(path: Path, problems: list, link_prefix: str = "") -> None:
+    """kiem-tra.xlsx: one row per problem, with a link to the cell of the workbook."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Kiểm tra"
+    ws.append(["Mức độ", "Tệp", "Sheet", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã lỗi"])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for p in problems:
+        ws.append([p.severity, p.file, p.sheet, p.cell, p.indicator, p.message, p.code])
+        cell = ws.cell(ws.max_row, 4)
+        if p.file and p.sheet and p.cell and p.cell[:1].isalpha() and " " not in p.cell:
+            target = f"{link_prefix}{p.file}#'{p.sheet}'!{p.cell}"
+            cell.hyperlink = target
+            cell.font = Font(color="0563C1", underline="single")
+    for col, w in zip("ABCDEFG", (10, 26, 14, 8, 20, 100, 22)):
+        ws.column_dimensions[col].width = w
+    ws.freeze_panes = "A2"
+    wb.properties.created = wb.properties.modified = __import__("datetime").datetime(2000, 1, 1)
+    atomic_save_workbook(wb, path)

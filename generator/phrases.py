@@ -1,0 +1,104 @@
+"""Vietnamese text for computed figures: the values as printed, ``đạt 77,5% kế hoạch``,
+``tăng 45%``, ``giảm 3,2%``, ``tương đương cùng kỳ``, and whole indicator phrases.
+
+The wording comes from the settings' ``[cach_viet]`` table; numbers from ``vi_numbers``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .catalogue import INDEX
+from .compute import MEASURES, Figure
+from .vi_numbers import format_number, format_percent, round_half_up
+
+
+def value_text(fig: Figure, measure: str) -> str | None:
+    v = fig.values.get(measure)
+    if v is None:
+        return None
+    ind = fig.indicator
+    return format_number(v, ind.decimals(measure), pad=ind.pad if ind.pad > 1 else 0)
+
+
+def change_text(change: Decimal | None, places: int, band: Decimal, wording: dict) -> str | None:
+    """``tăng 45%`` / ``giảm 3,2%`` / ``tương đương cùng kỳ`` from a change in percent."""
+    if change is None:
+        return None
+    r = round_half_up(change, places)
+    if abs(r) <= band:
+        return wording["tuong_duong"]
+    key = "tang" if r > 0 else "giam"
+    return wording[key].format(pt=format_percent(abs(r), places))
+
+
+def band_of(fig: Figure, settings: dict) -> Decimal:
+    ind = fig.indicator
+    if ind.band is not None:
+        return ind.band
+    return Decimal(str(settings["kiem_tra"]["nguong_tuong_duong"]))
+
+
+def texts(fig: Figure, settings: dict) -> dict:
+    """All printed strings of a figure, keyed as in figures.json ``text``."""
+    ind, d, wording = fig.indicator, fig.derived, settings["cach_viet"]
+    out: dict = {}
+    for m in MEASURES:
+        t = value_text(fig, m)
+        if t is not None:
+            out[m] = t
+    if d.get("pct_plan") is not None:
+        out["pct_plan"] = format_percent(d["pct_plan"], ind.dec_pct_plan)
+    band = band_of(fig, settings)
+    for key, name in (("yoy_month_pct", "yoy_month"), ("yoy_cumulative_pct", "yoy_cumulative")):
+        t = change_text(d.get(key), ind.dec_change, band, wording)
+        if t is not None:
+            out[name] = t
+    for key, measure in (("abs_change_month", "month"), ("abs_change_cumulative", "cumulative")):
+        if d.get(key) is not None:
+            out[key] = format_number(abs(d[key]), ind.decimals(measure))
+    if d.get("share_pct") is not None:
+        out["share"] = format_percent(d["share_pct"], ind.dec_share)
+    return out
+
+
+def main_change(fig: Figure, settings: dict) -> str | None:
+    """The change phrase of the value a sentence speaks of."""
+    t = texts(fig, settings)
+    if fig.main_measure() == "cumulative" or fig.indicator.kind == INDEX and "yoy_cumulative" in t:
+        return t.get("yoy_cumulative")
+    return t.get("yoy_month")
+
+
+def with_comparison(change: str | None, settings: dict) -> str | None:
+    """``tăng 45%`` -> ``tăng 45% so với cùng kỳ``; ``tương đương cùng kỳ`` stays."""
+    wording = settings["cach_viet"]
+    if change is None or change == wording["tuong_duong"]:
+        return change
+    return f"{change} {wording['so_voi_cung_ky']}"
+
+
+def sentence(fig: Figure, settings: dict, unit: bool = True, plan: bool = True, change: bool = True,
+             compare: bool = True, plan_word: str | None = None) -> str:
+    """One indicator's phrase: ``2.945 triệu USD, đạt 77,5% kế hoạch, tăng 45% so với cùng kỳ``.
+
+    Options are wording choices, not new code: ``plan_word`` overrides kế hoạch/dự toán
+    (``""`` drops the word, as in short list items: ``đạt 53%``), ``compare=False`` drops
+    "so với cùng kỳ", ``plan``/``change``/``unit`` leave parts out.
+    """
+    wording = settings["cach_viet"]
+    t = texts(fig, settings)
+    parts = []
+    if fig.indicator.kind != INDEX:
+        value = t.get(fig.main_measure())
+        if value is None:
+            return wording["thieu_so_lieu"]
+        parts.append(f"{value} {fig.indicator.unit}" if unit and fig.indicator.unit else value)
+    if plan and "pct_plan" in t:
+        word = fig.indicator.plan_word if plan_word is None else plan_word
+        parts.append(" ".join(wording["dat_ke_hoach"].format(pt=t["pct_plan"], ten_ke_hoach=word).split()))
+    ch = main_change(fig, settings) if change else None
+    if ch is not None:
+        parts.append(with_comparison(ch, settings) if compare else ch)
+    if not parts:
+        return wording["thieu_so_lieu"]
+    return ", ".join(parts)

@@ -1,0 +1,33 @@
+"""The office's settings (``templates/cai-dat.toml``): agency, signer, recipients, deadlines,
+thresholds and the report's wording. Plain data in, plain data out."""
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+
+from .problems import BaocaoError
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+SETTINGS_FILE = "cai-dat.toml"
+
+
+def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> dict:
+    path = Path(templates) / SETTINGS_FILE
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise BaocaoError(f"Không tìm thấy tệp cài đặt {path}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise BaocaoError(f"Tệp cài đặt {path} viết sai cú pháp: {e}") from None
+    for section in ("co_quan", "ky_ten", "noi_nhan", "nop_bao_cao", "kiem_tra",
+                    "cach_goi_ky", "cach_goi_ky_de_muc", "cach_viet", "muc"):
+        if section not in data:
+            raise BaocaoError(f"Tệp cài đặt {path} thiếu mục [{section}]")
+    data["_path"] = str(path)
+    return data
+
+
+def threshold(settings: dict, key: str) -> Decimal:
+    return Decimal(str(settings["kiem_tra"][key]))

@@ -1,0 +1,174 @@
+"""Blank department workbooks, generated from the catalogue (never edited by hand)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..catalogue import Catalogue, Department
+from ..narrative import MEASURES as MARKUP_MEASURES
+from ..periods import Period, date_long, date_short, period_phrase
+from . import layout as L
+
+GREY = PatternFill("solid", fgColor="D9D9D9")
+INPUT = PatternFill("solid", fgColor="FFF2CC")
+HEAD = PatternFill("solid", fgColor="BDD7EE")
+BOLD = Font(bold=True)
+FIXED_TIME = dt.datetime(2000, 1, 1)
+
+MARKUP_HELP = [
+    "Cách viết thuyết minh (sheet «Thuyết minh»): mỗi dòng là một đoạn văn; cột «Mục» ghi mục của báo cáo (ví dụ II.1.2).",
+    "• Chèn số liệu: viết {MÃ_CHỈ_TIÊU} để in số liệu chính của chỉ tiêu (lũy kế, hoặc số thời điểm), ví dụ {XNK_TONG}.",
+    "• Chọn số liệu khác: {MÃ:thang} số tháng, {MÃ:luyke} lũy kế, {MÃ:kehoach} kế hoạch năm, {MÃ:dat} tỷ lệ % kế hoạch (77,5%),",
+    "  {MÃ:tang} tăng/giảm so với cùng kỳ (tăng 45%), {MÃ:tang_ck} (tăng 45% so với cùng kỳ), {MÃ:tang_thang} của riêng tháng,",
+    "  {MÃ:cungky} số cùng kỳ, {MÃ:chenh} số tăng/giảm tuyệt đối, {MÃ:tytrong} tỷ trọng trong chỉ tiêu cha, {MÃ:cau} cả câu.",
+    "• Chú thích cuối trang: đặt nội dung trong [[ và ]], ví dụ: vụ Đông Xuân[[Tổng diện tích gieo trồng {NN_DX_DT} ha.]]",
+    "• Phần mềm tự tính tỷ lệ % và tăng/giảm; không gõ tay các con số đã có trong sheet «Chỉ tiêu».",
+]
+
+
+def department_workbook(cat: Catalogue, dept: Department, period: Period, settings: dict,
+                        prefill: dict | None = None) -> Workbook:
+    """The blank workbook of one department for one period.
+    ``prefill``: code -> {measure: Decimal} already known (plan, last year's values)."""
+    prefill = prefill or {}
+    wb = Workbook()
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    guide = wb.active
+    guide.title = L.SHEET_GUIDE
+    _guide(guide, cat, dept, period, settings)
+
+    ws = wb.create_sheet(L.SHEET_DATA)
+    ws.append(list(L.DATA_HEADERS))
+    for c in ws[1]:
+        c.font, c.fill = BOLD, HEAD
+        c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    widths = (16, 50, 14, 14, 14, 14, 14, 14, 30)
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    ws.freeze_panes = "D2"
+    col = {title: i + 1 for i, title in enumerate(L.DATA_HEADERS)}
+    dv_nonneg = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                               promptTitle="Nhập số", prompt="Nhập một số không âm, không gõ chữ hay đơn vị.",
+                               errorTitle="Giá trị không hợp lệ", error="Ô này chỉ nhận số không âm.",
+                               showInputMessage=True, showErrorMessage=True)
+    dv_any = DataValidation(type="decimal", operator="between", formula1="-1E+15", formula2="1E+15",
+                            allow_blank=True, promptTitle="Nhập số",
+                            prompt="Nhập một số (có thể âm), không gõ chữ hay đơn vị.",
+                            errorTitle="Giá trị không hợp lệ", error="Ô này chỉ nhận số.",
+                            showInputMessage=True, showErrorMessage=True)
+    dv_int = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                            promptTitle="Nhập số nguyên", prompt="Nhập một số nguyên không âm.",
+                            errorTitle="Giá trị không hợp lệ", error="Ô này chỉ nhận số nguyên không âm.",
+                            showInputMessage=True, showErrorMessage=True)
+    for dv in (dv_nonneg, dv_any, dv_int):
+        ws.add_data_validation(dv)
+    for r, ind in enumerate(cat.of_department(dept.code), start=2):
+        ws.cell(r, col[L.COL_CODE], ind.code)
+        ws.cell(r, col[L.COL_NAME], ind.name).alignment = Alignment(wrap_text=True)
+        ws.cell(r, col[L.COL_UNIT], ind.unit)
+        fill = L.measures_for(ind)
+        for measure, title in L.COLUMN_OF.items():
+            cell = ws.cell(r, col[title])
+            if measure in fill:
+                cell.protection = Protection(locked=False)
+                cell.fill = INPUT
+                known = prefill.get(ind.code, {}).get(measure)
+                if known is not None:
+                    cell.value = known
+                dv = dv_int if ind.integer and not ind.allow_negative else dv_any if ind.allow_negative else dv_nonneg
+                dv.add(cell.coordinate)
+                cell.number_format = "#,##0" if ind.integer else "#,##0.######"
+            else:
+                cell.fill = GREY
+        ws.cell(r, col[L.COL_NOTE]).protection = Protection(locked=False)
+    ws.protection.sheet = True  # no password: a clerk can lift it
+
+    text = wb.create_sheet(L.SHEET_TEXT)
+    text.append(list(L.TEXT_HEADERS))
+    for c in text[1]:
+        c.font, c.fill = BOLD, HEAD
+    text.column_dimensions["A"].width = 10
+    text.column_dimensions["B"].width = 120
+    for r in range(2, 202):
+        for c in (1, 2):
+            text.cell(r, c).protection = Protection(locked=False)
+        text.cell(r, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    text.protection.sheet = True
+
+    meta = wb.create_sheet(L.SHEET_META)
+    meta.append([L.META_PERIOD, str(period)])
+    meta.append([L.META_DEPARTMENT, dept.code])
+    meta.sheet_state = "veryHidden"
+    wb.defined_names[L.META_PERIOD] = DefinedName(L.META_PERIOD, attr_text=f"'{L.SHEET_META}'!$B$1")
+    wb.defined_names[L.META_DEPARTMENT] = DefinedName(L.META_DEPARTMENT, attr_text=f"'{L.SHEET_META}'!$B$2")
+    wb.active = 0
+    return wb
+
+
+def _guide(ws, cat: Catalogue, dept: Department, period: Period, settings: dict) -> None:
+    sub = settings["nop_bao_cao"]
+    start, end, ytd = period.coverage(sub.get("ngay_chot_dau", 15), sub.get("ngay_chot_cuoi", 14))
+    deadline = dt.date(period.year, period.month, int(sub["han_nop_ngay"]))
+    lines = [
+        ("BIỂU SỐ LIỆU BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI", True),
+        (f"Đơn vị: {dept.name} (mã {dept.code})", True),
+        (f"Kỳ báo cáo: {period_phrase(period, settings)} ({period})", False),
+        (f"Số liệu tháng tính từ ngày {date_short(start)} đến ngày {date_short(end)}; "
+         f"số lũy kế tính từ ngày {date_short(ytd)} đến ngày {date_short(end)}.", False),
+        (f"Hạn gửi: {date_long(deadline)}.", False),
+        (f"Liên hệ: {sub['lien_he']}.", False),
+        ("", False),
+        ("Cách điền sheet «Chỉ tiêu»:", True),
+        ("• Chỉ điền vào các ô màu vàng; ô màu xám không áp dụng cho loại chỉ tiêu đó và bị khóa.", False),
+        ("• Nhập số, không gõ đơn vị hay chữ; dấu phẩy là dấu thập phân (ví dụ 1.234,5).", False),
+        ("• «Lũy kế» là cộng dồn từ đầu năm; chỉ tiêu thời điểm (đàn vật nuôi, số doanh nghiệp...) ghi số tại cuối kỳ "
+         "vào «Thực hiện tháng»; chỉ tiêu chỉ số ghi chỉ số so với cùng kỳ năm trước = 100.", False),
+        ("• Không thêm, xóa hay đổi mã chỉ tiêu; không đổi tên các sheet và tiêu đề cột.", False),
+        ("• Sheet được khóa không có mật khẩu; nếu cần, chọn Review > Unprotect Sheet.", False),
+        ("", False),
+    ] + [(t, i == 0) for i, t in enumerate(MARKUP_HELP)] + [
+        ("", False),
+        ("Các mục của báo cáo (cột «Mục»):", True),
+    ] + [(f"  {k}: {settings['muc'][k]}", False) for k in settings["muc"]] + [
+        ("", False),
+        ("Các cách chọn số liệu: " + ", ".join(k for k in MARKUP_MEASURES if k), False),
+    ]
+    for text, bold in lines:
+        ws.append([text])
+        if bold:
+            ws.cell(ws.max_row, 1).font = BOLD
+    ws.column_dimensions["A"].width = 140
+
+
+def write_blank_workbooks(cat: Catalogue, period: Period, settings: dict, inputs: Path,
+                          force: bool = False, prefill: dict | None = None,
+                          departments: list[str] | None = None) -> dict:
+    """Write ``<inputs>/<period>/<dept>.xlsx`` for each department. Never overwrites a
+    workbook that exists unless ``force`` (and then only a blank one: one without any
+    filled value). Returns {"written": [...], "skipped": [(path, reason)]}."""
+    from .read import is_blank_workbook  # late: the reader imports more
+    from ..outputs import atomic_save_workbook
+    folder = Path(inputs) / str(period)
+    folder.mkdir(parents=True, exist_ok=True)
+    written, skipped = [], []
+    for code, dept in cat.departments.items():
+        if departments and code not in departments:
+            continue
+        path = folder / L.filename(code)
+        if path.exists():
+            if not force:
+                skipped.append((path, "đã có; không ghi đè (dùng --force để thay một biểu còn trống)"))
+                continue
+            if not is_blank_workbook(path, cat):
+                skipped.append((path, "đã có số liệu; --force chỉ thay biểu còn trống, hãy chuyển tệp này đi trước"))
+                continue
+        wb = department_workbook(cat, dept, period, settings, prefill)
+        atomic_save_workbook(wb, path)
+        written.append(path)
+    return {"written": written, "skipped": skipped}

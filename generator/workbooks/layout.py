@@ -1,0 +1,47 @@
+"""What every department workbook looks like: sheet names, header titles, the hidden
+identity sheet. Shared by the writer and the reader so they cannot drift apart."""
+from __future__ import annotations
+
+SHEET_GUIDE = "Hướng dẫn"
+SHEET_DATA = "Chỉ tiêu"
+SHEET_TEXT = "Thuyết minh"
+SHEET_META = "_baocao"          # hidden: period and department the workbook was made for
+
+COL_CODE = "Mã chỉ tiêu"
+COL_NAME = "Tên chỉ tiêu"
+COL_UNIT = "Đơn vị tính"
+COL_PLAN = "Kế hoạch năm"
+COL_MONTH = "Thực hiện tháng"
+COL_CUM = "Lũy kế"
+COL_MONTH_LY = "Cùng kỳ tháng"
+COL_CUM_LY = "Cùng kỳ lũy kế"
+COL_NOTE = "Ghi chú"
+DATA_HEADERS = (COL_CODE, COL_NAME, COL_UNIT, COL_PLAN, COL_MONTH, COL_CUM, COL_MONTH_LY, COL_CUM_LY, COL_NOTE)
+
+# header title -> measure of compute.MEASURES
+MEASURE_OF = {COL_PLAN: "plan", COL_MONTH: "month", COL_CUM: "cumulative",
+              COL_MONTH_LY: "month_last_year", COL_CUM_LY: "cumulative_last_year"}
+COLUMN_OF = {v: k for k, v in MEASURE_OF.items()}
+
+TEXT_SECTION = "Mục"
+TEXT_BODY = "Nội dung"
+TEXT_HEADERS = (TEXT_SECTION, TEXT_BODY)
+
+META_PERIOD = "ky_bao_cao"
+META_DEPARTMENT = "don_vi"
+
+
+def measures_for(ind) -> tuple[str, ...]:
+    """The measures a department fills for an indicator, by its kind."""
+    from ..catalogue import FLOW, STOCK
+    if ind.kind == FLOW:
+        base = ("month", "cumulative", "month_last_year", "cumulative_last_year")
+    elif ind.kind == STOCK:
+        base = ("month", "month_last_year")
+    else:  # index: this year against last year = 100
+        base = ("month", "cumulative")
+    return (("plan",) if ind.has_plan else ()) + base
+
+
+def filename(department: str) -> str:
+    return f"{department}.xlsx"

@@ -1,0 +1,301 @@
+"""Reading a department's workbook: headers found by their titles, every cell checked, every
+problem collected (never stopping at the first), values returned with their source cells.
+
+Tolerated with a warning: numbers typed as text the Vietnamese way (``1.234,5``), hidden
+rows and sheets, extra columns, blank rows. Errors: anything that cannot be read as the
+number it should be, a formula with no cached value, merged data cells, a workbook made for
+another period or department, a file that is not a workbook.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ..catalogue import Catalogue
+from ..problems import Problem, error, warning
+from ..vi_numbers import NumberTextError, parse_number, to_decimal
+from . import layout as L
+
+HEADER_SCAN_ROWS = 20
+MAX_ROWS = 5000
+EXCEL_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+
+
+@dataclass
+class WorkbookData:
+    path: Path
+    department: str
+    values: dict = field(default_factory=dict)     # code -> {measure: Decimal}
+    sources: dict = field(default_factory=dict)    # code -> {measure: "file!sheet!cell"}
+    notes: dict = field(default_factory=dict)      # code -> Ghi chú text
+    narrative: list = field(default_factory=list)  # [(section, text, cell)]
+    rows: dict = field(default_factory=dict)       # code -> row number
+    columns: dict = field(default_factory=dict)    # measure -> column letter
+
+
+def _norm(v) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(v)).split()) if v is not None else ""
+
+
+def open_workbook(path: Path, data_only: bool = True):
+    from openpyxl import load_workbook
+    return load_workbook(path, data_only=data_only, read_only=False)
+
+
+def is_blank_workbook(path: Path, cat: Catalogue) -> bool:
+    """True when no value cell of ``Chỉ tiêu`` and no narrative cell holds anything."""
+    try:
+        wb = open_workbook(path)
+    except Exception:
+        return False
+    if L.SHEET_DATA in wb.sheetnames:
+        ws = wb[L.SHEET_DATA]
+        hdr = _find_header(ws, L.COL_CODE)
+        if hdr:
+            row, cols = hdr
+            for r in range(row + 1, ws.max_row + 1):
+                for title in (L.COL_MONTH, L.COL_CUM):
+                    c = cols.get(title)
+                    if c and ws.cell(r, c).value not in (None, ""):
+                        return False
+    if L.SHEET_TEXT in wb.sheetnames:
+        for row in wb[L.SHEET_TEXT].iter_rows(min_row=2, values_only=True):
+            if any(v not in (None, "") for v in row):
+                return False
+    return True
+
+
+def _find_header(ws, first_title: str):
+    """(row, {title: column}) of the header row containing ``first_title``, or None."""
+    for r in range(1, min(ws.max_row, HEADER_SCAN_ROWS) + 1):
+        cells = {}
+        found = False
+        for c in range(1, min(ws.max_column, 60) + 1):
+            t = _norm(ws.cell(r, c).value)
+            if t == first_title:
+                found = True
+            if t:
+                cells.setdefault(t, []).append(c)
+        if found:
+            return r, cells
+    return None
+
+
+def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[WorkbookData | None, list[Problem]]:
+    path = Path(path)
+    fname = path.name
+    problems: list[Problem] = []
+    data = WorkbookData(path, department)
+    try:
+        wb = open_workbook(path)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as e:
+        return None, [_not_a_workbook(fname, e)]
+    except Exception as e:  # openpyxl raises several kinds for broken files
+        return None, [_not_a_workbook(fname, e)]
+    formulas = None  # loaded lazily: only when a cell reads empty
+
+    def formula_at(sheet: str, coord: str):
+        nonlocal formulas
+        if formulas is None:
+            try:
+                formulas = open_workbook(path, data_only=False)
+            except Exception:
+                return None
+        v = formulas[sheet][coord].value
+        return v if isinstance(v, str) and v.startswith("=") else None
+
+    _check_identity(wb, fname, period, department, problems)
+
+    if L.SHEET_DATA not in wb.sheetnames:
+        near = [s for s in wb.sheetnames if _norm(s).lower().replace(" ", "") in ("chitieu", "chỉtiêu")]
+        problems.append(error("sheet-missing", f"Không có sheet «{L.SHEET_DATA}»"
+                              + (f" (có sheet «{near[0]}»: hãy đổi tên đúng là «{L.SHEET_DATA}»)" if near else
+                                 f"; các sheet hiện có: {', '.join(wb.sheetnames)}"), file=fname))
+    else:
+        _read_data(wb[L.SHEET_DATA], cat, department, fname, data, problems, formula_at)
+    if L.SHEET_TEXT in wb.sheetnames:
+        _read_text(wb[L.SHEET_TEXT], fname, data, problems)
+    return data, problems
+
+
+def _not_a_workbook(fname: str, exc) -> Problem:
+    kind = type(exc).__name__
+    if kind == "BadZipFile" or "zip" in str(exc).lower():
+        why = "tệp không phải bảng tính Excel (.xlsx) hoặc đã bị hỏng, cắt cụt"
+    else:
+        why = "không đọc được tệp như một bảng tính Excel (.xlsx)"
+    return error("not-a-workbook", f"{why}; hãy mở lại bằng Excel và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
+
+
+def _check_identity(wb, fname, period, department, problems):
+    if L.SHEET_META not in wb.sheetnames:
+        problems.append(warning("identity-missing",
+                                "Biểu không mang dấu nhận dạng kỳ báo cáo và đơn vị (không phải biểu do "
+                                "«baocao init» tạo ra); không kiểm tra được kỳ và đơn vị", file=fname))
+        return
+    ws = wb[L.SHEET_META]
+    meta = {_norm(r[0]): _norm(r[1]) for r in ws.iter_rows(min_row=1, max_row=10, max_col=2, values_only=True) if r[0]}
+    got_period, got_dept = meta.get(L.META_PERIOD, ""), meta.get(L.META_DEPARTMENT, "")
+    if got_period and got_period != str(period):
+        problems.append(error("wrong-period", f"Biểu này được tạo cho kỳ {got_period}, không phải kỳ {period}: "
+                              f"hãy dùng biểu của kỳ {period}", file=fname, sheet=L.SHEET_META, cell="B1"))
+    if got_dept and got_dept != department:
+        problems.append(error("wrong-department", f"Biểu này được tạo cho đơn vị «{got_dept}», nhưng tệp mang tên "
+                              f"của đơn vị «{department}»: có thể đã chép nhầm biểu của đơn vị khác",
+                              file=fname, sheet=L.SHEET_META, cell="B2"))
+
+
+def _read_data(ws, cat, department, fname, data, problems, formula_at):
+    from openpyxl.utils import get_column_letter
+    sheet = ws.title
+    if ws.sheet_state != "visible":
+        problems.append(warning("sheet-hidden", f"Sheet «{sheet}» đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet))
+    found = _find_header(ws, L.COL_CODE)
+    if not found:
+        problems.append(error("header-missing", f"Không tìm thấy dòng tiêu đề có ô «{L.COL_CODE}» trong "
+                              f"{HEADER_SCAN_ROWS} dòng đầu; tiêu đề cần có: " + ", ".join(L.DATA_HEADERS[:-1]),
+                              file=fname, sheet=sheet))
+        return
+    hrow, titles = found
+    cols = {}
+    for title in L.DATA_HEADERS:
+        where = titles.get(title)
+        if not where:
+            if title != L.COL_NOTE:
+                problems.append(error("header-missing", f"Thiếu cột «{title}» ở dòng tiêu đề {hrow} (kiểm tra chính tả, "
+                                      f"viết đúng «{title}»)", file=fname, sheet=sheet, cell=f"{hrow}:{hrow}"))
+            continue
+        if len(where) > 1:
+            problems.append(error("header-duplicate", f"Cột «{title}» xuất hiện {len(where)} lần (các cột "
+                                  + ", ".join(get_column_letter(c) for c in where) + "); chỉ giữ một cột",
+                                  file=fname, sheet=sheet, cell=f"{get_column_letter(where[1])}{hrow}"))
+            continue
+        cols[title] = where[0]
+    if L.COL_CODE not in cols:
+        return
+    data.columns = {L.MEASURE_OF[t]: get_column_letter(c) for t, c in cols.items() if t in L.MEASURE_OF}
+    merged = [m for m in ws.merged_cells.ranges if m.max_row > hrow]
+    own = {i.code: i for i in cat.of_department(department)}
+    seen: dict = {}
+    last_row = min(ws.max_row, hrow + MAX_ROWS)
+    if ws.max_row > hrow + MAX_ROWS:
+        problems.append(error("too-many-rows", f"Sheet có {ws.max_row} dòng, vượt giới hạn {MAX_ROWS} dòng số liệu; "
+                              f"chỉ đọc {MAX_ROWS} dòng đầu", file=fname, sheet=sheet))
+    for r in range(hrow + 1, last_row + 1):
+        code_cell = ws.cell(r, cols[L.COL_CODE])
+        code = _norm(code_cell.value)
+        if not code:
+            continue
+        coord = code_cell.coordinate
+        if code not in cat.indicators:
+            problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{code}» không có trong danh mục",
+                                  file=fname, sheet=sheet, cell=coord, indicator=code))
+            continue
+        if code not in own:
+            problems.append(error("foreign-indicator", f"Chỉ tiêu «{code}» thuộc đơn vị «{cat.indicators[code].department}», "
+                                  f"không thuộc biểu của đơn vị này", file=fname, sheet=sheet, cell=coord, indicator=code))
+            continue
+        if code in seen:
+            problems.append(error("duplicate-indicator", f"Mã chỉ tiêu «{code}» lặp lại (đã có ở dòng {seen[code]})",
+                                  file=fname, sheet=sheet, cell=coord, indicator=code))
+            continue
+        seen[code] = r
+        data.rows[code] = r
+        if ws.row_dimensions[r].hidden:
+            problems.append(warning("row-hidden", f"Dòng {r} đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet,
+                                    cell=coord, indicator=code))
+        ind = own[code]
+        vals, srcs = {}, {}
+        for title, measure in L.MEASURE_OF.items():
+            c = cols.get(title)
+            if c is None:
+                continue
+            cell = ws.cell(r, c)
+            place = dict(file=fname, sheet=sheet, cell=cell.coordinate, indicator=code)
+            if any(cell.coordinate in m for m in merged):
+                problems.append(error("merged-cell", f"Ô {cell.coordinate} nằm trong vùng ô gộp; hãy bỏ gộp ô "
+                                      f"và nhập số vào từng ô", **place))
+                continue
+            value = _cell_number(cell, sheet, title, ind, place, problems, formula_at)
+            if value is not None:
+                if measure not in L.measures_for(ind):
+                    problems.append(warning("not-applicable", f"Cột «{title}» không áp dụng cho chỉ tiêu "
+                                            f"{ind.kind_name}; giá trị này bị bỏ qua", **place))
+                    continue
+                vals[measure] = value
+                srcs[measure] = f"{fname}!{sheet}!{cell.coordinate}"
+        if L.COL_NOTE in cols:
+            note = _norm(ws.cell(r, cols[L.COL_NOTE]).value)
+            if note:
+                data.notes[code] = note
+        data.values[code] = vals
+        data.sources[code] = srcs
+    for code, ind in own.items():
+        if code not in seen:
+            problems.append(error("missing-indicator", f"Thiếu dòng của chỉ tiêu «{code}» ({ind.name}); "
+                                  f"hãy dùng biểu do «baocao init» tạo ra", file=fname, sheet=sheet, indicator=code))
+
+
+def _cell_number(cell, sheet, title, ind, place, problems, formula_at) -> Decimal | None:
+    v = cell.value
+    if v is None or (isinstance(v, str) and not v.strip()):
+        f = formula_at(sheet, cell.coordinate)
+        if f:
+            problems.append(error("formula-no-value", f"Ô có công thức «{f[:60]}» nhưng không có giá trị đã tính "
+                                  f"(tệp do chương trình khác ghi, chưa được Excel tính lại): hãy mở bằng Excel, "
+                                  f"lưu lại, hoặc nhập số trực tiếp", **place))
+        return None
+    if isinstance(v, bool):
+        problems.append(error("not-a-number", f"Ô «{title}» chứa giá trị đúng/sai ({'TRUE' if v else 'FALSE'}); cần một số",
+                              **place))
+        return None
+    if isinstance(v, (dt.datetime, dt.date, dt.time)):
+        problems.append(error("not-a-number", f"Ô «{title}» chứa ngày tháng ({v}); cần một số — kiểm tra định dạng ô",
+                              **place))
+        return None
+    if isinstance(v, (int, float)):
+        return to_decimal(v)
+    text = _norm(v)
+    if text.upper() in EXCEL_ERRORS:
+        problems.append(error("excel-error", f"Ô «{title}» chứa lỗi công thức {text}; cần một số", **place))
+        return None
+    try:
+        parsed = parse_number(text)
+    except NumberTextError as e:
+        problems.append(error("not-a-number", f"Ô «{title}» chứa chữ: {e}", **place))
+        return None
+    if parsed.ambiguous:
+        problems.append(error("ambiguous-number", f"Ô «{title}» ghi «{text}» dạng chữ, có thể hiểu là "
+                              f"{parsed.value} hoặc theo kiểu tiếng Anh; hãy nhập lại dạng số", **place))
+        return None
+    problems.append(warning("text-number", f"Ô «{title}» ghi số dạng chữ «{text}»; đã đọc là "
+                            f"{str(parsed.value).replace('.', ',')}" + (" (bỏ dấu %)" if parsed.percent else "")
+                            + "; nên nhập dạng số", **place))
+    return parsed.value
+
+
+def _read_text(ws, fname, data, problems):
+    sheet = ws.title
+    found = _find_header(ws, L.TEXT_SECTION)
+    if not found:
+        problems.append(error("header-missing", f"Sheet «{sheet}» thiếu dòng tiêu đề «{L.TEXT_SECTION}», "
+                              f"«{L.TEXT_BODY}»", file=fname, sheet=sheet))
+        return
+    hrow, titles = found
+    if L.TEXT_BODY not in titles:
+        problems.append(error("header-missing", f"Sheet «{sheet}» thiếu cột «{L.TEXT_BODY}»", file=fname, sheet=sheet,
+                              cell=f"{hrow}:{hrow}"))
+        return
+    cs, cb = titles[L.TEXT_SECTION][0], titles[L.TEXT_BODY][0]
+    for r in range(hrow + 1, min(ws.max_row, hrow + MAX_ROWS) + 1):
+        sec = _norm(ws.cell(r, cs).value)
+        body_cell = ws.cell(r, cb)
+        raw = body_cell.value
+        body = unicodedata.normalize("NFC", str(raw)).strip() if raw is not None else ""
+        if not sec and not body:
+            continue
+        data.narrative.append((sec, body, body_cell.coordinate))

@@ -1,0 +1,66 @@
+"""Checks on the values read from the workbooks (the reader already checked each cell)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..catalogue import FLOW, Catalogue
+from ..problems import Problem, error, warning
+from ..vi_numbers import format_number, format_percent
+from . import layout as L
+
+LABEL = {"plan": L.COL_PLAN, "month": L.COL_MONTH, "cumulative": L.COL_CUM,
+         "month_last_year": L.COL_MONTH_LY, "cumulative_last_year": L.COL_CUM_LY}
+LAST_YEAR = ("month_last_year", "cumulative_last_year")
+
+
+def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
+    """Required values present, signs, integers, cumulative ≥ month, far from last year."""
+    out: list[Problem] = []
+    fname, sheet = data.path.name, L.SHEET_DATA
+    far = Decimal(str(settings["kiem_tra"]["nguong_bat_thuong"]))
+    for code, row in data.rows.items():
+        ind = cat.indicators[code]
+        vals = data.values.get(code, {})
+
+        def place(measure):
+            col = data.columns.get(measure, "")
+            return dict(file=fname, sheet=sheet, cell=f"{col}{row}" if col else "", indicator=code)
+
+        for measure in L.measures_for(ind):
+            v = vals.get(measure)
+            if v is None:
+                if measure in data.sources.get(code, {}):
+                    continue
+                if ind.required and measure not in LAST_YEAR:
+                    out.append(error("required-empty", f"Chưa nhập «{LABEL[measure]}» của chỉ tiêu bắt buộc "
+                                     f"«{ind.name}» ({ind.unit})", **place(measure)))
+                else:
+                    out.append(warning("optional-empty", f"Chưa nhập «{LABEL[measure]}» của «{ind.name}»; "
+                                       f"báo cáo sẽ không có phần so sánh tương ứng", **place(measure)))
+                continue
+            if v < 0 and not ind.allow_negative:
+                out.append(error("negative", f"«{LABEL[measure]}» là số âm ({format_number(v, 6).rstrip('0').rstrip(',')}); "
+                                 f"chỉ tiêu «{ind.name}» không nhận số âm", **place(measure)))
+            if ind.integer and v != v.to_integral_value():
+                out.append(error("not-integer", f"«{LABEL[measure]}» phải là số nguyên (số đếm), đang là "
+                                 f"{str(v).replace('.', ',')}", **place(measure)))
+        if ind.kind == FLOW:
+            m, c = vals.get("month"), vals.get("cumulative")
+            if m is not None and c is not None and c < m and m >= 0:
+                out.append(error("cumulative-below-month", f"Lũy kế ({_n(c)}) nhỏ hơn số thực hiện tháng ({_n(m)}); "
+                                 f"lũy kế từ đầu năm phải lớn hơn hoặc bằng số tháng", **place("cumulative")))
+        for measure, base in (("month", "month_last_year"), ("cumulative", "cumulative_last_year")):
+            v, b = vals.get(measure), vals.get(base)
+            if v is None or b is None or b <= 0 or ind.kind not in (FLOW, "stock"):
+                continue
+            change = (v / b - 1) * 100
+            if abs(change) > far:
+                out.append(warning("far-from-last-year", f"«{LABEL[measure]}» ({_n(v)}) lệch "
+                                   f"{format_percent(change, 1)} so với cùng kỳ ({_n(b)}), vượt ngưỡng "
+                                   f"±{format_percent(far, 0)}: kiểm tra lại số liệu", **place(measure)))
+    return out
+
+
+def _n(v) -> str:
+    text = format_number(v, 6)
+    return text.rstrip("0").rstrip(",") if "," in text else text
