@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .phrases import main_change, sentence, texts, with_comparison
+from .phrases import main_change, main_change_pct, sentence, texts, with_comparison
 
 # markup word -> how to print it. value:<measure> | text:<key of phrases.texts> | special
 MEASURES = {
@@ -34,6 +34,7 @@ MEASURES = {
     "tang_ck": "main_change_compare",
     "tang_thang": "text:yoy_month",
     "tang_luyke": "text:yoy_cumulative",
+    "tyle_tang": "main_change_pct",
     "chenh": "main_abs",
     "chenh_thang": "text:abs_change_month",
     "tytrong": "text:share",
@@ -132,11 +133,22 @@ def print_ref(ref: Ref, figures: dict, settings: dict) -> str:
         out = main_change(fig, settings)
     elif how == "main_change_compare":
         out = with_comparison(main_change(fig, settings), settings)
+    elif how == "main_change_pct":
+        out = main_change_pct(fig, settings)
     elif how == "main_abs":
         out = t.get("abs_change_" + fig.main_measure())
     else:  # sentence
         out = sentence(fig, settings)
     return missing if out is None else out
+
+
+def refs(segments: list):
+    """Every Ref in segments, footnotes included."""
+    for seg in segments:
+        if isinstance(seg, Ref):
+            yield seg
+        elif isinstance(seg, Note):
+            yield from (p for p in seg.parts if isinstance(p, Ref))
 
 
 def resolve(segments: list, figures: dict, settings: dict) -> list:

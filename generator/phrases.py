@@ -55,7 +55,7 @@ def texts(fig: Figure, settings: dict) -> dict:
             out[name] = t
     for key, measure in (("abs_change_month", "month"), ("abs_change_cumulative", "cumulative")):
         if d.get(key) is not None:
-            out[key] = format_number(abs(d[key]), ind.decimals(measure))
+            out[key] = format_number(abs(d[key]), ind.decimals(measure), pad=ind.pad if ind.pad > 1 else 0)
     if d.get("share_pct") is not None:
         out["share"] = format_percent(d["share_pct"], ind.dec_share)
     return out
@@ -67,6 +67,15 @@ def main_change(fig: Figure, settings: dict) -> str | None:
     if fig.main_measure() == "cumulative" or fig.indicator.kind == INDEX and "yoy_cumulative" in t:
         return t.get("yoy_cumulative")
     return t.get("yoy_month")
+
+
+def main_change_pct(fig: Figure, settings: dict) -> str | None:
+    """The size of the main change alone, ``81,8%`` (as in "tăng 18 vụ (81,8%)")."""
+    d = fig.derived
+    key = "yoy_cumulative_pct" if fig.main_measure() == "cumulative" else "yoy_month_pct"
+    if d.get(key) is None:
+        return None
+    return format_percent(abs(round_half_up(d[key], fig.indicator.dec_change)), fig.indicator.dec_change)
 
 
 def with_comparison(change: str | None, settings: dict) -> str | None:

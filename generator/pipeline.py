@@ -143,8 +143,15 @@ def check(ctx: Context, progress=None) -> CheckResult:
     figures, cprobs = compute(cat, entered, settings)
     res.problems += cprobs
     res.figures = figures
+    missing_text = settings["cach_viet"]["thieu_so_lieu"]
     for section, dept, segments, place in texts:
         res.narrative.setdefault(section, []).append((dept, segments, place))
+        for ref in N.refs(segments):
+            if N.print_ref(ref, figures, settings) == missing_text:
+                shown = "{" + ref.code + (":" + ref.measure if ref.measure else "") + "}"
+                res.problems.append(warning(
+                    "markup-no-figure", f"«{shown}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "
+                    f"thực hiện của {ref.code}); báo cáo sẽ in «{missing_text}»", indicator=ref.code, **place))
     return res
 
 

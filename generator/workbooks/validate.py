@@ -31,7 +31,9 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
             if v is None:
                 if measure in data.sources.get(code, {}):
                     continue
-                if ind.required and measure not in LAST_YEAR:
+                if measure in LAST_YEAR:
+                    continue  # only needed where the text compares; the narrative check says so
+                if ind.required:
                     out.append(error("required-empty", f"Chưa nhập «{LABEL[measure]}» của chỉ tiêu bắt buộc "
                                      f"«{ind.name}» ({ind.unit})", **place(measure)))
                 else:
