@@ -74,18 +74,28 @@ def para_style(doc, name, size, bold=False, italic=False, align=None, indent=Non
     return st
 
 
-def rule_below(paragraph, width_cm):
-    """A short horizontal rule under a centred paragraph: a bottom border on the paragraph,
-    its indents making the border as wide as ``width_cm``."""
+def rule_below(cell, indent_cm):
+    """A short horizontal rule under the previous line: an empty 1 pt paragraph whose bottom
+    border, shortened by its indents, is the rule Decree 30 draws under the agency name and
+    the motto."""
+    paragraph = cell.add_paragraph(style="Đường kẻ")
     ppr = paragraph._p.get_or_add_pPr()
     bdr = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
         bottom.set(qn(k), v)
     bdr.append(bottom)
-    ppr.insert(0, bdr) if False else ppr.append(bdr)
-    paragraph.paragraph_format.left_indent = Cm(width_cm)
-    paragraph.paragraph_format.right_indent = Cm(width_cm)
+    ppr.append(bdr)
+    paragraph.paragraph_format.left_indent = Cm(indent_cm)
+    paragraph.paragraph_format.right_indent = Cm(indent_cm)
+
+
+def set_widths(table, *widths_cm):
+    table.autofit = False
+    for col, width in zip(table.columns, widths_cm):
+        col.width = Cm(width)
+        for cell in col.cells:
+            cell.width = Cm(width)
 
 
 def no_borders(table):
@@ -107,7 +117,6 @@ def page_number_header(section):
     section.different_first_page_header_footer = True
     hdr = section.header
     p = hdr.paragraphs[0]
-    p.style = hdr.part.document.styles["Đầu trang"] if False else p.style
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = p.add_run()
     run.font.name = FONT
@@ -174,11 +183,12 @@ def main() -> int:
     para_style(doc, "Đề mục 1", 14, bold=True, align=J, indent=Cm(1.27), before=6, after=0)
     para_style(doc, "Đề mục 2", 14, bold=True, align=J, indent=Cm(1.27), before=6, after=0)
     para_style(doc, "Đề mục 3", 14, bold=True, italic=True, align=J, indent=Cm(1.27), before=6, after=0)
-    para_style(doc, "Nội dung", 14, align=J, indent=Cm(1.27), before=6, after=0, line=1.15)
+    para_style(doc, "Nội dung", 14, align=J, indent=Cm(1.27), before=6, after=0, line=1.0)
     para_style(doc, "Nơi nhận", 12, bold=True, italic=True)
     para_style(doc, "Người nhận", 11)
     para_style(doc, "Chức vụ", 14, bold=True, align=C)
     para_style(doc, "Người ký", 14, bold=True, align=C, before=72)
+    para_style(doc, "Đường kẻ", 1, align=C)
     fn = para_style(doc, "Footnote Text", 12, align=J)
     fn.element.set(qn("w:styleId"), "FootnoteText")
     ref = doc.styles.add_style("Footnote Reference", WD_STYLE_TYPE.CHARACTER)
@@ -197,17 +207,17 @@ def main() -> int:
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     no_borders(table)
+    set_widths(table, 6.0, 10.5)
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(6.0), Cm(10.5)
     left.paragraphs[0].text = "{{ co_quan.ten_co_quan }}"
     left.paragraphs[0].style = doc.styles["Cơ quan"]
-    p = add(left, "{{ co_quan.ten_tinh }}", "Cơ quan")
-    rule_below(p, 1.2)
+    add(left, "{{ co_quan.ten_tinh }}", "Cơ quan")
+    rule_below(left, 1.6)
     add(left, "Số:      /{{ co_quan.ky_hieu }}", "Số ký hiệu")
     right.paragraphs[0].text = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
     right.paragraphs[0].style = doc.styles["Quốc hiệu"]
-    p = add(right, "Độc lập - Tự do - Hạnh phúc", "Tiêu ngữ")
-    rule_below(p, 2.2)
+    add(right, "Độc lập - Tự do - Hạnh phúc", "Tiêu ngữ")
+    rule_below(right, 2.6)
     add(right, "{{ co_quan.dia_danh }}, ngày      tháng {{ thang_ky }} năm {{ nam_ky }}", "Địa danh")
 
     add(doc, "BÁO CÁO", "Tên loại")
@@ -222,10 +232,13 @@ def main() -> int:
             add(doc, "{%p endfor %}", "Nội dung")
 
     # closing: recipients | signature
+    add(doc, "", "Nội dung")
     table = doc.add_table(rows=1, cols=2)
     no_borders(table)
+    set_widths(table, 8.0, 8.5)
+    tr_pr = table.rows[0]._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))  # the closing block stays on one page
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(8.0), Cm(8.5)
     left.paragraphs[0].text = "Nơi nhận:"
     left.paragraphs[0].style = doc.styles["Nơi nhận"]
     add(left, "{%p for nguoi in noi_nhan %}", "Người nhận")

@@ -59,7 +59,7 @@ def is_blank_workbook(path: Path, cat: Catalogue) -> bool:
             row, cols = hdr
             for r in range(row + 1, ws.max_row + 1):
                 for title in (L.COL_MONTH, L.COL_CUM):
-                    c = cols.get(title)
+                    c = cols.get(title, [None])[0]
                     if c and ws.cell(r, c).value not in (None, ""):
                         return False
     if L.SHEET_TEXT in wb.sheetnames:

@@ -1,0 +1,77 @@
+from decimal import Decimal as D
+
+from generator.catalogue import load_catalogue
+from generator.compute import compute
+from generator.phrases import sentence, texts
+from generator.settings import load_settings
+
+from .conftest import make_templates
+
+S = load_settings()
+
+
+def figures(tmp_path, entered, settings=S):
+    cat, _ = load_catalogue(make_templates(tmp_path / "t"))
+    return compute(cat, {k: {"values": v} for k, v in entered.items()}, settings)
+
+
+def test_flow_plan_and_changes(tmp_path):
+    figs, _ = figures(tmp_path, {"XNK_TONG": {"plan": D(3800), "month": D(330), "cumulative": D(2945),
+                                              "month_last_year": D(300), "cumulative_last_year": D(1729)}})
+    f = figs["XNK_TONG"]
+    assert f.derived["pct_plan"] == D("77.5")
+    assert f.derived["abs_change_cumulative"] == D(1216)
+    t = texts(f, S)
+    assert t["pct_plan"] == "77,5%" and t["yoy_cumulative"] == "tăng 70,3%" and t["yoy_month"] == "tăng 10,0%"
+    assert t["cumulative"] == "2.945"
+    assert sentence(f, S) == "2.945 triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ"
+    assert sentence(f, S, plan_word="", compare=False) == "2.945 triệu USD, đạt 77,5%, tăng 70,3%"
+    assert sentence(f, S, plan_word="dự toán", change=False) == "2.945 triệu USD, đạt 77,5% dự toán"
+
+
+def test_decrease_and_equivalent(tmp_path):
+    figs, _ = figures(tmp_path, {"XNK_TONG": {"cumulative": D("96.8"), "cumulative_last_year": D(100)},
+                                 "XNK_XK": {"cumulative": D("100.04"), "cumulative_last_year": D(100)}})
+    assert texts(figs["XNK_TONG"], S)["yoy_cumulative"] == "giảm 3,2%"
+    # +0,04% rounds to 0,0%: never "tăng 0,0%" nor "-0,0"
+    assert texts(figs["XNK_XK"], S)["yoy_cumulative"] == "tương đương cùng kỳ"
+
+
+def test_band_from_settings(tmp_path):
+    wide = dict(S, kiem_tra=dict(S["kiem_tra"], nguong_tuong_duong=1))
+    figs, _ = figures(tmp_path, {"XNK_TONG": {"cumulative": D("100.9"), "cumulative_last_year": D(100)}}, wide)
+    assert texts(figs["XNK_TONG"], wide)["yoy_cumulative"] == "tương đương cùng kỳ"
+
+
+def test_zero_or_missing_base_gives_no_phrase(tmp_path):
+    figs, _ = figures(tmp_path, {"XNK_TONG": {"plan": D(0), "cumulative": D(10), "cumulative_last_year": D(0)},
+                                 "XNK_XK": {"cumulative": D(5)}})
+    for code in ("XNK_TONG", "XNK_XK"):
+        t = texts(figs[code], S)
+        assert "pct_plan" not in t and "yoy_cumulative" not in t
+    assert figs["XNK_TONG"].derived["pct_plan"] is None
+
+
+def test_index_and_stock(tmp_path):
+    figs, _ = figures(tmp_path, {"CSSX": {"month": D("100.79"), "cumulative": D("106.67")},
+                                 "NN_TRAU": {"month": D(64075), "month_last_year": D(63252)}})
+    t = texts(figs["CSSX"], S)
+    assert t["yoy_month"] == "tăng 0,79%" and t["yoy_cumulative"] == "tăng 6,67%"
+    assert sentence(figs["NN_TRAU"], S) == "64.075 con, tăng 1,3% so với cùng kỳ"
+
+
+def test_share_and_component_warning(tmp_path):
+    figs, problems = figures(tmp_path, {
+        "XNK_TONG": {"month": D(330), "cumulative": D(2945)},
+        "XNK_XK": {"month": D(182), "cumulative": D(1620)},
+        "XNK_NK": {"month": D(148), "cumulative": D(1400)}})
+    assert texts(figs["XNK_XK"], S)["share"] == "55,0%"
+    assert len(problems) == 1
+    p = problems[0]
+    assert p.code == "components-sum" and p.severity == "cảnh báo" and p.indicator == "XNK_TONG"
+    assert "3.020" in p.message and "lệch 75" in p.message
+
+
+def test_padding(tmp_path):
+    figs, _ = figures(tmp_path, {"NN_HOP": {"month": D(2), "cumulative": D(16)}})
+    assert texts(figs["NN_HOP"], S)["month"] == "02" and texts(figs["NN_HOP"], S)["cumulative"] == "16"
