@@ -1,0 +1,58 @@
+import shutil
+
+from .conftest import GOOD_VALUES, fill, make_templates, run_cli
+
+
+def test_help_is_vietnamese():
+    proc = run_cli("--help")
+    assert proc.returncode == 0 and "cách dùng" in proc.stdout and "lập báo cáo" in proc.stdout.lower()
+
+
+def test_bad_usage_exits_2_without_traceback():
+    for args in (("build",), ("build", "--period", "2023-13"), ("xyz",)):
+        proc = run_cli(*args)
+        assert proc.returncode == 2, args
+        assert "Traceback" not in proc.stderr and "lỗi cách dùng" in proc.stderr
+
+
+def test_init_check_build_exit_codes(tmp_path):
+    t = make_templates(tmp_path / "t")
+    common = ("--period", "2023-08", "--inputs", tmp_path / "in", "--out", tmp_path / "out", "--templates", t)
+    proc = run_cli("init", *common)
+    assert proc.returncode == 0 and "Đã tạo" in proc.stdout
+    proc = run_cli("check", *common)
+    assert proc.returncode == 1 and "Chưa nhập" in proc.stdout and "LỖI" in proc.stdout
+    assert (tmp_path / "out" / "2023-08" / "kiem-tra.xlsx").exists()
+    proc = run_cli("build", *common)
+    assert proc.returncode == 1 and "chưa lập báo cáo" in proc.stderr and "Traceback" not in proc.stderr
+    for name in ("so-cong-thuong.xlsx", "so-nong-nghiep.xlsx"):
+        fill(tmp_path / "in" / "2023-08" / name, GOOD_VALUES)
+    proc = run_cli("check", *common)
+    assert proc.returncode == 0 and "đã nộp" in proc.stdout
+    proc = run_cli("build", *common)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "2023-08" / "BC-UBND-2023-08.docx").exists()
+
+
+def test_other_failures_exit_3(tmp_path):
+    t = make_templates(tmp_path / "t")
+    (t / "cai-dat.toml").write_text("[co_quan\n", encoding="utf-8")
+    proc = run_cli("check", "--period", "2023-08", "--templates", t, "--inputs", tmp_path)
+    assert proc.returncode == 3 and "cú pháp" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_catalogue_errors_exit_1(tmp_path):
+    t = make_templates(tmp_path / "t")
+    (t / "chi-tieu.csv").write_text((t / "chi-tieu.csv").read_text(encoding="utf-8") +
+                                    "XNK_TONG,Trùng,tấn,so-cong-thuong,cộng dồn\n", encoding="utf-8")
+    proc = run_cli("check", "--period", "2023-08", "--templates", t, "--inputs", tmp_path)
+    assert proc.returncode == 1 and "chi-tieu.csv" in proc.stderr and "bị trùng" in proc.stderr
+
+
+def test_pdf_without_libreoffice_is_a_clear_message(tmp_path, monkeypatch):
+    from generator.compose import pdf
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    import pytest
+    from generator.problems import BaocaoError
+    with pytest.raises(BaocaoError, match="LibreOffice"):
+        pdf.docx_to_pdf(tmp_path / "x.docx")
