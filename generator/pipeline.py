@@ -105,7 +105,7 @@ def check(ctx: Context, progress=None) -> CheckResult:
     entered: dict = {}
     texts: list = []
     known = set(cat.indicators)
-    expected = {L.filename(c) for c in cat.departments}
+    expected = {L.filename(c) for c in cat.departments} | {L.filename(c, ".xls") for c in cat.departments}
     if folder.is_dir():
         for extra in sorted(p.name for p in folder.iterdir()
                             if p.is_file() and p.name not in expected and not p.name.startswith((".", "~$"))):
@@ -113,6 +113,8 @@ def check(ctx: Context, progress=None) -> CheckResult:
                                         f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra))
     for i, (code, dept) in enumerate(cat.departments.items(), start=1):
         path = folder / L.filename(code)
+        if not path.exists() and (folder / L.filename(code, ".xls")).exists():
+            path = folder / L.filename(code, ".xls")  # an old-format submission
         if progress:
             progress(i, len(cat.departments), dept.name)
         if not path.exists():

@@ -254,3 +254,31 @@ def test_unknown_file_in_folder(filled):
     (filled.period_inputs / "bao-cao-cu.xlsx").write_bytes(b"x")
     p = only(problems_for(filled), "unknown-file")
     assert p.severity == "cảnh báo" and p.file == "bao-cao-cu.xlsx"
+
+
+def test_old_xls_submission_is_read(filled):
+    """A department that saves as Excel 97-2003: same reading, same cell places."""
+    import xlwt
+    folder = filled.period_inputs
+    src = load_workbook(folder / "so-nong-nghiep.xlsx")
+    r = row_of(src["Chỉ tiêu"], "NN_TRAU")
+    src["Chỉ tiêu"][f"G{r}"] = "63.252,0"  # a text number, typed the Vietnamese way
+    book = xlwt.Workbook()
+    for name in src.sheetnames:
+        ws = src[name]
+        out = book.add_sheet(name)
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    out.write(c.row - 1, c.column - 1, c.value)
+        if ws.sheet_state != "visible":
+            out.visibility = 2
+    book.save(str(folder / "so-nong-nghiep.xls"))
+    (folder / "so-nong-nghiep.xlsx").unlink()
+    res = pipeline.check(filled)
+    assert not res.has_errors, [str(p) for p in res.problems]
+    fig = res.figures["NN_TRAU"]
+    assert fig.values["month"] == 64075 and fig.values["month_last_year"] == 63252
+    assert fig.sources["month"] == f"so-nong-nghiep.xls!Chỉ tiêu!E{r}"
+    warn = only(res.problems, "text-number")
+    assert warn.file == "so-nong-nghiep.xls" and warn.cell == f"G{r}"

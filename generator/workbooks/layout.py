@@ -43,5 +43,5 @@ def measures_for(ind) -> tuple[str, ...]:
     return (("plan",) if ind.has_plan else ()) + base
 
 
-def filename(department: str) -> str:
-    return f"{department}.xlsx"
+def filename(department: str, suffix: str = ".xlsx") -> str:
+    return f"{department}{suffix}"

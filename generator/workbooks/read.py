@@ -42,6 +42,10 @@ def _norm(v) -> str:
 
 
 def open_workbook(path: Path, data_only: bool = True):
+    """openpyxl for .xlsx; .xls through python-calamine behind the same small interface."""
+    if Path(path).suffix.lower() == ".xls":
+        from .xls import XlsBook
+        return XlsBook(path)
     from openpyxl import load_workbook
     return load_workbook(path, data_only=data_only, read_only=False)
 
@@ -100,6 +104,8 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
 
     def formula_at(sheet: str, coord: str):
         nonlocal formulas
+        if path.suffix.lower() == ".xls":
+            return None  # an .xls stores a value for every formula
         if formulas is None:
             try:
                 formulas = open_workbook(path, data_only=False)
@@ -124,7 +130,7 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
 
 def _not_a_workbook(fname: str, exc) -> Problem:
     kind = type(exc).__name__
-    if kind == "BadZipFile" or "zip" in str(exc).lower():
+    if kind == "BadZipFile" or "zip" in str(exc).lower() or "calamine" in kind.lower():
         why = "tệp không phải bảng tính Excel (.xlsx) hoặc đã bị hỏng, cắt cụt"
     else:
         why = "không đọc được tệp như một bảng tính Excel (.xlsx)"
