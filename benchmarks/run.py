@@ -1,0 +1,83 @@
+"""Whole-process wall time and peak memory of `baocao check` and `baocao build` on the sample
+period, next to pandoc converting the reference markdown to DOCX as a yardstick.
+
+    python benchmarks/run.py [--repeat 3]
+
+Prints figures; asserts nothing (speed goals are not tests)."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT.parent / "shared" / "reference" / "BC-UBND-LangSon-2023-08.md"
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one child process run to completion."""
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(cwd)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.execvp(cmd[0], cmd)
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def pandoc_cmd(tmp: Path) -> list[str] | None:
+    if not shutil.which("pandoc") or not REFERENCE.exists():
+        return None
+    text = REFERENCE.read_text(encoding="utf-8").replace("m<sup>3</sup>", "m³")
+    notes = {}
+    body = []
+    for line in text.splitlines():
+        m = re.match(r"^\s*<sup>(\d+)</sup>\s*(.*)$", line)
+        if m:
+            notes[m.group(1)] = m.group(2)
+        else:
+            body.append(re.sub(r"<sup>(\d+)</sup>", r"[^\1]", line))
+    md = "\n".join(body) + "\n\n" + "\n".join(f"[^{n}]: {t}" for n, t in notes.items()) + "\n"
+    src = tmp / "reference.md"
+    src.write_text(md, encoding="utf-8")
+    return ["pandoc", str(src), "-o", str(tmp / "reference.docx")]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        jobs = {
+            "baocao check": [sys.executable, "-m", "generator", "check", "--period", "2023-08", "--out", str(tmp / "b")],
+            "baocao build": [sys.executable, "-m", "generator", "build", "--period", "2023-08", "--out", str(tmp / "b")],
+        }
+        pc = pandoc_cmd(tmp)
+        if pc:
+            jobs["pandoc (reference.md -> docx)"] = pc
+        print(f"machine: {os.cpu_count()} cores; {args.repeat} runs each, best time and its peak RSS")
+        for name, cmd in jobs.items():
+            runs = [measure(cmd, ROOT) for _ in range(args.repeat)]
+            best = min(runs)
+            print(f"  {name:32s} {best[0]:6.2f} s  {best[1]:6.1f} MB")
+        if not pc:
+            print("  pandoc: not installed (apt-get install pandoc) — no yardstick")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
