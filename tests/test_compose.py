@@ -165,3 +165,28 @@ def test_template_error_is_a_clear_failure(filled, tmp_path):
     d.save(filled.templates / "BC-UBND.docx")
     with pytest.raises(BaocaoError, match="Jinja"):
         pipeline.build(filled)
+
+
+def test_template_macros_and_template_footnotes(filled):
+    """A clerk's template: phrase macros with wording options, and a footnote written in the template."""
+    from docx import Document
+    d = Document()
+    d.add_paragraph('Kim ngạch {{ cau("XNK_TONG") }}{{ chu_thich("Ghi chú của văn phòng: " ~ so("XNK_XK", "luyke") ~ " triệu USD") }}.')
+    d.add_paragraph('Xuất khẩu {{ cau("XNK_XK", ke_hoach="", so_voi_cung_ky=False) }}; {{ so("CSSX", "tang_thang") }}.')
+    d.add_paragraph('{%p for doan in muc("II.1.2") %}')
+    d.add_paragraph("{{ doan }}")
+    d.add_paragraph("{%p endfor %}")
+    d.save(filled.templates / "BC-UBND.docx")
+    fill(filled.period_inputs / "so-cong-thuong.xlsx", narrative=[("II.1.2", "Văn bản của sở[[Chú thích của sở.]].")])
+    got = pipeline.build(filled)
+    with zipfile.ZipFile(got["paths"]["docx"]) as z:
+        doc = etree.fromstring(z.read("word/document.xml"))
+        notes = etree.fromstring(z.read("word/footnotes.xml"))
+    paras = ["".join(t.text or "" for t in p.iter(W + "t")) for p in doc.iter(W + "p")]
+    assert paras[0] == "Kim ngạch 2.945 triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ."
+    assert paras[1] == "Xuất khẩu 1.620 triệu USD, đạt 124,6%, tăng 274,1%; tăng 0,79%."
+    texts = ["".join(t.text or "" for t in f.iter(W + "t")).strip() for f in notes.iter(W + "footnote")
+             if f.get(W + "type") is None]
+    assert texts == ["Ghi chú của văn phòng: 1.620 triệu USD", "Chú thích của sở."]
+    refs = [int(r.get(W + "id")) for r in doc.iter(W + "footnoteReference")]
+    assert refs == [1, 2]

@@ -282,3 +282,29 @@ def test_old_xls_submission_is_read(filled):
     assert fig.sources["month"] == f"so-nong-nghiep.xls!Chỉ tiêu!E{r}"
     warn = only(res.problems, "text-number")
     assert warn.file == "so-nong-nghiep.xls" and warn.cell == f"G{r}"
+
+
+def test_init_prefills_plan_and_last_year(filled):
+    """September gets August's annual plan; August next year gets this August's values as last year's."""
+    sep = pipeline.open_context("2023-09", filled.inputs, filled.out, filled.templates)
+    pipeline.init(sep)
+    ws = load_workbook(sep.period_inputs / "so-cong-thuong.xlsx")["Chỉ tiêu"]
+    r = row_of(ws, "XNK_TONG")
+    assert ws[f"D{r}"].value == 3800 and ws[f"E{r}"].value is None and ws[f"G{r}"].value is None
+    nxt = pipeline.open_context("2024-08", filled.inputs, filled.out, filled.templates)
+    pipeline.init(nxt)
+    ws = load_workbook(nxt.period_inputs / "so-cong-thuong.xlsx")["Chỉ tiêu"]
+    assert ws[f"D{r}"].value is None  # a new year: the plan is not carried over
+    assert (ws[f"G{r}"].value, ws[f"H{r}"].value) == (330, 2945)
+
+
+def test_optional_value_missing_is_a_warning(tmp_path):
+    from .conftest import HEADER, make_templates
+    rows = HEADER + "\nX_TUYCHON,Chỉ tiêu tùy chọn,tấn,so-cong-thuong,cộng dồn,,,,,,,không,,,,,,,\n"
+    t = make_templates(tmp_path / "t", rows)
+    ctx = pipeline.open_context("2023-08", tmp_path / "in", tmp_path / "out", t)
+    pipeline.init(ctx)
+    fill(ctx.period_inputs / "so-cong-thuong.xlsx", {"X_TUYCHON": {"E": 5}})
+    res = pipeline.check(ctx)
+    p = only([p for p in res.problems if p.file == "so-cong-thuong.xlsx"], "optional-empty")
+    assert p.severity == "cảnh báo" and p.cell.startswith("F") and not res.has_errors
