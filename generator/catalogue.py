@@ -112,8 +112,9 @@ class Catalogue:
         return [i for i in self.indicators.values() if i.parent == code]
 
 
-def _read_csv(path: Path, problems: list) -> list[tuple[int, dict]]:
-    """Rows as (line number, {title: text}); a UTF-8 BOM (Excel's CSV) is accepted."""
+def _read_csv(path: Path, problems: list):
+    """``(rows, header)`` with rows as (line number, {title: text}), or None after reporting
+    why the file cannot be read. A UTF-8 BOM (Excel's «CSV UTF-8») is accepted."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
@@ -121,15 +122,15 @@ def _read_csv(path: Path, problems: list) -> list[tuple[int, dict]]:
     except FileNotFoundError:
         problems.append(error("catalogue-missing", f"Không tìm thấy tệp danh mục {path.name}",
                               file=path.name))
-        return []
+        return None
     except UnicodeDecodeError:
         problems.append(error("catalogue-encoding",
                               f"Tệp {path.name} không phải văn bản UTF-8; hãy lưu lại dạng «CSV UTF-8»",
                               file=path.name))
-        return []
+        return None
     if not rows:
         problems.append(error("catalogue-empty", f"Tệp {path.name} trống", file=path.name))
-        return []
+        return None
     header = [h.strip() for h in rows[0]]
     out = []
     for n, row in enumerate(rows[1:], start=2):

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from .catalogue import FLOW, INDEX, STOCK, Catalogue, Indicator
 from .problems import Problem, warning
-from .vi_numbers import format_number, round_half_up, safe_div
+from .vi_numbers import format_number, safe_div
 
 MEASURES = ("plan", "month", "cumulative", "month_last_year", "cumulative_last_year")
 HUNDRED = Decimal(100)
@@ -125,7 +125,3 @@ def check_components(parent: Figure, comps: list[Figure], default_tol: Decimal) 
                 + ", ".join(c.code for c in comps),
                 file=file, sheet=sheet, cell=cell, indicator=ind.code))
     return out
-
-
-def rounded(value, places: int) -> Decimal | None:
-    return None if value is None else round_half_up(value, places)

@@ -3,7 +3,6 @@ thresholds and the report's wording. Plain data in, plain data out."""
 from __future__ import annotations
 
 import tomllib
-from decimal import Decimal
 from pathlib import Path
 
 from .problems import BaocaoError
@@ -27,7 +26,3 @@ def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> dict:
             raise BaocaoError(f"Tệp cài đặt {path} thiếu mục [{section}]")
     data["_path"] = str(path)
     return data
-
-
-def threshold(settings: dict, key: str) -> Decimal:
-    return Decimal(str(settings["kiem_tra"][key]))

@@ -116,14 +116,6 @@ def parse_number(text: str) -> ParsedNumber:
     return ParsedNumber(value, percent, ambiguous)
 
 
-def is_number_like(text: str) -> bool:
-    try:
-        parse_number(text)
-    except NumberTextError:
-        return False
-    return True
-
-
 def safe_div(numerator, denominator) -> Decimal | None:
     """numerator / denominator, or None when the base is missing or zero (no 'inf')."""
     if numerator is None or denominator is None:
