@@ -32,12 +32,21 @@ class Parser(argparse.ArgumentParser):
         return super().format_usage().replace("usage:", "cách dùng:")
 
 
+DEFAULT_DB = "data/baocao.sqlite"
+
+
+def _db(p):
+    p.add_argument("--db", default=DEFAULT_DB, metavar="TỆP",
+                   help=f"cơ sở dữ liệu lịch sử SQLite (mặc định: {DEFAULT_DB}); --db '' để không dùng")
+
+
 def _common(p):
     p.add_argument("--period", required=True, metavar="YYYY-MM", help="kỳ báo cáo, ví dụ 2023-08")
     p.add_argument("--inputs", default="inputs", metavar="THƯ_MỤC", help="thư mục biểu của các đơn vị (mặc định: inputs/)")
     p.add_argument("--out", default="build", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: build/)")
     p.add_argument("--templates", default=None, metavar="THƯ_MỤC",
                    help="thư mục mẫu, danh mục chỉ tiêu và cài đặt (mặc định: templates/ của chương trình)")
+    _db(p)
 
 
 def make_parser() -> Parser:
@@ -57,6 +66,22 @@ def make_parser() -> Parser:
     p.add_argument("--allow-missing", action="store_true",
                    help="vẫn lập báo cáo khi có đơn vị chưa nộp (số liệu của đơn vị đó ghi là chưa có)")
     p.add_argument("--pdf", action="store_true", help="tạo thêm bản PDF bằng LibreOffice")
+    p = sub.add_parser("import-history", help="nhập số liệu các năm trước vào cơ sở dữ liệu",
+                       description="Nhập một lần số liệu các kỳ trước từ một tệp Excel (sheet «Chỉ tiêu» có thêm cột "
+                       "«Kỳ báo cáo» dạng YYYY-MM). Có lỗi thì không ghi gì.")
+    p.add_argument("file", metavar="TỆP", help="tệp .xlsx cần nhập (hoặc tệp mẫu cần tạo, với --template)")
+    p.add_argument("--template", action="store_true", help="tạo tệp mẫu trống để điền rồi nhập")
+    p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục danh mục chỉ tiêu")
+    _db(p)
+    p = sub.add_parser("history", help="xem chuỗi số liệu của một chỉ tiêu",
+                       description="In số liệu của một chỉ tiêu qua các kỳ (số tháng, lũy kế, % kế hoạch, so cùng kỳ); "
+                       "có thể xuất ra .xlsx hoặc .csv.")
+    p.add_argument("code", metavar="MÃ", help="mã chỉ tiêu, ví dụ KKT_XNK")
+    p.add_argument("--from", dest="first", metavar="YYYY-MM", help="từ kỳ")
+    p.add_argument("--to", dest="last", metavar="YYYY-MM", help="đến kỳ")
+    p.add_argument("--export", metavar="TỆP", help="ghi ra tệp .xlsx hoặc .csv")
+    p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục danh mục chỉ tiêu")
+    _db(p)
     return parser
 
 
@@ -90,10 +115,19 @@ def run(argv=None) -> int:
         make_parser().print_help()
         return EXIT_USAGE
     try:
-        ctx = pipeline.open_context(args.period, args.inputs, args.out, args.templates)
+        for name in ("first", "last"):
+            if getattr(args, name, None):
+                from .periods import Period
+                Period.parse(getattr(args, name))
+        ctx = pipeline.open_context(getattr(args, "period", None) or "2000-01", getattr(args, "inputs", "inputs"),
+                                    getattr(args, "out", "build"), args.templates, args.db or None)
     except ValueError as e:
         print(f"baocao: lỗi cách dùng: {e}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "import-history":
+        return _import_history(pipeline, ctx, args)
+    if args.command == "history":
+        return _history(pipeline, ctx, args)
     if args.command == "init":
         got = pipeline.init(ctx, force=args.force)
         for path in got["written"]:
@@ -119,6 +153,82 @@ def run(argv=None) -> int:
             print(f"Đã ghi {path}")
         return EXIT_OK
     return EXIT_USAGE
+
+
+def _import_history(pipeline, ctx, args) -> int:
+    from .history import history_template
+    if args.template:
+        history_template(ctx.catalogue, Path(args.file))
+        print(f"Đã tạo tệp mẫu {args.file}: điền cột «Kỳ báo cáo» (YYYY-MM) và số liệu, rồi chạy "
+              f"«baocao import-history {args.file}»")
+        return EXIT_OK
+    if not Path(args.file).exists():
+        print(f"baocao: không tìm thấy tệp {args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    got = pipeline.import_history(ctx, Path(args.file))
+    if got["problems"]:
+        _print_problems(got["problems"])
+    for period, dept, rev in got["recorded"]:
+        print(f"Đã ghi kỳ {period}, đơn vị {dept}: lần nộp {rev}")
+    if not got["recorded"]:
+        print("Không có gì mới: tệp này đã được nhập trước đây.")
+    return EXIT_OK
+
+
+def _history(pipeline, ctx, args) -> int:
+    if ctx.db is None:
+        print("baocao: lệnh history cần cơ sở dữ liệu (--db)", file=sys.stderr)
+        return EXIT_USAGE
+    rows = pipeline.history_series(ctx, args.code, args.first, args.last)
+    ind = ctx.catalogue.indicators[args.code]
+    from .vi_numbers import format_number
+    print(f"{ind.code}: {ind.name} ({ind.unit})")
+    head = ["Kỳ", "Thực hiện tháng", "Lũy kế", "Kế hoạch năm", "% kế hoạch", "So với cùng kỳ", "Lần nộp"]
+    table = []
+    for r in rows:
+        fmt = [format_number(r[k], ind.decimals(k)) if r[k] is not None else "" for k in ("month", "cumulative", "plan")]
+        table.append([r["period"], *fmt, r["text_pct_plan"], r["text_yoy"], ",".join(map(str, r["revisions"]))])
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *table)]
+    for line in [head] + table:
+        print("  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(line, widths))))
+    if not rows:
+        print("(chưa có số liệu nào của chỉ tiêu này trong cơ sở dữ liệu)")
+    if args.export:
+        _export(Path(args.export), head, rows, ind)
+        print(f"Đã ghi {args.export}")
+    return EXIT_OK
+
+
+def _export(path: Path, head, rows, ind) -> None:
+    from .outputs import atomic_write_bytes
+    data = [[r["period"], _plain(r["month"]), _plain(r["cumulative"]), _plain(r["plan"]),
+             _plain(r["pct_plan"]), _plain(r["yoy_pct"]), ",".join(map(str, r["revisions"]))] for r in rows]
+    if path.suffix.lower() == ".csv":
+        import csv
+        import io
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(head)
+        w.writerows(data)
+        atomic_write_bytes(path, buf.getvalue().encode("utf-8-sig"))
+        return
+    if path.suffix.lower() != ".xlsx":
+        raise BaocaoError(f"Chỉ xuất được .xlsx hoặc .csv, không phải «{path.suffix}»")
+    from openpyxl import Workbook
+    from .outputs import atomic_save_workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = ind.code[:31]
+    ws.append(head)
+    for row in data:
+        ws.append(row)
+    atomic_save_workbook(wb, path)
+
+
+def _plain(v):
+    if v is None:
+        return None
+    return int(v) if v == v.to_integral_value() else float(v)
 
 
 def main(argv=None) -> int:

@@ -26,6 +26,7 @@ class Figure:
     values: dict = field(default_factory=dict)    # measure -> Decimal | None
     sources: dict = field(default_factory=dict)   # measure -> "file!sheet!cell"
     derived: dict = field(default_factory=dict)   # name -> Decimal | None
+    revisions: dict = field(default_factory=dict) # measure -> store revision holding it
 
     @property
     def code(self) -> str:
@@ -83,7 +84,7 @@ def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -
     for code, ind in catalogue.indicators.items():
         got = entered.get(code, {})
         values = {m: got.get("values", {}).get(m) for m in MEASURES}
-        fig = Figure(ind, values, dict(got.get("sources", {})))
+        fig = Figure(ind, values, dict(got.get("sources", {})), revisions=dict(got.get("revisions", {})))
         fig.derived = derive(ind, values)
         figures[code] = fig
     problems: list[Problem] = []

@@ -56,6 +56,8 @@ def figures_document(period, figures: dict, settings: dict) -> dict:
             "text": texts(fig, settings),
             "sources": dict(sorted(fig.sources.items())),
         })
+        if fig.revisions:
+            out[-1]["revisions"] = dict(sorted(fig.revisions.items()))
     return {"period": str(period), "indicators": out}
 
 

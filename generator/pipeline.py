@@ -27,6 +27,7 @@ class Context:
     templates: Path
     settings: dict
     catalogue: Catalogue
+    db: Path | None = None   # the history store; None: work from the workbooks alone
 
     @property
     def period_inputs(self) -> Path:
@@ -51,15 +52,21 @@ class CheckResult:
         return has_errors(self.problems)
 
 
-def open_context(period: str | Period, inputs="inputs", out="build", templates=None) -> Context:
-    """Settings and catalogue; a broken catalogue raises InputError with every problem."""
+def open_context(period: str | Period, inputs="inputs", out="build", templates=None, db=None) -> Context:
+    """Settings and catalogue; a broken catalogue raises InputError with every problem.
+    ``db``: path of the history store (the CLI's default is data/baocao.sqlite)."""
     p = period if isinstance(period, Period) else Period.parse(period)
     templates = Path(templates) if templates else DEFAULT_TEMPLATES
     settings = load_settings(templates)
     cat, problems = load_catalogue(templates)
     if has_errors(problems):
         raise InputError("Danh mục chỉ tiêu có lỗi", problems)
-    return Context(p, Path(inputs), Path(out), templates, settings, cat)
+    return Context(p, Path(inputs), Path(out), templates, settings, cat, Path(db) if db else None)
+
+
+def _open_store(ctx: Context):
+    from .store import open_store
+    return open_store(ctx.db) if ctx.db else None
 
 
 def init(ctx: Context, force: bool = False) -> dict:
@@ -70,7 +77,17 @@ def init(ctx: Context, force: bool = False) -> dict:
 
 def known_values(ctx: Context) -> dict:
     """Values a new period's workbook can be prefilled with: the annual plan from the
-    previous period of the same year, last year's values from the same period last year."""
+    previous period of the same year, last year's values from the same period last year —
+    from the history store, else from those periods' workbooks."""
+    store = _open_store(ctx)
+    if store is not None:
+        from .history import known_for_init
+        try:
+            found = known_for_init(store, ctx.catalogue, ctx.period)
+        finally:
+            store.close()
+        if found:
+            return found
     out: dict = {}
     prev, ly = ctx.period.previous(), ctx.period.same_month_last_year()
     for code, dept in ctx.catalogue.departments.items():
@@ -99,12 +116,23 @@ def _quiet_read(ctx: Context, period: Period, dept: str):
 
 def check(ctx: Context, progress=None) -> CheckResult:
     """Read and validate every department's workbook of the period, collecting every problem."""
+    store = _open_store(ctx)
+    try:
+        return _check(ctx, store, progress)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _check(ctx: Context, store, progress) -> CheckResult:
+    from . import history as H
     res = CheckResult(ctx)
     cat, settings = ctx.catalogue, ctx.settings
+    stored_ctx = H.stored_context(store, ctx.period) if store is not None else None
     folder = ctx.period_inputs
     entered: dict = {}
     texts: list = []
-    known = set(cat.indicators)
+    codes = set(cat.indicators)
     expected = {L.filename(c) for c in cat.departments} | {L.filename(c, ".xls") for c in cat.departments}
     if folder.is_dir():
         for extra in sorted(p.name for p in folder.iterdir()
@@ -118,15 +146,30 @@ def check(ctx: Context, progress=None) -> CheckResult:
         if progress:
             progress(i, len(cat.departments), dept.name)
         if not path.exists():
+            stored = H.values_from_store(cat, code, stored_ctx) if stored_ctx is not None and any(
+                stored_ctx["same"].get(i.code) for i in cat.of_department(code)) else {}
+            if stored:  # no workbook in the folder, but the store has this period's submission
+                entered.update(stored)
+                revs = sorted({r for v in stored.values() for r in v["revisions"].values()})
+                res.statuses.append(dict(department=code, name=dept.name, status=SUBMITTED,
+                                         file=f"store:{revs[-1]}", errors=0, warnings=0))
+                continue
             res.statuses.append(dict(department=code, name=dept.name, status=MISSING, file=path.name,
                                      errors=0, warnings=0))
             res.missing_departments.append(code)
             continue
         data, probs = read_workbook(path, cat, ctx.period, code)
         if data is not None:
+            if stored_ctx is not None:
+                H.fill_missing(cat, data, stored_ctx)
             probs += validate_values(cat, data, settings)
+            if stored_ctx is not None:
+                probs += H.cross_period_checks(cat, data, stored_ctx, settings)
+                if not has_errors(probs):
+                    H.record_workbook(store, ctx.period, code, data)
             for ind_code, vals in data.values.items():
-                entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {})}
+                entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {}),
+                                     "revisions": data.revisions.get(ind_code, {})}
             for section, body, cell in data.narrative:
                 place = dict(file=path.name, sheet=L.SHEET_TEXT, cell=cell)
                 if section not in settings["muc"]:
@@ -135,7 +178,7 @@ def check(ctx: Context, progress=None) -> CheckResult:
                     continue
                 if not body:
                     continue
-                segments, mprobs = N.parse(body, known)
+                segments, mprobs = N.parse(body, codes)
                 probs += [error(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
                 texts.append((section, code, segments, place))
         n_err = sum(p.is_error for p in probs)
@@ -160,6 +203,36 @@ def check(ctx: Context, progress=None) -> CheckResult:
 def missing_problems(res: CheckResult) -> list[Problem]:
     return [error("not-submitted", f"Đơn vị «{s['name']}» chưa nộp biểu {s['file']}", file=s["file"])
             for s in res.statuses if s["status"] == MISSING]
+
+
+def import_history(ctx: Context, path: Path) -> dict:
+    """Record earlier periods' figures from one workbook, in one transaction: every row is
+    recorded, or (on any error) none. Returns {"recorded": [(period, dept, revision)], "problems"}."""
+    from . import history as H
+    from . import store as S
+    if ctx.db is None:
+        raise BaocaoError("Cần chỉ ra cơ sở dữ liệu lịch sử (--db)")
+    subs, problems = H.import_rows(ctx.catalogue, Path(path))
+    if has_errors(problems):
+        raise InputError("Tệp lịch sử có lỗi; chưa ghi gì vào cơ sở dữ liệu", problems)
+    store = S.open_store(ctx.db)
+    try:
+        got = S.record_many(store, subs)
+    finally:
+        store.close()
+    return {"recorded": [(p, d, rev) for (p, d, *_), (rev, new) in zip(subs, got) if new], "problems": problems}
+
+
+def history_series(ctx: Context, code: str, first: str | None = None, last: str | None = None) -> list[dict]:
+    from . import history as H
+    from . import store as S
+    if code not in ctx.catalogue.indicators:
+        raise InputError(f"Mã chỉ tiêu «{code}» không có trong danh mục", [])
+    store = S.open_store(ctx.db)
+    try:
+        return H.series_rows(store, ctx.catalogue, code, first or "0000-00", last or "9999-99", ctx.settings)
+    finally:
+        store.close()
 
 
 def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None) -> dict:

@@ -17,7 +17,8 @@ def test_bad_usage_exits_2_without_traceback():
 
 def test_init_check_build_exit_codes(tmp_path):
     t = make_templates(tmp_path / "t")
-    common = ("--period", "2023-08", "--inputs", tmp_path / "in", "--out", tmp_path / "out", "--templates", t)
+    common = ("--period", "2023-08", "--inputs", tmp_path / "in", "--out", tmp_path / "out", "--templates", t,
+              "--db", tmp_path / "store.sqlite")
     proc = run_cli("init", *common)
     assert proc.returncode == 0 and "Đã tạo" in proc.stdout
     proc = run_cli("check", *common)

@@ -23,6 +23,8 @@ MEASURE_OF = {COL_PLAN: "plan", COL_MONTH: "month", COL_CUM: "cumulative",
               COL_MONTH_LY: "month_last_year", COL_CUM_LY: "cumulative_last_year"}
 COLUMN_OF = {v: k for k, v in MEASURE_OF.items()}
 
+COL_PERIOD = "Kỳ báo cáo"       # only in the import-history workbook
+
 TEXT_SECTION = "Mục"
 TEXT_BODY = "Nội dung"
 TEXT_HEADERS = (TEXT_SECTION, TEXT_BODY)

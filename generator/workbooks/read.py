@@ -35,6 +35,8 @@ class WorkbookData:
     narrative: list = field(default_factory=list)  # [(section, text, cell)]
     rows: dict = field(default_factory=dict)       # code -> row number
     columns: dict = field(default_factory=dict)    # measure -> column letter
+    bad_cells: dict = field(default_factory=dict)  # code -> {measure} whose cell has an error
+    revisions: dict = field(default_factory=dict)  # code -> {measure: store revision}
 
 
 def _norm(v) -> str:
@@ -226,7 +228,10 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at):
                 problems.append(error("merged-cell", f"Ô {cell.coordinate} nằm trong vùng ô gộp; hãy bỏ gộp ô "
                                       f"và nhập số vào từng ô", **place))
                 continue
+            before = len(problems)
             value = _cell_number(cell, sheet, title, ind, place, problems, formula_at)
+            if any(p.is_error for p in problems[before:]):
+                data.bad_cells.setdefault(code, set()).add(measure)
             if value is not None:
                 if measure not in L.measures_for(ind):
                     problems.append(warning("not-applicable", f"Cột «{title}» không áp dụng cho chỉ tiêu "
@@ -305,3 +310,63 @@ def _read_text(ws, fname, data, problems):
         if not sec and not body:
             continue
         data.narrative.append((sec, body, body_cell.coordinate))
+
+
+def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
+    """The import-history workbook: sheet ``Chỉ tiêu`` with the usual header plus
+    ``Kỳ báo cáo`` (YYYY-MM) on each row. Returns ({(period, department): [(code, measure,
+    value, sheet, cell)]}, problems)."""
+    from ..periods import Period
+    path = Path(path)
+    fname = path.name
+    problems: list[Problem] = []
+    try:
+        wb = open_workbook(path)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is the same problem for the user
+        return {}, [_not_a_workbook(fname, e)]
+    if L.SHEET_DATA not in wb.sheetnames:
+        return {}, [error("sheet-missing", f"Không có sheet «{L.SHEET_DATA}»", file=fname)]
+    ws = wb[L.SHEET_DATA]
+    found = _find_header(ws, L.COL_CODE)
+    if not found or L.COL_PERIOD not in found[1]:
+        return {}, [error("header-missing", f"Cần dòng tiêu đề có «{L.COL_PERIOD}», «{L.COL_CODE}» và các cột số liệu",
+                          file=fname, sheet=L.SHEET_DATA)]
+    hrow, titles = found
+    cols = {t: c[0] for t, c in titles.items()}
+    out: dict = {}
+    seen: dict = {}
+    for r in range(hrow + 1, min(ws.max_row, hrow + 200000) + 1):
+        code = _norm(ws.cell(r, cols[L.COL_CODE]).value)
+        period_cell = ws.cell(r, cols[L.COL_PERIOD])
+        period_text = _norm(period_cell.value)
+        has_values = any(ws.cell(r, cols[t]).value not in (None, "") for t in L.MEASURE_OF if t in cols)
+        if not code and not period_text or not period_text and not has_values:
+            continue  # a blank row, or a template row left unfilled
+        if code not in cat.indicators:
+            problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{code}» không có trong danh mục", file=fname,
+                                  sheet=L.SHEET_DATA, cell=ws.cell(r, cols[L.COL_CODE]).coordinate, indicator=code))
+            continue
+        try:
+            period = str(Period.parse(period_text))
+        except ValueError as e:
+            problems.append(error("bad-period", str(e), file=fname, sheet=L.SHEET_DATA,
+                                  cell=period_cell.coordinate, indicator=code))
+            continue
+        if (period, code) in seen:
+            problems.append(error("duplicate-indicator", f"Chỉ tiêu «{code}» kỳ {period} lặp lại (đã có ở dòng "
+                                  f"{seen[(period, code)]})", file=fname, sheet=L.SHEET_DATA,
+                                  cell=f"A{r}", indicator=code))
+            continue
+        seen[(period, code)] = r
+        ind = cat.indicators[code]
+        rows = out.setdefault((period, ind.department), [])
+        for title, measure in L.MEASURE_OF.items():
+            c = cols.get(title)
+            if c is None or measure not in L.measures_for(ind):
+                continue
+            cell = ws.cell(r, c)
+            place = dict(file=fname, sheet=L.SHEET_DATA, cell=cell.coordinate, indicator=code)
+            value = _cell_number(cell, L.SHEET_DATA, title, ind, place, problems, lambda *_: None)
+            if value is not None:
+                rows.append((code, measure, value, L.SHEET_DATA, cell.coordinate))
+    return out, problems

@@ -1,0 +1,181 @@
+"""The history store: every accepted submission, kept forever, in an embedded SQLite file.
+
+A narrow interface of plain functions over plain data, so a province running baocao as a
+shared server could put PostgreSQL behind the same functions without touching the rest:
+
+* ``open_store(path)`` — create or migrate the database (versioned schema).
+* ``record(store, period, department, file_name, sha256, values)`` — one submission, one
+  transaction; the same file (same SHA-256) twice adds no revision. Returns the revision.
+* ``latest(store, period)`` — newest value of every indicator/measure of a period, with its revision.
+* ``plans(store, year, before)`` — the newest annual plan of each indicator in a year.
+* ``series(store, code, first, last)`` — an indicator across periods.
+
+Values are stored as decimal text (exact). Nothing is ever updated or deleted.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from .problems import BaocaoError
+
+MIGRATIONS = [
+    # version 1
+    """
+    CREATE TABLE submission (
+        revision    INTEGER PRIMARY KEY AUTOINCREMENT,
+        period      TEXT NOT NULL,
+        department  TEXT NOT NULL,
+        file_name   TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        UNIQUE (period, department, sha256)
+    );
+    CREATE TABLE value (
+        revision  INTEGER NOT NULL REFERENCES submission(revision),
+        indicator TEXT NOT NULL,
+        measure   TEXT NOT NULL,
+        value     TEXT NOT NULL,
+        sheet     TEXT NOT NULL,
+        cell      TEXT NOT NULL,
+        PRIMARY KEY (revision, indicator, measure)
+    );
+    CREATE INDEX value_indicator ON value (indicator, measure);
+    CREATE INDEX submission_period ON submission (period, department);
+    """,
+]
+
+
+@dataclass(frozen=True)
+class Stored:
+    value: Decimal
+    revision: int
+    file_name: str
+    sheet: str
+    cell: str
+
+    @property
+    def source(self) -> str:
+        return f"store:{self.revision}"
+
+
+def open_store(path: Path | str) -> sqlite3.Connection:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise BaocaoError(f"Không mở được cơ sở dữ liệu lịch sử {path}: {e}") from None
+    if version > len(MIGRATIONS):
+        raise BaocaoError(f"Cơ sở dữ liệu {path} có phiên bản {version}, mới hơn phần mềm này "
+                          f"({len(MIGRATIONS)}): hãy cập nhật baocao")
+    for n in range(version, len(MIGRATIONS)):
+        with _transaction(conn):
+            for stmt in MIGRATIONS[n].split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {n + 1}")
+    return conn
+
+
+class _transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all or nothing."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
+
+
+def record(store, period: str, department: str, file_name: str, sha256: str, values: list) -> tuple[int, bool]:
+    """Record a submission: ``values`` is [(indicator, measure, Decimal, sheet, cell)].
+    Returns (revision, created): an identical file already recorded gives its revision, False."""
+    with _transaction(store):
+        row = store.execute("SELECT revision FROM submission WHERE period=? AND department=? AND sha256=?",
+                            (period, department, sha256)).fetchone()
+        if row:
+            return row[0], False
+        cur = store.execute("INSERT INTO submission (period, department, file_name, sha256) VALUES (?,?,?,?)",
+                            (period, department, file_name, sha256))
+        rev = cur.lastrowid
+        store.executemany("INSERT INTO value (revision, indicator, measure, value, sheet, cell) VALUES (?,?,?,?,?,?)",
+                          [(rev, code, m, str(v), sheet, cell) for code, m, v, sheet, cell in values])
+        return rev, True
+
+
+def record_many(store, submissions: list) -> list[tuple[int, bool]]:
+    """Several submissions in one transaction (an import): all recorded, or none."""
+    out = []
+    with _transaction(store):
+        for period, department, file_name, sha256, values in submissions:
+            row = store.execute("SELECT revision FROM submission WHERE period=? AND department=? AND sha256=?",
+                                (period, department, sha256)).fetchone()
+            if row:
+                out.append((row[0], False))
+                continue
+            cur = store.execute("INSERT INTO submission (period, department, file_name, sha256) VALUES (?,?,?,?)",
+                                (period, department, file_name, sha256))
+            store.executemany("INSERT INTO value (revision, indicator, measure, value, sheet, cell) "
+                              "VALUES (?,?,?,?,?,?)",
+                              [(cur.lastrowid, c, m, str(v), sh, ce) for c, m, v, sh, ce in values])
+            out.append((cur.lastrowid, True))
+    return out
+
+
+_LATEST = """
+SELECT v.indicator, v.measure, v.value, s.revision, s.file_name, v.sheet, v.cell
+FROM value v JOIN submission s ON s.revision = v.revision
+WHERE s.period = ? AND s.revision = (
+    SELECT MAX(s2.revision) FROM submission s2 WHERE s2.period = s.period AND s2.department = s.department)
+"""
+
+
+def latest(store, period: str) -> dict:
+    """{indicator: {measure: Stored}} from the newest revision of each department's submission."""
+    out: dict = {}
+    for code, measure, value, rev, fname, sheet, cell in store.execute(_LATEST, (period,)):
+        out.setdefault(code, {})[measure] = Stored(Decimal(value), rev, fname, sheet, cell)
+    return out
+
+
+def plans(store, year: int, before: str) -> dict:
+    """{indicator: [Stored plan per period, oldest first]} of ``year``'s periods before ``before``."""
+    out: dict = {}
+    periods = [r[0] for r in store.execute(
+        "SELECT DISTINCT period FROM submission WHERE period >= ? AND period < ? ORDER BY period",
+        (f"{year:04d}-01", before))]
+    for p in periods:
+        for code, measures in latest(store, p).items():
+            if "plan" in measures:
+                out.setdefault(code, []).append((p, measures["plan"]))
+    return out
+
+
+def series(store, code: str, first: str = "0000-00", last: str = "9999-99") -> list[tuple[str, dict]]:
+    """[(period, {measure: Stored})] of one indicator, newest revision per period."""
+    periods = [r[0] for r in store.execute(
+        "SELECT DISTINCT s.period FROM submission s JOIN value v ON v.revision = s.revision "
+        "WHERE v.indicator = ? AND s.period BETWEEN ? AND ? ORDER BY s.period", (code, first, last))]
+    return [(p, latest(store, p).get(code, {})) for p in periods]
+
+
+def revisions(store, period: str, department: str) -> list[tuple[int, str, str]]:
+    return list(store.execute("SELECT revision, file_name, sha256 FROM submission WHERE period=? AND department=? "
+                              "ORDER BY revision", (period, department)))
+
+
+def close(store) -> None:
+    with closing(store):
+        pass
