@@ -181,3 +181,16 @@ def test_cross_period_warnings(tmp_path, templates):
     ly = by["last-year-differs"]
     assert ly.cell == f"G{r}" and "310" in ly.message and "300" in ly.message
     assert not res.has_errors
+
+
+def test_a_write_that_fails_midway_is_rolled_back(tmp_path):
+    from decimal import Decimal
+    store = S.open_store(tmp_path / "db.sqlite")
+    S.record(store, "2023-07", "so-cong-thuong", "a.xlsx", "sha-a", [("XNK_TONG", "month", Decimal(1), "Chỉ tiêu", "E2")])
+    before = store_content(tmp_path / "db.sqlite")
+    good = ("2023-08", "so-cong-thuong", "b.xlsx", "sha-b", [("XNK_TONG", "month", Decimal(2), "Chỉ tiêu", "E2")])
+    broken = ("2023-09", "so-cong-thuong", "c.xlsx", "sha-c",
+              [("XNK_TONG", "month", Decimal(3), "Chỉ tiêu", "E2"), ("XNK_TONG", "month", Decimal(4), "Chỉ tiêu", "E3")])
+    with pytest.raises(sqlite3.IntegrityError):
+        S.record_many(store, [good, broken])
+    assert store_content(tmp_path / "db.sqlite") == before
