@@ -177,12 +177,15 @@ def test_wrong_period_and_department(filled, tmp_path):
     assert "2023-07" in only(problems_for(filled, "so-cong-thuong.xlsx"), "wrong-period").message
 
 
-@pytest.mark.parametrize("content", [b"khong phai excel", b"PK\x03\x04truncated", b""])
-def test_not_a_workbook(filled, content):
+@pytest.mark.parametrize("content, code, fragment", [
+    (b"khong phai excel", "not-a-workbook", "không phải bảng tính Excel"),
+    (b"PK\x03\x04truncated", "not-a-workbook", "bị cắt cụt"),
+    (b"", "empty-file", "Tệp rỗng")])
+def test_not_a_workbook(filled, content, code, fragment):
     (filled.period_inputs / "so-nong-nghiep.xlsx").write_bytes(content)
     res = pipeline.check(filled)
-    p = only(res.problems, "not-a-workbook")
-    assert p.file == "so-nong-nghiep.xlsx" and p.severity == "lỗi" and "Excel" in p.message
+    p = only(res.problems, code)
+    assert p.file == "so-nong-nghiep.xlsx" and p.severity == "lỗi" and fragment in p.message
     assert [s["status"] for s in res.statuses] == ["đã nộp", "có lỗi"]
 
 

@@ -21,7 +21,12 @@ from ..vi_numbers import NumberTextError, parse_number, to_decimal
 from . import layout as L
 
 HEADER_SCAN_ROWS = 20
-MAX_ROWS = 5000
+MAX_ROWS = 5000                      # data rows read from a sheet
+MAX_FILE_BYTES = 50 * 2**20          # a department workbook is a few hundred kB
+MAX_UNZIPPED_BYTES = 200 * 2**20     # total uncompressed size: above this, a zip bomb
+MAX_PART_BYTES = 10 * 2**20          # one XML part (a 5.000-row sheet is well under 2 MB)
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 EXCEL_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 
 
@@ -91,11 +96,96 @@ def _find_header(ws, first_title: str):
     return None
 
 
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
+
+
+def preflight(path: Path) -> Problem | None:
+    """Refuse, before any parser sees it, a file that is empty, not a workbook, encrypted,
+    a zip bomb or too large to read in bounded time and memory."""
+    import re
+    import zipfile as zf
+    fname = path.name
+    size = path.stat().st_size
+    if size == 0:
+        return error("empty-file", "Tệp rỗng (0 byte): hãy gửi lại biểu đã điền", file=fname)
+    if size > MAX_FILE_BYTES:
+        return error("file-too-large", f"Tệp nặng {_mb(size)}, vượt giới hạn {_mb(MAX_FILE_BYTES)} của một biểu",
+                     file=fname)
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head == CFB_MAGIC:
+        if path.suffix.lower() == ".xls":
+            return None  # the old format is a compound file: calamine reads it (and knows passwords)
+        blob = path.read_bytes()
+        if ENCRYPTION_INFO in blob:
+            return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
+                         "(File > Info > Protect Workbook) rồi gửi lại", file=fname)
+        return error("not-a-workbook", "Tệp là bảng tính Excel 97-2003 nhưng mang đuôi .xlsx: hãy đổi đuôi thành .xls "
+                     "hoặc lưu lại dạng «Excel Workbook (.xlsx)»", file=fname)
+    if path.suffix.lower() == ".xls":
+        return error("not-a-workbook", "Tệp mang đuôi .xls nhưng không phải bảng tính Excel 97-2003", file=fname)
+    if head[:4] != b"PK\x03\x04":
+        return error("not-a-workbook", "Tệp không phải bảng tính Excel (.xlsx) (có thể là tệp khác bị đổi tên): "
+                     "hãy mở bằng Excel và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
+    try:
+        with zf.ZipFile(path) as z:
+            infos = z.infolist()
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNZIPPED_BYTES:
+                return error("zip-bomb", f"Tệp giải nén ra {_mb(total)}, vượt giới hạn {_mb(MAX_UNZIPPED_BYTES)}: "
+                             f"không đọc tệp này (tệp hỏng hoặc độc hại)", file=fname)
+            names = {i.filename for i in infos}
+            for i in infos:
+                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
+                    with z.open(i) as fh:
+                        start = fh.read(4096).decode("utf-8", "replace")
+                    m = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', start)
+                    if m and int(m.group(1)) > MAX_ROWS + HEADER_SCAN_ROWS:
+                        return error("too-many-rows", f"Sheet có {int(m.group(1)):,} dòng".replace(",", ".")
+                                     + f", vượt giới hạn {MAX_ROWS:,} dòng của biểu".replace(",", ".")
+                                     + ": hãy xóa các dòng thừa", file=fname, sheet=_sheet_name(z, i.filename))
+            big = next((i for i in infos if i.file_size > MAX_PART_BYTES), None)
+            if big is not None:
+                return error("part-too-large", f"Một phần của tệp ({big.filename}) giải nén ra {_mb(big.file_size)}, "
+                             f"vượt giới hạn {_mb(MAX_PART_BYTES)}: biểu có quá nhiều dòng hoặc dữ liệu thừa",
+                             file=fname, sheet=_sheet_name(z, big.filename))
+            if "xl/workbook.xml" not in names:
+                return error("not-a-workbook", "Tệp nén không chứa bảng tính Excel (thiếu xl/workbook.xml)", file=fname)
+    except zf.BadZipFile:
+        return error("not-a-workbook", "Tệp .xlsx bị hỏng hoặc bị cắt cụt (gửi chưa hết?): hãy gửi lại tệp", file=fname)
+    return None
+
+
+def _sheet_name(z, part: str) -> str:
+    """The sheet name of a worksheet part, from workbook.xml and its relationships."""
+    import re
+    try:
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    except KeyError:
+        return ""
+    from html import unescape
+
+    def attrs(tag: str) -> dict:
+        return {k.split(":")[-1]: v for k, v in re.findall(r'([\w:]+)="([^"]*)"', tag)}
+    target = part.removeprefix("xl/")
+    rid = next((a.get("Id") for a in map(attrs, re.findall(r"<Relationship\b[^>]*>", rels))
+                if a.get("Target", "").lstrip("/").removeprefix("xl/") == target), None)
+    for a in map(attrs, re.findall(r"<sheet\b[^>]*>", book)):
+        if a.get("id") == rid:
+            return unescape(a.get("name", ""))
+    return ""
+
+
 def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[WorkbookData | None, list[Problem]]:
     path = Path(path)
     fname = path.name
     problems: list[Problem] = []
     data = WorkbookData(path, department)
+    refused = preflight(path)
+    if refused is not None:
+        return None, [refused]
     try:
         wb = open_workbook(path)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as e:
@@ -132,6 +222,9 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
 
 def _not_a_workbook(fname: str, exc) -> Problem:
     kind = type(exc).__name__
+    if kind == "PasswordError" or "password" in str(exc).lower():
+        return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
+                     "rồi gửi lại", file=fname)
     if kind == "BadZipFile" or "zip" in str(exc).lower() or "calamine" in kind.lower():
         why = "tệp không phải bảng tính Excel (.xlsx) hoặc đã bị hỏng, cắt cụt"
     else:
@@ -289,6 +382,13 @@ def _cell_number(cell, sheet, title, ind, place, problems, formula_at) -> Decima
     return parsed.value
 
 
+def _unescape_ooxml(text: str) -> str:
+    """Excel writes characters XML cannot carry as ``_xHHHH_``; give them back (the composer
+    then drops the control characters among them)."""
+    import re
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
 def _read_text(ws, fname, data, problems):
     sheet = ws.title
     found = _find_header(ws, L.TEXT_SECTION)
@@ -306,7 +406,7 @@ def _read_text(ws, fname, data, problems):
         sec = _norm(ws.cell(r, cs).value)
         body_cell = ws.cell(r, cb)
         raw = body_cell.value
-        body = unicodedata.normalize("NFC", str(raw)).strip() if raw is not None else ""
+        body = unicodedata.normalize("NFC", _unescape_ooxml(str(raw))).strip() if raw is not None else ""
         if not sec and not body:
             continue
         data.narrative.append((sec, body, body_cell.coordinate))

@@ -46,6 +46,9 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
             if ind.integer and v != v.to_integral_value():
                 out.append(error("not-integer", f"«{LABEL[measure]}» phải là số nguyên (số đếm), đang là "
                                  f"{str(v).replace('.', ',')}", **place(measure)))
+        if ind.has_plan and vals.get("plan") is not None and vals["plan"] == 0:
+            out.append(warning("plan-zero", f"Kế hoạch năm bằng 0: không tính được tỷ lệ % {ind.plan_word}; "
+                               f"kiểm tra lại số liệu", **place("plan")))
         if ind.kind == FLOW:
             m, c = vals.get("month"), vals.get("cumulative")
             if m is not None and c is not None and c < m and m >= 0:
