@@ -41,7 +41,8 @@ def _db(p):
 
 
 def _common(p):
-    p.add_argument("--period", required=True, metavar="YYYY-MM", help="kỳ báo cáo, ví dụ 2023-08")
+    p.add_argument("--period", required=True, metavar="YYYY-MM",
+                   help="kỳ báo cáo, ví dụ 2023-08; hoặc một khoảng, ví dụ 2023-01..2023-12")
     p.add_argument("--inputs", default="inputs", metavar="THƯ_MỤC", help="thư mục biểu của các đơn vị (mặc định: inputs/)")
     p.add_argument("--out", default="build", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: build/)")
     p.add_argument("--templates", default=None, metavar="THƯ_MỤC",
@@ -119,7 +120,9 @@ def run(argv=None) -> int:
             if getattr(args, name, None):
                 from .periods import Period
                 Period.parse(getattr(args, name))
-        ctx = pipeline.open_context(getattr(args, "period", None) or "2000-01", getattr(args, "inputs", "inputs"),
+        from .periods import Period
+        periods = Period.parse_range(getattr(args, "period", None) or "2000-01")
+        ctx = pipeline.open_context(periods[0], getattr(args, "inputs", "inputs"),
                                     getattr(args, "out", "build"), args.templates, args.db or None)
     except ValueError as e:
         print(f"baocao: lỗi cách dùng: {e}", file=sys.stderr)
@@ -128,6 +131,16 @@ def run(argv=None) -> int:
         return _import_history(pipeline, ctx, args)
     if args.command == "history":
         return _history(pipeline, ctx, args)
+    if len(periods) > 1:
+        worst = EXIT_OK
+        for period in periods:
+            print(f"== Kỳ {period} ==")
+            worst = max(worst, _one_period(pipeline, pipeline.for_period(ctx, period), args))
+        return worst
+    return _one_period(pipeline, ctx, args)
+
+
+def _one_period(pipeline, ctx, args) -> int:
     if args.command == "init":
         got = pipeline.init(ctx, force=args.force)
         for path in got["written"]:
@@ -146,7 +159,13 @@ def run(argv=None) -> int:
         print(f"\n{n_err} lỗi, {len(res.problems) - n_err} cảnh báo. Danh sách: {target}")
         return EXIT_INPUT if n_err else EXIT_OK
     if args.command == "build":
-        got = pipeline.build(ctx, allow_missing=args.allow_missing, pdf=args.pdf, progress=_progress)
+        try:
+            got = pipeline.build(ctx, allow_missing=args.allow_missing, pdf=args.pdf, progress=_progress)
+        except InputError as e:
+            _print_problems(e.problems, out=sys.stderr)
+            n = sum(p.is_error for p in e.problems)
+            print(f"\nbaocao: {e} ({n} lỗi).", file=sys.stderr)
+            return EXIT_INPUT
         if got["warnings"]:
             print(f"{len(got['warnings'])} cảnh báo (xem «baocao check»).")
         for kind, path in got["paths"].items():

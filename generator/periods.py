@@ -37,6 +37,19 @@ class Period:
     def previous(self) -> "Period":
         return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
 
+    @classmethod
+    def parse_range(cls, text: str) -> list["Period"]:
+        """``2023-08`` or ``2023-01..2023-12`` (every period in between, in order)."""
+        if ".." not in (text or ""):
+            return [cls.parse(text)]
+        first, last = (cls.parse(t) for t in text.split("..", 1))
+        if last < first:
+            raise ValueError(f"Khoảng kỳ «{text}» không hợp lệ: kỳ cuối đứng trước kỳ đầu")
+        out = [first]
+        while out[-1] < last:
+            out.append(out[-1].next())
+        return out
+
     def same_month_last_year(self) -> "Period":
         return Period(self.year - 1, self.month)
 

@@ -64,6 +64,12 @@ def open_context(period: str | Period, inputs="inputs", out="build", templates=N
     return Context(p, Path(inputs), Path(out), templates, settings, cat, Path(db) if db else None)
 
 
+def for_period(ctx: Context, period: Period) -> Context:
+    """The same settings and catalogue for another period (a range is built without reloading)."""
+    from dataclasses import replace
+    return replace(ctx, period=period)
+
+
 def _open_store(ctx: Context):
     from .store import open_store
     return open_store(ctx.db) if ctx.db else None

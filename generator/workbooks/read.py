@@ -48,13 +48,10 @@ def _norm(v) -> str:
     return " ".join(unicodedata.normalize("NFC", str(v)).split()) if v is not None else ""
 
 
-def open_workbook(path: Path, data_only: bool = True):
-    """openpyxl for .xlsx; .xls through python-calamine behind the same small interface."""
-    if Path(path).suffix.lower() == ".xls":
-        from .xls import XlsBook
-        return XlsBook(path)
-    from openpyxl import load_workbook
-    return load_workbook(path, data_only=data_only, read_only=False)
+def open_workbook(path: Path):
+    """Both .xlsx and .xls through python-calamine, behind openpyxl's small interface (grid.py)."""
+    from .grid import GridBook
+    return GridBook(path)
 
 
 def is_blank_workbook(path: Path, cat: Catalogue) -> bool:
@@ -105,6 +102,8 @@ def preflight(path: Path) -> Problem | None:
     a zip bomb or too large to read in bounded time and memory."""
     import re
     import zipfile as zf
+
+    from .grid import sheet_name_of
     fname = path.name
     size = path.stat().st_size
     if size == 0:
@@ -144,38 +143,17 @@ def preflight(path: Path) -> Problem | None:
                     if m and int(m.group(1)) > MAX_ROWS + HEADER_SCAN_ROWS:
                         return error("too-many-rows", f"Sheet có {int(m.group(1)):,} dòng".replace(",", ".")
                                      + f", vượt giới hạn {MAX_ROWS:,} dòng của biểu".replace(",", ".")
-                                     + ": hãy xóa các dòng thừa", file=fname, sheet=_sheet_name(z, i.filename))
+                                     + ": hãy xóa các dòng thừa", file=fname, sheet=sheet_name_of(z, i.filename))
             big = next((i for i in infos if i.file_size > MAX_PART_BYTES), None)
             if big is not None:
                 return error("part-too-large", f"Một phần của tệp ({big.filename}) giải nén ra {_mb(big.file_size)}, "
                              f"vượt giới hạn {_mb(MAX_PART_BYTES)}: biểu có quá nhiều dòng hoặc dữ liệu thừa",
-                             file=fname, sheet=_sheet_name(z, big.filename))
+                             file=fname, sheet=sheet_name_of(z, big.filename))
             if "xl/workbook.xml" not in names:
                 return error("not-a-workbook", "Tệp nén không chứa bảng tính Excel (thiếu xl/workbook.xml)", file=fname)
     except zf.BadZipFile:
         return error("not-a-workbook", "Tệp .xlsx bị hỏng hoặc bị cắt cụt (gửi chưa hết?): hãy gửi lại tệp", file=fname)
     return None
-
-
-def _sheet_name(z, part: str) -> str:
-    """The sheet name of a worksheet part, from workbook.xml and its relationships."""
-    import re
-    try:
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        book = z.read("xl/workbook.xml").decode("utf-8", "replace")
-    except KeyError:
-        return ""
-    from html import unescape
-
-    def attrs(tag: str) -> dict:
-        return {k.split(":")[-1]: v for k, v in re.findall(r'([\w:]+)="([^"]*)"', tag)}
-    target = part.removeprefix("xl/")
-    rid = next((a.get("Id") for a in map(attrs, re.findall(r"<Relationship\b[^>]*>", rels))
-                if a.get("Target", "").lstrip("/").removeprefix("xl/") == target), None)
-    for a in map(attrs, re.findall(r"<sheet\b[^>]*>", book)):
-        if a.get("id") == rid:
-            return unescape(a.get("name", ""))
-    return ""
 
 
 def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[WorkbookData | None, list[Problem]]:
@@ -192,19 +170,9 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
         return None, [_not_a_workbook(fname, e)]
     except Exception as e:  # openpyxl raises several kinds for broken files
         return None, [_not_a_workbook(fname, e)]
-    formulas = None  # loaded lazily: only when a cell reads empty
-
     def formula_at(sheet: str, coord: str):
-        nonlocal formulas
-        if path.suffix.lower() == ".xls":
-            return None  # an .xls stores a value for every formula
-        if formulas is None:
-            try:
-                formulas = open_workbook(path, data_only=False)
-            except Exception:
-                return None
-        v = formulas[sheet][coord].value
-        return v if isinstance(v, str) and v.startswith("=") else None
+        """The formula of a cell that has no cached value (found by the XML scan), or None."""
+        return getattr(wb[sheet], "formulas", {}).get(coord)
 
     _check_identity(wb, fname, period, department, problems)
 
@@ -361,6 +329,8 @@ def _cell_number(cell, sheet, title, ind, place, problems, formula_at) -> Decima
         problems.append(error("not-a-number", f"Ô «{title}» chứa ngày tháng ({v}); cần một số — kiểm tra định dạng ô",
                               **place))
         return None
+    if isinstance(v, float) and v.is_integer():
+        return Decimal(int(v))  # calamine reads every number as a float
     if isinstance(v, (int, float)):
         return to_decimal(v)
     text = _norm(v)
