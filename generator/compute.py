@@ -26,7 +26,8 @@ class Figure:
     values: dict = field(default_factory=dict)    # measure -> Decimal | None
     sources: dict = field(default_factory=dict)   # measure -> "file!sheet!cell"
     derived: dict = field(default_factory=dict)   # name -> Decimal | None
-    revisions: dict = field(default_factory=dict) # measure -> store revision holding it
+    revisions: dict = field(default_factory=dict)  # measure -> store revision holding it
+    texts_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def code(self) -> str:

@@ -39,7 +39,15 @@ def band_of(fig: Figure, settings: dict) -> Decimal:
 
 
 def texts(fig: Figure, settings: dict) -> dict:
-    """All printed strings of a figure, keyed as in figures.json ``text``."""
+    """All printed strings of a figure, keyed as in figures.json ``text`` (computed once per
+    figure and settings: a figure does not change once computed)."""
+    key = id(settings)
+    if key not in fig.texts_cache:
+        fig.texts_cache[key] = _texts(fig, settings)
+    return dict(fig.texts_cache[key])
+
+
+def _texts(fig: Figure, settings: dict) -> dict:
     ind, d, wording = fig.indicator, fig.derived, settings["cach_viet"]
     out: dict = {}
     for m in MEASURES:

@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
-from babel.numbers import format_decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import parse_pattern
 
 LOCALE = "vi"
 
@@ -45,14 +48,24 @@ def round_half_up(value, places: int) -> Decimal:
 def format_number(value, places: int = 0, pad: int = 0) -> str:
     """``2945 -> '2.945'``, ``(48406.9, 1) -> '48.406,9'``, ``(2, 0, pad=2) -> '02'``."""
     rounded = round_half_up(value, places)
-    pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
     with localcontext() as ctx:
         ctx.prec = 60
         ctx.rounding = ROUND_HALF_UP
-        text = format_decimal(rounded, format=pattern, locale=LOCALE)
+        text = _pattern(places).apply(rounded, _locale())
     if pad and rounded >= 0 and rounded == rounded.to_integral_value() and places == 0:
         text = text.zfill(pad)
     return text
+
+
+@lru_cache(maxsize=None)
+def _locale() -> Locale:
+    return Locale.parse(LOCALE)
+
+
+@lru_cache(maxsize=None)
+def _pattern(places: int):
+    """Babel's parsed pattern for a number of decimals (parsed once, not at every call)."""
+    return parse_pattern("#,##0" + ("." + "0" * places if places > 0 else ""))
 
 
 def format_percent(value, places: int = 1) -> str:

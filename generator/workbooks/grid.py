@@ -14,8 +14,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
 
 STATES = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
 CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
@@ -24,6 +22,39 @@ FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
 VALUE = re.compile(rb'<(?:\w+:)?v>(.*?)</(?:\w+:)?v>', re.S)
 HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"|'
                         rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"')
+
+
+def get_column_letter(n: int) -> str:
+    """1 -> A, 27 -> AA (openpyxl's helper, without importing openpyxl for reading)."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+COORD = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _split(coord: str) -> tuple[int, int]:
+    letters, digits = COORD.fullmatch(coord).groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(digits), col
+
+
+@dataclass(frozen=True)
+class CellRange:
+    """A merged range; ``"G5" in rng`` as with openpyxl's CellRange."""
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+
+    def __contains__(self, coord: str) -> bool:
+        row, col = _split(coord)
+        return self.min_row <= row <= self.max_row and self.min_col <= col <= self.max_col
 
 
 @dataclass

@@ -219,7 +219,7 @@ def _check_identity(wb, fname, period, department, problems):
 
 
 def _read_data(ws, cat, department, fname, data, problems, formula_at):
-    from openpyxl.utils import get_column_letter
+    from .grid import get_column_letter
     sheet = ws.title
     if ws.sheet_state != "visible":
         problems.append(warning("sheet-hidden", f"Sheet «{sheet}» đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet))
