@@ -83,6 +83,28 @@ def make_parser() -> Parser:
     p.add_argument("--export", metavar="TỆP", help="ghi ra tệp .xlsx hoặc .csv")
     p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục danh mục chỉ tiêu")
     _db(p)
+    p = sub.add_parser("serve", help="chạy trang web nhận biểu và theo dõi",
+                       description="Chạy ứng dụng web: các đơn vị tải biểu, gửi biểu và xem lỗi ngay; văn phòng theo "
+                       "dõi tình hình nộp, lập báo cáo và tải về.")
+    p.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe (mặc định 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="cổng (mặc định 8000)")
+    p.add_argument("--inputs", default="inputs", metavar="THƯ_MỤC", help="thư mục biểu (mặc định inputs/)")
+    p.add_argument("--out", default="build", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định build/)")
+    p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục mẫu và danh mục")
+    p.add_argument("--secure-cookies", action="store_true",
+                   help="đặt cookie Secure (khi chạy sau proxy HTTPS của tỉnh)")
+    p.add_argument("--max-upload-mb", type=int, default=10, help="giới hạn kích thước tệp gửi lên (MB)")
+    _db(p)
+    p = sub.add_parser("user", help="tạo, đặt lại mật khẩu hoặc liệt kê tài khoản web",
+                       description="Tài khoản cho trang web: một tài khoản cho mỗi đơn vị, và tài khoản văn phòng.")
+    p.add_argument("action", choices=["add", "list"], help="add: tạo hoặc đặt lại mật khẩu; list: liệt kê")
+    p.add_argument("username", nargs="?", metavar="TÊN", help="tên đăng nhập")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--department", metavar="MÃ_ĐƠN_VỊ", help="tài khoản của đơn vị này")
+    who.add_argument("--office", action="store_true", help="tài khoản văn phòng (xem mọi đơn vị, lập báo cáo)")
+    p.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào chuẩn thay vì hỏi")
+    p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục danh mục đơn vị")
+    _db(p)
     return parser
 
 
@@ -129,6 +151,10 @@ def run(argv=None) -> int:
         return EXIT_USAGE
     if args.command == "import-history":
         return _import_history(pipeline, ctx, args)
+    if args.command == "serve":
+        return _serve(ctx, args)
+    if args.command == "user":
+        return _user(ctx, args)
     if args.command == "history":
         return _history(pipeline, ctx, args)
     if len(periods) > 1:
@@ -172,6 +198,51 @@ def _one_period(pipeline, ctx, args) -> int:
             print(f"Đã ghi {path}")
         return EXIT_OK
     return EXIT_USAGE
+
+
+def _serve(ctx, args) -> int:
+    if ctx.db is None:
+        print("baocao: trang web cần cơ sở dữ liệu (--db)", file=sys.stderr)
+        return EXIT_USAGE
+    import uvicorn
+    from .web import WebConfig, create_app
+    app = create_app(WebConfig(inputs=Path(args.inputs), out=Path(args.out), db=ctx.db, templates=args.templates,
+                               max_upload_bytes=args.max_upload_mb * 2**20, secure_cookies=args.secure_cookies))
+    print(f"Trang web: http://{args.host}:{args.port}/  (Ctrl+C để dừng)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
+def _user(ctx, args) -> int:
+    from . import store as S
+    from .web.auth import create_account
+    if ctx.db is None:
+        print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.action == "list":
+        store = S.open_store(ctx.db)
+        try:
+            for a in S.list_accounts(store):
+                who = "văn phòng" if a["role"] == "office" else ctx.catalogue.departments.get(a["department"]).name
+                print(f"{a['username']:20s} {who}")
+        finally:
+            store.close()
+        return EXIT_OK
+    if not args.username or not (args.department or args.office):
+        print("baocao: lỗi cách dùng: cần TÊN và --department MÃ hoặc --office", file=sys.stderr)
+        return EXIT_USAGE
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+        password = getpass.getpass("Mật khẩu: ")
+        if getpass.getpass("Nhập lại mật khẩu: ") != password:
+            print("baocao: hai lần nhập mật khẩu không khớp", file=sys.stderr)
+            return EXIT_USAGE
+    account = create_account(ctx.db, args.username, password, None if args.office else args.department,
+                             ctx.catalogue)
+    print(f"Đã lưu tài khoản {account['username']} ({'văn phòng' if account['role'] == 'office' else account['department']})")
+    return EXIT_OK
 
 
 def _import_history(pipeline, ctx, args) -> int:

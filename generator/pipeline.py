@@ -120,17 +120,19 @@ def _quiet_read(ctx: Context, period: Period, dept: str):
     return data
 
 
-def check(ctx: Context, progress=None) -> CheckResult:
-    """Read and validate every department's workbook of the period, collecting every problem."""
+def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True) -> CheckResult:
+    """Read and validate every department's workbook of the period, collecting every problem.
+    ``override``: {department: path} read instead of the folder's file (an upload being
+    checked before it is accepted); ``record``: store accepted workbooks as revisions."""
     store = _open_store(ctx)
     try:
-        return _check(ctx, store, progress)
+        return _check(ctx, store, progress, override or {}, record)
     finally:
         if store is not None:
             store.close()
 
 
-def _check(ctx: Context, store, progress) -> CheckResult:
+def _check(ctx: Context, store, progress, override: dict, record: bool) -> CheckResult:
     from . import history as H
     res = CheckResult(ctx)
     cat, settings = ctx.catalogue, ctx.settings
@@ -146,7 +148,7 @@ def _check(ctx: Context, store, progress) -> CheckResult:
             res.problems.append(warning("unknown-file", f"Tệp «{extra}» không mang tên của đơn vị nào trong danh mục "
                                         f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra))
     for i, (code, dept) in enumerate(cat.departments.items(), start=1):
-        path = folder / L.filename(code)
+        path = Path(override[code]) if code in override else folder / L.filename(code)
         if not path.exists() and (folder / L.filename(code, ".xls")).exists():
             path = folder / L.filename(code, ".xls")  # an old-format submission
         if progress:
@@ -171,7 +173,7 @@ def _check(ctx: Context, store, progress) -> CheckResult:
             probs += validate_values(cat, data, settings)
             if stored_ctx is not None:
                 probs += H.cross_period_checks(cat, data, stored_ctx, settings)
-                if not has_errors(probs):
+                if record and not has_errors(probs):
                     H.record_workbook(store, ctx.period, code, data)
             for ind_code, vals in data.values.items():
                 entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {}),
@@ -204,6 +206,14 @@ def _check(ctx: Context, store, progress) -> CheckResult:
                     "markup-no-figure", f"«{shown}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "
                     f"thực hiện của {ref.code}); báo cáo sẽ in «{missing_text}»", indicator=ref.code, **place))
     return res
+
+
+def department_problems(res: CheckResult, department: str) -> list[Problem]:
+    """The problems that belong to one department: its file's, and those of its indicators."""
+    status = next(s for s in res.statuses if s["department"] == department)
+    own = {i.code for i in res.context.catalogue.of_department(department)}
+    return [p for p in res.problems if p.file == status["file"] or (not p.file and p.indicator in own)
+            or (p.indicator in own and p.code == "components-sum")]
 
 
 def missing_problems(res: CheckResult) -> list[Problem]:

@@ -46,6 +46,28 @@ MIGRATIONS = [
     CREATE INDEX value_indicator ON value (indicator, measure);
     CREATE INDEX submission_period ON submission (period, department);
     """,
+    # version 2: the web intake's accounts and upload log
+    """
+    CREATE TABLE account (
+        username      TEXT PRIMARY KEY,
+        role          TEXT NOT NULL CHECK (role IN ('department', 'office')),
+        department    TEXT,
+        password_hash TEXT NOT NULL,
+        created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE upload (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        period      TEXT NOT NULL,
+        department  TEXT NOT NULL,
+        username    TEXT NOT NULL,
+        accepted    INTEGER NOT NULL,
+        errors      INTEGER NOT NULL,
+        warnings    INTEGER NOT NULL,
+        problems    TEXT NOT NULL,
+        uploaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime'))
+    );
+    CREATE INDEX upload_period ON upload (period, department);
+    """,
 ]
 
 
@@ -169,6 +191,44 @@ def series(store, code: str, first: str = "0000-00", last: str = "9999-99") -> l
         "SELECT DISTINCT s.period FROM submission s JOIN value v ON v.revision = s.revision "
         "WHERE v.indicator = ? AND s.period BETWEEN ? AND ? ORDER BY s.period", (code, first, last))]
     return [(p, latest(store, p).get(code, {})) for p in periods]
+
+
+def save_account(store, username: str, role: str, department: str | None, password_hash: str) -> None:
+    with _transaction(store):
+        store.execute("INSERT INTO account (username, role, department, password_hash) VALUES (?,?,?,?) "
+                      "ON CONFLICT(username) DO UPDATE SET role=excluded.role, department=excluded.department, "
+                      "password_hash=excluded.password_hash", (username, role, department, password_hash))
+
+
+def get_account(store, username: str) -> dict | None:
+    row = store.execute("SELECT username, role, department, password_hash FROM account WHERE username=?",
+                        (username,)).fetchone()
+    return dict(zip(("username", "role", "department", "password_hash"), row)) if row else None
+
+
+def list_accounts(store) -> list[dict]:
+    return [dict(zip(("username", "role", "department"), r))
+            for r in store.execute("SELECT username, role, department FROM account ORDER BY username")]
+
+
+def log_upload(store, period: str, department: str, username: str, accepted: bool, errors: int, warnings: int,
+               problems_json: str) -> int:
+    with _transaction(store):
+        cur = store.execute("INSERT INTO upload (period, department, username, accepted, errors, warnings, problems) "
+                            "VALUES (?,?,?,?,?,?,?)", (period, department, username, int(accepted), errors, warnings,
+                                                       problems_json))
+        return cur.lastrowid
+
+
+def last_uploads(store, period: str) -> dict:
+    """{department: {"accepted", "errors", "warnings", "uploaded_at", "problems"}} of each one's last upload."""
+    out = {}
+    for dept, accepted, errors, warnings, at, problems in store.execute(
+            "SELECT department, accepted, errors, warnings, uploaded_at, problems FROM upload WHERE id IN "
+            "(SELECT MAX(id) FROM upload WHERE period=? GROUP BY department)", (period,)):
+        out[dept] = {"accepted": bool(accepted), "errors": errors, "warnings": warnings, "uploaded_at": at,
+                     "problems": problems}
+    return out
 
 
 def revisions(store, period: str, department: str) -> list[tuple[int, str, str]]:

@@ -1,0 +1,75 @@
+"""Shared by the web tests: a copy of the sample period with one department left to submit,
+accounts, and a real uvicorn server on 127.0.0.1 in a thread."""
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+from generator.pipeline import open_context
+from generator.web import WebConfig, create_app
+from generator.web.auth import create_account
+
+from .conftest import ROOT
+
+PASSWORD = "mat-khau-thu-nghiem"
+MISSING = "so-nong-nghiep"
+
+
+def web_setup(tmp_path: Path, remove=(MISSING,)):
+    inputs = tmp_path / "inputs"
+    shutil.copytree(ROOT / "inputs" / "2023-08", inputs / "2023-08")
+    for dept in remove:
+        (inputs / "2023-08" / f"{dept}.xlsx").unlink()
+    db = tmp_path / "data" / "baocao.sqlite"
+    config = WebConfig(inputs=inputs, out=tmp_path / "build", db=db, max_upload_bytes=2 * 2**20)
+    app = create_app(config)
+    cat = open_context("2023-08").catalogue
+    create_account(db, "vanphong", PASSWORD, None, cat)
+    for code in cat.departments:
+        create_account(db, code, PASSWORD, code, cat)
+    return app, config
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def login(client, username: str):
+    page = client.get("/dang-nhap")
+    return client.post("/dang-nhap", data={"ten": username, "mat_khau": PASSWORD, "csrf": csrf_of(page.text)},
+                       follow_redirects=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """uvicorn serving the app on 127.0.0.1 in a background thread, stopped by stop()."""
+
+    def __init__(self, app):
+        import uvicorn
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
