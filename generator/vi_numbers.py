@@ -94,6 +94,8 @@ def parse_number(text: str) -> ParsedNumber:
     """Strictly read Vietnamese number text. Raises NumberTextError (Vietnamese message)."""
     raw = text
     text = text.strip()
+    if any(ch.isalpha() for ch in text):
+        raise NumberTextError(f"«{raw}» không phải là số (ví dụ hợp lệ: 1.234,5 hoặc 1234,5 hoặc 77,5%)")
     percent = text.endswith("%")
     if percent:
         text = text[:-1].rstrip()

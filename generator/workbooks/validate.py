@@ -29,8 +29,8 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
         for measure in L.measures_for(ind):
             v = vals.get(measure)
             if v is None:
-                if measure in data.sources.get(code, {}):
-                    continue
+                if measure in data.sources.get(code, {}) or measure in data.bad_cells.get(code, set()):
+                    continue  # the reader already said what is wrong with this cell
                 if measure in LAST_YEAR:
                     continue  # only needed where the text compares; the narrative check says so
                 if ind.required:
