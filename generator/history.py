@@ -12,7 +12,7 @@ from .catalogue import FLOW, STOCK
 from .compute import derive
 from .periods import Period
 from .problems import warning
-from .vi_numbers import format_number, safe_div
+from .vi_numbers import format_number, format_plain, safe_div
 from .workbooks import layout as L
 
 LAST_YEAR_OF = {"month_last_year": "month", "cumulative_last_year": "cumulative"}
@@ -114,22 +114,17 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
         if plan is not None and history and history[-1][1].value != plan:
             p_period, stored = history[-1]
             out.append(warning(
-                "plan-changed", f"Kế hoạch năm {format_number(plan, 6).rstrip('0').rstrip(',')} khác kế hoạch đã "
-                f"báo ở kỳ {p_period} ({format_number(stored.value, 6).rstrip('0').rstrip(',')}, lần nộp "
+                "plan-changed", f"Kế hoạch năm {format_plain(plan)} khác kế hoạch đã "
+                f"báo ở kỳ {p_period} ({format_plain(stored.value)}, lần nộp "
                 f"{stored.revision}): kế hoạch thay đổi trong năm?", **place("plan")))
         for measure, src in LAST_YEAR_OF.items():
             v, stored = typed(measure), known["last_year"].get(code, {}).get(src)
             if v is not None and stored is not None and v != stored.value:
                 out.append(warning(
-                    "last-year-differs", f"«{L.COLUMN_OF[measure]}» ghi {_n(v)}, nhưng số đã lưu của cùng kỳ năm "
-                    f"trước là {_n(stored.value)} (lần nộp {stored.revision}, {stored.file_name}!{stored.sheet}!"
+                    "last-year-differs", f"«{L.COLUMN_OF[measure]}» ghi {format_plain(v)}, nhưng số đã lưu của cùng kỳ năm "
+                    f"trước là {format_plain(stored.value)} (lần nộp {stored.revision}, {stored.file_name}!{stored.sheet}!"
                     f"{stored.cell})", **place(measure)))
     return out
-
-
-def _n(v) -> str:
-    text = format_number(v, 6)
-    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def record_workbook(store, period: Period, department: str, data) -> int:

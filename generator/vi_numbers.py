@@ -68,6 +68,13 @@ def _pattern(places: int):
     return parse_pattern("#,##0" + ("." + "0" * places if places > 0 else ""))
 
 
+def format_plain(value) -> str:
+    """A value as entered, Vietnamese style, without trailing zeros: ``1.234,5``, ``310``
+    (for messages that quote what a department typed)."""
+    text = format_number(value, 6)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
 def format_percent(value, places: int = 1) -> str:
     """``77.5 -> '77,5%'`` (no space before the sign)."""
     return format_number(value, places) + "%"

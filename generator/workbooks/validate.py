@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from ..catalogue import FLOW, Catalogue
 from ..problems import Problem, error, warning
-from ..vi_numbers import format_number, format_percent
+from ..vi_numbers import format_percent, format_plain
 from . import layout as L
 
 LABEL = {"plan": L.COL_PLAN, "month": L.COL_MONTH, "cumulative": L.COL_CUM,
@@ -41,7 +41,7 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
                                        f"báo cáo sẽ không có phần so sánh tương ứng", **place(measure)))
                 continue
             if v < 0 and not ind.allow_negative:
-                out.append(error("negative", f"«{LABEL[measure]}» là số âm ({format_number(v, 6).rstrip('0').rstrip(',')}); "
+                out.append(error("negative", f"«{LABEL[measure]}» là số âm ({format_plain(v)}); "
                                  f"chỉ tiêu «{ind.name}» không nhận số âm", **place(measure)))
             if ind.integer and v != v.to_integral_value():
                 out.append(error("not-integer", f"«{LABEL[measure]}» phải là số nguyên (số đếm), đang là "
@@ -52,7 +52,7 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
         if ind.kind == FLOW:
             m, c = vals.get("month"), vals.get("cumulative")
             if m is not None and c is not None and c < m and m >= 0:
-                out.append(error("cumulative-below-month", f"Lũy kế ({_n(c)}) nhỏ hơn số thực hiện tháng ({_n(m)}); "
+                out.append(error("cumulative-below-month", f"Lũy kế ({format_plain(c)}) nhỏ hơn số thực hiện tháng ({format_plain(m)}); "
                                  f"lũy kế từ đầu năm phải lớn hơn hoặc bằng số tháng", **place("cumulative")))
         for measure, base in (("month", "month_last_year"), ("cumulative", "cumulative_last_year")):
             v, b = vals.get(measure), vals.get(base)
@@ -60,12 +60,7 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
                 continue
             change = (v / b - 1) * 100
             if abs(change) > far:
-                out.append(warning("far-from-last-year", f"«{LABEL[measure]}» ({_n(v)}) lệch "
-                                   f"{format_percent(change, 1)} so với cùng kỳ ({_n(b)}), vượt ngưỡng "
+                out.append(warning("far-from-last-year", f"«{LABEL[measure]}» ({format_plain(v)}) lệch "
+                                   f"{format_percent(change, 1)} so với cùng kỳ ({format_plain(b)}), vượt ngưỡng "
                                    f"±{format_percent(far, 0)}: kiểm tra lại số liệu", **place(measure)))
     return out
-
-
-def _n(v) -> str:
-    text = format_number(v, 6)
-    return text.rstrip("0").rstrip(",") if "," in text else text
