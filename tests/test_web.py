@@ -219,3 +219,90 @@ def test_twenty_concurrent_uploads_lose_nothing(tmp_path):
     assert all(len(S.revisions(store, "2023-08", d)) == 1 for d in depts)
     with zipfile.ZipFile(config.inputs / "2023-08" / "so-y-te.xlsx") as z:
         assert z.testzip() is None
+
+
+def test_secure_cookies_setting(tmp_path):
+    from generator.web import WebConfig, create_app
+    from .web_helpers import web_setup as _setup
+    _, config = _setup(tmp_path)
+    app = create_app(WebConfig(inputs=config.inputs, out=config.out, db=config.db, secure_cookies=True))
+    with TestClient(app, base_url="https://testserver") as c:
+        r = login(c, MISSING)
+        assert "secure" in r.history[0].headers["set-cookie"].lower()
+
+
+def test_a_restart_loses_nothing(web):
+    from generator.web import WebConfig, create_app
+    app, config = web
+    with TestClient(app) as c:
+        login(c, MISSING)
+        assert "Đã nhận biểu" in upload(c, sample_bytes(MISSING)).text
+        cookies = dict(c.cookies)
+    again = create_app(WebConfig(inputs=config.inputs, out=config.out, db=config.db))
+    with TestClient(again, cookies=cookies) as c:
+        page = c.get("/don-vi")  # the old session is still valid: the signing key was kept
+        assert page.status_code == 200 and "đã nộp" in page.text
+
+
+def test_an_unexpected_failure_is_a_vietnamese_page(web, monkeypatch):
+    from generator import pipeline
+    app, _ = web
+
+    def boom(*a, **k):
+        raise RuntimeError("hỏng")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        login(c, "vanphong")
+        monkeypatch.setattr(pipeline, "check", boom)
+        r = c.get("/van-phong/2023-08")
+        assert r.status_code == 500 and "lỗi ngoài ý muốn" in r.text.lower() and "Traceback" not in r.text
+        assert "RuntimeError" not in r.text
+
+
+def test_office_downloads_the_pdf(web):
+    from .conftest import require_program
+    require_program("soffice")
+    app, config = web
+    with TestClient(app) as c:
+        login(c, "vanphong")
+        page = c.get("/van-phong/2023-08")
+        r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(page.text), "cho_phep_thieu": "1",
+                                                          "pdf": "1"}, follow_redirects=False)
+        for _ in range(600):
+            state = c.get(r.headers["location"])
+            if "lap-xong" in state.text or "lap-loi" in state.text:
+                break
+            time.sleep(0.1)
+        assert 'id="tai-pdf"' in state.text, state.text
+        pdf = c.get("/van-phong/2023-08/tai/pdf")
+        assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+
+
+def test_build_refused_is_shown_with_its_problems(web):
+    app, _ = web
+    with TestClient(app) as c:
+        login(c, "vanphong")
+        page = c.get("/van-phong/2023-08")
+        r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(page.text)}, follow_redirects=True)
+        for _ in range(300):
+            if "lap-loi" in r.text or "lap-xong" in r.text:
+                break
+            time.sleep(0.1)
+            r = c.get(r.url)
+        assert "lap-loi" in r.text and "chưa nộp" in r.text  # so-nong-nghiep has not submitted
+
+
+def test_user_command(tmp_path):
+    from .conftest import run_cli
+    db = tmp_path / "db.sqlite"
+    proc = subprocess.run([sys.executable, "-m", "generator", "user", "add", "ct", "--department", "so-cong-thuong",
+                           "--password-stdin", "--db", str(db)], input="mat-khau-dai\n", capture_output=True,
+                          text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "Đã lưu tài khoản ct" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "generator", "user", "add", "x", "--department", "so-khong-co",
+                           "--password-stdin", "--db", str(db)], input="mat-khau-dai\n", capture_output=True,
+                          text=True, cwd=ROOT)
+    assert proc.returncode == 3 and "không có trong danh mục" in proc.stderr
+    proc = run_cli("user", "list", "--db", db)
+    assert "ct" in proc.stdout and "Sở Công Thương" in proc.stdout
+    store = S.open_store(db)
+    assert S.get_account(store, "ct")["password_hash"].startswith("scrypt$")
