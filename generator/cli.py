@@ -40,6 +40,11 @@ def _db(p):
                    help=f"cơ sở dữ liệu lịch sử SQLite (mặc định: {DEFAULT_DB}); --db '' để không dùng")
 
 
+def _catalogue_only(p):
+    p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục danh mục chỉ tiêu và đơn vị")
+    _db(p)
+
+
 def _common(p):
     p.add_argument("--period", required=True, metavar="YYYY-MM",
                    help="kỳ báo cáo, ví dụ 2023-08; hoặc một khoảng, ví dụ 2023-01..2023-12")
@@ -72,8 +77,7 @@ def make_parser() -> Parser:
                        "«Kỳ báo cáo» dạng YYYY-MM). Có lỗi thì không ghi gì.")
     p.add_argument("file", metavar="TỆP", help="tệp .xlsx cần nhập (hoặc tệp mẫu cần tạo, với --template)")
     p.add_argument("--template", action="store_true", help="tạo tệp mẫu trống để điền rồi nhập")
-    p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục danh mục chỉ tiêu")
-    _db(p)
+    _catalogue_only(p)
     p = sub.add_parser("history", help="xem chuỗi số liệu của một chỉ tiêu",
                        description="In số liệu của một chỉ tiêu qua các kỳ (số tháng, lũy kế, % kế hoạch, so cùng kỳ); "
                        "có thể xuất ra .xlsx hoặc .csv.")
@@ -81,8 +85,7 @@ def make_parser() -> Parser:
     p.add_argument("--from", dest="first", metavar="YYYY-MM", help="từ kỳ")
     p.add_argument("--to", dest="last", metavar="YYYY-MM", help="đến kỳ")
     p.add_argument("--export", metavar="TỆP", help="ghi ra tệp .xlsx hoặc .csv")
-    p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục danh mục chỉ tiêu")
-    _db(p)
+    _catalogue_only(p)
     p = sub.add_parser("serve", help="chạy trang web nhận biểu và theo dõi",
                        description="Chạy ứng dụng web: các đơn vị tải biểu, gửi biểu và xem lỗi ngay; văn phòng theo "
                        "dõi tình hình nộp, lập báo cáo và tải về.")
@@ -103,8 +106,7 @@ def make_parser() -> Parser:
     who.add_argument("--department", metavar="MÃ_ĐƠN_VỊ", help="tài khoản của đơn vị này")
     who.add_argument("--office", action="store_true", help="tài khoản văn phòng (xem mọi đơn vị, lập báo cáo)")
     p.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào chuẩn thay vì hỏi")
-    p.add_argument("--templates", default=None, metavar="THƯ_MỤC", help="thư mục danh mục đơn vị")
-    _db(p)
+    _catalogue_only(p)
     return parser
 
 
