@@ -182,7 +182,9 @@ def _one_period(pipeline, ctx, args) -> int:
         _print_problems(res.problems)
         from .outputs import write_problems_xlsx
         target = ctx.period_out / "kiem-tra.xlsx"
-        write_problems_xlsx(target, res.problems)
+        import os
+        prefix = Path(os.path.relpath(ctx.period_inputs.resolve(), ctx.period_out.resolve())).as_posix() + "/"
+        write_problems_xlsx(target, res.problems, link_prefix=prefix)
         n_err = sum(p.is_error for p in res.problems)
         print(f"\n{n_err} lỗi, {len(res.problems) - n_err} cảnh báo. Danh sách: {target}")
         return EXIT_INPUT if n_err else EXIT_OK

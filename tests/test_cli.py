@@ -57,3 +57,19 @@ def test_pdf_without_libreoffice_is_a_clear_message(tmp_path, monkeypatch):
     from generator.problems import BaocaoError
     with pytest.raises(BaocaoError, match="LibreOffice"):
         pdf.docx_to_pdf(tmp_path / "x.docx")
+
+
+def test_problem_list_links_to_the_workbook_cells(tmp_path):
+    from openpyxl import load_workbook
+    t = make_templates(tmp_path / "t")
+    common = ("--period", "2023-08", "--inputs", tmp_path / "in", "--out", tmp_path / "out", "--templates", t,
+              "--db", "")
+    run_cli("init", *common)
+    proc = run_cli("check", *common)
+    assert proc.returncode == 1
+    ws = load_workbook(tmp_path / "out" / "2023-08" / "kiem-tra.xlsx").active
+    link = next(c.hyperlink for c in ws["D"][1:] if c.hyperlink)
+    # XlsxWriter stores external paths Windows-style (the office opens it in Excel on Windows)
+    target = (tmp_path / "out" / "2023-08" / link.target.replace("\\", "/")).resolve()
+    assert target == (tmp_path / "in" / "2023-08" / "so-cong-thuong.xlsx").resolve() and target.exists()
+    assert link.location.startswith("'Chỉ tiêu'!")
