@@ -15,7 +15,7 @@ from .problems import warning
 from .vi_numbers import format_number, format_plain, safe_div
 from .workbooks import layout as L
 
-LAST_YEAR_OF = {"month_last_year": "month", "cumulative_last_year": "cumulative"}
+LAST_YEAR_OF = L.LAST_YEAR_OF
 
 
 def sha256_of(path: Path) -> str:

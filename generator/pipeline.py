@@ -45,7 +45,6 @@ class CheckResult:
     problems: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)
     narrative: dict = field(default_factory=dict)     # section -> [(department, segments, place)]
-    missing_departments: list = field(default_factory=list)
 
     @property
     def has_errors(self) -> bool:
@@ -164,7 +163,6 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 continue
             res.statuses.append(dict(department=code, name=dept.name, status=MISSING, file=path.name,
                                      errors=0, warnings=0))
-            res.missing_departments.append(code)
             continue
         data, probs = read_workbook(path, cat, ctx.period, code)
         if data is not None:

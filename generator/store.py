@@ -15,7 +15,6 @@ Values are stored as decimal text (exact). Nothing is ever updated or deleted.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -121,39 +120,30 @@ class _transaction:
         return False
 
 
+def _insert(store, period: str, department: str, file_name: str, sha256: str, values: list) -> tuple[int, bool]:
+    """Inside a transaction: one submission, or the revision of the identical one already stored."""
+    row = store.execute("SELECT revision FROM submission WHERE period=? AND department=? AND sha256=?",
+                        (period, department, sha256)).fetchone()
+    if row:
+        return row[0], False
+    cur = store.execute("INSERT INTO submission (period, department, file_name, sha256) VALUES (?,?,?,?)",
+                        (period, department, file_name, sha256))
+    store.executemany("INSERT INTO value (revision, indicator, measure, value, sheet, cell) VALUES (?,?,?,?,?,?)",
+                      [(cur.lastrowid, code, m, str(v), sheet, cell) for code, m, v, sheet, cell in values])
+    return cur.lastrowid, True
+
+
 def record(store, period: str, department: str, file_name: str, sha256: str, values: list) -> tuple[int, bool]:
     """Record a submission: ``values`` is [(indicator, measure, Decimal, sheet, cell)].
     Returns (revision, created): an identical file already recorded gives its revision, False."""
     with _transaction(store):
-        row = store.execute("SELECT revision FROM submission WHERE period=? AND department=? AND sha256=?",
-                            (period, department, sha256)).fetchone()
-        if row:
-            return row[0], False
-        cur = store.execute("INSERT INTO submission (period, department, file_name, sha256) VALUES (?,?,?,?)",
-                            (period, department, file_name, sha256))
-        rev = cur.lastrowid
-        store.executemany("INSERT INTO value (revision, indicator, measure, value, sheet, cell) VALUES (?,?,?,?,?,?)",
-                          [(rev, code, m, str(v), sheet, cell) for code, m, v, sheet, cell in values])
-        return rev, True
+        return _insert(store, period, department, file_name, sha256, values)
 
 
 def record_many(store, submissions: list) -> list[tuple[int, bool]]:
     """Several submissions in one transaction (an import): all recorded, or none."""
-    out = []
     with _transaction(store):
-        for period, department, file_name, sha256, values in submissions:
-            row = store.execute("SELECT revision FROM submission WHERE period=? AND department=? AND sha256=?",
-                                (period, department, sha256)).fetchone()
-            if row:
-                out.append((row[0], False))
-                continue
-            cur = store.execute("INSERT INTO submission (period, department, file_name, sha256) VALUES (?,?,?,?)",
-                                (period, department, file_name, sha256))
-            store.executemany("INSERT INTO value (revision, indicator, measure, value, sheet, cell) "
-                              "VALUES (?,?,?,?,?,?)",
-                              [(cur.lastrowid, c, m, str(v), sh, ce) for c, m, v, sh, ce in values])
-            out.append((cur.lastrowid, True))
-    return out
+        return [_insert(store, *sub) for sub in submissions]
 
 
 _LATEST = """
@@ -234,8 +224,3 @@ def last_uploads(store, period: str) -> dict:
 def revisions(store, period: str, department: str) -> list[tuple[int, str, str]]:
     return list(store.execute("SELECT revision, file_name, sha256 FROM submission WHERE period=? AND department=? "
                               "ORDER BY revision", (period, department)))
-
-
-def close(store) -> None:
-    with closing(store):
-        pass

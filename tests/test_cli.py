@@ -1,5 +1,3 @@
-import shutil
-
 from .conftest import GOOD_VALUES, fill, make_templates, run_cli
 
 

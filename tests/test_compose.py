@@ -14,7 +14,7 @@ from generator import pipeline
 from generator.compose.render import add_footnotes
 from generator.compose import footnotes as F
 
-from .conftest import (GOOD_VALUES, LAYOUTCHECK, REFCHECK, REFERENCE, ROOT, fill, make_templates, require_shared)
+from .conftest import LAYOUTCHECK, REFCHECK, REFERENCE, ROOT, fill, require_shared
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -1,5 +1,4 @@
 """The history store: two years end to end, re-submission, failed imports, cross-period warnings."""
-import hashlib
 import json
 import sqlite3
 

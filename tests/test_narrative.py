@@ -3,7 +3,7 @@ import zipfile
 from generator import narrative as N
 from generator import pipeline
 
-from .conftest import GOOD_VALUES, fill
+from .conftest import fill
 
 CODES = {"XNK_TONG", "XNK_XK"}
 

@@ -2,7 +2,6 @@
 department downloads its blank workbook, fills it with openpyxl, uploads a broken then a fixed
 one; the office sees the dashboard change, builds, downloads the DOCX and refcheck passes.
 Screenshots of the main pages go to build/screenshots/."""
-import io
 import subprocess
 import sys
 import time

@@ -266,8 +266,7 @@ def create_app(config: WebConfig) -> Starlette:
             if up and not up["accepted"]:
                 status, note = pipeline.HAS_ERRORS, "lần gửi gần nhất bị từ chối"
             rows.append({**s, "status": status, "note": note, "uploaded_at": up["uploaded_at"] if up else ""})
-        out = ctx_for(period).period_out
-        files = {k: (out / n).exists() for k, n in outputs_of(period).items()}
+        files = available_outputs(period)
         counts = {k: sum(1 for r in rows if r["status"] == k)
                   for k in (pipeline.SUBMITTED, pipeline.MISSING, pipeline.HAS_ERRORS)}
         return render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
@@ -276,6 +275,9 @@ def create_app(config: WebConfig) -> Starlette:
     def outputs_of(period: Period) -> dict:
         name = base_ctx.settings["co_quan"]["ten_tep"].format(ky=str(period))
         return {"docx": name, "pdf": Path(name).with_suffix(".pdf").name, "json": "figures.json"}
+
+    def available_outputs(period: Period) -> dict:
+        return {k: (config.out / str(period) / n).exists() for k, n in outputs_of(period).items()}
 
     async def dept_problems(request: Request):
         user_of(request, "office")
@@ -326,8 +328,7 @@ def create_app(config: WebConfig) -> Starlette:
         state = config.jobs.get(request.path_params["job"])
         if state is None or state["period"] != str(period):
             raise HTTPException(404, "Không tìm thấy lượt lập báo cáo này (máy chủ có thể đã khởi động lại).")
-        return render(request, "tien-do.html", period=str(period), state=state,
-                      files={k: (ctx_for(period).period_out / n).exists() for k, n in outputs_of(period).items()})
+        return render(request, "tien-do.html", period=str(period), state=state, files=available_outputs(period))
 
     async def download(request: Request):
         user_of(request, "office")
@@ -336,7 +337,7 @@ def create_app(config: WebConfig) -> Starlette:
         names = outputs_of(period)
         if kind not in names:
             raise HTTPException(404)
-        path = ctx_for(period).period_out / names[kind]
+        path = config.out / str(period) / names[kind]
         if not path.exists():
             raise HTTPException(404, "Chưa có tệp này: hãy lập báo cáo trước.")
         media = {"docx": DOCX, "pdf": "application/pdf", "json": "application/json"}[kind]

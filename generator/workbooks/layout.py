@@ -22,6 +22,8 @@ DATA_HEADERS = (COL_CODE, COL_NAME, COL_UNIT, COL_PLAN, COL_MONTH, COL_CUM, COL_
 MEASURE_OF = {COL_PLAN: "plan", COL_MONTH: "month", COL_CUM: "cumulative",
               COL_MONTH_LY: "month_last_year", COL_CUM_LY: "cumulative_last_year"}
 COLUMN_OF = {v: k for k, v in MEASURE_OF.items()}
+# last year's measure -> the measure it is last year's value of
+LAST_YEAR_OF = {"month_last_year": "month", "cumulative_last_year": "cumulative"}
 
 COL_PERIOD = "Kỳ báo cáo"       # only in the import-history workbook
 

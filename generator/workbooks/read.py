@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -166,10 +165,9 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
         return None, [refused]
     try:
         wb = open_workbook(path)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as e:
+    except Exception as e:  # noqa: BLE001 - calamine raises several kinds for broken files
         return None, [_not_a_workbook(fname, e)]
-    except Exception as e:  # openpyxl raises several kinds for broken files
-        return None, [_not_a_workbook(fname, e)]
+
     def formula_at(sheet: str, coord: str):
         """The formula of a cell that has no cached value (found by the XML scan), or None."""
         return getattr(wb[sheet], "formulas", {}).get(coord)

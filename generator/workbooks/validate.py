@@ -10,7 +10,6 @@ from . import layout as L
 
 LABEL = {"plan": L.COL_PLAN, "month": L.COL_MONTH, "cumulative": L.COL_CUM,
          "month_last_year": L.COL_MONTH_LY, "cumulative_last_year": L.COL_CUM_LY}
-LAST_YEAR = ("month_last_year", "cumulative_last_year")
 
 
 def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
@@ -31,7 +30,7 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
             if v is None:
                 if measure in data.sources.get(code, {}) or measure in data.bad_cells.get(code, set()):
                     continue  # the reader already said what is wrong with this cell
-                if measure in LAST_YEAR:
+                if measure in L.LAST_YEAR_OF:
                     continue  # only needed where the text compares; the narrative check says so
                 if ind.required:
                     out.append(error("required-empty", f"Chưa nhập «{LABEL[measure]}» của chỉ tiêu bắt buộc "
