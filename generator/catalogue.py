@@ -104,6 +104,12 @@ class Indicator:
 class Catalogue:
     departments: dict[str, Department] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
+    units: "UnitTable" = None     # the office's unit conversions (templates/doi-don-vi.csv)
+
+    def __post_init__(self):
+        if self.units is None:
+            from .units import UnitTable
+            self.units = UnitTable()
 
     def of_department(self, code: str) -> list[Indicator]:
         return [i for i in self.indicators.values() if i.department == code]
@@ -144,6 +150,8 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
     templates = Path(templates)
     problems: list[Problem] = []
     cat = Catalogue()
+    from .units import load_units
+    cat.units = load_units(templates, problems)
 
     dept_path = templates / DEPARTMENTS_FILE
     got = _read_csv(dept_path, problems)

@@ -64,8 +64,11 @@ def make_parser() -> Parser:
     _common(p)
     p.add_argument("--force", action="store_true", help="thay biểu đã có nhưng còn trống")
     p = sub.add_parser("check", help="kiểm tra biểu đã nộp", description="Đọc và kiểm tra mọi biểu của kỳ; in bảng "
-                       "tình hình nộp và mọi lỗi, cảnh báo; ghi <out>/<YYYY-MM>/kiem-tra.xlsx.")
+                       "tình hình nộp và mọi lỗi, cảnh báo; ghi <out>/<YYYY-MM>/kiem-tra.xlsx. Đơn vị chưa nộp là lỗi "
+                       "(như khi lập báo cáo), trừ khi có --allow-missing.")
     _common(p)
+    p.add_argument("--allow-missing", action="store_true",
+                   help="không coi đơn vị chưa nộp là lỗi (như «build --allow-missing»)")
     p = sub.add_parser("build", help="lập báo cáo", description="Kiểm tra rồi lập báo cáo DOCX và figures.json "
                        "vào <out>/<YYYY-MM>/.")
     _common(p)
@@ -110,7 +113,8 @@ def make_parser() -> Parser:
     return parser
 
 
-def _print_problems(problems, out=sys.stdout):
+def _print_problems(problems, out=None):
+    out = out or sys.stdout
     by_file: dict = {}
     for p in problems:
         by_file.setdefault(p.file or "(chung)", []).append(p)
@@ -122,7 +126,8 @@ def _print_problems(problems, out=sys.stdout):
             print(f"  {p.severity.upper():9s} {where}{code}: {p.message}", file=out)
 
 
-def _status_table(statuses, out=sys.stdout):
+def _status_table(statuses, out=None):
+    out = out or sys.stdout
     w = max([len(s["name"]) for s in statuses] + [10])
     print(f"{'Đơn vị':{w}s}  {'Tình trạng':10s}  {'Lỗi':>4s}  {'Cảnh báo':>8s}", file=out)
     for s in statuses:
@@ -175,18 +180,21 @@ def _one_period(pipeline, ctx, args) -> int:
             print(f"Đã tạo {path}")
         for path, why in got["skipped"]:
             print(f"Bỏ qua {path}: {why}")
+        if got["warnings"]:
+            _print_problems(got["warnings"])
         return EXIT_OK
     if args.command == "check":
         res = pipeline.check(ctx, progress=_progress)
+        problems = list(res.problems) + ([] if args.allow_missing else pipeline.missing_problems(res))
         _status_table(res.statuses)
-        _print_problems(res.problems)
+        _print_problems(problems)
         from .outputs import write_problems_xlsx
         target = ctx.period_out / "kiem-tra.xlsx"
         import os
         prefix = Path(os.path.relpath(ctx.period_inputs.resolve(), ctx.period_out.resolve())).as_posix() + "/"
-        write_problems_xlsx(target, res.problems, link_prefix=prefix)
-        n_err = sum(p.is_error for p in res.problems)
-        print(f"\n{n_err} lỗi, {len(res.problems) - n_err} cảnh báo. Danh sách: {target}")
+        write_problems_xlsx(target, problems, link_prefix=prefix)
+        n_err = sum(p.is_error for p in problems)
+        print(f"\n{n_err} lỗi, {len(problems) - n_err} cảnh báo. Danh sách: {target}")
         return EXIT_INPUT if n_err else EXIT_OK
     if args.command == "build":
         try:

@@ -11,7 +11,8 @@ from . import store as S
 from .catalogue import FLOW, STOCK
 from .compute import derive
 from .periods import Period
-from .problems import warning
+from .problems import error, warning
+from .units import UNITS_FILE, same_unit
 from .vi_numbers import format_number, format_plain, safe_div
 from .workbooks import layout as L
 
@@ -27,57 +28,111 @@ def sha256_of(path: Path) -> str:
 
 
 def stored_context(store, period: Period) -> dict:
-    """Everything a period needs from the store, read once."""
+    """Everything a period needs from the store, read once: what a workbook cannot carry
+    (the year's plan from its earlier periods, last year's values) and what the cross-period
+    checks compare against (the previous period's current submissions)."""
     ly = period.same_month_last_year()
     prev = period.previous()
+    prior = S.latest(store, str(prev))
     return {
-        "same": S.latest(store, str(period)),
         "last_year": S.latest(store, str(ly)),
-        "previous": S.latest(store, str(prev)) if prev.year == period.year else {},
+        "previous": prior if prev.year == period.year else {},
+        "prior": prior,                      # the period just before, across a new year too
+        "prior_period": str(prev),
         "plans": S.plans(store, period.year, str(period)),
     }
 
 
-def fill_missing(cat, data, known: dict) -> None:
-    """Complete a workbook's values from the store, marking their sources ``store:<rev>``:
-    the same period's newest revision, the year's plan, last year's same period."""
-    for code in data.rows:
+def in_unit(cat, ind, stored: S.Stored) -> S.Stored | None:
+    """A stored value in the indicator's unit of today's catalogue: as stored, converted by
+    the office's table, or None when the units differ and no conversion is declared."""
+    if stored.unit is None or same_unit(stored.unit, ind.unit):
+        return stored
+    value = cat.units.convert(stored.value, stored.unit, ind.unit)
+    return None if value is None else stored.converted(value, ind.unit)
+
+
+def unit_problem(ind, measure: str, stored: S.Stored, where: str, place: dict, severity=error):
+    return severity(
+        "unit-changed",
+        f"«{L.COLUMN_OF[measure]}» của «{ind.name}» ({ind.code}) đã lưu ở {where} là "
+        f"{format_plain(stored.value)} {stored.unit} (lần nộp {stored.revision}, {stored.file_name}!{stored.sheet}!"
+        f"{stored.cell}), nhưng nay chỉ tiêu tính bằng «{ind.unit}» và bảng đổi đơn vị ({UNITS_FILE}) không có "
+        f"cách đổi «{stored.unit}» sang «{ind.unit}»: hãy nhập số này theo đơn vị «{ind.unit}» vào ô này, hoặc "
+        f"đề nghị Văn phòng khai báo hệ số đổi", **place)
+
+
+def carried(known: dict, code: str, measure: str) -> tuple[S.Stored, str] | None:
+    """What the store carries into a period for a measure a workbook left blank, with where
+    it comes from: the plan of an earlier period of the same year, or last year's value.
+    Never a value of the same period: a submission is a whole."""
+    if measure == "plan" and known["plans"].get(code):
+        p_period, stored = known["plans"][code][-1]
+        return stored, f"kỳ {p_period}"
+    if measure in LAST_YEAR_OF:
+        got = known["last_year"].get(code, {}).get(LAST_YEAR_OF[measure])
+        if got is not None:
+            return got, "cùng kỳ năm trước"
+    return None
+
+
+def fill_missing(cat, data, known: dict) -> list:
+    """Complete a workbook's blank plan and last-year cells from the store, in the
+    indicator's unit, marking their sources ``store:<rev>``. Returns problems (a unit change
+    with no declared conversion is an error on that cell)."""
+    out = []
+    for code, row in data.rows.items():
         ind = cat.indicators[code]
         vals = data.values.setdefault(code, {})
         srcs = data.sources.setdefault(code, {})
         for measure in L.measures_for(ind):
-            if vals.get(measure) is not None or measure in data.bad_cells.get(code, set()):
+            if vals.get(measure) is not None or measure in data.bad_cells.get(code, set()) \
+                    or measure in data.missing_columns:
                 continue
-            got = _stored_value(known, code, measure)
-            if got is not None:
-                vals[measure] = got.value
-                srcs[measure] = got.source
-                data.revisions.setdefault(code, {})[measure] = got.revision
+            got = carried(known, code, measure)
+            if got is None:
+                continue
+            stored, where = got
+            conv = in_unit(cat, ind, stored)
+            if conv is None:
+                col = data.columns.get(measure, "")
+                out.append(unit_problem(ind, measure, stored, where, dict(
+                    file=data.path.name, sheet=L.SHEET_DATA, cell=f"{col}{row}" if col else "", indicator=code)))
+                data.bad_cells.setdefault(code, set()).add(measure)
+                continue
+            vals[measure] = conv.value
+            srcs[measure] = conv.source
+            data.revisions.setdefault(code, {})[measure] = conv.revision
+    return out
 
 
-def _stored_value(known: dict, code: str, measure: str):
-    same = known["same"].get(code, {}).get(measure)
-    if same is not None:
-        return same
-    if measure == "plan" and known["plans"].get(code):
-        return known["plans"][code][-1][1]
-    if measure in LAST_YEAR_OF:
-        return known["last_year"].get(code, {}).get(LAST_YEAR_OF[measure])
-    return None
-
-
-def values_from_store(cat, department: str, known: dict) -> dict:
-    """For a department with no workbook: its indicators' values as stored for the period."""
-    out = {}
+def stored_submission(store, cat, period: Period, department: str, known: dict):
+    """A department with no workbook in the folder but an accepted submission for the period:
+    that submission, whole — its values (in today's units) and its narrative — completed like
+    a workbook. Returns (current, {code: entered}, narrative rows, problems), or None."""
+    cur = S.current(store, str(period), department)
+    if cur is None:
+        return None
+    stored = S.current_values(store, cur.revision)
+    entered, problems = {}, []
     for ind in cat.of_department(department):
         vals, srcs, revs = {}, {}, {}
         for measure in L.measures_for(ind):
-            got = _stored_value(known, ind.code, measure)
-            if got is not None:
-                vals[measure], srcs[measure], revs[measure] = got.value, got.source, got.revision
+            got = stored.get(ind.code, {}).get(measure)
+            where = f"lần nộp kỳ {period}"
+            if got is None:
+                c = carried(known, ind.code, measure)
+                if c is None:
+                    continue
+                got, where = c
+            conv = in_unit(cat, ind, got)
+            if conv is None:
+                problems.append(unit_problem(ind, measure, got, where, dict(file=cur.file_name, indicator=ind.code)))
+                continue
+            vals[measure], srcs[measure], revs[measure] = conv.value, conv.source, conv.revision
         if vals:
-            out[ind.code] = {"values": vals, "sources": srcs, "revisions": revs}
-    return out
+            entered[ind.code] = {"values": vals, "sources": srcs, "revisions": revs}
+    return cur, entered, S.narrative(store, cur.revision), problems
 
 
 def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
@@ -97,8 +152,11 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
             col = data.columns.get(measure, "")
             return dict(file=fname, sheet=L.SHEET_DATA, cell=f"{col}{row}" if col else "", indicator=code)
 
+        def stored_in_unit(stored):
+            return None if stored is None else in_unit(cat, ind, stored)
+
         dec = ind.decimals("cumulative")
-        prev = known["previous"].get(code, {}).get("cumulative")
+        prev = stored_in_unit(known["previous"].get(code, {}).get("cumulative"))
         cum, month = typed("cumulative"), typed("month")
         if ind.kind == FLOW and prev is not None and cum is not None and month is not None:
             expected = prev.value + month
@@ -111,14 +169,15 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
                     f"= {format_number(expected, dec)}: lệch {format_number(diff, dec)} {ind.unit} "
                     f"(nếu là điều chỉnh số ước tính kỳ trước thì ghi rõ ở cột «Ghi chú»)", **place("cumulative")))
         plan, history = typed("plan"), known["plans"].get(code, [])
-        if plan is not None and history and history[-1][1].value != plan:
-            p_period, stored = history[-1]
+        last_plan = stored_in_unit(history[-1][1]) if history else None
+        if plan is not None and last_plan is not None and last_plan.value != plan:
+            p_period, stored = history[-1][0], last_plan
             out.append(warning(
                 "plan-changed", f"Kế hoạch năm {format_plain(plan)} khác kế hoạch đã "
                 f"báo ở kỳ {p_period} ({format_plain(stored.value)}, lần nộp "
                 f"{stored.revision}): kế hoạch thay đổi trong năm?", **place("plan")))
         for measure, src in LAST_YEAR_OF.items():
-            v, stored = typed(measure), known["last_year"].get(code, {}).get(src)
+            v, stored = typed(measure), stored_in_unit(known["last_year"].get(code, {}).get(src))
             if v is not None and stored is not None and v != stored.value:
                 out.append(warning(
                     "last-year-differs", f"«{L.COLUMN_OF[measure]}» ghi {format_plain(v)}, nhưng số đã lưu của cùng kỳ năm "
@@ -127,16 +186,18 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
     return out
 
 
-def record_workbook(store, period: Period, department: str, data) -> int:
-    """Record the values read from the workbook itself (not those carried from the store)."""
+def record_workbook(store, cat, period: Period, department: str, data) -> int:
+    """Record the workbook as the department's current submission: the values read from it
+    (not those carried from the store) in the unit they were entered in, and its narrative."""
     rows = []
     for code, srcs in data.sources.items():
         for measure, src in srcs.items():
             if src.startswith("store:"):
                 continue
             _file, sheet, cell = src.split("!")
-            rows.append((code, measure, data.values[code][measure], sheet, cell))
-    rev, _created = S.record(store, str(period), department, data.path.name, sha256_of(data.path), rows)
+            rows.append((code, measure, data.values[code][measure], sheet, cell, cat.indicators[code].unit))
+    rev, _created = S.record(store, str(period), department, data.path.name, sha256_of(data.path), rows,
+                             narrative=list(data.narrative))
     for code, srcs in data.sources.items():
         for measure, src in srcs.items():
             if not src.startswith("store:"):
@@ -144,19 +205,25 @@ def record_workbook(store, period: Period, department: str, data) -> int:
     return rev
 
 
-def known_for_init(store, cat, period: Period) -> dict:
-    """Prefill for ``init``: the year's plan and last year's same-period values, from the store."""
+def known_for_init(store, cat, period: Period) -> tuple[dict, list]:
+    """Prefill for ``init``: the year's plan and last year's same-period values, from the
+    store, in today's units; a value whose unit changed with no declared conversion is left
+    blank with a warning. Returns ({code: {measure: Decimal}}, problems)."""
     out: dict = {}
+    problems = []
     known = stored_context(store, period)
-    for code in cat.indicators:
-        plans = known["plans"].get(code)
-        if plans:
-            out.setdefault(code, {})["plan"] = plans[-1][1].value
-        for dst, src in LAST_YEAR_OF.items():
-            got = known["last_year"].get(code, {}).get(src)
-            if got is not None:
-                out.setdefault(code, {})[dst] = got.value
-    return out
+    for code, ind in cat.indicators.items():
+        for measure in ("plan",) + tuple(LAST_YEAR_OF):
+            got = carried(known, code, measure)
+            if got is None:
+                continue
+            conv = in_unit(cat, ind, got[0])
+            if conv is None:
+                problems.append(unit_problem(ind, measure, got[0], got[1], dict(
+                    file=f"{ind.department}.xlsx", sheet=L.SHEET_DATA, indicator=code), severity=warning))
+                continue
+            out.setdefault(code, {})[measure] = conv.value
+    return out, problems
 
 
 def series_rows(store, cat, code: str, first: str, last: str, settings: dict) -> list[dict]:
@@ -166,16 +233,20 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
     ind = cat.indicators[code]
     out = []
     for period, measures in S.series(store, code, first, last):
+        unit = next((s.unit for s in measures.values() if s.unit), ind.unit)
         vals = {m: s.value for m, s in measures.items()}
         ly = S.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
         for dst, src in LAST_YEAR_OF.items():
             if vals.get(dst) is None and src in ly:
-                vals[dst] = ly[src].value
+                same = ly[src] if ly[src].unit is None or same_unit(ly[src].unit, unit) else None
+                value = same.value if same else cat.units.convert(ly[src].value, ly[src].unit, unit)
+                if value is not None:   # never compared across a unit change unconverted
+                    vals[dst] = value
         d = derive(ind, vals)
         key = "yoy_month_pct" if ind.kind == STOCK else "yoy_cumulative_pct"
         band = ind.band if ind.band is not None else Decimal(str(settings["kiem_tra"]["nguong_tuong_duong"]))
         out.append({
-            "period": period,
+            "period": period, "unit": unit,
             "month": vals.get("month"), "cumulative": vals.get("cumulative"), "plan": vals.get("plan"),
             "pct_plan": d.get("pct_plan"), "yoy_pct": d.get(key),
             "text_pct_plan": format_percent(d["pct_plan"], ind.dec_pct_plan) if d.get("pct_plan") is not None else "",

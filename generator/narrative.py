@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .phrases import main_change, main_change_pct, sentence, texts, with_comparison
+from .phrases import (direction_text, main_abs_change, main_change, main_change_pct, sentence, texts,
+                      with_comparison)
+from .vi_numbers import format_number, format_percent, round_half_up
 
 # markup word -> how to print it. value:<measure> | text:<key of phrases.texts> | special
 MEASURES = {
@@ -36,6 +38,7 @@ MEASURES = {
     "tang_luyke": "text:yoy_cumulative",
     "tyle_tang": "main_change_pct",
     "chenh": "main_abs",
+    "tang_giam": "main_direction",
     "chenh_thang": "text:abs_change_month",
     "tytrong": "text:share",
     "cau": "sentence",
@@ -137,6 +140,8 @@ def print_ref(ref: Ref, figures: dict, settings: dict) -> str:
         out = main_change_pct(fig, settings)
     elif how == "main_abs":
         out = t.get("abs_change_" + fig.main_measure())
+    elif how == "main_direction":
+        out = direction_text(fig, settings)
     else:  # sentence
         out = sentence(fig, settings)
     return missing if out is None else out
@@ -149,6 +154,56 @@ def refs(segments: list):
             yield seg
         elif isinstance(seg, Note):
             yield from (p for p in seg.parts if isinstance(p, Ref))
+
+
+# direction words a narrative may write before a magnitude-only reference: word -> +1 / -1
+DIRECTION_WORDS = {"tăng": 1, "cao hơn": 1, "nhiều hơn": 1, "giảm": -1, "thấp hơn": -1, "ít hơn": -1}
+_WORD_BEFORE = re.compile(r"(" + "|".join(sorted(DIRECTION_WORDS, key=len, reverse=True)) + r")\s*$", re.I)
+MAGNITUDE_ONLY = ("chenh", "chenh_thang", "tyle_tang")
+
+
+def _signed_change(ref: Ref, fig) -> tuple[int, str] | None:
+    """(+1/-1, «tăng 54» as the figure goes) of a magnitude-only reference, or None (no
+    figure, or a change that rounds to nothing)."""
+    ind = fig.indicator
+    if ref.measure == "tyle_tang":
+        key = "yoy_cumulative_pct" if fig.main_measure() == "cumulative" else "yoy_month_pct"
+        d = fig.derived.get(key)
+        if d is None:
+            return None
+        r = round_half_up(d, ind.dec_change)
+        shown = format_percent(abs(r), ind.dec_change)
+    else:
+        if ref.measure == "chenh":
+            got = main_abs_change(fig)
+        else:
+            d = fig.derived.get("abs_change_month")
+            got = None if d is None else (round_half_up(d, ind.decimals("month")), ind.decimals("month"))
+        if got is None:
+            return None
+        r, places = got
+        shown = format_number(abs(r), places)
+    if r == 0:
+        return None
+    sign = 1 if r > 0 else -1
+    return sign, ("tăng " if sign > 0 else "giảm ") + shown
+
+
+def direction_conflicts(segments: list, figures: dict, settings: dict):
+    """(word written, the figure's own change, ref) wherever a narrative writes a direction
+    word just before a magnitude-only reference and the figure goes the other way."""
+    def walk(parts):
+        prev = None
+        for part in parts:
+            if isinstance(part, Ref) and part.measure in MAGNITUDE_ONLY and isinstance(prev, str):
+                m = _WORD_BEFORE.search(prev)
+                got = _signed_change(part, figures[part.code]) if m else None
+                if got is not None and got[0] != DIRECTION_WORDS[m.group(1).lower()]:
+                    yield m.group(1), got[1], part
+            elif isinstance(part, Note):
+                yield from walk(part.parts)
+            prev = part
+    yield from walk(segments)
 
 
 def resolve(segments: list, figures: dict, settings: dict) -> list:

@@ -86,6 +86,30 @@ def main_change_pct(fig: Figure, settings: dict) -> str | None:
     return format_percent(abs(round_half_up(d[key], fig.indicator.dec_change)), fig.indicator.dec_change)
 
 
+def main_abs_change(fig: Figure) -> tuple[Decimal, int] | None:
+    """The absolute change of the value a sentence speaks of, rounded as printed, and its
+    decimals (month for a stock, year to date for a flow — as ``chenh`` prints it)."""
+    m = fig.main_measure()
+    d = fig.derived.get("abs_change_" + m)
+    if d is None:
+        return None
+    places = fig.indicator.decimals(m)
+    return round_half_up(d, places), places
+
+
+def direction_text(fig: Figure, settings: dict) -> str | None:
+    """``tăng 54`` / ``giảm 3,2`` / ``bằng``: the absolute change with its own direction word."""
+    got = main_abs_change(fig)
+    if got is None:
+        return None
+    r, places = got
+    wording = settings["cach_viet"]
+    if r == 0:
+        return wording["bang_so"]
+    pad = fig.indicator.pad if fig.indicator.pad > 1 else 0
+    return wording["tang_so" if r > 0 else "giam_so"].format(so=format_number(abs(r), places, pad=pad))
+
+
 def with_comparison(change: str | None, settings: dict) -> str | None:
     """``tăng 45%`` -> ``tăng 45% so với cùng kỳ``; ``tương đương cùng kỳ`` stays."""
     wording = settings["cach_viet"]

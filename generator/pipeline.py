@@ -75,25 +75,30 @@ def _open_store(ctx: Context):
 
 
 def init(ctx: Context, force: bool = False) -> dict:
+    """Blank workbooks for the period. Returns {"written", "skipped", "warnings"}."""
     from .workbooks.init import write_blank_workbooks
-    prefill = known_values(ctx)
-    return write_blank_workbooks(ctx.catalogue, ctx.period, ctx.settings, ctx.inputs, force=force, prefill=prefill)
+    prefill, problems = known_values(ctx)
+    got = write_blank_workbooks(ctx.catalogue, ctx.period, ctx.settings, ctx.inputs, force=force, prefill=prefill)
+    got["warnings"] = problems
+    return got
 
 
-def known_values(ctx: Context) -> dict:
+def known_values(ctx: Context) -> tuple[dict, list]:
     """Values a new period's workbook can be prefilled with: the annual plan from the
     previous period of the same year, last year's values from the same period last year —
-    from the history store, else from those periods' workbooks."""
+    from the history store, else from those periods' workbooks; always in today's units
+    (converted by the office's table, else left blank with a warning)."""
     store = _open_store(ctx)
     if store is not None:
         from .history import known_for_init
         try:
-            found = known_for_init(store, ctx.catalogue, ctx.period)
+            found, problems = known_for_init(store, ctx.catalogue, ctx.period)
         finally:
             store.close()
-        if found:
-            return found
+        if found or problems:
+            return found, problems
     out: dict = {}
+    problems: list = []
     prev, ly = ctx.period.previous(), ctx.period.same_month_last_year()
     for code, dept in ctx.catalogue.departments.items():
         if prev.year == ctx.period.year:
@@ -101,14 +106,28 @@ def known_values(ctx: Context) -> dict:
             if data:
                 for ind_code, vals in data.values.items():
                     if vals.get("plan") is not None:
-                        out.setdefault(ind_code, {})["plan"] = vals["plan"]
+                        _carry(ctx, data, ind_code, "plan", vals["plan"], "plan", out, problems)
         data = _quiet_read(ctx, ly, code)
         if data:
             for ind_code, vals in data.values.items():
                 for src, dst in (("month", "month_last_year"), ("cumulative", "cumulative_last_year")):
                     if vals.get(src) is not None:
-                        out.setdefault(ind_code, {})[dst] = vals[src]
-    return out
+                        _carry(ctx, data, ind_code, src, vals[src], dst, out, problems)
+    return out, problems
+
+
+def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, problems: list) -> None:
+    """Carry a value read from an earlier period's workbook, in the unit its row states."""
+    ind = ctx.catalogue.indicators[code]
+    unit = data.units.get(code) or ind.unit
+    conv = ctx.catalogue.units.convert(value, unit, ind.unit)
+    if conv is None:
+        problems.append(warning("unit-changed", f"«{ind.name}» ({code}): {data.path.parent.name}/{data.path.name} ghi "
+                                f"«{L.COLUMN_OF[src]}» theo «{unit}», nay tính bằng «{ind.unit}» và bảng đổi đơn vị "
+                                f"không có cách đổi: để trống ô «{L.COLUMN_OF[dst]}»", file=L.filename(ind.department),
+                                sheet=L.SHEET_DATA, indicator=code))
+        return
+    out.setdefault(code, {})[dst] = conv
 
 
 def _quiet_read(ctx: Context, period: Period, dept: str):
@@ -131,6 +150,9 @@ def check(ctx: Context, progress=None, override: dict | None = None, record: boo
             store.close()
 
 
+SUBMISSION_SUFFIXES = (".xlsx", ".xls")
+
+
 def _check(ctx: Context, store, progress, override: dict, record: bool) -> CheckResult:
     from . import history as H
     res = CheckResult(ctx)
@@ -139,27 +161,44 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     folder = ctx.period_inputs
     entered: dict = {}
     texts: list = []
+    broken: set = set()        # departments whose workbook could not be read as a whole
     codes = set(cat.indicators)
-    expected = {L.filename(c) for c in cat.departments} | {L.filename(c, ".xls") for c in cat.departments}
-    if folder.is_dir():
-        for extra in sorted(p.name for p in folder.iterdir()
-                            if p.is_file() and p.name not in expected and not p.name.startswith((".", "~$"))):
-            res.problems.append(warning("unknown-file", f"Tệp «{extra}» không mang tên của đơn vị nào trong danh mục "
-                                        f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra))
+    wrong_format = _wrong_format_files(ctx, folder, res)
     for i, (code, dept) in enumerate(cat.departments.items(), start=1):
         path = Path(override[code]) if code in override else folder / L.filename(code)
         if not path.exists() and (folder / L.filename(code, ".xls")).exists():
             path = folder / L.filename(code, ".xls")  # an old-format submission
         if progress:
             progress(i, len(cat.departments), dept.name)
+        if not path.exists() and code in wrong_format:
+            other = wrong_format[code]
+            res.problems.append(error(
+                "wrong-format", f"Biểu của «{dept.name}» được lưu dạng «{other.suffix}», phần mềm chỉ đọc bảng tính Excel: "
+                f"hãy mở tệp rồi chọn «Lưu thành» (Save As) dạng «Excel Workbook (.xlsx)» và gửi lại tệp "
+                f"{L.filename(code)}", file=other.name))
+            res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=other.name,
+                                     errors=1, warnings=0))
+            broken.add(code)
+            continue
         if not path.exists():
-            stored = H.values_from_store(cat, code, stored_ctx) if stored_ctx is not None and any(
-                stored_ctx["same"].get(i.code) for i in cat.of_department(code)) else {}
-            if stored:  # no workbook in the folder, but the store has this period's submission
+            got = H.stored_submission(store, cat, ctx.period, code, stored_ctx) if store is not None else None
+            if got is not None:  # no workbook in the folder, but an accepted submission for the period
+                cur, stored, rows, sprobs = got
                 entered.update(stored)
-                revs = sorted({r for v in stored.values() for r in v["revisions"].values()})
-                res.statuses.append(dict(department=code, name=dept.name, status=SUBMITTED,
-                                         file=f"store:{revs[-1]}", errors=0, warnings=0))
+                place_file = cur.file_name
+                sprobs.insert(0, warning(
+                    "from-store", f"Không có tệp {L.filename(code)} trong thư mục kỳ {ctx.period}: dùng nguyên lần nộp "
+                    f"đã nhận của «{dept.name}» lúc {cur.accepted_at} (lần nộp {cur.revision}, tệp {cur.file_name}), "
+                    f"cả số liệu và thuyết minh" + ("" if cur.narrative_kept else
+                                                    "; lần nộp này được ghi trước khi phần mềm lưu thuyết minh nên "
+                                                    "không có thuyết minh"), file=place_file))
+                for section, body, cell in rows:
+                    texts += _narrative_row(section, body, dict(file=place_file, sheet=L.SHEET_TEXT, cell=cell),
+                                            code, codes, settings, sprobs)
+                n_err = sum(p.is_error for p in sprobs)
+                res.problems += sprobs
+                res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
+                                         file=f"store:{cur.revision}", errors=n_err, warnings=len(sprobs) - n_err))
                 continue
             res.statuses.append(dict(department=code, name=dept.name, status=MISSING, file=path.name,
                                      errors=0, warnings=0))
@@ -167,43 +206,108 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         data, probs = read_workbook(path, cat, ctx.period, code)
         if data is not None:
             if stored_ctx is not None:
-                H.fill_missing(cat, data, stored_ctx)
-            probs += validate_values(cat, data, settings)
+                probs += H.fill_missing(cat, data, stored_ctx)
+            probs += validate_values(cat, data, settings, ctx.period)
             if stored_ctx is not None:
                 probs += H.cross_period_checks(cat, data, stored_ctx, settings)
+                probs += _same_as_previous(cat, data, stored_ctx, dept.name)
                 if record and not has_errors(probs):
-                    H.record_workbook(store, ctx.period, code, data)
+                    H.record_workbook(store, cat, ctx.period, code, data)
             for ind_code, vals in data.values.items():
                 entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {}),
                                      "revisions": data.revisions.get(ind_code, {})}
             for section, body, cell in data.narrative:
-                place = dict(file=path.name, sheet=L.SHEET_TEXT, cell=cell)
-                if section not in settings["muc"]:
-                    probs.append(error("unknown-section", f"Mục «{section}» không có trong báo cáo; dùng một trong: "
-                                       + ", ".join(settings["muc"]), **place))
-                    continue
-                if not body:
-                    continue
-                segments, mprobs = N.parse(body, codes)
-                probs += [error(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
-                texts.append((section, code, segments, place))
+                texts += _narrative_row(section, body, dict(file=path.name, sheet=L.SHEET_TEXT, cell=cell),
+                                        code, codes, settings, probs)
+            if data.structure_broken:
+                broken.add(code)
+        else:
+            broken.add(code)
         n_err = sum(p.is_error for p in probs)
+        if n_err:
+            broken.add(code)
         res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
                                  file=path.name, errors=n_err, warnings=len(probs) - n_err))
         res.problems += probs
     figures, cprobs = compute(cat, entered, settings)
-    res.problems += cprobs
+    # one cause, one message: a workbook with errors already says why its figures are missing
+    res.problems += [p for p in cprobs if not (p.indicator and cat.indicators[p.indicator].department in broken)]
     res.figures = figures
-    missing_text = settings["cach_viet"]["thieu_so_lieu"]
     for section, dept, segments, place in texts:
         res.narrative.setdefault(section, []).append((dept, segments, place))
         for ref in N.refs(segments):
-            if N.print_ref(ref, figures, settings) == missing_text:
+            if cat.indicators[ref.code].department in broken:
+                continue
+            if N.print_ref(ref, figures, settings) == settings["cach_viet"]["thieu_so_lieu"]:
                 shown = "{" + ref.code + (":" + ref.measure if ref.measure else "") + "}"
                 res.problems.append(warning(
                     "markup-no-figure", f"«{shown}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "
-                    f"thực hiện của {ref.code}); báo cáo sẽ in «{missing_text}»", indicator=ref.code, **place))
+                    f"thực hiện của {ref.code}); báo cáo sẽ in «{settings['cach_viet']['thieu_so_lieu']}»",
+                    indicator=ref.code, **place))
+        for word, figure_text, ref in N.direction_conflicts(segments, figures, settings):
+            if cat.indicators[ref.code].department in broken:
+                continue
+            res.problems.append(warning(
+                "direction-conflict", f"Viết «{word}» nhưng số liệu {figure_text} "
+                f"{settings['cach_viet']['so_voi_cung_ky']} ({ref.code}): sửa chữ, hoặc dùng "
+                f"«{{{ref.code}:tang_giam}}» để phần mềm tự viết tăng/giảm", indicator=ref.code, **place))
     return res
+
+
+def _narrative_row(section, body, place, department, codes, settings, probs) -> list:
+    """One ``Thuyết minh`` row parsed: [(section, department, segments, place)], problems added to ``probs``."""
+    if section not in settings["muc"]:
+        probs.append(error("unknown-section", f"Mục «{section}» không có trong báo cáo; dùng một trong: "
+                           + ", ".join(settings["muc"]), **place))
+        return []
+    if not body:
+        return []
+    segments, mprobs = N.parse(body, codes)
+    probs += [error(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
+    return [(section, department, segments, place)]
+
+
+def _wrong_format_files(ctx: Context, folder: Path, res: CheckResult) -> dict:
+    """Files in the period's folder that are not a department's workbook: a department's
+    file saved in another format (``so-y-te.ods``) is returned {department: path}; any other
+    file is named in a warning and not read."""
+    cat = ctx.catalogue
+    out: dict = {}
+    if not folder.is_dir():
+        return out
+    expected = {L.filename(c, sfx) for c in cat.departments for sfx in SUBMISSION_SUFFIXES}
+    for extra in sorted(p for p in folder.iterdir() if p.is_file() and p.name not in expected
+                        and not p.name.startswith((".", "~$"))):
+        stem = extra.name.split(".")[0]
+        if stem in cat.departments:
+            if not any((folder / L.filename(stem, sfx)).exists() for sfx in SUBMISSION_SUFFIXES):
+                out[stem] = extra
+            else:
+                res.problems.append(warning("extra-file", f"Tệp «{extra.name}» của «{cat.departments[stem].name}» "
+                                            f"không được đọc: đã có {L.filename(stem)}", file=extra.name))
+            continue
+        res.problems.append(warning("unknown-file", f"Tệp «{extra.name}» không mang tên của đơn vị nào trong danh mục "
+                                    f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra.name))
+    return out
+
+
+def _same_as_previous(cat, data, known: dict, name: str) -> list:
+    """One warning when a workbook's figures are those of the previous period, unchanged."""
+    prior = known.get("prior") or {}
+    typed, before = {}, {}
+    for code in data.rows:
+        for measure in ("month", "cumulative"):
+            src = data.sources.get(code, {}).get(measure, "")
+            if src and not src.startswith("store:"):
+                typed[(code, measure)] = data.values[code][measure]
+            got = prior.get(code, {}).get(measure)
+            if got is not None:
+                before[(code, measure)] = got.value
+    if len(typed) >= 2 and typed == before:
+        return [warning("same-as-previous", f"Số liệu tháng và lũy kế của «{name}» giống hệt kỳ trước "
+                        f"({known['prior_period']}): có thể đã gửi nhầm biểu kỳ trước hoặc chưa cập nhật số liệu",
+                        file=data.path.name, sheet=L.SHEET_DATA)]
+    return []
 
 
 def department_problems(res: CheckResult, department: str) -> list[Problem]:

@@ -9,6 +9,7 @@ from .problems import BaocaoError
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SETTINGS_FILE = "cai-dat.toml"
+WORDING_DEFAULTS = {"tang_so": "tăng {so}", "giam_so": "giảm {so}", "bang_so": "bằng"}
 
 
 def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> dict:
@@ -24,5 +25,8 @@ def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> dict:
                     "cach_goi_ky", "cach_goi_ky_de_muc", "cach_viet", "muc"):
         if section not in data:
             raise BaocaoError(f"Tệp cài đặt {path} thiếu mục [{section}]")
+    # wording added after offices wrote their settings: defaults, so an older file keeps working
+    for key, text in WORDING_DEFAULTS.items():
+        data["cach_viet"].setdefault(key, text)
     data["_path"] = str(path)
     return data

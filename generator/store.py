@@ -4,9 +4,12 @@ A narrow interface of plain functions over plain data, so a province running bao
 shared server could put PostgreSQL behind the same functions without touching the rest:
 
 * ``open_store(path)`` — create or migrate the database (versioned schema).
-* ``record(store, period, department, file_name, sha256, values)`` — one submission, one
-  transaction; the same file (same SHA-256) twice adds no revision. Returns the revision.
-* ``latest(store, period)`` — newest value of every indicator/measure of a period, with its revision.
+* ``record(store, period, department, file_name, sha256, values, narrative)`` — one
+  submission, one transaction; the same file (same SHA-256) twice adds no revision, but
+  accepting an older file again makes it current again (an ``acceptance`` row).
+* ``current(store, period, department)`` — the department's current submission: the one
+  accepted last (``ORDER BY acceptance.id DESC``), taken as a whole.
+* ``latest(store, period)`` — every value of each department's current submission.
 * ``plans(store, year, before)`` — the newest annual plan of each indicator in a year.
 * ``series(store, code, first, last)`` — an indicator across periods.
 
@@ -67,6 +70,32 @@ MIGRATIONS = [
     );
     CREATE INDEX upload_period ON upload (period, department);
     """,
+    # version 3: a submission is a whole. Each acceptance of a file (a re-sent older file
+    # included) is a row, and the current submission is the one accepted last; values keep
+    # the unit they were entered in (NULL: recorded before units were kept, read as the
+    # catalogue's unit); the narrative rows are kept with the submission.
+    """
+    ALTER TABLE value ADD COLUMN unit TEXT;
+    ALTER TABLE submission ADD COLUMN narrative_kept INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE acceptance (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        revision    INTEGER NOT NULL REFERENCES submission(revision),
+        period      TEXT NOT NULL,
+        department  TEXT NOT NULL,
+        accepted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    INSERT INTO acceptance (revision, period, department, accepted_at)
+        SELECT revision, period, department, recorded_at FROM submission ORDER BY revision;
+    CREATE INDEX acceptance_period ON acceptance (period, department, id);
+    CREATE TABLE narrative (
+        revision INTEGER NOT NULL REFERENCES submission(revision),
+        position INTEGER NOT NULL,
+        section  TEXT NOT NULL,
+        body     TEXT NOT NULL,
+        cell     TEXT NOT NULL,
+        PRIMARY KEY (revision, position)
+    );
+    """,
 ]
 
 
@@ -77,10 +106,26 @@ class Stored:
     file_name: str
     sheet: str
     cell: str
+    unit: str | None = None       # the unit it was entered in; None: recorded before units were kept
+    accepted_at: str = ""
 
     @property
     def source(self) -> str:
         return f"store:{self.revision}"
+
+    def converted(self, value: Decimal, unit: str) -> "Stored":
+        """The same stored value expressed in another unit."""
+        from dataclasses import replace
+        return replace(self, value=value, unit=unit)
+
+
+@dataclass(frozen=True)
+class Current:
+    """A department's current submission of a period."""
+    revision: int
+    file_name: str
+    accepted_at: str
+    narrative_kept: bool
 
 
 def open_store(path: Path | str) -> sqlite3.Connection:
@@ -120,24 +165,41 @@ class _transaction:
         return False
 
 
-def _insert(store, period: str, department: str, file_name: str, sha256: str, values: list) -> tuple[int, bool]:
-    """Inside a transaction: one submission, or the revision of the identical one already stored."""
-    row = store.execute("SELECT revision FROM submission WHERE period=? AND department=? AND sha256=?",
-                        (period, department, sha256)).fetchone()
+def _current_revision(store, period: str, department: str) -> int | None:
+    row = store.execute("SELECT revision FROM acceptance WHERE period=? AND department=? ORDER BY id DESC LIMIT 1",
+                        (period, department)).fetchone()
+    return row[0] if row else None
+
+
+def _insert(store, period: str, department: str, file_name: str, sha256: str, values: list,
+            narrative: list | None = None) -> tuple[int, bool]:
+    """Inside a transaction: one submission, or the revision of the identical one already
+    stored; either way it becomes the department's current submission of the period."""
+    row = store.execute("SELECT revision FROM submission WHERE period=? AND department=? AND sha256=? "
+                        "ORDER BY revision DESC LIMIT 1", (period, department, sha256)).fetchone()
     if row:
+        if _current_revision(store, period, department) != row[0]:
+            store.execute("INSERT INTO acceptance (revision, period, department) VALUES (?,?,?)",
+                          (row[0], period, department))
         return row[0], False
-    cur = store.execute("INSERT INTO submission (period, department, file_name, sha256) VALUES (?,?,?,?)",
-                        (period, department, file_name, sha256))
-    store.executemany("INSERT INTO value (revision, indicator, measure, value, sheet, cell) VALUES (?,?,?,?,?,?)",
-                      [(cur.lastrowid, code, m, str(v), sheet, cell) for code, m, v, sheet, cell in values])
-    return cur.lastrowid, True
+    cur = store.execute("INSERT INTO submission (period, department, file_name, sha256, narrative_kept) "
+                        "VALUES (?,?,?,?,?)", (period, department, file_name, sha256, int(narrative is not None)))
+    rev = cur.lastrowid
+    store.executemany("INSERT INTO value (revision, indicator, measure, value, sheet, cell, unit) VALUES (?,?,?,?,?,?,?)",
+                      [(rev, code, m, str(v), sheet, cell, unit) for code, m, v, sheet, cell, unit in values])
+    store.executemany("INSERT INTO narrative (revision, position, section, body, cell) VALUES (?,?,?,?,?)",
+                      [(rev, i, sec, body, cell) for i, (sec, body, cell) in enumerate(narrative or [])])
+    store.execute("INSERT INTO acceptance (revision, period, department) VALUES (?,?,?)", (rev, period, department))
+    return rev, True
 
 
-def record(store, period: str, department: str, file_name: str, sha256: str, values: list) -> tuple[int, bool]:
-    """Record a submission: ``values`` is [(indicator, measure, Decimal, sheet, cell)].
-    Returns (revision, created): an identical file already recorded gives its revision, False."""
+def record(store, period: str, department: str, file_name: str, sha256: str, values: list,
+           narrative: list | None = None) -> tuple[int, bool]:
+    """Record a submission: ``values`` is [(indicator, measure, Decimal, sheet, cell, unit)],
+    ``narrative`` its ``Thuyết minh`` rows [(section, body, cell)]. Returns (revision, created):
+    an identical file already recorded gives its revision, False (and is current again)."""
     with _transaction(store):
-        return _insert(store, period, department, file_name, sha256, values)
+        return _insert(store, period, department, file_name, sha256, values, narrative)
 
 
 def record_many(store, submissions: list) -> list[tuple[int, bool]]:
@@ -146,20 +208,51 @@ def record_many(store, submissions: list) -> list[tuple[int, bool]]:
         return [_insert(store, *sub) for sub in submissions]
 
 
-_LATEST = """
-SELECT v.indicator, v.measure, v.value, s.revision, s.file_name, v.sheet, v.cell
-FROM value v JOIN submission s ON s.revision = v.revision
-WHERE s.period = ? AND s.revision = (
-    SELECT MAX(s2.revision) FROM submission s2 WHERE s2.period = s.period AND s2.department = s.department)
+# each department's current submission of a period: the one accepted last
+_CURRENT = """
+SELECT a.department, a.revision, a.accepted_at FROM acceptance a
+WHERE a.period = ? AND a.id = (
+    SELECT a2.id FROM acceptance a2 WHERE a2.period = a.period AND a2.department = a.department
+    ORDER BY a2.id DESC LIMIT 1)
+"""
+_LATEST = f"""
+SELECT v.indicator, v.measure, v.value, v.unit, s.revision, s.file_name, v.sheet, v.cell, c.accepted_at
+FROM ({_CURRENT}) c JOIN submission s ON s.revision = c.revision JOIN value v ON v.revision = s.revision
+ORDER BY v.indicator, v.measure
 """
 
 
 def latest(store, period: str) -> dict:
-    """{indicator: {measure: Stored}} from the newest revision of each department's submission."""
+    """{indicator: {measure: Stored}}: the values of each department's current submission."""
     out: dict = {}
-    for code, measure, value, rev, fname, sheet, cell in store.execute(_LATEST, (period,)):
-        out.setdefault(code, {})[measure] = Stored(Decimal(value), rev, fname, sheet, cell)
+    for code, measure, value, unit, rev, fname, sheet, cell, at in store.execute(_LATEST, (period,)):
+        out.setdefault(code, {})[measure] = Stored(Decimal(value), rev, fname, sheet, cell, unit, at)
     return out
+
+
+def current(store, period: str, department: str) -> Current | None:
+    """The department's current submission of the period (the one accepted last), or None."""
+    row = store.execute("SELECT s.revision, s.file_name, a.accepted_at, s.narrative_kept FROM acceptance a "
+                        "JOIN submission s ON s.revision = a.revision WHERE a.period=? AND a.department=? "
+                        "ORDER BY a.id DESC LIMIT 1", (period, department)).fetchone()
+    return Current(row[0], row[1], row[2], bool(row[3])) if row else None
+
+
+def current_values(store, revision: int) -> dict:
+    """{indicator: {measure: Stored}} of one submission."""
+    out: dict = {}
+    for code, measure, value, unit, fname, sheet, cell, at in store.execute(
+            "SELECT v.indicator, v.measure, v.value, v.unit, s.file_name, v.sheet, v.cell, s.recorded_at "
+            "FROM value v JOIN submission s ON s.revision = v.revision WHERE v.revision = ? "
+            "ORDER BY v.indicator, v.measure", (revision,)):
+        out.setdefault(code, {})[measure] = Stored(Decimal(value), revision, fname, sheet, cell, unit, at)
+    return out
+
+
+def narrative(store, revision: int) -> list[tuple[str, str, str]]:
+    """The ``Thuyết minh`` rows kept with a submission: [(section, body, cell)] in sheet order."""
+    return list(store.execute("SELECT section, body, cell FROM narrative WHERE revision=? ORDER BY position",
+                              (revision,)))
 
 
 def plans(store, year: int, before: str) -> dict:
@@ -224,3 +317,9 @@ def last_uploads(store, period: str) -> dict:
 def revisions(store, period: str, department: str) -> list[tuple[int, str, str]]:
     return list(store.execute("SELECT revision, file_name, sha256 FROM submission WHERE period=? AND department=? "
                               "ORDER BY revision", (period, department)))
+
+
+def acceptances(store, period: str, department: str) -> list[tuple[int, str]]:
+    """[(revision, accepted_at)] of every acceptance, oldest first."""
+    return list(store.execute("SELECT revision, accepted_at FROM acceptance WHERE period=? AND department=? "
+                              "ORDER BY id", (period, department)))

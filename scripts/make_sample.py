@@ -139,7 +139,7 @@ def solve(inds: dict) -> None:
     for ind in order:
         pr, v = ind.printed, ind.values
         allp = [x for xs in pr.values() for x in xs]
-        if any(re.fullmatch(r"-?0\d+", x) for x in allp):
+        if any(re.fullmatch(r"(?:-|tăng |giảm )?0\d+", x) for x in allp):
             ind.pad = 2
         main = "month" if ind.kind == "td" else "cumulative"
         if ind.kind == "cs":
@@ -180,6 +180,10 @@ def solve(inds: dict) -> None:
             text = pr["chenh"][0]
             sign = -1 if text.startswith("-") else 1
             v[base_key] = v[main] - sign * num(text.lstrip("-"))
+        if "tang_giam" in pr:  # "tăng 32" / "giảm 07": the change with its own direction word
+            word, _, text = pr["tang_giam"][0].partition(" ")
+            sign = -1 if word == "giảm" else 1
+            v[base_key] = v[main] - sign * num(text)
         for key in ("tang", "tang_ck", "tyle_tang"):
             if key in pr:
                 text = pr[key][0]

@@ -19,7 +19,8 @@ def store_content(path) -> list:
     """The store's rows, to compare its content before and after."""
     with sqlite3.connect(path) as c:
         return [c.execute("SELECT * FROM submission ORDER BY revision").fetchall(),
-                c.execute("SELECT * FROM value ORDER BY revision, indicator, measure").fetchall()]
+                c.execute("SELECT * FROM value ORDER BY revision, indicator, measure").fetchall(),
+                c.execute("SELECT * FROM acceptance ORDER BY id").fetchall()]
 
 
 @pytest.fixture
@@ -185,11 +186,12 @@ def test_cross_period_warnings(tmp_path, templates):
 def test_a_write_that_fails_midway_is_rolled_back(tmp_path):
     from decimal import Decimal
     store = S.open_store(tmp_path / "db.sqlite")
-    S.record(store, "2023-07", "so-cong-thuong", "a.xlsx", "sha-a", [("XNK_TONG", "month", Decimal(1), "Chỉ tiêu", "E2")])
+    S.record(store, "2023-07", "so-cong-thuong", "a.xlsx", "sha-a", [("XNK_TONG", "month", Decimal(1), "Chỉ tiêu", "E2", "triệu USD")])
     before = store_content(tmp_path / "db.sqlite")
-    good = ("2023-08", "so-cong-thuong", "b.xlsx", "sha-b", [("XNK_TONG", "month", Decimal(2), "Chỉ tiêu", "E2")])
+    good = ("2023-08", "so-cong-thuong", "b.xlsx", "sha-b", [("XNK_TONG", "month", Decimal(2), "Chỉ tiêu", "E2", "triệu USD")])
     broken = ("2023-09", "so-cong-thuong", "c.xlsx", "sha-c",
-              [("XNK_TONG", "month", Decimal(3), "Chỉ tiêu", "E2"), ("XNK_TONG", "month", Decimal(4), "Chỉ tiêu", "E3")])
+              [("XNK_TONG", "month", Decimal(3), "Chỉ tiêu", "E2", "triệu USD"),
+               ("XNK_TONG", "month", Decimal(4), "Chỉ tiêu", "E3", "triệu USD")])
     with pytest.raises(sqlite3.IntegrityError):
         S.record_many(store, [good, broken])
     assert store_content(tmp_path / "db.sqlite") == before

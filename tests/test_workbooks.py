@@ -97,7 +97,7 @@ def test_inputs_are_not_modified(filled):
     (True, "not-a-number", "đúng/sai"),
     ("#DIV/0!", "excel-error", "#DIV/0!"),
     ("1,234.5", "not-a-number", "kiểu tiếng Anh"),
-    ("1.234", "ambiguous-number", "có thể hiểu"),
+    ("1.234", "ambiguous-number", "«1 nghìn 234» hoặc «1 phẩy 234»"),
 ])
 def test_bad_cell_values(filled, cell_value, code, fragment):
     path = filled.period_inputs / "so-cong-thuong.xlsx"

@@ -181,7 +181,7 @@ def create_app(config: WebConfig) -> Starlette:
             from ..workbooks.init import department_workbook
             ctx = ctx_for(period)
             wb = department_workbook(ctx.catalogue, departments[user["department"]], period, ctx.settings,
-                                     pipeline.known_values(ctx))
+                                     pipeline.known_values(ctx)[0])
             buf = io.BytesIO()
             wb.save(buf)
             return buf.getvalue()

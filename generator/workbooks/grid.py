@@ -86,6 +86,7 @@ class GridSheet:
         self._rows = rows
         self._errors = extras.get("errors", {})
         self.formulas = extras.get("formulas", {})   # coordinate -> formula text, for formulas with no value
+        self.percent_cells = extras.get("percent", set())  # coordinates of numbers shown as percentages
         self.max_row = max(len(rows), max((int(re.sub(r"\D", "", c)) for c in self._errors), default=0))
         self.max_column = max((len(r) for r in rows), default=0)
         self.merged_cells = _Merged(merged)
@@ -131,16 +132,55 @@ class GridBook:
         return self._sheets[name]
 
 
+BUILTIN_PERCENT = {9, 10}   # 0% and 0.00%
+XF = re.compile(rb'<(?:\w+:)?xf\b([^>]*?)(?:/>|>)')
+NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b([^>]*?)/?>')
+CELLXFS = re.compile(rb'<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>', re.S)
+
+
+def is_percent_format(code: str) -> bool:
+    """A number format that shows a percentage: a ``%`` outside quoted text and escapes."""
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+    return "%" in code
+
+
+def percent_styles(z: zipfile.ZipFile) -> set[bytes]:
+    """Indexes (as in a cell's ``s`` attribute) of the cell formats that show percentages."""
+    try:
+        xml = z.read("xl/styles.xml")
+    except KeyError:
+        return set()
+    custom = {}
+    for m in NUMFMT.finditer(xml):
+        a = dict(ATTR.findall(m.group(1)))
+        if b"numFmtId" in a:
+            custom[int(a[b"numFmtId"])] = html.unescape(a.get(b"formatCode", b"").decode("utf-8", "replace"))
+    xfs = CELLXFS.search(xml)
+    out = set()
+    for i, m in enumerate(XF.finditer(xfs.group(1) if xfs else b"")):
+        fmt = int(dict(ATTR.findall(m.group(1))).get(b"numFmtId", b"0") or 0)
+        if fmt in BUILTIN_PERCENT or (fmt in custom and is_percent_format(custom[fmt])):
+            out.add(str(i).encode())
+    return out
+
+
 def _xlsx_extras(path: Path) -> dict:
-    """{sheet name: {"errors", "formulas", "hidden_rows"}} from the worksheets' XML."""
+    """{sheet name: {"errors", "formulas", "hidden_rows", "percent"}} from the worksheets' XML."""
     out = {}
     with zipfile.ZipFile(path) as z:
+        pct = percent_styles(z)
+        pct_attr = re.compile(rb'\bs="(' + b"|".join(sorted(pct)) + rb')"') if pct else None
         for name, part in _sheet_parts(z).items():
             try:
                 xml = z.read(part)
             except KeyError:
                 continue
-            errors, formulas = {}, {}
+            errors, formulas, percent = {}, {}, set()
+            if pct_attr is not None and pct_attr.search(xml):
+                for m in CELL.finditer(xml):
+                    attrs = dict(ATTR.findall(m.group(1)))
+                    if attrs.get(b"s") in pct and attrs.get(b"t", b"n") == b"n" and VALUE.search(m.group(2) or b""):
+                        percent.add(attrs.get(b"r", b"").decode())
             if b"<f" in xml or b't="e"' in xml or b":f" in xml:
                 for m in CELL.finditer(xml):
                     attrs = dict(ATTR.findall(m.group(1)))
@@ -153,7 +193,7 @@ def _xlsx_extras(path: Path) -> dict:
                     if f and (not v or not v.group(1).strip()):
                         formulas[coord] = "=" + html.unescape((f.group(1) or b"").decode("utf-8", "replace"))
             hidden = {int(a or b) for a, b in HIDDEN_ROW.findall(xml)} if b"hidden=" in xml else set()
-            out[name] = {"errors": errors, "formulas": formulas, "hidden_rows": hidden}
+            out[name] = {"errors": errors, "formulas": formulas, "hidden_rows": hidden, "percent": percent}
     return out
 
 

@@ -27,6 +27,9 @@ MARKUP_HELP = [
     "• Chọn số liệu khác: {MÃ:thang} số tháng, {MÃ:luyke} lũy kế, {MÃ:kehoach} kế hoạch năm, {MÃ:dat} tỷ lệ % kế hoạch (77,5%),",
     "  {MÃ:tang} tăng/giảm so với cùng kỳ (tăng 45%), {MÃ:tang_ck} (tăng 45% so với cùng kỳ), {MÃ:tang_thang} của riêng tháng,",
     "  {MÃ:cungky} số cùng kỳ, {MÃ:chenh} số tăng/giảm tuyệt đối, {MÃ:tytrong} tỷ trọng trong chỉ tiêu cha, {MÃ:cau} cả câu.",
+    "• Khi số liệu có thể tăng hoặc giảm: viết {MÃ:tang_giam} (in «tăng 54», «giảm 3», hoặc «bằng») thay cho «tăng {MÃ:chenh}»;",
+    "  nếu tự viết chữ tăng/giảm trước {MÃ:chenh} hay {MÃ:tyle_tang} mà số liệu đi ngược chiều, phần mềm sẽ cảnh báo.",
+    "• Ô định dạng phần trăm: gõ 77,5% vào ô dạng % thì Excel lưu 0,775; chỉ dùng cho chỉ tiêu tính bằng %.",
     "• Chú thích cuối trang: đặt nội dung trong [[ và ]], ví dụ: vụ Đông Xuân[[Tổng diện tích gieo trồng {NN_DX_DT} ha.]]",
     "• Phần mềm tự tính tỷ lệ % và tăng/giảm; không gõ tay các con số đã có trong sheet «Chỉ tiêu».",
 ]

@@ -41,6 +41,10 @@ class WorkbookData:
     columns: dict = field(default_factory=dict)    # measure -> column letter
     bad_cells: dict = field(default_factory=dict)  # code -> {measure} whose cell has an error
     revisions: dict = field(default_factory=dict)  # code -> {measure: store revision}
+    missing_columns: set = field(default_factory=set)  # measures whose column is missing (one error said so)
+    units: dict = field(default_factory=dict)      # code -> the unit written in the row's «Đơn vị tính» cell
+    period: str = ""
+    structure_broken: bool = False                 # sheet or header missing: one error, no consequences
 
 
 def _norm(v) -> str:
@@ -90,6 +94,12 @@ def _find_header(ws, first_title: str):
         if found:
             return r, cells
     return None
+
+
+def _plain_letters(text: str) -> str:
+    """Without Vietnamese diacritics, lower case: «Luỹ kê» and «Lũy kế» both read «luy ke»."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 def _mb(n: int) -> str:
@@ -159,7 +169,7 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
     path = Path(path)
     fname = path.name
     problems: list[Problem] = []
-    data = WorkbookData(path, department)
+    data = WorkbookData(path, department, period=str(period))
     refused = preflight(path)
     if refused is not None:
         return None, [refused]
@@ -172,15 +182,21 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
         """The formula of a cell that has no cached value (found by the XML scan), or None."""
         return getattr(wb[sheet], "formulas", {}).get(coord)
 
+    def percent_at(sheet: str, coord: str) -> bool:
+        """True when the cell's number format shows a percentage (Excel stores 77,5% as 0,775)."""
+        return coord in getattr(wb[sheet], "percent_cells", ())
+
     _check_identity(wb, fname, period, department, problems)
 
     if L.SHEET_DATA not in wb.sheetnames:
         near = [s for s in wb.sheetnames if _norm(s).lower().replace(" ", "") in ("chitieu", "chỉtiêu")]
         problems.append(error("sheet-missing", f"Không có sheet «{L.SHEET_DATA}»"
                               + (f" (có sheet «{near[0]}»: hãy đổi tên đúng là «{L.SHEET_DATA}»)" if near else
-                                 f"; các sheet hiện có: {', '.join(wb.sheetnames)}"), file=fname))
+                                 f"; các sheet hiện có: {', '.join(wb.sheetnames)}; hãy dùng biểu mẫu Văn phòng gửi"),
+                              file=fname))
+        data.structure_broken = True
     else:
-        _read_data(wb[L.SHEET_DATA], cat, department, fname, data, problems, formula_at)
+        _read_data(wb[L.SHEET_DATA], cat, department, fname, data, problems, formula_at, percent_at)
     if L.SHEET_TEXT in wb.sheetnames:
         _read_text(wb[L.SHEET_TEXT], fname, data, problems)
     return data, problems
@@ -201,8 +217,8 @@ def _not_a_workbook(fname: str, exc) -> Problem:
 def _check_identity(wb, fname, period, department, problems):
     if L.SHEET_META not in wb.sheetnames:
         problems.append(warning("identity-missing",
-                                "Biểu không mang dấu nhận dạng kỳ báo cáo và đơn vị (không phải biểu do "
-                                "«baocao init» tạo ra); không kiểm tra được kỳ và đơn vị", file=fname))
+                                "Biểu không mang dấu nhận dạng kỳ báo cáo và đơn vị (không phải biểu mẫu "
+                                "Văn phòng gửi cho kỳ này); không kiểm tra được kỳ và đơn vị", file=fname))
         return
     ws = wb[L.SHEET_META]
     meta = {_norm(r[0]): _norm(r[1]) for r in ws.iter_rows(min_row=1, max_row=10, max_col=2, values_only=True) if r[0]}
@@ -216,7 +232,10 @@ def _check_identity(wb, fname, period, department, problems):
                               file=fname, sheet=L.SHEET_META, cell="B2"))
 
 
-def _read_data(ws, cat, department, fname, data, problems, formula_at):
+def _read_data(ws, cat, department, fname, data, problems, formula_at, percent_at):
+    import difflib
+
+    from ..units import same_unit
     from .grid import get_column_letter
     sheet = ws.title
     if ws.sheet_state != "visible":
@@ -226,6 +245,7 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at):
         problems.append(error("header-missing", f"Không tìm thấy dòng tiêu đề có ô «{L.COL_CODE}» trong "
                               f"{HEADER_SCAN_ROWS} dòng đầu; tiêu đề cần có: " + ", ".join(L.DATA_HEADERS[:-1]),
                               file=fname, sheet=sheet))
+        data.structure_broken = True
         return
     hrow, titles = found
     cols = {}
@@ -233,8 +253,17 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at):
         where = titles.get(title)
         if not where:
             if title != L.COL_NOTE:
-                problems.append(error("header-missing", f"Thiếu cột «{title}» ở dòng tiêu đề {hrow} (kiểm tra chính tả, "
-                                      f"viết đúng «{title}»)", file=fname, sheet=sheet, cell=f"{hrow}:{hrow}"))
+                others = {_plain_letters(t): t for t in titles if t not in L.DATA_HEADERS}
+                near = [others[k] for k in difflib.get_close_matches(_plain_letters(title), others, n=1, cutoff=0.75)]
+                hint = (f"có cột «{near[0]}» ở ô {get_column_letter(titles[near[0]][0])}{hrow}: hãy sửa tiêu đề thành "
+                        f"đúng «{title}»" if near else f"kiểm tra chính tả, viết đúng «{title}»")
+                problems.append(error("header-missing", f"Thiếu cột «{title}» ở dòng tiêu đề {hrow} ({hint}); "
+                                      f"các số của cột này chưa được đọc", file=fname, sheet=sheet,
+                                      cell=f"{get_column_letter(titles[near[0]][0])}{hrow}" if near else f"{hrow}:{hrow}"))
+                if title in L.MEASURE_OF:
+                    data.missing_columns.add(L.MEASURE_OF[title])
+                if title == L.COL_CODE:
+                    data.structure_broken = True
             continue
         if len(where) > 1:
             problems.append(error("header-duplicate", f"Cột «{title}» xuất hiện {len(where)} lần (các cột "
@@ -263,8 +292,10 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at):
                                   file=fname, sheet=sheet, cell=coord, indicator=code))
             continue
         if code not in own:
-            problems.append(error("foreign-indicator", f"Chỉ tiêu «{code}» thuộc đơn vị «{cat.indicators[code].department}», "
-                                  f"không thuộc biểu của đơn vị này", file=fname, sheet=sheet, cell=coord, indicator=code))
+            owner = cat.departments.get(cat.indicators[code].department)
+            problems.append(error("foreign-indicator", f"Chỉ tiêu «{code}» thuộc đơn vị «"
+                                  f"{owner.name if owner else cat.indicators[code].department}», không thuộc biểu của "
+                                  f"đơn vị này: hãy xóa dòng này", file=fname, sheet=sheet, cell=coord, indicator=code))
             continue
         if code in seen:
             problems.append(error("duplicate-indicator", f"Mã chỉ tiêu «{code}» lặp lại (đã có ở dòng {seen[code]})",
@@ -276,6 +307,17 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at):
             problems.append(warning("row-hidden", f"Dòng {r} đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet,
                                     cell=coord, indicator=code))
         ind = own[code]
+        if L.COL_UNIT in cols:
+            unit_cell = ws.cell(r, cols[L.COL_UNIT])
+            unit = _norm(unit_cell.value)
+            data.units[code] = unit
+            if unit and not same_unit(unit, ind.unit):
+                problems.append(error("unit-column-differs", f"Biểu ghi đơn vị tính «{unit}» cho «{ind.name}», nhưng "
+                                      f"kỳ {data_period(data)} chỉ tiêu này tính bằng «{ind.unit}»: biểu được làm từ mẫu "
+                                      f"cũ; hãy nhập số theo «{ind.unit}» vào biểu mẫu mới của kỳ", file=fname,
+                                      sheet=sheet, cell=unit_cell.coordinate, indicator=code))
+                for measure in L.measures_for(ind):
+                    data.bad_cells.setdefault(code, set()).add(measure)
         vals, srcs = {}, {}
         for title, measure in L.MEASURE_OF.items():
             c = cols.get(title)
@@ -288,7 +330,7 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at):
                                       f"và nhập số vào từng ô", **place))
                 continue
             before = len(problems)
-            value = _cell_number(cell, sheet, title, ind, place, problems, formula_at)
+            value = _cell_number(cell, sheet, title, ind, place, problems, formula_at, percent_at)
             if any(p.is_error for p in problems[before:]):
                 data.bad_cells.setdefault(code, set()).add(measure)
             if value is not None:
@@ -307,10 +349,10 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at):
     for code, ind in own.items():
         if code not in seen:
             problems.append(error("missing-indicator", f"Thiếu dòng của chỉ tiêu «{code}» ({ind.name}); "
-                                  f"hãy dùng biểu do «baocao init» tạo ra", file=fname, sheet=sheet, indicator=code))
+                                  f"hãy dùng biểu mẫu Văn phòng gửi cho kỳ này", file=fname, sheet=sheet, indicator=code))
 
 
-def _cell_number(cell, sheet, title, ind, place, problems, formula_at) -> Decimal | None:
+def _cell_number(cell, sheet, title, ind, place, problems, formula_at, percent_at=lambda *_: False) -> Decimal | None:
     v = cell.value
     if v is None or (isinstance(v, str) and not v.strip()):
         f = formula_at(sheet, cell.coordinate)
@@ -327,10 +369,11 @@ def _cell_number(cell, sheet, title, ind, place, problems, formula_at) -> Decima
         problems.append(error("not-a-number", f"Ô «{title}» chứa ngày tháng ({v}); cần một số — kiểm tra định dạng ô",
                               **place))
         return None
-    if isinstance(v, float) and v.is_integer():
-        return Decimal(int(v))  # calamine reads every number as a float
     if isinstance(v, (int, float)):
-        return to_decimal(v)
+        number = Decimal(int(v)) if isinstance(v, float) and v.is_integer() else to_decimal(v)  # calamine: floats
+        if percent_at(sheet, cell.coordinate):
+            return _percent_cell(number, title, ind, place, problems)
+        return number
     text = _norm(v)
     if text.upper() in EXCEL_ERRORS:
         problems.append(error("excel-error", f"Ô «{title}» chứa lỗi công thức {text}; cần một số", **place))
@@ -341,13 +384,44 @@ def _cell_number(cell, sheet, title, ind, place, problems, formula_at) -> Decima
         problems.append(error("not-a-number", f"Ô «{title}» chứa chữ: {e}", **place))
         return None
     if parsed.ambiguous:
-        problems.append(error("ambiguous-number", f"Ô «{title}» ghi «{text}» dạng chữ, có thể hiểu là "
-                              f"{parsed.value} hoặc theo kiểu tiếng Anh; hãy nhập lại dạng số", **place))
+        vi, en = readings(text)
+        problems.append(error("ambiguous-number", f"Ô «{title}» ghi «{text}» dạng chữ, đọc được hai cách: «{vi}» "
+                              f"hoặc «{en}»; hãy xóa ô rồi nhập lại số vào ô dạng số (Number) để không còn nhầm",
+                              **place))
         return None
     problems.append(warning("text-number", f"Ô «{title}» ghi số dạng chữ «{text}»; đã đọc là "
                             f"{str(parsed.value).replace('.', ',')}" + (" (bỏ dấu %)" if parsed.percent else "")
                             + "; nên nhập dạng số", **place))
     return parsed.value
+
+
+def readings(text: str) -> tuple[str, str]:
+    """The two readings of ``612,345`` / ``1.234``, in words a clerk reads without doubt:
+    the Vietnamese one first (``612 phẩy 345``, ``1 nghìn 234``), then the English one."""
+    body = text.rstrip("%").strip()
+    sep = "," if "," in body else "."
+    left, _, right = body.partition(sep)
+    decimal, thousands = f"{left} phẩy {right}", f"{left} nghìn {right}"
+    return (decimal, thousands) if sep == "," else (thousands, decimal)
+
+
+def _percent_cell(number: Decimal, title, ind, place, problems) -> Decimal | None:
+    """A number in a cell formatted as a percentage: typing «77,5%» stores 0,775."""
+    from ..units import plain
+    from ..vi_numbers import format_plain
+    shown = plain(number * 100)
+    if ind.unit.strip() == "%":
+        problems.append(warning("percent-cell", f"Ô «{title}» định dạng phần trăm: Excel lưu {format_plain(number)}, "
+                                f"hiển thị {format_plain(shown)}%; đã đọc là {format_plain(shown)} (đơn vị %)", **place))
+        return shown
+    problems.append(error("percent-cell", f"Ô «{title}» định dạng phần trăm (hiển thị {format_plain(shown)}%, Excel lưu "
+                          f"{format_plain(number)}), nhưng «{ind.name}» tính bằng «{ind.unit}»: hãy đặt định dạng ô "
+                          f"là số (Number) và nhập số theo «{ind.unit}»", **place))
+    return None
+
+
+def data_period(data) -> str:
+    return data.period or "này"
 
 
 def _unescape_ooxml(text: str) -> str:
@@ -427,6 +501,7 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
             continue
         seen[(period, code)] = r
         ind = cat.indicators[code]
+        unit = _norm(ws.cell(r, cols[L.COL_UNIT]).value) if L.COL_UNIT in cols else ""
         rows = out.setdefault((period, ind.department), [])
         for title, measure in L.MEASURE_OF.items():
             c = cols.get(title)
@@ -436,5 +511,5 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
             place = dict(file=fname, sheet=L.SHEET_DATA, cell=cell.coordinate, indicator=code)
             value = _cell_number(cell, L.SHEET_DATA, title, ind, place, problems, lambda *_: None)
             if value is not None:
-                rows.append((code, measure, value, L.SHEET_DATA, cell.coordinate))
+                rows.append((code, measure, value, L.SHEET_DATA, cell.coordinate, unit or ind.unit))
     return out, problems

@@ -12,8 +12,10 @@ LABEL = {"plan": L.COL_PLAN, "month": L.COL_MONTH, "cumulative": L.COL_CUM,
          "month_last_year": L.COL_MONTH_LY, "cumulative_last_year": L.COL_CUM_LY}
 
 
-def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
-    """Required values present, signs, integers, cumulative ≥ month, far from last year."""
+def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[Problem]:
+    """Required values present, signs, integers, cumulative ≥ month, far from last year, and
+    in January (Decree 09 cut-off: the month and the year to date cover the same days)
+    month = cumulative."""
     out: list[Problem] = []
     fname, sheet = data.path.name, L.SHEET_DATA
     far = Decimal(str(settings["kiem_tra"]["nguong_bat_thuong"]))
@@ -28,8 +30,9 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
         for measure in L.measures_for(ind):
             v = vals.get(measure)
             if v is None:
-                if measure in data.sources.get(code, {}) or measure in data.bad_cells.get(code, set()):
-                    continue  # the reader already said what is wrong with this cell
+                if measure in data.sources.get(code, {}) or measure in data.bad_cells.get(code, set()) \
+                        or measure in data.missing_columns:
+                    continue  # the reader already said what is wrong with this cell (or its column)
                 if measure in L.LAST_YEAR_OF:
                     continue  # only needed where the text compares; the narrative check says so
                 if ind.required:
@@ -53,6 +56,18 @@ def validate_values(cat: Catalogue, data, settings: dict) -> list[Problem]:
             if m is not None and c is not None and c < m and m >= 0:
                 out.append(error("cumulative-below-month", f"Lũy kế ({format_plain(c)}) nhỏ hơn số thực hiện tháng ({format_plain(m)}); "
                                  f"lũy kế từ đầu năm phải lớn hơn hoặc bằng số tháng", **place("cumulative")))
+        if ind.kind == FLOW and period is not None and period.month == 1:
+            for m_key, c_key in (("month", "cumulative"), ("month_last_year", "cumulative_last_year")):
+                m, c = vals.get(m_key), vals.get(c_key)
+                srcs = data.sources.get(code, {})
+                typed = not any(str(srcs.get(k, "")).startswith("store:") for k in (m_key, c_key))
+                if m is not None and c is not None and m != c and typed:
+                    cm, cc = place(m_key)["cell"], place(c_key)["cell"]
+                    out.append(error("january-cumulative", f"Tháng 1: số liệu tháng và lũy kế từ đầu năm cùng tính từ "
+                                     f"ngày {settings['nop_bao_cao'].get('ngay_chot_dau', 15)}/12 năm trước, nên phải "
+                                     f"bằng nhau, nhưng «{LABEL[m_key]}» ({cm}) là {format_plain(m)} còn «{LABEL[c_key]}» "
+                                     f"({cc}) là {format_plain(c)}: lũy kế tháng 1 không cộng số tháng 12 năm trước",
+                                     **place(c_key)))
         for measure, base in (("month", "month_last_year"), ("cumulative", "cumulative_last_year")):
             v, b = vals.get(measure), vals.get(base)
             if v is None or b is None or b <= 0 or ind.kind not in (FLOW, "stock"):

@@ -1,0 +1,93 @@
+"""Unit conversions the office declares: ``templates/doi-don-vi.csv`` (columns «Từ đơn vị»,
+«Sang đơn vị», «Nhân với»), a small table edited in Excel. A value entered in one unit is
+never carried, compared or divided in another unit unless this table says how to convert it.
+
+``UnitTable.factor(a, b)`` is the exact factor from ``a`` to ``b``: 1 for the same unit, the
+declared factor, or the inverse of the reverse declaration; None when nothing is declared.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .problems import Problem, error
+
+UNITS_FILE = "doi-don-vi.csv"
+COLUMNS = ("Từ đơn vị", "Sang đơn vị", "Nhân với")
+
+
+def same_unit(a: str | None, b: str | None) -> bool:
+    return norm_unit(a) == norm_unit(b)
+
+
+def norm_unit(u: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFC", u or "").split()).casefold()
+
+
+@dataclass
+class UnitTable:
+    factors: dict = field(default_factory=dict)   # (from, to) normalised -> Decimal
+
+    def factor(self, src: str | None, dst: str | None) -> Decimal | None:
+        a, b = norm_unit(src), norm_unit(dst)
+        if a == b:
+            return Decimal(1)
+        if (a, b) in self.factors:
+            return self.factors[(a, b)]
+        if (b, a) in self.factors:
+            return Decimal(1) / self.factors[(b, a)]
+        return None
+
+    def convert(self, value: Decimal, src: str | None, dst: str | None) -> Decimal | None:
+        f = self.factor(src, dst)
+        return None if f is None else plain(value * f)
+
+
+def plain(v: Decimal) -> Decimal:
+    """Without trailing zeros or an exponent: 48995 * 0.001 -> 48.995, 2.5 * 1000 -> 2500."""
+    v = v.normalize()
+    return v.quantize(Decimal(1)) if v == v.to_integral_value() else v
+
+
+def load_units(templates: Path, problems: list[Problem]) -> UnitTable:
+    """The table of ``templates/doi-don-vi.csv``; no file: no conversions (every unit change is
+    then an error or a blank, never a silent carry)."""
+    from .catalogue import _read_csv
+    from .vi_numbers import NumberTextError, parse_number
+    path = Path(templates) / UNITS_FILE
+    table = UnitTable()
+    if not path.exists():
+        return table
+    got = _read_csv(path, problems)
+    if not got:
+        return table
+    rows, header = got
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        problems.append(error("catalogue-column", "Thiếu cột " + ", ".join(f"«{c}»" for c in missing)
+                              + " ở dòng tiêu đề", file=path.name, cell="dòng 1"))
+        return table
+    for n, row in rows:
+        src, dst, text = row["Từ đơn vị"], row["Sang đơn vị"], row["Nhân với"]
+        where = dict(file=path.name, cell=f"dòng {n}, cột Nhân với")
+        if not src or not dst:
+            problems.append(error("unit-row", "Cần ghi cả «Từ đơn vị» và «Sang đơn vị»", file=path.name,
+                                  cell=f"dòng {n}"))
+            continue
+        try:
+            parsed = parse_number(text)
+            if parsed.ambiguous or parsed.percent or parsed.value <= 0:
+                raise NumberTextError("")
+        except NumberTextError:
+            problems.append(error("unit-factor", f"Hệ số «{text}» không hợp lệ: cần một số dương viết kiểu Việt Nam, "
+                                  f"ví dụ 0,001 hoặc 1000 (không dùng dấu chấm phân cách nghìn ở đây)", **where))
+            continue
+        key = (norm_unit(src), norm_unit(dst))
+        if key in table.factors or key[::-1] in table.factors:
+            problems.append(error("unit-duplicate", f"Cặp đơn vị «{src}» – «{dst}» đã khai báo ở dòng trước",
+                                  **where))
+            continue
+        table.factors[key] = parsed.value
+    return table
