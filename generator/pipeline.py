@@ -13,7 +13,7 @@ from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
 from .settings import DEFAULT_TEMPLATES, load_settings
 from .workbooks import layout as L
-from .workbooks.read import read_workbook
+from .workbooks.sandbox import read_workbook_bounded, read_workbooks
 from .workbooks.validate import validate_values
 
 SUBMITTED, MISSING, HAS_ERRORS = "đã nộp", "chưa nộp", "có lỗi"
@@ -134,7 +134,7 @@ def _quiet_read(ctx: Context, period: Period, dept: str):
     path = ctx.inputs / str(period) / L.filename(dept)
     if not path.exists():
         return None
-    data, _ = read_workbook(path, ctx.catalogue, period, dept)
+    data, _ = read_workbook_bounded(path, ctx.catalogue, period, dept)
     return data
 
 
@@ -164,13 +164,20 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     broken: set = set()        # departments whose workbook could not be read as a whole
     codes = set(cat.indicators)
     wrong_format = _wrong_format_files(ctx, folder, res)
-    for i, (code, dept) in enumerate(cat.departments.items(), start=1):
+    paths = {}
+    for code in cat.departments:
         path = Path(override[code]) if code in override else folder / L.filename(code)
         if not path.exists() and (folder / L.filename(code, ".xls")).exists():
             path = folder / L.filename(code, ".xls")  # an old-format submission
+        paths[code] = path
+    # every workbook read at once, in the bounded workers (memory and time capped)
+    present = [c for c, p in paths.items() if p.exists()]
+    read = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present])))
+    for i, (code, dept) in enumerate(cat.departments.items(), start=1):
+        path = paths[code]
         if progress:
             progress(i, len(cat.departments), dept.name)
-        if not path.exists() and code in wrong_format:
+        if code not in read and code in wrong_format:
             other = wrong_format[code]
             res.problems.append(error(
                 "wrong-format", f"Biểu của «{dept.name}» được lưu dạng «{other.suffix}», phần mềm chỉ đọc bảng tính Excel: "
@@ -180,7 +187,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                                      errors=1, warnings=0))
             broken.add(code)
             continue
-        if not path.exists():
+        if code not in read:  # (the files present were listed once, before reading: one consistent view)
             got = H.stored_submission(store, cat, ctx.period, code, stored_ctx) if store is not None else None
             if got is not None:  # no workbook in the folder, but an accepted submission for the period
                 cur, stored, rows, sprobs = got
@@ -203,7 +210,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             res.statuses.append(dict(department=code, name=dept.name, status=MISSING, file=path.name,
                                      errors=0, warnings=0))
             continue
-        data, probs = read_workbook(path, cat, ctx.period, code)
+        data, probs = read[code]
         if data is not None:
             if stored_ctx is not None:
                 probs += H.fill_missing(cat, data, stored_ctx)
@@ -357,8 +364,14 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``.
     Refuses on any error in a submitted workbook; departments that have not submitted are an
     error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
+    import threading
+
     from .outputs import figures_document, write_json
+    # the composer's libraries load while the workers read the workbooks
+    loading = threading.Thread(target=__import__, args=("generator.compose.render",), daemon=True)
+    loading.start()
     res = check(ctx, progress=progress)
+    loading.join()
     problems = list(res.problems)
     if not allow_missing:
         problems += missing_problems(res)

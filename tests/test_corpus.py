@@ -128,6 +128,41 @@ def many_rows(folder, rows=200_000, dimension=True):
             z.writestr(n, b)
 
 
+def rewrite(folder, change, name=CT):
+    """Rewrite a workbook's zip: ``change(parts)`` edits {part name: bytes} in place."""
+    src = folder / name
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    change(parts)
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+
+
+def far_cell(part, coord):
+    """One cell written straight into a sheet's XML far away, the recorded dimension left small."""
+    row = int("".join(ch for ch in coord if ch.isdigit()))
+
+    def change(parts):
+        parts[part] = parts[part].replace(b"</sheetData>", f'<row r="{row}"><c r="{coord}"><v>1</v></c></row>'
+                                          f'</sheetData>'.encode())
+    return lambda folder: rewrite(folder, change)
+
+
+def add_part(name, content=b"x"):
+    def change(parts):
+        parts[name] = content
+    return lambda folder: rewrite(folder, change)
+
+
+def formula_cell(text):
+    def mutate(folder):
+        wb = load_workbook(folder / CT)
+        wb[DATA]["F2"] = text
+        wb.save(folder / CT)
+    return mutate
+
+
 def formula(folder):
     wb = load_workbook(folder / CT)
     wb[DATA]["F2"] = "=E2*9"
@@ -246,7 +281,19 @@ CASES = [
     Case("password-xlsx", encrypt_xlsx, "password-protected", sheet="", fragment="mật khẩu"),
     Case("password-xls", encrypted_xls, "password-protected", file="so-nong-nghiep.xls", sheet="", fragment="mật khẩu"),
     Case("zip-bomb", zip_bomb, "zip-bomb", sheet="", fragment="vượt giới hạn 200 MB"),
-    Case("200000-rows", many_rows, "too-many-rows", fragment="200.001 dòng"),
+    Case("200000-rows", many_rows, "part-too-large", fragment="quá nhiều dòng"),
+    Case("cell-at-XFD1048576", far_cell("xl/worksheets/sheet2.xml", "XFD1048576"), "too-large-sheet",
+         cell="XFD1048576", fragment="ngoài giới hạn 5.020 dòng × 60 cột"),
+    Case("hidden-sheet-XFD5000", far_cell("xl/worksheets/sheet4.xml", "XFD5000"), "too-large-sheet",
+         sheet="_baocao", cell="XFD5000", fragment="ô XFD5000"),
+    Case("macro", add_part("xl/vbaProject.bin"), "active-content", sheet="", fragment="macro (VBA)"),
+    Case("external-link", add_part("xl/externalLinks/externalLink1.xml"), "active-content", sheet="",
+         fragment="liên kết tới tệp khác"),
+    Case("ole-object", add_part("xl/embeddings/oleObject1.bin"), "active-content", sheet="", fragment="OLE"),
+    Case("webservice", formula_cell('=WEBSERVICE("http://example.org/")'), "active-content", fragment="WEBSERVICE"),
+    Case("dde", formula_cell("=cmd|' /c calc'!A0"), "active-content", fragment="gọi ra ngoài"),
+    Case("hyperlink-to-file", formula_cell('=HYPERLINK("\\\\server\\share\\a.xlsx","x")'), "active-content",
+         fragment="HYPERLINK"),
     Case("200000-rows-no-dimension", lambda f: many_rows(f, dimension=False), "part-too-large", fragment="quá nhiều dòng"),
     Case("control-characters", narrative("Văn bản_x0001_ có_x000B_ ký tự_x001F_ điều khiển {XNK_TONG}."), None, check_exit=0,
          build_exit=0),

@@ -170,7 +170,7 @@ def _xlsx_extras(path: Path) -> dict:
     with zipfile.ZipFile(path) as z:
         pct = percent_styles(z)
         pct_attr = re.compile(rb'\bs="(' + b"|".join(sorted(pct)) + rb')"') if pct else None
-        for name, part in _sheet_parts(z).items():
+        for name, part in sheet_parts(z).items():
             try:
                 xml = z.read(part)
             except KeyError:
@@ -197,7 +197,7 @@ def _xlsx_extras(path: Path) -> dict:
     return out
 
 
-def _sheet_parts(z: zipfile.ZipFile) -> dict:
+def sheet_parts(z: zipfile.ZipFile) -> dict:
     """{sheet name: worksheet part path} from workbook.xml and its relationships."""
     def attrs(tag: bytes) -> dict:
         return {k.decode().split(":")[-1]: html.unescape(v.decode("utf-8", "replace"))
@@ -215,4 +215,4 @@ def _sheet_parts(z: zipfile.ZipFile) -> dict:
 
 
 def sheet_name_of(z: zipfile.ZipFile, part: str) -> str:
-    return next((name for name, p in _sheet_parts(z).items() if p == part), "")
+    return next((name for name, p in sheet_parts(z).items() if p == part), "")

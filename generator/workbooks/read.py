@@ -9,6 +9,7 @@ another period or department, a file that is not a workbook.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,6 +27,8 @@ MAX_UNZIPPED_BYTES = 200 * 2**20     # total uncompressed size: above this, a zi
 MAX_PART_BYTES = 10 * 2**20          # one XML part (a 5.000-row sheet is well under 2 MB)
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+MAX_COLUMNS = 60                     # a department workbook uses 9; «Hướng dẫn» a few
+VBA_STREAM = "_VBA_PROJECT".encode("utf-16-le")
 EXCEL_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 
 
@@ -59,6 +62,8 @@ def open_workbook(path: Path):
 
 def is_blank_workbook(path: Path, cat: Catalogue) -> bool:
     """True when no value cell of ``Chỉ tiêu`` and no narrative cell holds anything."""
+    if preflight(path) is not None:
+        return False  # a file the reader refuses is never treated as blank (nor opened here)
     try:
         wb = open_workbook(path)
     except Exception:
@@ -112,7 +117,7 @@ def preflight(path: Path) -> Problem | None:
     import re
     import zipfile as zf
 
-    from .grid import sheet_name_of
+    from .grid import sheet_name_of, sheet_parts
     fname = path.name
     size = path.stat().st_size
     if size == 0:
@@ -123,9 +128,15 @@ def preflight(path: Path) -> Problem | None:
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head == CFB_MAGIC:
-        if path.suffix.lower() == ".xls":
-            return None  # the old format is a compound file: calamine reads it (and knows passwords)
         blob = path.read_bytes()
+        if path.suffix.lower() == ".xls":
+            if VBA_STREAM in blob:
+                return error("active-content", "Biểu chứa macro (VBA), không được nhận vì lý do an toàn: hãy chép số "
+                             "liệu sang biểu mẫu trống của Văn phòng và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
+            return None  # the old format is a compound file: calamine reads it (and knows passwords)
+        if path.suffix.lower() == ".xls" and VBA_STREAM in blob:
+            return error("active-content", "Biểu chứa macro (VBA), không được nhận vì lý do an toàn: hãy chép số liệu "
+                         "sang biểu mẫu trống của Văn phòng và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
         if ENCRYPTION_INFO in blob:
             return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
                          "(File > Info > Protect Workbook) rồi gửi lại", file=fname)
@@ -144,15 +155,6 @@ def preflight(path: Path) -> Problem | None:
                 return error("zip-bomb", f"Tệp giải nén ra {_mb(total)}, vượt giới hạn {_mb(MAX_UNZIPPED_BYTES)}: "
                              f"không đọc tệp này (tệp hỏng hoặc độc hại)", file=fname)
             names = {i.filename for i in infos}
-            for i in infos:
-                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
-                    with z.open(i) as fh:
-                        start = fh.read(4096).decode("utf-8", "replace")
-                    m = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', start)
-                    if m and int(m.group(1)) > MAX_ROWS + HEADER_SCAN_ROWS:
-                        return error("too-many-rows", f"Sheet có {int(m.group(1)):,} dòng".replace(",", ".")
-                                     + f", vượt giới hạn {MAX_ROWS:,} dòng của biểu".replace(",", ".")
-                                     + ": hãy xóa các dòng thừa", file=fname, sheet=sheet_name_of(z, i.filename))
             big = next((i for i in infos if i.file_size > MAX_PART_BYTES), None)
             if big is not None:
                 return error("part-too-large", f"Một phần của tệp ({big.filename}) giải nén ra {_mb(big.file_size)}, "
@@ -160,8 +162,99 @@ def preflight(path: Path) -> Problem | None:
                              file=fname, sheet=sheet_name_of(z, big.filename))
             if "xl/workbook.xml" not in names:
                 return error("not-a-workbook", "Tệp nén không chứa bảng tính Excel (thiếu xl/workbook.xml)", file=fname)
+            found = active_content(z, names)
+            if found is not None:
+                what, sheet = found
+                return error("active-content", f"Biểu chứa {what}, không được nhận vì lý do an toàn: hãy mở tệp, "
+                             f"chép phần số liệu sang biểu mẫu trống của Văn phòng (dán dạng giá trị: Paste Special > "
+                             f"Values) rồi lưu dạng «Excel Workbook (.xlsx)» và gửi lại", file=fname, sheet=sheet)
+            for name, part in sheet_parts(z).items():
+                if part not in names:
+                    continue
+                row, col, coord = real_extent(z.read(part))
+                if row > MAX_ROWS + HEADER_SCAN_ROWS or col > MAX_COLUMNS:
+                    return error("too-large-sheet", f"Sheet «{name}» có dữ liệu ở ô {coord}, ngoài giới hạn "
+                                 f"{MAX_ROWS + HEADER_SCAN_ROWS:,} dòng × {MAX_COLUMNS} cột của một biểu".replace(",", ".")
+                                 + ": hãy xóa các ô thừa (Ctrl+End cho biết ô cuối cùng có dữ liệu) rồi gửi lại",
+                                 file=fname, sheet=name, cell=coord)
     except zf.BadZipFile:
         return error("not-a-workbook", "Tệp .xlsx bị hỏng hoặc bị cắt cụt (gửi chưa hết?): hãy gửi lại tệp", file=fname)
+    return None
+
+
+# rows and cells in document order; a cell's content is what calamine would place in its grid
+_ROW_OR_CELL = re.compile(rb'<(?:\w+:)?row\b(?P<row>[^>]*?)/?>|'
+                          rb'<(?:\w+:)?c\b(?P<cell>[^>]*?)(?:/>|>(?P<body>.*?)</(?:\w+:)?c>)', re.S)
+_R_ATTR = re.compile(rb'\br="([A-Z]*)(\d*)"')
+
+
+def real_extent(xml: bytes) -> tuple[int, int, str]:
+    """(largest row, largest column, its cell) of the cells that hold something, from the
+    cells themselves — not from the recorded ``<dimension>``, which a crafted file can fake.
+    Rows and cells without an ``r`` attribute take the position after the previous one."""
+    from .grid import get_column_letter
+    row = col = max_row = max_col = 0
+    last = ""
+    for m in _ROW_OR_CELL.finditer(xml):
+        if m.group("row") is not None:
+            r = _R_ATTR.search(m.group("row"))
+            row = int(r.group(2)) if r and r.group(2) else row + 1
+            col = 0
+            continue
+        r = _R_ATTR.search(m.group("cell"))
+        if r and r.group(1):
+            col = 0
+            for ch in r.group(1).decode():
+                col = col * 26 + ord(ch) - 64
+            row = int(r.group(2)) if r.group(2) else row
+        else:
+            col += 1
+        body = m.group("body")
+        if body and (b"<v" in body or b"<is" in body or b":v" in body or b":is" in body or b"<f" in body):
+            if row > max_row or col > max_col:
+                last = f"{get_column_letter(max(col, 1))}{row}"
+            max_row, max_col = max(max_row, row), max(max_col, col)
+    return max_row, max_col, last
+
+
+_CALLOUT = re.compile(r"\b(WEBSERVICE|CALL|REGISTER(?:\.ID)?|EXEC|FILTERXML)\s*\(|"
+                      r"HYPERLINK\s*\(\s*\"\s*(?:file:|\\\\|[A-Za-z]:\\)|"
+                      r"(?:^|[=(,+\-*/&\s])'?[A-Za-z][\w.]*'?\|", re.I)
+_FORMULA_TEXT = re.compile(rb'<(?:\w+:)?(?:f|definedName)\b[^>]*>(.*?)</(?:\w+:)?(?:f|definedName)>', re.S)
+
+
+def active_content(z, names: set) -> tuple[str, str] | None:
+    """(what was found, sheet) for content that runs or reaches out: macros, external links,
+    OLE and ActiveX objects, DDE and formulas that call out; None for a plain workbook."""
+    import html as _html
+
+    from .grid import sheet_parts
+    lowered = {n.lower() for n in names}
+    if any(n.endswith("vbaproject.bin") for n in lowered):
+        return "macro (VBA)", ""
+    if any(n.startswith("xl/externallinks/") for n in lowered):
+        return "liên kết tới tệp khác (External Links)", ""
+    if any(n.startswith(("xl/embeddings/", "xl/activex/")) for n in lowered):
+        return "đối tượng nhúng (OLE/ActiveX)", ""
+    try:
+        types = z.read("[Content_Types].xml")
+    except KeyError:
+        types = b""
+    if b"macroEnabled" in types or b"vbaProject" in types:
+        return "macro (VBA)", ""
+    parts = {part: name for name, part in sheet_parts(z).items()}
+    for part in ["xl/workbook.xml"] + sorted(parts):
+        if part not in names:
+            continue
+        xml = z.read(part)
+        if b"<f" not in xml and b":f" not in xml and b"definedName" not in xml:
+            continue
+        for m in _FORMULA_TEXT.finditer(xml):
+            text = _html.unescape(m.group(1).decode("utf-8", "replace"))
+            text_wo_strings = re.sub(r'"[^"]*"', '""', text)
+            hit = _CALLOUT.search(text) if "HYPERLINK" in text.upper() else _CALLOUT.search(text_wo_strings)
+            if hit:
+                return f"công thức gọi ra ngoài («={text[:60]}»)", parts.get(part, "")
     return None
 
 

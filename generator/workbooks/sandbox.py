@@ -1,0 +1,130 @@
+"""Reading untrusted workbooks in persistent worker processes, each capped in memory
+(``RLIMIT_AS``) and every file capped in time, so that a parser failure nobody foresaw — a
+native abort, an allocation of hundreds of GB, a loop — refuses that file instead of killing
+``baocao serve`` or hanging ``baocao check``. The workers also read several files at once.
+
+The XML scan of ``read.preflight`` refuses the known attacks before any parser runs; this is
+the second wall. Limits (documented in the README): ``MEMORY_LIMIT`` bytes of address space
+per worker, ``TIME_LIMIT`` seconds per file, ``workers()`` processes.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import threading
+from pathlib import Path
+
+from ..problems import error
+
+MEMORY_LIMIT = int(os.environ.get("BAOCAO_READ_MEMORY_MB", "2048")) * 2**20
+TIME_LIMIT = float(os.environ.get("BAOCAO_READ_SECONDS", "60"))
+
+_pool: cf.ProcessPoolExecutor | None = None
+_lock = threading.Lock()
+
+
+def workers() -> int:
+    return max(2, min(4, os.cpu_count() or 2))
+
+
+def _limit_worker() -> None:
+    try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not on Linux
+        pass
+
+
+def _get_pool() -> cf.ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            _pool = cf.ProcessPoolExecutor(max_workers=workers(), mp_context=ctx, initializer=_limit_worker)
+            import atexit
+            atexit.register(shutdown)
+        return _pool
+
+
+def shutdown() -> None:
+    """Stop the workers (at exit: before the interpreter tears the pool's threads down)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _discard(pool: cf.ProcessPoolExecutor) -> None:
+    """Throw a broken or stuck pool away (its processes killed); the next call starts a new one."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        try:
+            proc.kill()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def refused(path: Path, why: str):
+    return None, [error("unreadable", f"Không đọc được tệp trong giới hạn an toàn ({why}): tệp có thể bị hỏng hoặc "
+                        f"được tạo bất thường; hãy mở bằng Excel, lưu lại dạng «Excel Workbook (.xlsx)» rồi gửi lại",
+                        file=Path(path).name)]
+
+
+def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
+    """``[fn(*job) for job in jobs]`` in the workers, in order. A job whose worker dies or
+    runs past the time limit gives ``refused(...)``. A crash takes its whole pool down, so
+    the jobs caught in it are run again one at a time: only the file that crashes is refused."""
+    results: list = [None] * len(jobs)
+    pool = _get_pool()
+    isolate, broken = [], False
+    try:
+        futures = {i: pool.submit(fn, *job) for i, job in enumerate(jobs)}
+    except cf.process.BrokenProcessPool:
+        futures, isolate, broken = {}, list(range(len(jobs))), True
+    for i, fut in futures.items():
+        try:
+            results[i] = fut.result(timeout=TIME_LIMIT)
+        except cf.TimeoutError:
+            results[i] = refused(names[i], f"đọc quá {TIME_LIMIT:g} giây")
+            broken = True
+        except cf.process.BrokenProcessPool:
+            isolate.append(i)
+            broken = True
+        except MemoryError:
+            results[i] = refused(names[i], f"cần quá {MEMORY_LIMIT // 2**20} MB bộ nhớ")
+    if broken:
+        _discard(pool)
+    for i in isolate:
+        pool = _get_pool()
+        try:
+            results[i] = pool.submit(fn, *jobs[i]).result(timeout=TIME_LIMIT)
+        except cf.TimeoutError:
+            results[i] = refused(names[i], f"đọc quá {TIME_LIMIT:g} giây")
+            _discard(pool)
+        except cf.process.BrokenProcessPool:
+            results[i] = refused(names[i], f"chương trình đọc tệp dừng đột ngột, có thể vì cần quá "
+                                 f"{MEMORY_LIMIT // 2**20} MB bộ nhớ")
+            _discard(pool)
+        except MemoryError:
+            results[i] = refused(names[i], f"cần quá {MEMORY_LIMIT // 2**20} MB bộ nhớ")
+    return results
+
+
+def run_one(fn, job: tuple, name: Path):
+    return run_many(fn, [job], [name])[0]
+
+
+def read_workbooks(jobs: list[tuple]) -> list:
+    """``read_workbook(path, catalogue, period, department)`` for each job, bounded."""
+    from .read import read_workbook
+    return run_many(read_workbook, jobs, [Path(j[0]) for j in jobs])
+
+
+def read_workbook_bounded(path, cat, period, department: str):
+    return read_workbooks([(Path(path), cat, period, department)])[0]
