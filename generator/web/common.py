@@ -1,0 +1,122 @@
+"""What every page of the web intake shares: the application's state (configuration,
+catalogue, page templates), rendering, CSRF, who is signed in, periods and the upload log.
+Route handlers live in ``signin``, ``department`` and ``office``, at module level; they reach
+this state through ``web_of(request)``."""
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from .. import pipeline
+from .. import store as S
+from ..periods import Period
+
+HERE = Path(__file__).resolve().parent
+MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    403: "Bạn không có quyền xem trang này.",
+    404: "Không tìm thấy trang hoặc tệp.",
+    405: "Thao tác không được phép.",
+    411: "Trình duyệt không cho biết kích thước tệp gửi lên.",
+    413: "Tệp gửi lên quá lớn.",
+    500: "Có lỗi ngoài ý muốn. Hãy thử lại hoặc báo cho bộ phận kỹ thuật.",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass
+class WebConfig:
+    inputs: Path = Path("inputs")
+    out: Path = Path("build")
+    db: Path = Path("data/baocao.sqlite")
+    templates: Path | None = None
+    secret_file: Path | None = None
+    max_upload_bytes: int = 10 * 2**20
+    secure_cookies: bool = False
+    jobs: dict = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Web:
+    """The application's state: one per ``create_app``."""
+
+    def __init__(self, config: WebConfig):
+        self.config = config
+        self.pages = Jinja2Templates(directory=str(HERE / "templates"))
+        self.base_ctx = self.ctx_for("2000-01")
+        self.departments = self.base_ctx.catalogue.departments
+
+    def ctx_for(self, period: str | Period) -> pipeline.Context:
+        c = self.config
+        return pipeline.open_context(period, c.inputs, c.out, c.templates, c.db)
+
+    def render(self, request: Request, name: str, status_code: int = 200, **values) -> Response:
+        values.setdefault("user", request.session.get("user"))
+        values["csrf"] = csrf_token(request)
+        values["departments"] = self.departments
+        return self.pages.TemplateResponse(request, name, values, status_code=status_code)
+
+    def refuse(self, request: Request, code: int, detail: str | None = None) -> Response:
+        return self.render(request, "loi.html", status_code=code, code=code, message=detail or MESSAGES.get(code, ""))
+
+    def open_period(self, text: str) -> Period:
+        try:
+            p = Period.parse(text)
+        except ValueError:
+            raise HTTPException(404, f"Kỳ báo cáo «{text}» không hợp lệ") from None
+        if not (self.config.inputs / str(p)).is_dir():
+            raise HTTPException(404, f"Kỳ {p} chưa được mở")
+        return p
+
+    def periods(self) -> list[str]:
+        if not self.config.inputs.is_dir():
+            return []
+        out = []
+        for d in self.config.inputs.iterdir():
+            try:
+                if d.is_dir():
+                    out.append(str(Period.parse(d.name)))
+            except ValueError:
+                continue
+        return sorted(out, reverse=True)
+
+    def uploads(self, period: str) -> dict:
+        store = S.open_store(self.config.db)
+        try:
+            return S.last_uploads(store, period)
+        finally:
+            store.close()
+
+
+def web_of(request: Request) -> Web:
+    return request.app.state.web
+
+
+def csrf_token(request: Request) -> str:
+    if "csrf" not in request.session:
+        request.session["csrf"] = secrets.token_urlsafe(32)
+    return request.session["csrf"]
+
+
+def check_csrf(request: Request, form) -> None:
+    sent = form.get("csrf", "")
+    if not isinstance(sent, str) or not secrets.compare_digest(sent, request.session.get("csrf", "\0")):
+        raise HTTPException(403, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã chống giả "
+                                 "mạo). Hãy tải lại trang rồi thử lại.")
+
+
+def user_of(request: Request, role: str | None = None) -> dict:
+    user = request.session.get("user")
+    if not user:
+        raise HTTPException(401)
+    if role and user["role"] != role:
+        raise HTTPException(403)
+    return user

@@ -1,0 +1,142 @@
+"""The office's pages: periods, the dashboard of one period, a department's problems,
+building the report and downloading its outputs."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse
+
+from .. import pipeline
+from ..periods import Period, period_phrase
+from ..problems import BaocaoError, InputError
+from .common import DOCX, Web, check_csrf, user_of, web_of
+
+
+async def office_home(request: Request):
+    web = web_of(request)
+    user_of(request, "office")
+    rows = [{"period": p, "phrase": period_phrase(Period.parse(p), web.base_ctx.settings)} for p in web.periods()]
+    return web.render(request, "van-phong.html", rows=rows)
+
+
+async def open_new_period(request: Request):
+    web = web_of(request)
+    user_of(request, "office")
+    form = await request.form(max_files=0, max_fields=3)
+    check_csrf(request, form)
+    try:
+        p = Period.parse(str(form.get("ky", "")))
+    except ValueError as e:
+        raise HTTPException(400, str(e)) from None
+    (web.config.inputs / str(p)).mkdir(parents=True, exist_ok=True)
+    return RedirectResponse(f"/van-phong/{p}", 303)
+
+
+async def dashboard(request: Request):
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    res = await run_in_threadpool(pipeline.check, web.ctx_for(period), None, None, False)
+    last = web.uploads(str(period))
+    rows = []
+    for s in res.statuses:
+        up = last.get(s["department"])
+        status = s["status"]
+        note = ""
+        if up and not up["accepted"]:
+            status, note = pipeline.HAS_ERRORS, "lần gửi gần nhất bị từ chối"
+        rows.append({**s, "status": status, "note": note, "uploaded_at": up["uploaded_at"] if up else ""})
+    files = available_outputs(web, period)
+    counts = {k: sum(1 for r in rows if r["status"] == k)
+              for k in (pipeline.SUBMITTED, pipeline.MISSING, pipeline.HAS_ERRORS)}
+    return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
+                      phrase=period_phrase(period, web.base_ctx.settings))
+
+
+def outputs_of(web: Web, period: Period) -> dict:
+    name = web.base_ctx.settings["co_quan"]["ten_tep"].format(ky=str(period))
+    return {"docx": name, "pdf": Path(name).with_suffix(".pdf").name, "json": "figures.json"}
+
+
+def available_outputs(web: Web, period: Period) -> dict:
+    return {k: (web.config.out / str(period) / n).exists() for k, n in outputs_of(web, period).items()}
+
+
+async def dept_problems(request: Request):
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    dept = request.path_params["dept"]
+    if dept not in web.departments:
+        raise HTTPException(404)
+    res = await run_in_threadpool(pipeline.check, web.ctx_for(period), None, None, False)
+    problems = pipeline.department_problems(res, dept)
+    up = web.uploads(str(period)).get(dept)
+    rejected = json.loads(up["problems"]) if up and not up["accepted"] else []
+    return web.render(request, "loi-don-vi.html", period=str(period), department=web.departments[dept],
+                      problems=problems, rejected=rejected, last=up)
+
+
+async def start_build(request: Request):
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    form = await request.form(max_files=0, max_fields=5)
+    check_csrf(request, form)
+    job = uuid.uuid4().hex[:12]
+    state = {"period": str(period), "done": False, "ok": False, "step": "Bắt đầu", "i": 0, "n": 0, "message": "",
+             "problems": [], "started": time.time()}
+    with web.config.lock:
+        web.config.jobs[job] = state
+    allow = form.get("cho_phep_thieu") == "1"
+    pdf = form.get("pdf") == "1"
+    threading.Thread(target=run_build, args=(web, state, period, allow, pdf), daemon=True).start()
+    return RedirectResponse(f"/van-phong/{period}/tien-do/{job}", 303)
+
+
+def run_build(web: Web, state: dict, period: Period, allow: bool, pdf: bool) -> None:
+    def progress(i, n, name):
+        state.update(step=f"Đang đọc biểu: {name}", i=i, n=n)
+    try:
+        got = pipeline.build(web.ctx_for(period), allow_missing=allow, pdf=pdf, progress=progress)
+        state.update(ok=True, step="Xong", message=f"Đã lập báo cáo ({len(got['warnings'])} cảnh báo).")
+    except InputError as e:
+        state.update(step="Không lập được", message=str(e), problems=[p.to_dict() for p in e.problems][:200])
+    except BaocaoError as e:
+        state.update(step="Không lập được", message=str(e))
+    except Exception as e:  # noqa: BLE001 - shown as a message, never as a trace
+        state.update(step="Không lập được", message=f"Lỗi ngoài ý muốn ({type(e).__name__}).")
+    finally:
+        state["done"] = True
+
+
+async def build_progress(request: Request):
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    state = web.config.jobs.get(request.path_params["job"])
+    if state is None or state["period"] != str(period):
+        raise HTTPException(404, "Không tìm thấy lượt lập báo cáo này (máy chủ có thể đã khởi động lại).")
+    return web.render(request, "tien-do.html", period=str(period), state=state, files=available_outputs(web, period))
+
+
+async def download(request: Request):
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    kind = request.path_params["kind"]
+    names = outputs_of(web, period)
+    if kind not in names:
+        raise HTTPException(404)
+    path = web.config.out / str(period) / names[kind]
+    if not path.exists():
+        raise HTTPException(404, "Chưa có tệp này: hãy lập báo cáo trước.")
+    media = {"docx": DOCX, "pdf": "application/pdf", "json": "application/json"}[kind]
+    return FileResponse(path, media_type=media, filename=names[kind])
