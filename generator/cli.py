@@ -103,12 +103,20 @@ def make_parser() -> Parser:
     _db(p)
     p = sub.add_parser("user", help="tạo, đặt lại mật khẩu hoặc liệt kê tài khoản web",
                        description="Tài khoản cho trang web: một tài khoản cho mỗi đơn vị, và tài khoản văn phòng.")
-    p.add_argument("action", choices=["add", "list"], help="add: tạo hoặc đặt lại mật khẩu; list: liệt kê")
+    p.add_argument("action", choices=["add", "reset", "disable", "enable", "list"],
+                   help="add: tạo tài khoản mới; reset: đặt lại mật khẩu hoặc đổi đơn vị; disable/enable: khóa/mở "
+                        "khóa; list: liệt kê")
     p.add_argument("username", nargs="?", metavar="TÊN", help="tên đăng nhập")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--department", metavar="MÃ_ĐƠN_VỊ", help="tài khoản của đơn vị này")
     who.add_argument("--office", action="store_true", help="tài khoản văn phòng (xem mọi đơn vị, lập báo cáo)")
     p.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào chuẩn thay vì hỏi")
+    _catalogue_only(p)
+    p = sub.add_parser("submissions", help="liệt kê các lần gửi biểu qua trang web",
+                       description="Liệt kê mọi lần gửi biểu của một kỳ (mới nhất trước): thời điểm, tài khoản, "
+                       "SHA-256, kết quả, cỡ tệp.")
+    p.add_argument("--period", required=True, metavar="YYYY-MM", help="kỳ báo cáo")
+    p.add_argument("--department", metavar="MÃ_ĐƠN_VỊ", help="chỉ một đơn vị")
     _catalogue_only(p)
     return parser
 
@@ -162,6 +170,8 @@ def run(argv=None) -> int:
         return _serve(ctx, args)
     if args.command == "user":
         return _user(ctx, args)
+    if args.command == "submissions":
+        return _submissions(ctx, args)
     if args.command == "history":
         return _history(pipeline, ctx, args)
     if len(periods) > 1:
@@ -227,7 +237,7 @@ def _serve(ctx, args) -> int:
 
 def _user(ctx, args) -> int:
     from . import store as S
-    from .web.auth import create_account
+    from .web.auth import create_account, reset_account
     if ctx.db is None:
         print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
@@ -235,25 +245,71 @@ def _user(ctx, args) -> int:
         store = S.open_store(ctx.db)
         try:
             for a in S.list_accounts(store):
-                who = "văn phòng" if a["role"] == "office" else ctx.catalogue.departments.get(a["department"]).name
-                print(f"{a['username']:20s} {who}")
+                if a["role"] == "office":
+                    who = "văn phòng"
+                elif a["department"] in ctx.catalogue.departments:
+                    who = ctx.catalogue.departments[a["department"]].name
+                else:
+                    who = f"{a['department']} (đơn vị không còn trong danh mục: hãy đổi đơn vị hoặc khóa tài khoản)"
+                print(f"{a['username']:20s} {who}" + (" — đã khóa" if a["disabled"] else ""))
         finally:
             store.close()
         return EXIT_OK
-    if not args.username or not (args.department or args.office):
-        print("baocao: lỗi cách dùng: cần TÊN và --department MÃ hoặc --office", file=sys.stderr)
+    if not args.username:
+        print("baocao: lỗi cách dùng: cần TÊN tài khoản", file=sys.stderr)
         return EXIT_USAGE
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+    if args.action in ("disable", "enable"):
+        reset_account(ctx.db, args.username, ctx.catalogue, disabled=args.action == "disable")
+        print(f"Đã {'khóa' if args.action == 'disable' else 'mở khóa'} tài khoản {args.username}; "
+              f"các phiên đăng nhập của tài khoản đã kết thúc")
+        return EXIT_OK
+    if args.action == "add" and not (args.department or args.office):
+        print("baocao: lỗi cách dùng: cần --department MÃ hoặc --office", file=sys.stderr)
+        return EXIT_USAGE
+    password = None
+    if args.action == "add" or not (args.department or args.office) or args.password_stdin:
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            import getpass
+            password = getpass.getpass("Mật khẩu: ")
+            if getpass.getpass("Nhập lại mật khẩu: ") != password:
+                print("baocao: hai lần nhập mật khẩu không khớp", file=sys.stderr)
+                return EXIT_USAGE
+    if args.action == "add":
+        account = create_account(ctx.db, args.username, password, None if args.office else args.department,
+                                 ctx.catalogue)
     else:
-        import getpass
-        password = getpass.getpass("Mật khẩu: ")
-        if getpass.getpass("Nhập lại mật khẩu: ") != password:
-            print("baocao: hai lần nhập mật khẩu không khớp", file=sys.stderr)
-            return EXIT_USAGE
-    account = create_account(ctx.db, args.username, password, None if args.office else args.department,
-                             ctx.catalogue)
-    print(f"Đã lưu tài khoản {account['username']} ({'văn phòng' if account['role'] == 'office' else account['department']})")
+        account = reset_account(ctx.db, args.username, ctx.catalogue, password=password, department=args.department,
+                                office=args.office)
+    who = "văn phòng" if account["role"] == "office" else account["department"]
+    print(f"Đã lưu tài khoản {account['username']} ({who})"
+          + ("; các phiên đăng nhập của tài khoản đã kết thúc" if args.action == "reset" else ""))
+    return EXIT_OK
+
+
+def _submissions(ctx, args) -> int:
+    from . import store as S
+    from .timefmt import format_time
+    if ctx.db is None:
+        print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
+        return EXIT_USAGE
+    store = S.open_store(ctx.db)
+    try:
+        rows = S.uploads(store, str(ctx.period), args.department)
+    finally:
+        store.close()
+    from .timefmt import zone_setting
+    zone = zone_setting(ctx.settings)
+    head = ["Thời điểm", "Đơn vị", "Tài khoản", "Kết quả", "Cỡ (byte)", "SHA-256", "Lần nộp"]
+    table = [[format_time(r["uploaded_at"], zone), r["department"], r["username"],
+              "đã nhận" if r["accepted"] else f"bị từ chối ({r['errors']} lỗi)", str(r["size"] or ""),
+              r["sha256"] or "", str(r["revision"] or "")] for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *table)]
+    for line in [head] + table:
+        print("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())
+    if not rows:
+        print(f"(chưa có lần gửi biểu nào qua trang web cho kỳ {ctx.period})")
     return EXIT_OK
 
 

@@ -186,9 +186,9 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
     return out
 
 
-def record_workbook(store, cat, period: Period, department: str, data) -> int:
-    """Record the workbook as the department's current submission: the values read from it
-    (not those carried from the store) in the unit they were entered in, and its narrative."""
+def submission_of(cat, period: Period, department: str, data, sha256: str) -> tuple:
+    """A workbook as a submission for the store: the values read from it (not those carried
+    from the store) in the unit they were entered in, and its narrative rows."""
     rows = []
     for code, srcs in data.sources.items():
         for measure, src in srcs.items():
@@ -196,12 +196,20 @@ def record_workbook(store, cat, period: Period, department: str, data) -> int:
                 continue
             _file, sheet, cell = src.split("!")
             rows.append((code, measure, data.values[code][measure], sheet, cell, cat.indicators[code].unit))
-    rev, _created = S.record(store, str(period), department, data.path.name, sha256_of(data.path), rows,
-                             narrative=list(data.narrative))
+    return (str(period), department, data.path.name, sha256, rows, list(data.narrative))
+
+
+def mark_recorded(data, revision: int) -> None:
     for code, srcs in data.sources.items():
         for measure, src in srcs.items():
             if not src.startswith("store:"):
-                data.revisions.setdefault(code, {})[measure] = rev
+                data.revisions.setdefault(code, {})[measure] = revision
+
+
+def record_workbook(store, cat, period: Period, department: str, data) -> int:
+    """Record the workbook as the department's current submission."""
+    rev, _created = S.record(store, *submission_of(cat, period, department, data, sha256_of(data.path)))
+    mark_recorded(data, rev)
     return rev
 
 

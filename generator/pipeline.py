@@ -12,6 +12,7 @@ from .compute import compute
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
 from .settings import DEFAULT_TEMPLATES, load_settings
+from .timefmt import format_time, zone_setting
 from .workbooks import layout as L
 from .workbooks.sandbox import read_workbook_bounded, read_workbooks
 from .workbooks.validate import validate_values
@@ -45,6 +46,7 @@ class CheckResult:
     problems: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)
     narrative: dict = field(default_factory=dict)     # section -> [(department, segments, place)]
+    data: dict = field(default_factory=dict)          # department -> WorkbookData read from its workbook
 
     @property
     def has_errors(self) -> bool:
@@ -195,7 +197,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 place_file = cur.file_name
                 sprobs.insert(0, warning(
                     "from-store", f"Không có tệp {L.filename(code)} trong thư mục kỳ {ctx.period}: dùng nguyên lần nộp "
-                    f"đã nhận của «{dept.name}» lúc {cur.accepted_at} (lần nộp {cur.revision}, tệp {cur.file_name}), "
+                    f"đã nhận của «{dept.name}» lúc {format_time(cur.accepted_at, zone_setting(settings))} (lần nộp {cur.revision}, tệp {cur.file_name}), "
                     f"cả số liệu và thuyết minh" + ("" if cur.narrative_kept else
                                                     "; lần nộp này được ghi trước khi phần mềm lưu thuyết minh nên "
                                                     "không có thuyết minh"), file=place_file))
@@ -212,6 +214,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             continue
         data, probs = read[code]
         if data is not None:
+            res.data[code] = data
             if stored_ctx is not None:
                 probs += H.fill_missing(cat, data, stored_ctx)
             probs += validate_values(cat, data, settings, ctx.period)

@@ -74,7 +74,7 @@ def test_check_refuses_the_far_cell_workbook_without_dying(tmp_path, capsys):
 
 def test_the_server_refuses_crafted_workbooks_and_keeps_serving(tmp_path):
     app, config = web_setup(tmp_path)
-    with Server(app) as server, httpx.Client(base_url=server.url, timeout=120) as c:
+    with Server(app) as server, httpx.Client(base_url=server.url, timeout=120, follow_redirects=True) as c:
         login(c, MISSING)
         for crafted, cell in ((far_cell_workbook(), "XFD1048576"),
                               (far_cell_workbook("XFD5000", "xl/worksheets/sheet4.xml"), "XFD5000")):
@@ -83,7 +83,7 @@ def test_the_server_refuses_crafted_workbooks_and_keeps_serving(tmp_path):
             assert r.status_code == 200 and "Biểu chưa được nhận" in r.text and cell in r.text
         assert not (config.inputs / "2023-08" / f"{MISSING}.xlsx").exists()
         assert c.get("/don-vi").status_code == 200
-        office = httpx.Client(base_url=server.url, timeout=120)
+        office = httpx.Client(base_url=server.url, timeout=120, follow_redirects=True)
         login(office, "vanphong")
         assert office.get("/van-phong/2023-08").status_code == 200
         office.close()

@@ -201,7 +201,7 @@ def test_twenty_concurrent_uploads_lose_nothing(tmp_path):
     with Server(app) as server:
         clients = []
         for d in depts:
-            c = httpx.Client(base_url=server.url, timeout=120)
+            c = httpx.Client(base_url=server.url, timeout=120, follow_redirects=True)
             login(c, d)
             clients.append((d, c, csrf_of(c.get("/don-vi").text)))
 

@@ -1,12 +1,43 @@
-"""Accounts: scrypt password hashes (stdlib), one account per department or for the office."""
+"""Accounts, sign-in and sessions for the web intake.
+
+* Passwords: scrypt (stdlib ``hashlib.scrypt``), at least ``MIN_PASSWORD`` characters and not
+  one of the common passwords below nor the account's own name.
+* Sign-in throttling, read from the sign-in log in the store (as django-axes keeps its
+  attempts in the database, so it holds across restarts and processes): after
+  ``FREE_FAILURES`` failures an account or a client address waits a delay that doubles with
+  each further failure; after ``LOCK_FAILURES`` failures within ``WINDOW`` seconds the account
+  refuses even the right password for ``LOCK_SECONDS``. A success starts the count again.
+* Sessions are server-side: the cookie carries a random token, the store keeps its hash.
+  «Đăng xuất», a password reset, a role or department change and disabling the account end
+  them at once.
+"""
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
 import secrets
+import time
+from dataclasses import dataclass
+
+from ..problems import BaocaoError
 
 N, R, P = 2**14, 8, 1
+MIN_PASSWORD = 10
+FREE_FAILURES = 5          # failures before any delay
+LOCK_FAILURES = 10         # failures within WINDOW that lock the account
+WINDOW = 15 * 60
+LOCK_SECONDS = 15 * 60
+MAX_DELAY = 5 * 60
+ADDRESS_FREE_FAILURES = 10  # an office behind one address (NAT) makes more honest mistakes
+IDLE_SECONDS = 8 * 3600
+COMMON_PASSWORDS = {
+    "1234567890", "0123456789", "12345678910", "123456789a", "1234567890a", "a123456789", "1111111111",
+    "0000000000", "abc1234567", "abcd123456", "qwertyuiop", "qwerty1234", "password12", "password123",
+    "password1234", "matkhau123", "matkhau1234", "matkhau@123", "admin12345", "admin123456", "iloveyou12",
+    "vietnam123", "vietnam1234", "hanoi12345", "langson123", "baocao1234", "baocao2023", "baocao2024",
+    "baocao2025", "baocao2026", "ubnd123456", "123456789@", "asdfghjkl1", "zxcvbnm123",
+}
 
 
 def hash_password(password: str) -> str:
@@ -30,26 +61,129 @@ def verify_password(password: str, stored: str) -> bool:
 DUMMY = hash_password(secrets.token_urlsafe(16))  # verified against when the user does not exist
 
 
-def create_account(db, username: str, password: str, department: str | None, catalogue) -> dict:
-    """Create or reset an account. ``department`` None makes an office account."""
-    from .. import store as S
-    from ..problems import BaocaoError
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a new password is refused (Vietnamese), or None."""
+    if len(password) < MIN_PASSWORD:
+        return f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự"
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        return "Mật khẩu quá phổ biến hoặc quá đơn giản, dễ bị đoán: hãy chọn mật khẩu khác"
+    if username and username.lower() in password.lower():
+        return "Mật khẩu không được chứa tên đăng nhập"
+    return None
+
+
+def _check_name(username: str) -> None:
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise BaocaoError("Tên đăng nhập chỉ gồm chữ, số, dấu gạch ngang, gạch dưới, dấu chấm")
-    if len(password) < 8:
-        raise BaocaoError("Mật khẩu cần ít nhất 8 ký tự")
+
+
+def _role(department: str | None, catalogue) -> str:
     if department is not None and department not in catalogue.departments:
         raise BaocaoError(f"Đơn vị «{department}» không có trong danh mục don-vi.csv")
+    return "office" if department is None else "department"
+
+
+def create_account(db, username: str, password: str, department: str | None, catalogue) -> dict:
+    """A new account; ``department`` None makes an office account. An existing name is refused
+    (``reset_account`` changes one)."""
+    from .. import store as S
+    _check_name(username)
+    why = password_problem(password, username)
+    if why:
+        raise BaocaoError(why)
+    role = _role(department, catalogue)
     store = S.open_store(db)
     try:
-        S.save_account(store, username, "office" if department is None else "department", department,
-                       hash_password(password))
+        if not S.add_account(store, username, role, department, hash_password(password)):
+            raise BaocaoError(f"Tài khoản «{username}» đã có; để đặt lại mật khẩu dùng «baocao user reset {username}»")
         return S.get_account(store, username)
     finally:
         store.close()
 
 
+def reset_account(db, username: str, catalogue, password: str | None = None, department: str | None = None,
+                  office: bool = False, disabled: bool | None = None) -> dict:
+    """Reset a password, change the role or department, disable or enable an account; every
+    one of its sessions ends."""
+    from .. import store as S
+    changes: dict = {}
+    if password is not None:
+        why = password_problem(password, username)
+        if why:
+            raise BaocaoError(why)
+        changes["password_hash"] = hash_password(password)
+    if department is not None or office:
+        changes["role"] = _role(None if office else department, catalogue)
+        changes["department"] = None if office else department
+    if disabled is not None:
+        changes["disabled"] = int(disabled)
+    store = S.open_store(db)
+    try:
+        if not S.update_account(store, username, **changes):
+            raise BaocaoError(f"Không có tài khoản «{username}»")
+        return S.get_account(store, username)
+    finally:
+        store.close()
+
+
+@dataclass(frozen=True)
+class SignIn:
+    account: dict | None = None
+    wait: float = 0              # seconds to wait before trying again
+    locked: bool = False
+
+    @property
+    def message(self) -> str:
+        if self.locked:
+            return (f"Tài khoản tạm khóa vì đăng nhập sai quá nhiều lần: hãy thử lại sau {_minutes(self.wait)}, "
+                    f"hoặc liên hệ Văn phòng để đặt lại mật khẩu.")
+        if self.wait:
+            return f"Đăng nhập sai nhiều lần: hãy đợi {_minutes(self.wait)} rồi thử lại."
+        return "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+def _minutes(seconds: float) -> str:
+    seconds = int(seconds + 0.999)
+    if seconds < 60:
+        return f"{seconds} giây"
+    return f"{(seconds + 59) // 60} phút"
+
+
+def _wait(failures: list[float], now: float, free: int, lock: int | None) -> tuple[float, bool]:
+    recent = [t for t in failures if t > now - WINDOW]
+    if lock is not None and len(recent) >= lock:
+        return max(recent[-1] + LOCK_SECONDS - now, 0), True
+    if len(failures) >= free:
+        delay = min(2 ** (len(failures) - free + 1), MAX_DELAY)   # 2, 4, 8 … seconds
+        return max(failures[-1] + delay - now, 0), False
+    return 0, False
+
+
+def sign_in(db, username: str, password: str, address: str, now: float | None = None) -> SignIn:
+    """Check a sign-in against the throttle, then the password; every attempt is logged."""
+    from .. import store as S
+    now = time.time() if now is None else now
+    store = S.open_store(db)
+    try:
+        since = now - max(WINDOW, LOCK_SECONDS) - MAX_DELAY
+        wait_user, locked = _wait(S.signin_failures(store, since, username=username), now, FREE_FAILURES,
+                                  LOCK_FAILURES)
+        wait_addr, _ = _wait(S.signin_failures(store, since, address=address), now, ADDRESS_FREE_FAILURES, None)
+        wait = max(wait_user, wait_addr)
+        if wait > 0:
+            S.log_signin(store, now, username, address, "throttled")
+            return SignIn(None, wait, locked and wait_user >= wait_addr)
+        account = S.get_account(store, username)
+        ok = verify_password(password, account["password_hash"] if account else DUMMY) and account is not None \
+            and not account["disabled"]
+        S.log_signin(store, now, username, address, "ok" if ok else "failed")
+        return SignIn(account if ok else None)
+    finally:
+        store.close()
+
+
 def authenticate(db, username: str, password: str) -> dict | None:
+    """The account when the password is right (no throttling, no log: for scripts and tests)."""
     from .. import store as S
     store = S.open_store(db)
     try:
@@ -59,4 +193,41 @@ def authenticate(db, username: str, password: str) -> dict | None:
     if account is None:
         verify_password(password, DUMMY)  # same work either way: no timing hint that the name exists
         return None
-    return account if verify_password(password, account["password_hash"]) else None
+    return account if verify_password(password, account["password_hash"]) and not account["disabled"] else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(db, username: str) -> str:
+    from .. import store as S
+    token = secrets.token_urlsafe(32)
+    store = S.open_store(db)
+    try:
+        S.create_session(store, _token_hash(token), username, time.time())
+    finally:
+        store.close()
+    return token
+
+
+def session_account(db, token: str) -> dict | None:
+    from .. import store as S
+    if not token:
+        return None
+    store = S.open_store(db)
+    try:
+        return S.session_account(store, _token_hash(token), time.time(), IDLE_SECONDS)
+    finally:
+        store.close()
+
+
+def end_session(db, token: str) -> None:
+    from .. import store as S
+    if not token:
+        return
+    store = S.open_store(db)
+    try:
+        S.end_session(store, _token_hash(token))
+    finally:
+        store.close()

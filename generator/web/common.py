@@ -59,7 +59,7 @@ class Web:
         return pipeline.open_context(period, c.inputs, c.out, c.templates, c.db)
 
     def render(self, request: Request, name: str, status_code: int = 200, **values) -> Response:
-        values.setdefault("user", request.session.get("user"))
+        values.setdefault("user", getattr(request.state, "user", None))
         values["csrf"] = csrf_token(request)
         values["departments"] = self.departments
         return self.pages.TemplateResponse(request, name, values, status_code=status_code)
@@ -113,8 +113,22 @@ def check_csrf(request: Request, form) -> None:
                                  "mạo). Hãy tải lại trang rồi thử lại.")
 
 
+def current_user(request: Request) -> dict | None:
+    """The signed-in account, from the server-side session the cookie names (None when the
+    session ended: signed out, password reset, role changed, account disabled, idle)."""
+    from .auth import session_account
+    if hasattr(request.state, "user"):
+        return request.state.user
+    account = session_account(web_of(request).config.db, request.session.get("sid", ""))
+    user = None if account is None else {k: account[k] for k in ("username", "role", "department")}
+    if user is None and "sid" in request.session:
+        request.session.pop("sid")
+    request.state.user = user
+    return user
+
+
 def user_of(request: Request, role: str | None = None) -> dict:
-    user = request.session.get("user")
+    user = current_user(request)
     if not user:
         raise HTTPException(401)
     if role and user["role"] != role:

@@ -1,17 +1,19 @@
 """The department's pages: its periods, the blank workbook, sending a filled one."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from .. import pipeline
 from .. import store as S
@@ -69,33 +71,70 @@ async def upload(request: Request):
     data = await sent.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(413, f"Tệp gửi lên vượt giới hạn {limit // 2**20} MB.")
-    result = await run_in_threadpool(accept_upload, web, period, user["department"], user["username"], data)
-    return web.render(request, "ket-qua.html", period=str(period), **result)
+    shown_name = Path(str(sent.filename or "").replace("\\", "/")).name[:200]
+    upload_id = await run_in_threadpool(accept_upload, web, period, user["department"], user["username"], data,
+                                        shown_name)
+    # Post/Redirect/Get: Back or F5 on the result never sends the file again
+    return RedirectResponse(f"/don-vi/{period}/ket-qua/{upload_id}", 303)
 
 
-def accept_upload(web: Web, period: Period, dept: str, username: str, data: bytes) -> dict:
-    """Stage the upload under a name of our own, check it like `baocao check`, and only if it has
-    no error move it into place atomically (the store keeps the previous file's revision)."""
+async def upload_result(request: Request):
+    web = web_of(request)
+    user = user_of(request, "department")
+    period = web.open_period(request.path_params["period"])
+    try:
+        upload_id = int(request.path_params["upload"])
+    except ValueError:
+        raise HTTPException(404) from None
+    store = S.open_store(web.config.db)
+    try:
+        row = next((u for u in S.uploads(store, str(period), user["department"]) if u["id"] == upload_id), None)
+    finally:
+        store.close()
+    if row is None:
+        raise HTTPException(404)
+    problems = json.loads(row["problems"])
+    return web.render(request, "ket-qua.html", period=str(period), accepted=bool(row["accepted"]), problems=problems,
+                      errors=row["errors"], warnings=row["warnings"], upload=row)
+
+
+def accept_upload(web: Web, period: Period, dept: str, username: str, data: bytes, shown_name: str = "") -> int:
+    """Stage the upload under a name of our own and check it like `baocao check`. Without
+    errors it is recorded as the department's current submission and moved into place
+    atomically, in one store transaction with its upload event (SHA-256, account, time, file);
+    a file already in place that was never recorded is recorded first. A refused upload is an
+    event too. Returns the upload event's id."""
+    from ..history import sha256_of, submission_of
+    from ..workbooks.sandbox import read_workbook_bounded
     folder = web.config.inputs / str(period)
     staging = folder / ".tai-len" / uuid.uuid4().hex
     staging.mkdir(parents=True)
     staged = staging / L.filename(dept)  # the uploaded file's own name is never used
+    target = folder / L.filename(dept)
+    sha = hashlib.sha256(data).hexdigest()
     try:
         staged.write_bytes(data)
         ctx = web.ctx_for(period)
         res = pipeline.check(ctx, override={dept: staged}, record=False)
         problems = pipeline.department_problems(res, dept)
-        accepted = not any(p.is_error for p in problems)
-        if accepted:
-            os.replace(staged, folder / L.filename(dept))
-            pipeline.check(ctx)  # records the accepted file as a new revision
+        n_err = sum(p.is_error for p in problems)
+        event = dict(errors=n_err, warnings=len(problems) - n_err, sha256=sha, size=len(data), file_name=shown_name,
+                     problems_json=json.dumps([p.to_dict() for p in problems], ensure_ascii=False))
+        store = S.open_store(web.config.db)
+        try:
+            if n_err or dept not in res.data:
+                return S.log_upload(store, str(period), dept, username, False, **event)
+            subs = []
+            if target.exists():
+                old_sha = sha256_of(target)
+                if not any(r[2] == old_sha for r in S.revisions(store, str(period), dept)):
+                    old, old_probs = read_workbook_bounded(target, ctx.catalogue, period, dept)
+                    if old is not None and not any(p.is_error for p in old_probs):
+                        subs.append(submission_of(ctx.catalogue, period, dept, old, old_sha))
+            subs.append(submission_of(ctx.catalogue, period, dept, res.data[dept], sha))
+            return S.accept_upload(store, str(period), dept, username, lambda: os.replace(staged, target), subs,
+                                   event)
+        finally:
+            store.close()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    n_err = sum(p.is_error for p in problems)
-    store = S.open_store(web.config.db)
-    try:
-        S.log_upload(store, str(period), dept, username, accepted, n_err, len(problems) - n_err,
-                     json.dumps([p.to_dict() for p in problems], ensure_ascii=False))
-    finally:
-        store.close()
-    return {"accepted": accepted, "problems": problems, "errors": n_err, "warnings": len(problems) - n_err}

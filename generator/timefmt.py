@@ -1,0 +1,48 @@
+"""Times as the office reads them: «02:04 ngày 28/11/2026», in one time zone (the setting
+``[web] mui_gio``, Asia/Ho_Chi_Minh by default). The store keeps UTC (ISO 8601, ``Z``)."""
+from __future__ import annotations
+
+import datetime as dt
+
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def zone_of(name: str | None):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone(dt.timedelta(hours=7), "ICT")  # Việt Nam has no daylight saving time
+
+
+def utc_now_text() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str | float | None, zone=None) -> dt.datetime | None:
+    """A stored time: ISO text with ``Z`` (UTC), a Unix time, or (older rows) local text."""
+    if text is None or text == "":
+        return None
+    if isinstance(text, (int, float)):
+        return dt.datetime.fromtimestamp(text, dt.timezone.utc)
+    t = str(text).strip()
+    utc = t.endswith("Z")
+    try:
+        when = dt.datetime.fromisoformat(t.rstrip("Z").replace(" ", "T"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc if utc else zone_of(zone))
+    return when
+
+
+def format_time(text, zone: str | None = None) -> str:
+    when = parse_time(text, zone)
+    if when is None:
+        return str(text or "")
+    local = when.astimezone(zone_of(zone))
+    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
+
+
+def zone_setting(settings: dict) -> str:
+    return (settings.get("web") or {}).get("mui_gio", DEFAULT_ZONE)

@@ -1,0 +1,215 @@
+"""Hostile accounts: throttled sign-in, server-side sessions that end, accounts that are not
+overwritten, passwords that hold; every upload on record."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from generator import store as S
+from generator.web import auth
+
+from .conftest import ROOT, run_cli
+from .web_helpers import MISSING, PASSWORD, Server, csrf_of, login, web_setup
+
+
+def sample_bytes(dept: str) -> bytes:
+    return (ROOT / "inputs" / "2023-08" / f"{dept}.xlsx").read_bytes()
+
+
+def try_login(client, username, password):
+    page = client.get("/dang-nhap")
+    return client.post("/dang-nhap", data={"ten": username, "mat_khau": password, "csrf": csrf_of(page.text)},
+                       follow_redirects=True)
+
+
+def test_brute_force_is_slowed_then_locked(tmp_path):
+    app, config = web_setup(tmp_path)
+    db = config.db
+    t0 = 1_800_000_000.0
+    # five wrong passwords: no delay yet
+    for i in range(5):
+        assert auth.sign_in(db, MISSING, "sai-mat-khau-1", "10.0.0.1", now=t0 + i).account is None
+    # the sixth attempt right away waits (a growing delay), even with the right password
+    got = auth.sign_in(db, MISSING, PASSWORD, "10.0.0.1", now=t0 + 5)
+    assert got.account is None and got.wait > 0 and not got.locked and "hãy đợi" in got.message
+    # after the delay, the right password works and starts the count again
+    assert auth.sign_in(db, MISSING, PASSWORD, "10.0.0.2", now=t0 + 60).account is not None
+    # ten failures within 15 minutes (waiting out each delay) lock the account
+    t, failures, delays = t0 + 100, 0, []
+    while failures < 10:
+        got = auth.sign_in(db, MISSING, "sai-mat-khau-2", "10.0.0.3", now=t)
+        if got.wait:  # a throttled attempt is refused unchecked and not counted: wait it out
+            delays.append(round(got.wait))
+            t += got.wait + 0.5
+            continue
+        failures += 1
+        t += 0.5
+    assert delays == sorted(delays) and delays[-1] > delays[0]   # the delay grows
+    assert t - (t0 + 100) < 15 * 60
+    got = auth.sign_in(db, MISSING, PASSWORD, "10.0.0.4", now=t)
+    assert got.account is None and got.locked and "tạm khóa" in got.message and "phút" in got.message
+    # fifteen minutes after the last failure the right password is accepted again
+    assert auth.sign_in(db, MISSING, PASSWORD, "10.0.0.4", now=t + 15 * 60 + 1).account is not None
+    store = S.open_store(db)
+    log = S.signins(store, 1000)
+    store.close()
+    assert {row[3] for row in log} == {"ok", "failed", "throttled"}
+    assert all(row[1] == MISSING and row[2].startswith("10.0.0.") for row in log)
+
+
+def test_hundred_wrong_passwords_then_the_right_one_is_refused_over_http(tmp_path):
+    app, config = web_setup(tmp_path)
+    with TestClient(app) as c:
+        for _ in range(12):
+            try_login(c, MISSING, "doan-mo-mat-khau")
+        r = try_login(c, MISSING, PASSWORD)
+        assert r.status_code == 429 and ("tạm khóa" in r.text or "hãy đợi" in r.text)
+        assert c.get("/don-vi", follow_redirects=False).status_code == 303
+
+
+def test_a_copied_cookie_dies_on_logout_reset_disable_and_role_change(tmp_path):
+    app, config = web_setup(tmp_path)
+    cat = app.state.web.base_ctx.catalogue
+    for end in ("logout", "reset", "disable", "role"):
+        with TestClient(app) as c:
+            login(c, MISSING)
+            stolen = dict(c.cookies)
+            assert c.get("/don-vi").status_code == 200
+            if end == "logout":
+                c.post("/dang-xuat", data={"csrf": csrf_of(c.get("/don-vi").text)})
+            elif end == "reset":
+                auth.reset_account(config.db, MISSING, cat, password="mat-khau-moi-2026")
+            elif end == "disable":
+                auth.reset_account(config.db, MISSING, cat, disabled=True)
+            else:
+                auth.reset_account(config.db, MISSING, cat, department="so-y-te")
+        with TestClient(app, cookies=stolen) as thief:
+            r = thief.get("/don-vi", follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/dang-nhap", end
+        auth.reset_account(config.db, MISSING, cat, password=PASSWORD, department=MISSING, disabled=False)
+
+
+def test_users_change_their_own_password(tmp_path):
+    app, config = web_setup(tmp_path)
+    with TestClient(app) as c, TestClient(app) as other:
+        login(c, MISSING)
+        login(other, MISSING)
+        token = csrf_of(c.get("/mat-khau").text)
+        weak = c.post("/mat-khau", data={"csrf": token, "cu": PASSWORD, "moi": "1234567890", "nhap_lai": "1234567890"})
+        assert weak.status_code == 400 and "phổ biến" in weak.text
+        ok = c.post("/mat-khau", data={"csrf": token, "cu": PASSWORD, "moi": "Ngay-mai-troi-mua", "nhap_lai":
+                                       "Ngay-mai-troi-mua"})
+        assert ok.status_code == 200 and "Đã đổi mật khẩu" in ok.text
+        assert c.get("/don-vi").status_code == 200                              # this browser goes on
+        assert other.get("/don-vi", follow_redirects=False).status_code == 303  # the other session ended
+    assert auth.authenticate(config.db, MISSING, "Ngay-mai-troi-mua") is not None
+
+
+def test_user_command_refuses_an_existing_name_and_resets(tmp_path):
+    db = tmp_path / "db.sqlite"
+
+    def user(*args, password="mat-khau-dai-hon"):
+        return subprocess.run([sys.executable, "-m", "generator", "user", *args, "--password-stdin", "--db", str(db)],
+                              input=password + "\n", capture_output=True, text=True, cwd=ROOT)
+    assert user("add", "ct", "--department", "so-cong-thuong").returncode == 0
+    again = user("add", "ct", "--office", password="mat-khau-khac-nua")
+    assert again.returncode == 3 and "đã có" in again.stderr and "baocao user reset ct" in again.stderr
+    store = S.open_store(db)
+    assert S.get_account(store, "ct")["role"] == "department"
+    store.close()
+    short = user("add", "ngan", "--office", password="ngan")
+    assert short.returncode == 3 and "ít nhất 10 ký tự" in short.stderr
+    assert user("reset", "ct", password="mot-mat-khau-moi").returncode == 0
+    assert auth.authenticate(db, "ct", "mot-mat-khau-moi") is not None
+    assert run_cli("user", "disable", "ct", "--db", db).returncode == 0
+    assert auth.authenticate(db, "ct", "mot-mat-khau-moi") is None
+    listing = run_cli("user", "list", "--db", db).stdout
+    assert "đã khóa" in listing
+
+
+def test_user_list_names_an_account_whose_department_left_the_catalogue(tmp_path):
+    from .conftest import make_templates
+    db = tmp_path / "db.sqlite"
+    store = S.open_store(db)
+    S.add_account(store, "cu", "department", "so-da-giai-the", auth.hash_password("mat-khau-dai-hon"))
+    store.close()
+    templates = make_templates(tmp_path / "templates")
+    proc = run_cli("user", "list", "--db", db, "--templates", templates)
+    assert proc.returncode == 0 and "so-da-giai-the (đơn vị không còn trong danh mục" in proc.stdout
+
+
+def test_every_upload_is_on_record_and_concurrent_uploads_all_land(tmp_path):
+    depts = ["van-phong-ubnd", "so-nong-nghiep", "ban-quan-ly-kkt", "so-cong-thuong", "ngan-hang-nha-nuoc",
+             "so-giao-duc", "so-van-hoa", "so-y-te", "so-lao-dong", "so-ke-hoach", "so-tai-chinh", "cuc-thue",
+             "cuc-hai-quan", "so-thong-tin", "so-tai-nguyen", "so-khoa-hoc", "thanh-tra-tinh", "ban-chi-dao-389",
+             "bo-chqs", "cong-an-tinh"]
+    app, config = web_setup(tmp_path, remove=depts)
+    with Server(app) as server:
+        clients = []
+        for d in depts:
+            c = httpx.Client(base_url=server.url, timeout=120, follow_redirects=True)
+            login(c, d)
+            clients.append((d, c, csrf_of(c.get("/don-vi").text)))
+
+        def send(item):
+            d, c, token = item
+            return c.post("/don-vi/2023-08/nop", data={"csrf": token}, files={"tep": (f"{d}.xlsx", sample_bytes(d))})
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(send, clients))
+        for c in clients:
+            c[1].close()
+    assert all(r.status_code == 200 and "Đã nhận biểu" in r.text for r in answers)
+    proc = run_cli("submissions", "--period", "2023-08", "--db", config.db)
+    lines = [line for line in proc.stdout.splitlines()[1:] if line.strip()]
+    assert proc.returncode == 0 and len(lines) == 20
+    import hashlib
+    for d in depts:
+        line = next(x for x in lines if f" {d} " in x)
+        assert hashlib.sha256(sample_bytes(d)).hexdigest() in line and "đã nhận" in line and "ngày" in line
+    store = S.open_store(config.db)
+    try:
+        assert all(S.current(store, "2023-08", d) is not None for d in depts)
+    finally:
+        store.close()
+
+
+def test_a_never_recorded_file_is_recorded_before_it_is_replaced(tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+    app, config = web_setup(tmp_path)
+    target = config.inputs / "2023-08" / "so-y-te.xlsx"
+    first = target.read_bytes()          # in the folder since before the web: never recorded
+    wb = load_workbook(io.BytesIO(first))
+    ws = wb["Chỉ tiêu"]
+    ws["G2"] = (ws["G2"].value or 0) + 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    with TestClient(app) as c:
+        login(c, "so-y-te")
+        r = c.post("/don-vi/2023-08/nop", data={"csrf": csrf_of(c.get("/don-vi").text)},
+                   files={"tep": ("moi.xlsx", buf.getvalue())}, follow_redirects=False)
+        assert r.status_code == 303 and "/ket-qua/" in r.headers["location"]   # Post/Redirect/Get
+        page = c.get(r.headers["location"])
+        assert "Đã nhận biểu" in page.text
+        assert c.get(r.headers["location"]).text == page.text                 # F5 sends nothing again
+    store = S.open_store(config.db)
+    try:
+        import hashlib
+        revs = S.revisions(store, "2023-08", "so-y-te")
+        assert [r[2] for r in revs] == [hashlib.sha256(first).hexdigest(), hashlib.sha256(buf.getvalue()).hexdigest()]
+        assert S.current(store, "2023-08", "so-y-te").revision == revs[1][0]
+        assert len(S.uploads(store, "2023-08", "so-y-te")) == 1
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("password, ok", [("ngan", False), ("1234567890", False), ("so-y-te-12345", False),
+                                          ("Hoa-ban-no-tren-doi", True)])
+def test_password_policy(password, ok):
+    assert (auth.password_problem(password, "so-y-te") is None) is ok
