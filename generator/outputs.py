@@ -9,7 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+OUTPUT_MODE = 0o640   # outputs: readable by the office's group (mkstemp alone would leave 0600)
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = OUTPUT_MODE) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -18,6 +21,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -156,6 +156,9 @@ class Current:
 def open_store(path: Path | str) -> sqlite3.Connection:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():  # the store holds password hashes and sessions: owner only
+        import os
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     try:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")

@@ -213,3 +213,34 @@ def test_a_never_recorded_file_is_recorded_before_it_is_replaced(tmp_path):
                                           ("Hoa-ban-no-tren-doi", True)])
 def test_password_policy(password, ok):
     assert (auth.password_problem(password, "so-y-te") is None) is ok
+
+
+def test_http_hygiene_headers_and_files(tmp_path):
+    import stat
+    app, config = web_setup(tmp_path)
+    with TestClient(app) as c:
+        login(c, "vanphong")
+        for path in ("/dang-nhap", "/van-phong", "/van-phong/2023-08"):
+            r = c.get(path)
+            csp = r.headers["content-security-policy"]
+            assert "frame-ancestors 'none'" in csp and "script-src" not in csp and "'unsafe-inline'" not in csp
+            assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
+            assert r.headers["cache-control"] == "no-store"
+            assert "<style" not in r.text and "<script" not in r.text
+        assert c.get("/kieu.css").headers["content-type"].startswith("text/css")
+        # the framework's own refusal (too many files in one form) comes out in Vietnamese
+        token = csrf_of(c.get("/van-phong").text)
+        r = c.post("/van-phong/mo-ky", data={"csrf": token, "ky": "2026-11"},
+                   files=[("a", ("a.txt", b"x")), ("b", ("b.txt", b"y"))])
+        assert r.status_code == 400 and "Yêu cầu không hợp lệ" in r.text and "Too many" not in r.text
+    assert stat.S_IMODE(config.db.stat().st_mode) == 0o600
+    assert stat.S_IMODE((config.db.parent / "web-secret.key").stat().st_mode) == 0o600
+
+
+def test_outputs_are_readable_by_the_group(filled):
+    import stat
+
+    from generator import pipeline
+    got = pipeline.build(filled)
+    for path in got["paths"].values():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640

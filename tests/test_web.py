@@ -184,8 +184,14 @@ def test_office_opens_a_period(web):
     with TestClient(app) as c:
         login(c, "vanphong")
         page = c.get("/van-phong")
-        r = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": "2023-09"})
-        assert r.url.path == "/van-phong/2023-09" and (config.inputs / "2023-09").is_dir()
+        from generator.web.office import plausible_periods
+        first, last = plausible_periods()
+        old = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": str(first.previous())})
+        assert old.status_code == 400 and "hai năm trước" in old.text
+        ask = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": str(last)})
+        assert ask.status_code == 200 and "Xác nhận mở kỳ" in ask.text and not (config.inputs / str(last)).exists()
+        r = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": str(last), "xac_nhan": "1"})
+        assert r.url.path == f"/van-phong/{last}" and (config.inputs / str(last)).is_dir()
         r = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": "2023-9"})
         assert r.status_code == 400 and "YYYY-MM" in r.text
 

@@ -11,12 +11,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.datastructures import MutableHeaders
+from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
 from .. import store as S
 from . import department, office, signin
-from .common import Web, WebConfig, web_of
+from .common import HERE, Web, WebConfig, web_of
 
 __all__ = ["WebConfig", "create_app"]
 
@@ -31,8 +32,43 @@ def _secret(config: WebConfig) -> str:
     return path.read_text().strip()
 
 
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+class SecurityHeaders:
+    """Every answer gets the headers above; pages and downloads are never cached."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for k, v in HEADERS.items():
+                    headers[k] = v
+                if scope["path"] != "/kieu.css":
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+        await self.app(scope, receive, with_headers)
+
+
+async def stylesheet(request: Request):
+    return FileResponse(HERE / "static" / "kieu.css", media_type="text/css")
+
+
 ROUTES = [
     Route("/", signin.home),
+    Route("/kieu.css", stylesheet),
     Route("/dang-nhap", signin.login, methods=["GET", "POST"]),
     Route("/dang-xuat", signin.logout, methods=["POST"]),
     Route("/mat-khau", signin.change_password, methods=["GET", "POST"]),
@@ -53,7 +89,9 @@ ROUTES = [
 async def http_error(request: Request, exc: HTTPException):
     if exc.status_code == 401:
         return RedirectResponse("/dang-nhap", 303)
-    detail = exc.detail if exc.detail and exc.detail != _default_phrase(exc.status_code) else None
+    # our own refusals are Vietnamese; the framework's (multipart limits, …) are English: those
+    # pages say the Vietnamese message of their status instead
+    detail = exc.detail if exc.detail and not str(exc.detail).isascii() else None
     return web_of(request).refuse(request, exc.status_code, detail)
 
 
@@ -63,17 +101,10 @@ async def server_error(request: Request, exc: Exception):
 
 def create_app(config: WebConfig) -> Starlette:
     S.open_store(config.db).close()  # create or migrate before the first request
-    middleware = [Middleware(SessionMiddleware, secret_key=_secret(config), session_cookie="baocao_phien",
+    middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=_secret(config), session_cookie="baocao_phien",
                              max_age=8 * 3600, same_site="strict", https_only=config.secure_cookies)]
     app = Starlette(routes=ROUTES, middleware=middleware,
                     exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.web = Web(config)
     return app
 
-
-def _default_phrase(code: int) -> str:
-    from http import HTTPStatus
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return ""

@@ -26,6 +26,7 @@ MESSAGES = {
     405: "Thao tác không được phép.",
     411: "Trình duyệt không cho biết kích thước tệp gửi lên.",
     413: "Tệp gửi lên quá lớn.",
+    429: "Thao tác quá nhiều lần, hãy đợi một lúc rồi thử lại.",
     500: "Có lỗi ngoài ý muốn. Hãy thử lại hoặc báo cho bộ phận kỹ thuật.",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -26,15 +26,33 @@ async def office_home(request: Request):
     return web.render(request, "van-phong.html", rows=rows)
 
 
+def plausible_periods(today=None) -> tuple[Period, Period]:
+    """The periods the office may open from the web: two years back to next month."""
+    import datetime as dt
+    today = today or dt.date.today()
+    now = Period(today.year, today.month)
+    first = Period(now.year - 2, now.month)
+    return first, now.next()
+
+
 async def open_new_period(request: Request):
     web = web_of(request)
     user_of(request, "office")
-    form = await request.form(max_files=0, max_fields=3)
+    form = await request.form(max_files=0, max_fields=4)
     check_csrf(request, form)
     try:
         p = Period.parse(str(form.get("ky", "")))
     except ValueError as e:
         raise HTTPException(400, str(e)) from None
+    first, last = plausible_periods()
+    if not first <= p <= last:
+        raise HTTPException(400, f"Chỉ mở được kỳ từ {first} đến {last} (hai năm trước đến tháng sau); kỳ cũ hơn "
+                                 f"hãy nhập bằng «import-history»")
+    if (web.config.inputs / str(p)).is_dir():
+        return RedirectResponse(f"/van-phong/{p}", 303)
+    if form.get("xac_nhan") != "1":
+        return web.render(request, "xac-nhan-mo-ky.html", period=str(p),
+                          phrase=period_phrase(p, web.base_ctx.settings))
     (web.config.inputs / str(p)).mkdir(parents=True, exist_ok=True)
     return RedirectResponse(f"/van-phong/{p}", 303)
 
