@@ -5,8 +5,34 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file a build writes into ``<out>/<YYYY-MM>/``: the build, the PDF step and the web's
+    downloads all take names and media types from ``OUTPUTS``."""
+    kind: str
+    label: str          # as the web lists it
+    media: str
+
+    def name(self, settings: dict, period) -> str:
+        docx = settings["co_quan"]["ten_tep"].format(ky=str(period))
+        return {"docx": docx, "pdf": str(Path(docx).with_suffix(".pdf")), "json": "figures.json"}[self.kind]
+
+
+OUTPUTS = (
+    Output("docx", "Báo cáo (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    Output("pdf", "Báo cáo (PDF)", "application/pdf"),
+    Output("json", "Số liệu (figures.json)", "application/json"),
+)
+OUTPUT_OF = {o.kind: o for o in OUTPUTS}
+
+
+def output_path(out: Path, settings: dict, period, kind: str) -> Path:
+    return Path(out) / str(period) / OUTPUT_OF[kind].name(settings, period)
 
 
 OUTPUT_MODE = 0o640   # outputs: readable by the office's group (mkstemp alone would leave 0600)

@@ -369,7 +369,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
     import threading
 
-    from .outputs import figures_document, write_json
+    from .outputs import figures_document, output_path, write_json
     # the composer's libraries load while the workers read the workbooks
     loading = threading.Thread(target=__import__, args=("generator.compose.render",), daemon=True)
     loading.start()
@@ -384,13 +384,13 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
     from .compose import compose_report
-    docx_path = out / ctx.settings["co_quan"]["ten_tep"].format(ky=str(ctx.period))
+    docx_path = output_path(ctx.out, ctx.settings, ctx.period, "docx")
     compose_report(ctx, res, docx_path)
     paths["docx"] = docx_path
-    figures_path = out / "figures.json"
+    figures_path = output_path(ctx.out, ctx.settings, ctx.period, "json")
     write_json(figures_path, figures_document(ctx.period, res.figures, ctx.settings))
     paths["figures"] = figures_path
     if pdf:
         from .compose.pdf import docx_to_pdf
-        paths["pdf"] = docx_to_pdf(docx_path)
+        paths["pdf"] = docx_to_pdf(docx_path, output_path(ctx.out, ctx.settings, ctx.period, "pdf"))
     return {"paths": paths, "check": res, "warnings": [p for p in problems if not p.is_error]}

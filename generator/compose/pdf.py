@@ -19,13 +19,13 @@ def find_office() -> str | None:
     return None
 
 
-def docx_to_pdf(docx: Path, timeout: int = 180) -> Path:
+def docx_to_pdf(docx: Path, target: Path | None = None, timeout: int = 180) -> Path:
     office = find_office()
     if office is None:
         raise BaocaoError("Không tìm thấy LibreOffice (soffice) để tạo PDF; cài đặt LibreOffice "
                           "(ví dụ: apt-get install libreoffice-writer) rồi chạy lại, hoặc bỏ --pdf")
     docx = Path(docx)
-    target = docx.with_suffix(".pdf")
+    target = Path(target) if target else docx.with_suffix(".pdf")
     with tempfile.TemporaryDirectory(prefix="baocao-pdf-") as tmp:
         env = dict(os.environ, HOME=tmp)
         cmd = [office, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",

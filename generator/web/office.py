@@ -6,7 +6,6 @@ import json
 import threading
 import time
 import uuid
-from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -16,7 +15,8 @@ from starlette.responses import FileResponse, RedirectResponse
 from .. import pipeline
 from ..periods import Period, period_phrase
 from ..problems import BaocaoError, InputError
-from .common import DOCX, Web, check_csrf, user_of, web_of
+from ..outputs import OUTPUT_OF, OUTPUTS, output_path
+from .common import Web, check_csrf, user_of, web_of
 
 
 async def office_home(request: Request):
@@ -78,13 +78,8 @@ async def dashboard(request: Request):
                       phrase=period_phrase(period, web.base_ctx.settings))
 
 
-def outputs_of(web: Web, period: Period) -> dict:
-    name = web.base_ctx.settings["co_quan"]["ten_tep"].format(ky=str(period))
-    return {"docx": name, "pdf": Path(name).with_suffix(".pdf").name, "json": "figures.json"}
-
-
 def available_outputs(web: Web, period: Period) -> dict:
-    return {k: (web.config.out / str(period) / n).exists() for k, n in outputs_of(web, period).items()}
+    return {o.kind: output_path(web.config.out, web.base_ctx.settings, period, o.kind).exists() for o in OUTPUTS}
 
 
 async def dept_problems(request: Request):
@@ -150,11 +145,9 @@ async def download(request: Request):
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
     kind = request.path_params["kind"]
-    names = outputs_of(web, period)
-    if kind not in names:
+    if kind not in OUTPUT_OF:
         raise HTTPException(404)
-    path = web.config.out / str(period) / names[kind]
+    path = output_path(web.config.out, web.base_ctx.settings, period, kind)
     if not path.exists():
         raise HTTPException(404, "Chưa có tệp này: hãy lập báo cáo trước.")
-    media = {"docx": DOCX, "pdf": "application/pdf", "json": "application/json"}[kind]
-    return FileResponse(path, media_type=media, filename=names[kind])
+    return FileResponse(path, media_type=OUTPUT_OF[kind].media, filename=path.name)
