@@ -35,6 +35,30 @@ def output_path(out: Path, settings: dict, period, kind: str) -> Path:
     return Path(out) / str(period) / OUTPUT_OF[kind].name(settings, period)
 
 
+MANIFEST = "lap-bao-cao.json"   # the last build's outputs, as one set with its time and warnings
+
+
+def write_manifest(folder: Path, files: dict, warnings: list, at: str) -> None:
+    doc = {"time": at, "files": {k: Path(v).name for k, v in files.items()},
+           "warnings": [p.to_dict() for p in warnings]}
+    write_json(Path(folder) / MANIFEST, doc)
+
+
+def read_manifest(folder: Path) -> dict | None:
+    try:
+        return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def forget_manifest(folder: Path) -> None:
+    """A build starting: until it finishes, no earlier output is offered as current."""
+    try:
+        (Path(folder) / MANIFEST).unlink()
+    except FileNotFoundError:
+        pass
+
+
 OUTPUT_MODE = 0o640   # outputs: readable by the office's group (mkstemp alone would leave 0600)
 
 

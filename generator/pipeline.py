@@ -369,7 +369,8 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
     import threading
 
-    from .outputs import figures_document, output_path, write_json
+    from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
+    from .timefmt import utc_now_text
     # the composer's libraries load while the workers read the workbooks
     loading = threading.Thread(target=__import__, args=("generator.compose.render",), daemon=True)
     loading.start()
@@ -382,6 +383,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         raise InputError("Số liệu đầu vào có lỗi; chưa lập báo cáo", problems)
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
+    forget_manifest(out)
     paths = {}
     from .compose import compose_report
     docx_path = output_path(ctx.out, ctx.settings, ctx.period, "docx")
@@ -393,4 +395,6 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     if pdf:
         from .compose.pdf import docx_to_pdf
         paths["pdf"] = docx_to_pdf(docx_path, output_path(ctx.out, ctx.settings, ctx.period, "pdf"))
-    return {"paths": paths, "check": res, "warnings": [p for p in problems if not p.is_error]}
+    warnings = [p for p in problems if not p.is_error]
+    write_manifest(out, {("json" if k == "figures" else k): v for k, v in paths.items()}, warnings, utc_now_text())
+    return {"paths": paths, "check": res, "warnings": warnings}

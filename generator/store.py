@@ -446,6 +446,13 @@ def revisions(store, period: str, department: str) -> list[tuple[int, str, str]]
                               "ORDER BY revision", (period, department)))
 
 
+def last_acceptance(store, period: str) -> str | None:
+    """When a submission of the period was last accepted (UTC text), or None."""
+    return store.execute("SELECT accepted_at FROM acceptance WHERE period=? ORDER BY id DESC LIMIT 1",
+                         (period,)).fetchone()[0] if store.execute(
+        "SELECT 1 FROM acceptance WHERE period=? LIMIT 1", (period,)).fetchone() else None
+
+
 def acceptances(store, period: str, department: str) -> list[tuple[int, str]]:
     """[(revision, accepted_at)] of every acceptance, oldest first."""
     return list(store.execute("SELECT revision, accepted_at FROM acceptance WHERE period=? AND department=? "

@@ -244,3 +244,55 @@ def test_outputs_are_readable_by_the_group(filled):
     got = pipeline.build(filled)
     for path in got["paths"].values():
         assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_an_honest_dashboard(tmp_path):
+    import io
+    import time as _time
+
+    from openpyxl import load_workbook
+
+    from generator import pipeline
+    app, config = web_setup(tmp_path)
+    ctx = pipeline.open_context("2023-08", config.inputs, config.out, None, config.db)
+    stale_pdf = config.out / "2023-08" / "BC-UBND-2023-08.pdf"
+    stale_pdf.parent.mkdir(parents=True)
+    stale_pdf.write_bytes(b"%PDF-1.4 an older build's PDF")
+    pipeline.build(ctx, allow_missing=True)          # this build makes no PDF
+    _time.sleep(1.1)                                  # times are kept to the second
+    with TestClient(app) as office, TestClient(app) as dept:
+        login(office, "vanphong")
+        page = office.get("/van-phong/2023-08").text
+        assert "tai-docx" in page and "tai-pdf" not in page and "Lập lúc" in page
+        assert office.get("/van-phong/2023-08/tai/pdf").status_code == 404
+        assert "cu-hon-bieu" not in page
+        assert "Hạn gửi biểu: <b id=\"han-nop\">ngày 16/08/2023" in page
+        row = page.split(f'id="dv-{MISSING}"')[1].split("</tr>")[0]
+        assert "quá hạn" in row                       # 2023-08 is long past its deadline
+        # the department sends its workbook, then a broken one
+        login(dept, MISSING)
+        good = dept.post("/don-vi/2023-08/nop", data={"csrf": csrf_of(dept.get("/don-vi").text)},
+                         files={"tep": ("a.xlsx", sample_bytes(MISSING))})
+        assert "Đã nhận biểu" in good.text
+        wb = load_workbook(io.BytesIO(sample_bytes(MISSING)))
+        wb["Chỉ tiêu"]["E2"] = "khoảng 600"
+        buf = io.BytesIO()
+        wb.save(buf)
+        bad = dept.post("/don-vi/2023-08/nop", data={"csrf": csrf_of(dept.get("/don-vi").text)},
+                        files={"tep": ("b.xlsx", buf.getvalue())})
+        assert "Biểu chưa được nhận" in bad.text
+        page = office.get("/van-phong/2023-08").text
+        assert "cu-hon-bieu" in page and "Báo cáo cũ hơn biểu" in page
+        row = page.split(f'id="dv-{MISSING}"')[1].split("</tr>")[0]
+        assert "đã nộp" in row and "đang dùng bản nộp lúc" in row and "bị từ chối" in row and MISSING in row
+        assert "quá hạn" not in row and " ngày " in row
+        # the department sees both sends and downloads the accepted one
+        mine = dept.get("/don-vi").text
+        assert "Các lần gửi (2)" in mine and "(đang dùng)" in mine
+        link = mine.split('href="/don-vi/2023-08/ban-nop/')[1].split('"')[0]
+        got = dept.get(f"/don-vi/2023-08/ban-nop/{link}")
+        assert got.status_code == 200 and got.content == sample_bytes(MISSING)
+        # another department cannot fetch it
+        other = TestClient(app)
+        login(other, "so-y-te")
+        assert other.get(f"/don-vi/2023-08/ban-nop/{link}").status_code == 404

@@ -128,12 +128,26 @@ def test_department_and_office_in_a_browser(browser, tmp_path):
         browser.find_element(By.ID, "gui-2023-08").click()
         wait_for(browser, "#da-nhan")
         shot(browser, "05-da-nhan")
+        # a refused re-send: the accepted workbook stays in use, and the revisions are listed
+        browser.find_element(By.ID, "quay-lai").click()
+        wait_for(browser, "#tep-2023-08").send_keys(str(bad))
+        browser.find_element(By.ID, "gui-2023-08").click()
+        wait_for(browser, "#bi-tu-choi")
+        browser.refresh()  # Post/Redirect/Get: F5 shows the result again, sends nothing
+        wait_for(browser, "#bi-tu-choi")
+        browser.find_element(By.ID, "quay-lai").click()
+        state = wait_for(browser, "#ky-2023-08")
+        assert "đang dùng bản nộp lúc" in state.text and "bị từ chối" in state.text
+        browser.find_element(By.CSS_SELECTOR, "#cac-lan-gui-2023-08 summary").click()
+        listing = browser.find_element(By.ID, "cac-lan-gui-2023-08").text
+        assert listing.count("bị từ chối") == 2 and "đã nhận (đang dùng)" in listing
+        shot(browser, "05b-cac-lan-gui")
         sign_out(browser)
         # the office after: the dashboard changed; build; download
         sign_in(browser, base, "vanphong")
         browser.get(base + "/van-phong/2023-08")
         row = wait_for(browser, f"#dv-{MISSING}")
-        assert "đã nộp" in row.text
+        assert "đã nộp" in row.text and "đang dùng bản nộp lúc" in row.text
         shot(browser, "06-bang-theo-doi-sau")
         browser.find_element(By.ID, "lap-bao-cao").click()
         wait_for(browser, "#lap-xong", timeout=120)

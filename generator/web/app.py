@@ -76,6 +76,7 @@ ROUTES = [
     Route("/don-vi/{period}/bieu-trong.xlsx", department.blank_workbook),
     Route("/don-vi/{period}/nop", department.upload, methods=["POST"]),
     Route("/don-vi/{period}/ket-qua/{upload}", department.upload_result),
+    Route("/don-vi/{period}/ban-nop/{upload}", department.download_revision),
     Route("/van-phong", office.office_home),
     Route("/van-phong/mo-ky", office.open_new_period, methods=["POST"]),
     Route("/van-phong/{period}", office.dashboard),

@@ -51,9 +51,16 @@ class Web:
 
     def __init__(self, config: WebConfig):
         self.config = config
+        from ..timefmt import format_time, zone_setting
         self.pages = Jinja2Templates(directory=str(HERE / "templates"))
         self.base_ctx = self.ctx_for("2000-01")
         self.departments = self.base_ctx.catalogue.departments
+        zone = zone_setting(self.base_ctx.settings)
+        self.pages.env.filters["gio"] = lambda t: format_time(t, zone)   # «02:04 ngày 28/11/2026»
+
+    def archive_path(self, period: str, department: str, sha256: str) -> Path:
+        """Where an accepted upload is kept, so a department can download any of its revisions."""
+        return self.config.db.parent / "ban-nop" / str(period) / department / f"{sha256}.xlsx"
 
     def ctx_for(self, period: str | Period) -> pipeline.Context:
         c = self.config

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from .. import pipeline
 from .. import store as S
@@ -27,12 +27,40 @@ async def dept_home(request: Request):
     user = user_of(request, "department")
     dept = user["department"]
     rows = []
-    for p in web.periods():
-        last = web.uploads(p).get(dept)
-        exists = (web.config.inputs / p / L.filename(dept)).exists()
-        rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.base_ctx.settings),
-                     "submitted": exists, "last": last})
+    store = S.open_store(web.config.db)
+    try:
+        for p in web.periods():
+            sent = S.uploads(store, p, dept)
+            current = S.current(store, p, dept)
+            exists = (web.config.inputs / p / L.filename(dept)).exists()
+            rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.base_ctx.settings),
+                         "submitted": exists, "last": sent[0] if sent else None, "uploads": sent,
+                         "current": current.revision if current else None,
+                         "current_at": current.accepted_at if current else None})
+    finally:
+        store.close()
     return web.render(request, "don-vi.html", rows=rows, department=web.departments[dept])
+
+
+async def download_revision(request: Request):
+    """A department downloads any of its own accepted uploads."""
+    web = web_of(request)
+    user = user_of(request, "department")
+    period = web.open_period(request.path_params["period"])
+    try:
+        upload_id = int(request.path_params["upload"])
+    except ValueError:
+        raise HTTPException(404) from None
+    store = S.open_store(web.config.db)
+    try:
+        row = next((u for u in S.uploads(store, str(period), user["department"])
+                    if u["id"] == upload_id and u["accepted"]), None)
+    finally:
+        store.close()
+    path = web.archive_path(str(period), user["department"], row["sha256"]) if row and row["sha256"] else None
+    if path is None or not path.exists():
+        raise HTTPException(404, "Không tìm thấy bản nộp này.")
+    return FileResponse(path, media_type=XLSX, filename=f"{user['department']}-{period}-lan-gui-{upload_id}.xlsx")
 
 
 async def blank_workbook(request: Request):
@@ -132,6 +160,8 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
                     if old is not None and not any(p.is_error for p in old_probs):
                         subs.append(submission_of(ctx.catalogue, period, dept, old, old_sha))
             subs.append(submission_of(ctx.catalogue, period, dept, res.data[dept], sha))
+            from ..outputs import atomic_write_bytes
+            atomic_write_bytes(web.archive_path(str(period), dept, sha), data, mode=0o600)
             return S.accept_upload(store, str(period), dept, username, lambda: os.replace(staged, target), subs,
                                    event)
         finally:

@@ -57,29 +57,71 @@ async def open_new_period(request: Request):
     return RedirectResponse(f"/van-phong/{p}", 303)
 
 
+def deadline_of(period: Period, settings: dict):
+    """The day departments send their workbooks by (``[nop_bao_cao] han_nop_ngay`` of the
+    reporting month), or None."""
+    import calendar
+    import datetime as dt
+    day = (settings.get("nop_bao_cao") or {}).get("han_nop_ngay")
+    if not day:
+        return None
+    return dt.date(period.year, period.month, min(int(day), calendar.monthrange(period.year, period.month)[1]))
+
+
 async def dashboard(request: Request):
+    import datetime as dt
+
+    from .. import store as S
+    from ..outputs import read_manifest
     web = web_of(request)
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
     res = await run_in_threadpool(pipeline.check, web.ctx_for(period), None, None, False)
-    last = web.uploads(str(period))
+    store = S.open_store(web.config.db)
+    try:
+        sent = S.uploads(store, str(period))
+        newest = S.last_acceptance(store, str(period))
+        current = {s["department"]: S.current(store, str(period), s["department"]) for s in res.statuses}
+    finally:
+        store.close()
+    deadline = deadline_of(period, web.base_ctx.settings)
+    overdue_now = deadline is not None and dt.date.today() > deadline
     rows = []
     for s in res.statuses:
-        up = last.get(s["department"])
-        status = s["status"]
-        note = ""
-        if up and not up["accepted"]:
-            status, note = pipeline.HAS_ERRORS, "lần gửi gần nhất bị từ chối"
-        rows.append({**s, "status": status, "note": note, "uploaded_at": up["uploaded_at"] if up else ""})
-    files = available_outputs(web, period)
+        mine = [u for u in sent if u["department"] == s["department"]]
+        last = mine[0] if mine else None
+        accepted = next((u for u in mine if u["accepted"]), None)
+        status, note = s["status"], ""
+        cur = current.get(s["department"])
+        if last and not last["accepted"]:
+            if status == pipeline.SUBMITTED and cur is not None:
+                # a refused re-send: the accepted submission is still the one in use
+                note = f"đang dùng bản nộp lúc {web.pages.env.filters['gio'](cur.accepted_at)}; lần gửi lúc " \
+                       f"{web.pages.env.filters['gio'](last['uploaded_at'])} bị từ chối"
+            elif status == pipeline.MISSING:
+                status, note = pipeline.HAS_ERRORS, "lần gửi gần nhất bị từ chối"
+        rows.append({**s, "status": status, "note": note,
+                     "uploaded_at": (accepted or last or {}).get("uploaded_at", ""),
+                     "by": accepted["username"] if accepted else "",
+                     "overdue": overdue_now and status != pipeline.SUBMITTED})
     counts = {k: sum(1 for r in rows if r["status"] == k)
               for k in (pipeline.SUBMITTED, pipeline.MISSING, pipeline.HAS_ERRORS)}
+    manifest = read_manifest(web.config.out / str(period))
+    files = current_outputs(web, period, manifest)
+    stale = bool(manifest and newest and newest > manifest.get("time", ""))
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
-                      phrase=period_phrase(period, web.base_ctx.settings))
+                      phrase=period_phrase(period, web.base_ctx.settings), deadline=deadline, manifest=manifest,
+                      stale=stale, newest=newest)
 
 
-def available_outputs(web: Web, period: Period) -> dict:
-    return {o.kind: output_path(web.config.out, web.base_ctx.settings, period, o.kind).exists() for o in OUTPUTS}
+def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
+    """The outputs of the last finished build — one set: a file an earlier build left (a PDF
+    the last build did not make) is never offered as current."""
+    if not manifest:
+        return {o.kind: False for o in OUTPUTS}
+    made = manifest.get("files", {})
+    return {o.kind: o.kind in made and output_path(web.config.out, web.base_ctx.settings, period, o.kind).exists()
+            for o in OUTPUTS}
 
 
 async def dept_problems(request: Request):
@@ -137,7 +179,9 @@ async def build_progress(request: Request):
     state = web.config.jobs.get(request.path_params["job"])
     if state is None or state["period"] != str(period):
         raise HTTPException(404, "Không tìm thấy lượt lập báo cáo này (máy chủ có thể đã khởi động lại).")
-    return web.render(request, "tien-do.html", period=str(period), state=state, files=available_outputs(web, period))
+    from ..outputs import read_manifest
+    files = current_outputs(web, period, read_manifest(web.config.out / str(period)))
+    return web.render(request, "tien-do.html", period=str(period), state=state, files=files)
 
 
 async def download(request: Request):
@@ -147,7 +191,8 @@ async def download(request: Request):
     kind = request.path_params["kind"]
     if kind not in OUTPUT_OF:
         raise HTTPException(404)
+    from ..outputs import read_manifest
     path = output_path(web.config.out, web.base_ctx.settings, period, kind)
-    if not path.exists():
-        raise HTTPException(404, "Chưa có tệp này: hãy lập báo cáo trước.")
+    if not current_outputs(web, period, read_manifest(web.config.out / str(period))).get(kind):
+        raise HTTPException(404, "Lần lập báo cáo gần nhất không có tệp này: hãy lập báo cáo trước.")
     return FileResponse(path, media_type=OUTPUT_OF[kind].media, filename=path.name)
