@@ -51,7 +51,8 @@ def _common(p):
     p.add_argument("--inputs", default="inputs", metavar="THƯ_MỤC", help="thư mục biểu của các đơn vị (mặc định: inputs/)")
     p.add_argument("--out", default="build", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định: build/)")
     p.add_argument("--templates", default=None, metavar="THƯ_MỤC",
-                   help="thư mục mẫu, danh mục chỉ tiêu và cài đặt (mặc định: templates/ của chương trình)")
+                   help="thư mục mẫu, danh mục chỉ tiêu và cài đặt (mặc định: templates/ tại nơi chạy lệnh nếu có, "
+                        "nếu không thì mẫu mặc định của chương trình)")
     _db(p)
 
 
@@ -100,6 +101,10 @@ def make_parser() -> Parser:
     p.add_argument("--secure-cookies", action="store_true",
                    help="đặt cookie Secure (khi chạy sau proxy HTTPS của tỉnh)")
     p.add_argument("--max-upload-mb", type=int, default=10, help="giới hạn kích thước tệp gửi lên (MB)")
+    p.add_argument("--root-path", default="", metavar="/ĐƯỜNG_DẪN",
+                   help="đường dẫn con khi chạy sau proxy, ví dụ /baocao (proxy bỏ tiền tố này trước khi chuyển)")
+    p.add_argument("--proxy-headers", action="store_true",
+                   help="tin X-Forwarded-For/Proto của proxy trên 127.0.0.1 (để ghi đúng địa chỉ người đăng nhập)")
     _db(p)
     p = sub.add_parser("user", help="tạo, đặt lại mật khẩu hoặc liệt kê tài khoản web",
                        description="Tài khoản cho trang web: một tài khoản cho mỗi đơn vị, và tài khoản văn phòng.")
@@ -112,6 +117,24 @@ def make_parser() -> Parser:
     who.add_argument("--office", action="store_true", help="tài khoản văn phòng (xem mọi đơn vị, lập báo cáo)")
     p.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào chuẩn thay vì hỏi")
     _catalogue_only(p)
+    p = sub.add_parser("new", help="tạo thư mục làm việc của văn phòng",
+                       description="Tạo thư mục làm việc: templates/ (bản riêng của văn phòng để sửa), inputs/, data/, "
+                       "build/ và HUONG-DAN.txt; --sample chép thêm bộ biểu mẫu tháng 8/2023.")
+    p.add_argument("folder", metavar="THƯ_MỤC", help="thư mục mới (hoặc trống)")
+    p.add_argument("--sample", action="store_true", help="chép thêm bộ biểu mẫu tháng 8/2023 vào inputs/2023-08")
+    p = sub.add_parser("backup", help="sao lưu thư mục làm việc",
+                       description="Sao lưu nhất quán (kể cả khi trang web đang chạy): cơ sở dữ liệu, inputs/, "
+                       "templates/, build/ và data/ vào THƯ_MỤC mới.")
+    p.add_argument("folder", metavar="THƯ_MỤC", help="thư mục sao lưu (mới hoặc trống)")
+    p.add_argument("--inputs", default="inputs", metavar="THƯ_MỤC", help="thư mục biểu (mặc định inputs/)")
+    p.add_argument("--out", default="build", metavar="THƯ_MỤC", help="thư mục kết quả (mặc định build/)")
+    _catalogue_only(p)
+    p = sub.add_parser("restore", help="khôi phục từ bản sao lưu",
+                       description="Kiểm tra bản sao lưu (mọi tệp, tính toàn vẹn của cơ sở dữ liệu) rồi chép trả vào "
+                       "thư mục làm việc; không ghi đè thư mục đã có dữ liệu nếu không có --force.")
+    p.add_argument("folder", metavar="SAO_LƯU", help="thư mục sao lưu")
+    p.add_argument("--to", default=".", metavar="THƯ_MỤC", help="thư mục làm việc (mặc định: thư mục hiện tại)")
+    p.add_argument("--force", action="store_true", help="ghi đè dữ liệu đang có")
     p = sub.add_parser("submissions", help="liệt kê các lần gửi biểu qua trang web",
                        description="Liệt kê mọi lần gửi biểu của một kỳ (mới nhất trước): thời điểm, tài khoản, "
                        "SHA-256, kết quả, cỡ tệp.")
@@ -152,6 +175,17 @@ def run(argv=None) -> int:
     if not args.command:
         make_parser().print_help()
         return EXIT_USAGE
+    if args.command == "restore":
+        from .backup import restore
+        for path in restore(args.folder, Path(args.to), force=args.force):
+            print(f"Đã khôi phục {path}")
+        return EXIT_OK
+    if args.command == "new":
+        made = pipeline.new_office(args.folder, sample=args.sample)
+        for path in made:
+            print(f"Đã tạo {path}")
+        print(f"Hãy chuyển vào thư mục {args.folder} rồi chạy các lệnh (xem HUONG-DAN.txt).")
+        return EXIT_OK
     try:
         for name in ("first", "last"):
             if getattr(args, name, None):
@@ -172,6 +206,11 @@ def run(argv=None) -> int:
         return _user(ctx, args)
     if args.command == "submissions":
         return _submissions(ctx, args)
+    if args.command == "backup":
+        from .backup import backup
+        got = backup(args.folder, Path(args.inputs), Path(args.out), ctx.templates, ctx.db)
+        print(f"Đã sao lưu {len(got['files'])} tệp vào {args.folder}")
+        return EXIT_OK
     if args.command == "history":
         return _history(pipeline, ctx, args)
     if len(periods) > 1:
@@ -194,6 +233,7 @@ def _one_period(pipeline, ctx, args) -> int:
             _print_problems(got["warnings"])
         return EXIT_OK
     if args.command == "check":
+        print(f"Mẫu và danh mục: {ctx.templates} ({ctx.templates_origin})")
         res = pipeline.check(ctx, progress=_progress)
         problems = list(res.problems) + ([] if args.allow_missing else pipeline.missing_problems(res))
         _status_table(res.statuses)
@@ -231,7 +271,8 @@ def _serve(ctx, args) -> int:
     app = create_app(WebConfig(inputs=Path(args.inputs), out=Path(args.out), db=ctx.db, templates=args.templates,
                                max_upload_bytes=args.max_upload_mb * 2**20, secure_cookies=args.secure_cookies))
     print(f"Trang web: http://{args.host}:{args.port}/  (Ctrl+C để dừng)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", root_path=args.root_path,
+                proxy_headers=args.proxy_headers, forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None)
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ from .catalogue import Catalogue, load_catalogue
 from .compute import compute
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
-from .settings import DEFAULT_TEMPLATES, load_settings
+from .settings import load_settings, resolve_templates
 from .timefmt import format_time, zone_setting
 from .workbooks import layout as L
 from .workbooks.sandbox import read_workbook_bounded, read_workbooks
@@ -29,6 +29,7 @@ class Context:
     settings: dict
     catalogue: Catalogue
     db: Path | None = None   # the history store; None: work from the workbooks alone
+    templates_origin: str = ""  # why these templates: --templates, ./templates or the package's
 
     @property
     def period_inputs(self) -> Path:
@@ -57,12 +58,55 @@ def open_context(period: str | Period, inputs="inputs", out="build", templates=N
     """Settings and catalogue; a broken catalogue raises InputError with every problem.
     ``db``: path of the history store (the CLI's default is data/baocao.sqlite)."""
     p = period if isinstance(period, Period) else Period.parse(period)
-    templates = Path(templates) if templates else DEFAULT_TEMPLATES
+    templates, origin = resolve_templates(templates)
     settings = load_settings(templates)
     cat, problems = load_catalogue(templates)
     if has_errors(problems):
         raise InputError("Danh mục chỉ tiêu có lỗi", problems)
-    return Context(p, Path(inputs), Path(out), templates, settings, cat, Path(db) if db else None)
+    return Context(p, Path(inputs), Path(out), templates, settings, cat, Path(db) if db else None, origin)
+
+
+GUIDE = """THƯ MỤC LẬP BÁO CÁO KINH TẾ - XÃ HỘI (baocao)
+
+templates/   mẫu và danh mục của văn phòng: cai-dat.toml (tên tỉnh, người ký, nơi nhận...),
+             chi-tieu.csv, don-vi.csv, doi-don-vi.csv (mở bằng Excel, lưu dạng CSV UTF-8),
+             BC-UBND.docx (mẫu Word). Sửa các tệp này, không cần sửa chương trình.
+inputs/      biểu của các đơn vị: inputs/<YYYY-MM>/<mã-đơn-vị>.xlsx
+data/        lịch sử số liệu (baocao.sqlite), tài khoản trang web, bản nộp đã nhận
+build/       báo cáo đã lập: build/<YYYY-MM>/
+
+Chạy các lệnh trong thư mục này:
+  baocao init --period 2026-12        tạo biểu trống cho các đơn vị
+  baocao check --period 2026-12       kiểm tra biểu đã nộp
+  baocao build --period 2026-12       lập báo cáo (thêm --pdf để có bản PDF)
+  baocao serve                        trang web nhận biểu (xem README của chương trình)
+  baocao backup THƯ_MỤC_SAO_LƯU        sao lưu toàn bộ thư mục này
+"""
+
+
+def new_office(folder: Path | str, sample: bool = False) -> list[Path]:
+    """An office folder: its own copies of the templates, ``inputs/``, ``data/``, ``build/``, a
+    short guide, and with ``sample`` the 2023-08 sample. Refuses a folder that is not empty."""
+    import shutil
+
+    from .settings import package_sample, package_templates
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise BaocaoError(f"Thư mục {folder} đã có nội dung; hãy chọn một thư mục mới hoặc trống")
+    made = []
+    shutil.copytree(package_templates(), folder / "templates",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py", "~$*"))
+    made.append(folder / "templates")
+    for name in ("inputs", "data", "build"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        made.append(folder / name)
+    (folder / "HUONG-DAN.txt").write_text(GUIDE, encoding="utf-8")
+    made.append(folder / "HUONG-DAN.txt")
+    if sample:
+        shutil.copytree(package_sample(), folder / "inputs" / "2023-08",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+        made.append(folder / "inputs" / "2023-08")
+    return made
 
 
 def for_period(ctx: Context, period: Period) -> Context:

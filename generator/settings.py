@@ -7,8 +7,35 @@ from pathlib import Path
 
 from .problems import BaocaoError
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SETTINGS_FILE = "cai-dat.toml"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def package_templates() -> Path:
+    """The default templates: shipped inside the package (a wheel), or the source checkout's
+    ``templates/`` (an editable install)."""
+    shipped = PACKAGE / "_data" / "templates"
+    return shipped if (shipped / SETTINGS_FILE).exists() else PACKAGE.parent / "templates"
+
+
+def package_sample() -> Path:
+    """The 2023-08 sample workbooks, shipped or in the checkout's ``inputs/2023-08``."""
+    shipped = PACKAGE / "_data" / "sample"
+    return shipped if any(shipped.glob("*.xlsx")) else PACKAGE.parent / "inputs" / "2023-08"
+
+
+def resolve_templates(explicit: Path | str | None = None) -> tuple[Path, str]:
+    """(folder, where it comes from): ``--templates``, else ``./templates`` of the folder the
+    command runs in (the office's own copy), else the package's defaults."""
+    if explicit:
+        return Path(explicit), "--templates"
+    local = Path.cwd() / "templates"
+    if (local / SETTINGS_FILE).exists():
+        return local, "thư mục templates/ tại nơi chạy lệnh"
+    return package_templates(), "mẫu mặc định của chương trình"
+
+
+DEFAULT_TEMPLATES = package_templates()
 WORDING_DEFAULTS = {"tang_so": "tăng {so}", "giam_so": "giảm {so}", "bang_so": "bằng"}
 
 

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from generator import cli, pipeline, store as S
 from generator.problems import InputError
+from generator.settings import package_templates
 
 from .conftest import GOOD_VALUES, HEADER, SMALL_DEPTS, SMALL_INDICATORS, fill, make_templates, row_of
 
@@ -130,7 +131,7 @@ def unit_catalogue(tmp_path, name, unit, dec, conversions=True):
     if not conversions:
         (folder / "doi-don-vi.csv").write_text("Từ đơn vị,Sang đơn vị,Nhân với\n", encoding="utf-8")
     else:
-        shutil.copy(pipeline.DEFAULT_TEMPLATES / "doi-don-vi.csv", folder / "doi-don-vi.csv")
+        shutil.copy(package_templates() / "doi-don-vi.csv", folder / "doi-don-vi.csv")
     return folder
 
 

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from .. import store as S
 from . import department, office, signin
-from .common import HERE, Web, WebConfig, web_of
+from .common import HERE, Web, WebConfig, base_of, web_of
 
 __all__ = ["WebConfig", "create_app"]
 
@@ -56,10 +56,24 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for k, v in HEADERS.items():
                     headers[k] = v
-                if scope["path"] != "/kieu.css":
+                if not scope["path"].endswith("/kieu.css"):
                     headers["Cache-Control"] = "no-store"
             await send(message)
         await self.app(scope, receive, with_headers)
+
+
+async def health(request: Request):
+    """``/suc-khoe``: 200 when the store answers (for the proxy's and systemd's checks)."""
+    from starlette.responses import JSONResponse
+    try:
+        store = S.open_store(web_of(request).config.db)
+        try:
+            store.execute("SELECT 1").fetchone()
+        finally:
+            store.close()
+    except Exception:  # noqa: BLE001 - any failure is "not healthy"
+        return JSONResponse({"trang_thai": "lỗi", "co_so_du_lieu": "không mở được"}, status_code=503)
+    return JSONResponse({"trang_thai": "tốt"})
 
 
 async def stylesheet(request: Request):
@@ -69,6 +83,7 @@ async def stylesheet(request: Request):
 ROUTES = [
     Route("/", signin.home),
     Route("/kieu.css", stylesheet),
+    Route("/suc-khoe", health),
     Route("/dang-nhap", signin.login, methods=["GET", "POST"]),
     Route("/dang-xuat", signin.logout, methods=["POST"]),
     Route("/mat-khau", signin.change_password, methods=["GET", "POST"]),
@@ -89,7 +104,7 @@ ROUTES = [
 
 async def http_error(request: Request, exc: HTTPException):
     if exc.status_code == 401:
-        return RedirectResponse("/dang-nhap", 303)
+        return RedirectResponse(base_of(request) + "/dang-nhap", 303)
     # our own refusals are Vietnamese; the framework's (multipart limits, …) are English: those
     # pages say the Vietnamese message of their status instead
     detail = exc.detail if exc.detail and not str(exc.detail).isascii() else None

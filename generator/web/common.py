@@ -69,6 +69,7 @@ class Web:
     def render(self, request: Request, name: str, status_code: int = 200, **values) -> Response:
         values.setdefault("user", getattr(request.state, "user", None))
         values["csrf"] = csrf_token(request)
+        values["base"] = base_of(request)
         values["departments"] = self.departments
         return self.pages.TemplateResponse(request, name, values, status_code=status_code)
 
@@ -102,6 +103,12 @@ class Web:
             return S.last_uploads(store, period)
         finally:
             store.close()
+
+
+def base_of(request: Request) -> str:
+    """The sub-path the application is served under (``--root-path``), "" at the root: every
+    link and redirect starts with it."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
 
 
 def web_of(request: Request) -> Web:

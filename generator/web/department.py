@@ -19,7 +19,7 @@ from .. import pipeline
 from .. import store as S
 from ..periods import Period, period_phrase
 from ..workbooks import layout as L
-from .common import XLSX, Web, check_csrf, user_of, web_of
+from .common import XLSX, Web, base_of, check_csrf, user_of, web_of
 
 
 async def dept_home(request: Request):
@@ -103,7 +103,7 @@ async def upload(request: Request):
     upload_id = await run_in_threadpool(accept_upload, web, period, user["department"], user["username"], data,
                                         shown_name)
     # Post/Redirect/Get: Back or F5 on the result never sends the file again
-    return RedirectResponse(f"/don-vi/{period}/ket-qua/{upload_id}", 303)
+    return RedirectResponse(base_of(request) + f"/don-vi/{period}/ket-qua/{upload_id}", 303)
 
 
 async def upload_result(request: Request):

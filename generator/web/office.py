@@ -16,7 +16,7 @@ from .. import pipeline
 from ..periods import Period, period_phrase
 from ..problems import BaocaoError, InputError
 from ..outputs import OUTPUT_OF, OUTPUTS, output_path
-from .common import Web, check_csrf, user_of, web_of
+from .common import Web, base_of, check_csrf, user_of, web_of
 
 
 async def office_home(request: Request):
@@ -49,12 +49,12 @@ async def open_new_period(request: Request):
         raise HTTPException(400, f"Chỉ mở được kỳ từ {first} đến {last} (hai năm trước đến tháng sau); kỳ cũ hơn "
                                  f"hãy nhập bằng «import-history»")
     if (web.config.inputs / str(p)).is_dir():
-        return RedirectResponse(f"/van-phong/{p}", 303)
+        return RedirectResponse(base_of(request) + f"/van-phong/{p}", 303)
     if form.get("xac_nhan") != "1":
         return web.render(request, "xac-nhan-mo-ky.html", period=str(p),
                           phrase=period_phrase(p, web.base_ctx.settings))
     (web.config.inputs / str(p)).mkdir(parents=True, exist_ok=True)
-    return RedirectResponse(f"/van-phong/{p}", 303)
+    return RedirectResponse(base_of(request) + f"/van-phong/{p}", 303)
 
 
 def deadline_of(period: Period, settings: dict):
@@ -153,7 +153,7 @@ async def start_build(request: Request):
     allow = form.get("cho_phep_thieu") == "1"
     pdf = form.get("pdf") == "1"
     threading.Thread(target=run_build, args=(web, state, period, allow, pdf), daemon=True).start()
-    return RedirectResponse(f"/van-phong/{period}/tien-do/{job}", 303)
+    return RedirectResponse(base_of(request) + f"/van-phong/{period}/tien-do/{job}", 303)
 
 
 def run_build(web: Web, state: dict, period: Period, allow: bool, pdf: bool) -> None:

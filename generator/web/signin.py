@@ -7,14 +7,14 @@ from starlette.responses import RedirectResponse
 
 from ..problems import BaocaoError
 from .auth import authenticate, end_session, reset_account, sign_in, start_session
-from .common import check_csrf, current_user, user_of, web_of
+from .common import base_of, check_csrf, current_user, user_of, web_of
 
 
 async def home(request: Request):
     user = current_user(request)
     if not user:
-        return RedirectResponse("/dang-nhap", 303)
-    return RedirectResponse("/van-phong" if user["role"] == "office" else "/don-vi", 303)
+        return RedirectResponse(base_of(request) + "/dang-nhap", 303)
+    return RedirectResponse(base_of(request) + ("/van-phong" if user["role"] == "office" else "/don-vi"), 303)
 
 
 def client_address(request: Request) -> str:
@@ -34,7 +34,7 @@ async def login(request: Request):
     token = await run_in_threadpool(start_session, web.config.db, got.account["username"])
     request.session.clear()
     request.session["sid"] = token
-    return RedirectResponse("/", 303)
+    return RedirectResponse(base_of(request) + "/", 303)
 
 
 async def logout(request: Request):
@@ -43,7 +43,7 @@ async def logout(request: Request):
     check_csrf(request, form)
     await run_in_threadpool(end_session, web.config.db, request.session.get("sid", ""))
     request.session.clear()
-    return RedirectResponse("/dang-nhap", 303)
+    return RedirectResponse(base_of(request) + "/dang-nhap", 303)
 
 
 async def change_password(request: Request):
@@ -69,4 +69,4 @@ async def change_password(request: Request):
         return web.render(request, "mat-khau.html", status_code=400, error=error)
     # every session of the account ended with the reset; this browser gets a new one
     request.session["sid"] = await run_in_threadpool(start_session, web.config.db, user["username"])
-    return RedirectResponse("/mat-khau?xong=1", 303)
+    return RedirectResponse(base_of(request) + "/mat-khau?xong=1", 303)

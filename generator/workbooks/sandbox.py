@@ -40,7 +40,14 @@ def _get_pool() -> cf.ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            # forkserver: workers are forked from a clean single-threaded process that has the
+            # reader loaded, never from this one (a fork of a threaded server can inherit a held
+            # lock and hang); a new pool after a crash is as safe as the first
+            if "forkserver" in mp.get_all_start_methods():
+                ctx = mp.get_context("forkserver")
+                ctx.set_forkserver_preload(["generator.workbooks.read", "generator.catalogue"])
+            else:  # pragma: no cover - not on Linux
+                ctx = None
             _pool = cf.ProcessPoolExecutor(max_workers=workers(), mp_context=ctx, initializer=_limit_worker)
             import atexit
             atexit.register(shutdown)
@@ -80,16 +87,21 @@ def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
     """``[fn(*job) for job in jobs]`` in the workers, in order. A job whose worker dies or
     runs past the time limit gives ``refused(...)``. A crash takes its whole pool down, so
     the jobs caught in it are run again one at a time: only the file that crashes is refused."""
+    import math
+    import time
     results: list = [None] * len(jobs)
     pool = _get_pool()
     isolate, broken = [], False
+    # every file gets TIME_LIMIT once it runs; waiting in the queue is on top of that, but
+    # the whole batch is bounded: a stuck file never makes the others wait forever
+    deadline = time.monotonic() + TIME_LIMIT * math.ceil(max(len(jobs), 1) / workers())
     try:
         futures = {i: pool.submit(fn, *job) for i, job in enumerate(jobs)}
     except cf.process.BrokenProcessPool:
         futures, isolate, broken = {}, list(range(len(jobs))), True
     for i, fut in futures.items():
         try:
-            results[i] = fut.result(timeout=TIME_LIMIT)
+            results[i] = fut.result(timeout=max(deadline - time.monotonic(), 0.01))
         except cf.TimeoutError:
             results[i] = refused(names[i], f"đọc quá {TIME_LIMIT:g} giây")
             broken = True
