@@ -45,6 +45,8 @@ COLUMNS = {
     "Dung sai (%)": "tolerance",
     "Ngưỡng tương đương (%)": "band",
     "Mục báo cáo": "section",
+    "Từ kỳ": "valid_from",
+    "Đến kỳ": "valid_to",
 }
 REQUIRED_COLUMNS = ("Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Đơn vị báo cáo", "Loại")
 DEFAULT_DECIMALS = {"dec_month": 0, "dec_cumulative": 0, "dec_pct_plan": 1, "dec_change": 1, "dec_share": 1}
@@ -57,6 +59,11 @@ class Department:
     code: str
     name: str
     line: int = 0
+    valid_from: object = None     # Period or None: in force from this period (inclusive)
+    valid_to: object = None       # Period or None: up to this period (inclusive)
+
+    def in_force(self, period) -> bool:
+        return _within(period, self.valid_from, self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,11 @@ class Indicator:
     band: Decimal | None = None
     section: str | None = None
     line: int = 0
+    valid_from: object = None     # Period or None (columns «Từ kỳ», «Đến kỳ» of chi-tieu.csv)
+    valid_to: object = None
+
+    def in_force(self, period) -> bool:
+        return _within(period, self.valid_from, self.valid_to)
 
     @property
     def has_plan(self) -> bool:
@@ -100,22 +112,109 @@ class Indicator:
         }[measure]
 
 
+def _within(period, first, last) -> bool:
+    return (first is None or period >= first) and (last is None or period <= last)
+
+
 @dataclass
 class Catalogue:
+    """The rows in force: ``departments`` and ``indicators`` by code. A catalogue as loaded
+    holds every row of every period in ``all_departments`` / ``all_indicators``; its own
+    dicts show each code's latest row, and ``in_force(period)`` gives the catalogue of one
+    period — every reader of a period goes through it."""
     departments: dict[str, Department] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
     units: "UnitTable" = None     # the office's unit conversions (templates/doi-don-vi.csv)
+    all_departments: list = field(default_factory=list)
+    all_indicators: list = field(default_factory=list)
+    period: object = None         # the period this view is in force for (None: latest rows)
 
     def __post_init__(self):
         if self.units is None:
             from .units import UnitTable
             self.units = UnitTable()
 
+    @property
+    def full(self) -> "Catalogue":
+        """Every code's latest row (departments that ended and retired indicators included)."""
+        return _latest_view(self)
+
+    def in_force(self, period) -> "Catalogue":
+        """The catalogue of one period: the rows whose «Từ kỳ»..«Đến kỳ» contain it."""
+        if not self.all_indicators and not self.all_departments:
+            return self
+        return Catalogue({d.code: d for d in self.all_departments if d.in_force(period)},
+                         {i.code: i for i in self.all_indicators if i.in_force(period)},
+                         self.units, self.all_departments, self.all_indicators, period)
+
+    def rows_of(self, code: str) -> list[Indicator]:
+        """Every row of an indicator code, oldest range first."""
+        return [i for i in self.all_indicators if i.code == code] or (
+            [self.indicators[code]] if code in self.indicators else [])
+
     def of_department(self, code: str) -> list[Indicator]:
         return [i for i in self.indicators.values() if i.department == code]
 
     def components(self, code: str) -> list[Indicator]:
         return [i for i in self.indicators.values() if i.parent == code]
+
+
+def _latest_view(cat: Catalogue) -> Catalogue:
+    if not cat.all_indicators and not cat.all_departments:
+        return cat
+    depts: dict = {}
+    for d in sorted(cat.all_departments, key=lambda r: (r.valid_to is None, _key(r.valid_to or (0, 0)), r.line)):
+        depts[d.code] = d
+    inds: dict = {}
+    for i in sorted(cat.all_indicators, key=lambda r: (r.valid_to is None, _key(r.valid_to or (0, 0)), r.line)):
+        inds[i.code] = i
+    # keep the file's order of first appearance
+    order = {}
+    for i in cat.all_indicators:
+        order.setdefault(i.code, len(order))
+    dorder = {}
+    for d in cat.all_departments:
+        dorder.setdefault(d.code, len(dorder))
+    return Catalogue(dict(sorted(depts.items(), key=lambda kv: dorder[kv[0]])),
+                     dict(sorted(inds.items(), key=lambda kv: order[kv[0]])), cat.units,
+                     cat.all_departments, cat.all_indicators, None)
+
+
+def _range(row: dict, where, problems: list) -> tuple:
+    """(Từ kỳ, Đến kỳ) of a row as Periods (None when empty), or None after reporting."""
+    from .periods import Period
+    out = []
+    for col in ("Từ kỳ", "Đến kỳ"):
+        text = row.get(col, "")
+        if not text:
+            out.append(None)
+            continue
+        try:
+            out.append(Period.parse(text))
+        except ValueError:
+            problems.append(error("catalogue-period", f"«{text}» không hợp lệ: ghi kỳ dạng YYYY-MM (ví dụ 2025-07) "
+                                  f"hoặc để trống", **where(col)))
+            return None
+    if out[0] is not None and out[1] is not None and out[1] < out[0]:
+        problems.append(error("catalogue-period", f"«Đến kỳ» {out[1]} trước «Từ kỳ» {out[0]}", **where("Đến kỳ")))
+        return None
+    return tuple(out)
+
+
+def _overlap(a, b) -> bool:
+    lo = max(a.valid_from or (0, 0), b.valid_from or (0, 0), key=_key)
+    hi = min(a.valid_to or (9999, 99), b.valid_to or (9999, 99), key=_key)
+    return _key(lo) <= _key(hi)
+
+
+def _key(p) -> tuple:
+    return (p.year, p.month) if hasattr(p, "year") else p
+
+
+def _span(row) -> str:
+    first = str(row.valid_from) if row.valid_from else "đầu"
+    last = str(row.valid_to) if row.valid_to else "nay"
+    return f"{first} – {last}"
 
 
 def _read_csv(path: Path, problems: list):
@@ -169,13 +268,21 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
                                       f"chữ thường không dấu, số và dấu gạch ngang (ví dụ so-cong-thuong)",
                                       **where))
                 continue
-            if code in cat.departments:
+            span = _range(row, lambda col, n=n: dict(file=dept_path.name, cell=f"dòng {n}, cột {col}"), problems)
+            if span is None:
+                continue
+            dept = Department(code, name, n, *span)
+            clash = next((d for d in cat.all_departments if d.code == code and _overlap(d, dept)), None)
+            if clash is not None:
+                timed = any(r.valid_from or r.valid_to for r in (clash, dept))
                 problems.append(error("department-duplicate", f"Mã đơn vị «{code}» bị trùng (đã có ở dòng "
-                                      f"{cat.departments[code].line})", **where))
+                                      f"{clash.line})" + (f": hai khoảng hiệu lực {_span(clash)} và {_span(dept)} "
+                                                          f"chồng nhau" if timed else ""), **where))
                 continue
             if not name:
                 problems.append(error("department-name", f"Đơn vị «{code}» chưa có tên", **where))
-            cat.departments[code] = Department(code, name, n)
+            cat.all_departments.append(dept)
+            cat.departments[code] = dept
 
     ind_path = templates / INDICATORS_FILE
     got = _read_csv(ind_path, problems)
@@ -192,14 +299,53 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
         ind = _indicator(row, n, ind_path.name, cat, problems)
         if ind is None:
             continue
-        if ind.code in cat.indicators:
+        clash = next((i for i in cat.all_indicators if i.code == ind.code and _overlap(i, ind)), None)
+        if clash is not None:
+            timed = any(r.valid_from or r.valid_to for r in (clash, ind))
             problems.append(error("indicator-duplicate",
-                                  f"Mã chỉ tiêu «{ind.code}» bị trùng (đã có ở dòng {cat.indicators[ind.code].line})",
+                                  f"Mã chỉ tiêu «{ind.code}» bị trùng (đã có ở dòng {clash.line})" + (
+                                      f": hai khoảng hiệu lực {_span(clash)} và {_span(ind)} chồng nhau; một mã có "
+                                      f"thể có nhiều dòng (đổi đơn vị báo cáo, đơn vị tính, tên) nhưng «Từ kỳ» – "
+                                      f"«Đến kỳ» không được chồng nhau" if timed else ""),
                                   file=ind_path.name, cell=f"dòng {n}, cột Mã chỉ tiêu", indicator=ind.code))
             continue
-        cat.indicators[ind.code] = ind
+        ended = _department_gap(cat, ind)
+        if ended:
+            problems.append(error("indicator-department-ended", ended, file=ind_path.name,
+                                  cell=f"dòng {n}, cột Đơn vị báo cáo", indicator=ind.code))
+            continue
+        cat.all_indicators.append(ind)
+    view = _latest_view(cat)
+    cat.departments, cat.indicators = view.departments, view.indicators
     _check_parents(cat, ind_path.name, problems)
     return cat, problems
+
+
+def _department_gap(cat: Catalogue, ind: Indicator) -> str | None:
+    """Why an indicator row cannot be reported by its department over its whole range (the
+    department has ended, or starts later), or None."""
+    rows = sorted((d for d in cat.all_departments if d.code == ind.department),
+                  key=lambda d: _key(d.valid_from or (0, 0)))
+    if not rows:
+        return None  # reported as indicator-department already
+    start, end = ind.valid_from, ind.valid_to
+    cursor = start
+    for d in rows:
+        if cursor is not None and d.valid_to is not None and _key(d.valid_to) < _key(cursor):
+            continue
+        if d.valid_from is not None and (cursor is None or _key(d.valid_from) > _key(cursor)):
+            break
+        if d.valid_to is None:
+            return None
+        if end is not None and _key(d.valid_to) >= _key(end):
+            return None
+        cursor = d.valid_to.next()
+    name = rows[-1].name
+    last = max((d.valid_to for d in rows if d.valid_to is not None), key=_key, default=None)
+    first = min((d.valid_from for d in rows if d.valid_from is not None), key=_key, default=None)
+    when = f"chỉ hoạt động {(f'từ kỳ {first} ') if first else ''}{(f'đến kỳ {last}') if last else ''}".strip()
+    return (f"Chỉ tiêu «{ind.code}» ({_span(ind)}) do đơn vị «{name}» báo cáo, nhưng đơn vị này {when}: hãy ghi "
+            f"«Đến kỳ» cho dòng chỉ tiêu này và thêm một dòng mới (cùng mã) với đơn vị báo cáo mới từ kỳ sau")
 
 
 def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) -> Indicator | None:
@@ -217,7 +363,7 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
         problems.append(error("indicator-name", "Chỉ tiêu chưa có tên", **where("Tên chỉ tiêu")))
         ok = False
     dept = row["Đơn vị báo cáo"]
-    if dept not in cat.departments:
+    if not any(d.code == dept for d in cat.all_departments):
         problems.append(error("indicator-department", f"Đơn vị báo cáo «{dept}» không có trong {DEPARTMENTS_FILE}",
                               **where("Đơn vị báo cáo")))
         ok = False
@@ -271,10 +417,13 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
                     ok = False
         elif attr in ("parent", "section"):
             values[attr] = text or None
-    if not ok:
+        elif attr in ("valid_from", "valid_to"):
+            continue  # read by _range
+    span = _range(row, where, problems)
+    if not ok or span is None:
         return None
     return Indicator(code=code, name=row["Tên chỉ tiêu"], unit=row["Đơn vị tính"], department=dept,
-                     kind=kind, line=n, **values)
+                     kind=kind, line=n, valid_from=span[0], valid_to=span[1], **values)
 
 
 def _check_parents(cat: Catalogue, fname: str, problems: list) -> None:

@@ -195,6 +195,9 @@ def run(argv=None) -> int:
         periods = Period.parse_range(getattr(args, "period", None) or "2000-01")
         ctx = pipeline.open_context(periods[0], getattr(args, "inputs", "inputs"),
                                     getattr(args, "out", "build"), args.templates, args.db or None)
+        if not getattr(args, "period", None):  # commands of no one period see every row
+            from dataclasses import replace
+            ctx = replace(ctx, catalogue=ctx.catalogue.full)
     except ValueError as e:
         print(f"baocao: lỗi cách dùng: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -379,14 +382,18 @@ def _history(pipeline, ctx, args) -> int:
         print("baocao: lệnh history cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
     rows = pipeline.history_series(ctx, args.code, args.first, args.last)
-    ind = ctx.catalogue.indicators[args.code]
+    ind = ctx.catalogue.full.indicators[args.code]
     from .vi_numbers import format_number
-    print(f"{ind.code}: {ind.name} ({ind.unit})")
-    head = ["Kỳ", "Thực hiện tháng", "Lũy kế", "Kế hoạch năm", "% kế hoạch", "So với cùng kỳ", "Lần nộp"]
+    print(f"{ind.code}: {ind.name}")
+    names = ctx.catalogue.full.departments
+    head = ["Kỳ", "Đơn vị báo cáo", "Đơn vị tính", "Thực hiện tháng", "Lũy kế", "Kế hoạch năm", "% kế hoạch",
+            "So với cùng kỳ", "Lần nộp"]
     table = []
     for r in rows:
         fmt = [format_number(r[k], ind.decimals(k)) if r[k] is not None else "" for k in ("month", "cumulative", "plan")]
-        table.append([r["period"], *fmt, r["text_pct_plan"], r["text_yoy"], ",".join(map(str, r["revisions"]))])
+        dept = names[r["department"]].name if r["department"] in names else r["department"]
+        table.append([r["period"], dept, r["unit"], *fmt, r["text_pct_plan"], r["text_yoy"],
+                      ",".join(map(str, r["revisions"]))])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *table)]
     for line in [head] + table:
         print("  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(line, widths))))
@@ -400,7 +407,7 @@ def _history(pipeline, ctx, args) -> int:
 
 def _export(path: Path, head, rows, ind) -> None:
     from .outputs import atomic_write_bytes
-    data = [[r["period"], _plain(r["month"]), _plain(r["cumulative"]), _plain(r["plan"]),
+    data = [[r["period"], r["department"], r["unit"], _plain(r["month"]), _plain(r["cumulative"]), _plain(r["plan"]),
              _plain(r["pct_plan"]), _plain(r["yoy_pct"]), ",".join(map(str, r["revisions"]))] for r in rows]
     if path.suffix.lower() == ".csv":
         import csv

@@ -241,7 +241,10 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
     ind = cat.indicators[code]
     out = []
     for period, measures in S.series(store, code, first, last):
-        unit = next((s.unit for s in measures.values() if s.unit), ind.unit)
+        rows = [r for r in cat.rows_of(code) if r.in_force(Period.parse(period))]
+        unit = next((s.unit for s in measures.values() if s.unit), rows[0].unit if rows else ind.unit)
+        department = next((s.department for s in measures.values() if s.department),
+                          rows[0].department if rows else ind.department)
         vals = {m: s.value for m, s in measures.items()}
         ly = S.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
         for dst, src in LAST_YEAR_OF.items():
@@ -254,7 +257,7 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
         key = "yoy_month_pct" if ind.kind == STOCK else "yoy_cumulative_pct"
         band = ind.band if ind.band is not None else Decimal(str(settings["kiem_tra"]["nguong_tuong_duong"]))
         out.append({
-            "period": period, "unit": unit,
+            "period": period, "unit": unit, "department": department,
             "month": vals.get("month"), "cumulative": vals.get("cumulative"), "plan": vals.get("plan"),
             "pct_plan": d.get("pct_plan"), "yoy_pct": d.get(key),
             "text_pct_plan": format_percent(d["pct_plan"], ind.dec_pct_plan) if d.get("pct_plan") is not None else "",

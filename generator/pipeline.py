@@ -63,7 +63,7 @@ def open_context(period: str | Period, inputs="inputs", out="build", templates=N
     cat, problems = load_catalogue(templates)
     if has_errors(problems):
         raise InputError("Danh mục chỉ tiêu có lỗi", problems)
-    return Context(p, Path(inputs), Path(out), templates, settings, cat, Path(db) if db else None, origin)
+    return Context(p, Path(inputs), Path(out), templates, settings, cat.in_force(p), Path(db) if db else None, origin)
 
 
 GUIDE = """THƯ MỤC LẬP BÁO CÁO KINH TẾ - XÃ HỘI (baocao)
@@ -112,7 +112,7 @@ def new_office(folder: Path | str, sample: bool = False) -> list[Path]:
 def for_period(ctx: Context, period: Period) -> Context:
     """The same settings and catalogue for another period (a range is built without reloading)."""
     from dataclasses import replace
-    return replace(ctx, period=period)
+    return replace(ctx, period=period, catalogue=ctx.catalogue.in_force(period))
 
 
 def _open_store(ctx: Context):
@@ -146,14 +146,16 @@ def known_values(ctx: Context) -> tuple[dict, list]:
     out: dict = {}
     problems: list = []
     prev, ly = ctx.period.previous(), ctx.period.same_month_last_year()
-    for code, dept in ctx.catalogue.departments.items():
-        if prev.year == ctx.period.year:
+    # each earlier period's workbooks as that period's catalogue made them; the values follow
+    # the indicator code into today's departments
+    for code in sorted(set(ctx.catalogue.in_force(prev).departments) | set(ctx.catalogue.in_force(ly).departments)):
+        if prev.year == ctx.period.year and code in ctx.catalogue.in_force(prev).departments:
             data = _quiet_read(ctx, prev, code)
             if data:
                 for ind_code, vals in data.values.items():
                     if vals.get("plan") is not None:
                         _carry(ctx, data, ind_code, "plan", vals["plan"], "plan", out, problems)
-        data = _quiet_read(ctx, ly, code)
+        data = _quiet_read(ctx, ly, code) if code in ctx.catalogue.in_force(ly).departments else None
         if data:
             for ind_code, vals in data.values.items():
                 for src, dst in (("month", "month_last_year"), ("cumulative", "cumulative_last_year")):
@@ -164,7 +166,9 @@ def known_values(ctx: Context) -> tuple[dict, list]:
 
 def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, problems: list) -> None:
     """Carry a value read from an earlier period's workbook, in the unit its row states."""
-    ind = ctx.catalogue.indicators[code]
+    ind = ctx.catalogue.indicators.get(code)
+    if ind is None:
+        return  # retired since
     unit = data.units.get(code) or ind.unit
     conv = ctx.catalogue.units.convert(value, unit, ind.unit)
     if conv is None:
@@ -180,7 +184,7 @@ def _quiet_read(ctx: Context, period: Period, dept: str):
     path = ctx.inputs / str(period) / L.filename(dept)
     if not path.exists():
         return None
-    data, _ = read_workbook_bounded(path, ctx.catalogue, period, dept)
+    data, _ = read_workbook_bounded(path, ctx.catalogue.in_force(period), period, dept)
     return data
 
 
@@ -398,11 +402,12 @@ def import_history(ctx: Context, path: Path) -> dict:
 def history_series(ctx: Context, code: str, first: str | None = None, last: str | None = None) -> list[dict]:
     from . import history as H
     from . import store as S
-    if code not in ctx.catalogue.indicators:
+    full = ctx.catalogue.full   # a retired indicator has a history too
+    if code not in full.indicators:
         raise InputError(f"Mã chỉ tiêu «{code}» không có trong danh mục", [])
     store = S.open_store(ctx.db)
     try:
-        return H.series_rows(store, ctx.catalogue, code, first or "0000-00", last or "9999-99", ctx.settings)
+        return H.series_rows(store, full, code, first or "0000-00", last or "9999-99", ctx.settings)
     finally:
         store.close()
 

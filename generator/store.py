@@ -133,6 +133,7 @@ class Stored:
     cell: str
     unit: str | None = None       # the unit it was entered in; None: recorded before units were kept
     accepted_at: str = ""
+    department: str = ""
 
     @property
     def source(self) -> str:
@@ -244,7 +245,8 @@ WHERE a.period = ? AND a.id = (
     ORDER BY a2.id DESC LIMIT 1)
 """
 _LATEST = f"""
-SELECT v.indicator, v.measure, v.value, v.unit, s.revision, s.file_name, v.sheet, v.cell, c.accepted_at
+SELECT v.indicator, v.measure, v.value, v.unit, s.revision, s.file_name, v.sheet, v.cell, c.accepted_at,
+       c.department
 FROM ({_CURRENT}) c JOIN submission s ON s.revision = c.revision JOIN value v ON v.revision = s.revision
 ORDER BY v.indicator, v.measure
 """
@@ -253,8 +255,8 @@ ORDER BY v.indicator, v.measure
 def latest(store, period: str) -> dict:
     """{indicator: {measure: Stored}}: the values of each department's current submission."""
     out: dict = {}
-    for code, measure, value, unit, rev, fname, sheet, cell, at in store.execute(_LATEST, (period,)):
-        out.setdefault(code, {})[measure] = Stored(Decimal(value), rev, fname, sheet, cell, unit, at)
+    for code, measure, value, unit, rev, fname, sheet, cell, at, dept in store.execute(_LATEST, (period,)):
+        out.setdefault(code, {})[measure] = Stored(Decimal(value), rev, fname, sheet, cell, unit, at, dept)
     return out
 
 

@@ -145,7 +145,7 @@ def test_import_gives_first_month_yoy_and_history_command(tmp_path, templates):
     proc = run_cli("history", "XNK_TONG", "--from", "2023-01", "--export", out, "--templates", templates,
                    "--db", ctx.db)
     assert proc.returncode == 0 and "77,5%" in proc.stdout and "2022-08" not in proc.stdout
-    assert out.read_text(encoding="utf-8-sig").splitlines()[1].startswith("2023-08,330,2945,3800,77.5")
+    assert out.read_text(encoding="utf-8-sig").splitlines()[1].startswith("2023-08,so-cong-thuong,triệu USD,330,2945,3800,77.5")
     xlsx = tmp_path / "xnk.xlsx"
     assert run_cli("history", "XNK_TONG", "--export", xlsx, "--templates", templates, "--db", ctx.db).returncode == 0
     assert load_workbook(xlsx).active["A3"].value == "2023-08"

@@ -54,7 +54,7 @@ class Web:
         from ..timefmt import format_time, zone_setting
         self.pages = Jinja2Templates(directory=str(HERE / "templates"))
         self.base_ctx = self.ctx_for("2000-01")
-        self.departments = self.base_ctx.catalogue.departments
+        self.departments = self.base_ctx.catalogue.full.departments   # ended ones keep their names
         zone = zone_setting(self.base_ctx.settings)
         self.pages.env.filters["gio"] = lambda t: format_time(t, zone)   # «02:04 ngày 28/11/2026»
 

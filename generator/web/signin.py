@@ -61,7 +61,7 @@ async def change_password(request: Request):
         error = "Hai lần nhập mật khẩu mới không giống nhau."
     else:
         try:
-            cat = web.base_ctx.catalogue
+            cat = web.base_ctx.catalogue.full
             await run_in_threadpool(lambda: reset_account(web.config.db, user["username"], cat, password=new))
         except BaocaoError as e:
             error = f"{e}."
