@@ -1,4 +1,4 @@
-"""The narrative markup departments write in their ``Thuyết minh`` sheet.
+r"""The narrative markup departments write in their ``Thuyết minh`` sheet.
 
 Learnable in a minute:
 
@@ -8,6 +8,7 @@ Learnable in a minute:
   ``{XNK_TONG:tang}`` → ``tăng 70,3%``.
 * ``[[ … ]]`` is a footnote: its text goes to the bottom of the page, numbered
   automatically; it may contain ``{MÃ…}`` references but not another footnote.
+* ``*nghiêng*`` and ``**đậm**`` set emphasis (body and footnotes); ``\*`` prints a star.
 * Anything else is plain text and printed as it is (``{{ 7*7 }}``, ``&``, ``<`` included).
 
 ``parse`` turns a cell's text into segments and problems (unknown code or measure, unclosed
@@ -91,7 +92,14 @@ def _inline(text: str, known_codes, problems: list) -> list:
 
 def parse(text: str, known_codes) -> tuple[list, list[MarkupProblem]]:
     """Segments (str, Ref, Note) of a narrative cell, and its markup problems."""
+    from .compose.emphasis import unclosed
     problems: list[MarkupProblem] = []
+    parts = re.split(r"\[\[|\]\]", text)
+    for part in ["".join(parts[0::2])] + parts[1::2]:  # stars pair up in the body and in each note
+        why = unclosed(REF.sub("", part))
+        if why:
+            problems.append(MarkupProblem("markup-emphasis", why))
+            break
     segments: list = []
     pos = 0
     while pos < len(text):

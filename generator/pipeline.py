@@ -309,6 +309,12 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 "direction-conflict", f"Viết «{word}» nhưng số liệu {figure_text} "
                 f"{settings['cach_viet']['so_voi_cung_ky']} ({ref.code}): sửa chữ, hoặc dùng "
                 f"«{{{ref.code}:tang_giam}}» để phần mềm tự viết tăng/giảm", indicator=ref.code, **place))
+    if not broken and not any(s["status"] == MISSING for s in res.statuses):
+        written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
+        for section, title in settings["muc"].items():
+            if section not in written:
+                res.problems.append(warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết "
+                                            f"minh và không có chỉ tiêu nào: báo cáo để trống mục này"))
     return res
 
 
@@ -430,13 +436,15 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         problems += missing_problems(res)
     if has_errors(problems):
         raise InputError("Số liệu đầu vào có lỗi; chưa lập báo cáo", problems)
+    from .compose import render_report
+    from .outputs import atomic_write_bytes
+    docx = render_report(ctx, res)        # a broken template stops here: nothing written
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
     forget_manifest(out)
     paths = {}
-    from .compose import compose_report
     docx_path = output_path(ctx.out, ctx.settings, ctx.period, "docx")
-    compose_report(ctx, res, docx_path)
+    atomic_write_bytes(docx_path, docx)
     paths["docx"] = docx_path
     figures_path = output_path(ctx.out, ctx.settings, ctx.period, "json")
     write_json(figures_path, figures_document(ctx.period, res.figures, ctx.settings))

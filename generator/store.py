@@ -172,6 +172,9 @@ def open_store(path: Path | str) -> sqlite3.Connection:
                           f"({len(MIGRATIONS)}): hãy cập nhật baocao")
     for n in range(version, len(MIGRATIONS)):
         with _transaction(conn):
+            # another process may have migrated while this one waited for the lock
+            if conn.execute("PRAGMA user_version").fetchone()[0] > n:
+                continue
             for stmt in MIGRATIONS[n].split(";"):
                 if stmt.strip():
                     conn.execute(stmt)

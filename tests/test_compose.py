@@ -163,7 +163,7 @@ def test_template_error_is_a_clear_failure(filled, tmp_path):
     d = Document()
     d.add_paragraph("{{ khong_dong ")
     d.save(filled.templates / "BC-UBND.docx")
-    with pytest.raises(BaocaoError, match="Jinja"):
+    with pytest.raises(BaocaoError, match="chưa đóng bằng «}}»"):
         pipeline.build(filled)
 
 

@@ -9,8 +9,12 @@ from ..outputs import atomic_write_bytes
 TEMPLATE_FILE = "BC-UBND.docx"
 
 
-def compose_report(ctx, res, path: Path) -> Path:
+def render_report(ctx, res) -> bytes:
+    """The DOCX as bytes; raises (TemplateProblems) before anything is written."""
     from .render import render_docx
-    data = render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res)
-    atomic_write_bytes(path, data)
+    return render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res)
+
+
+def compose_report(ctx, res, path: Path) -> Path:
+    atomic_write_bytes(path, render_report(ctx, res))
     return path

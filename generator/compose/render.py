@@ -7,7 +7,9 @@ import io
 import re
 
 from docxtpl import DocxTemplate
-from jinja2 import TemplateError
+from pathlib import Path
+
+from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
@@ -15,6 +17,7 @@ from .. import narrative as N
 from ..periods import month_text, period_phrase, subject_line, task_phrase
 from ..phrases import sentence
 from ..problems import BaocaoError
+from . import emphasis as E
 from . import footnotes as F
 from .package import read_parts, write_parts
 
@@ -36,7 +39,7 @@ class Notes:
 
     def add(self, text: str) -> str:
         key = len(self.texts) + 1
-        self.texts[key] = clean(text).strip()
+        self.texts[key] = E.to_markers(clean(text).strip())
         return F.marker(key)
 
 
@@ -51,6 +54,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
         for _dept, segments, _place in res.narrative.get(section, []):
             pieces = N.resolve(segments, figures, settings)
             text = "".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces)
+            text = E.to_markers(text)  # emphasis may run across a footnote reference
             if text.strip():
                 out.append(text.strip())
         if not out:  # nothing written: the section's figures, one phrase each
@@ -61,7 +65,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
         if section == last_section:
             if not out:
                 out.append(END_MARK)
-            elif not F.strip_markers(out[-1]).endswith(END_MARK):
+            elif not E.strip(F.strip_markers(out[-1])).endswith(END_MARK):
                 out[-1] = out[-1].rstrip(".") + END_MARK
         return out
 
@@ -96,16 +100,26 @@ def build_context(ctx, res, notes: Notes) -> dict:
 
 
 def render_docx(template_path, ctx, res) -> bytes:
+    from .checks import TemplateProblems, check_template
+    template_path = Path(template_path)
     try:
         tpl = DocxTemplate(str(template_path))
     except Exception as e:
         raise BaocaoError(f"Không mở được mẫu báo cáo {template_path}: {e}") from None
     notes = Notes()
-    env = SandboxedEnvironment(autoescape=True)
+    context = build_context(ctx, res, notes)
+    problems = check_template(template_path, context, set(ctx.catalogue.indicators), set(ctx.settings["muc"]),
+                              ctx.settings)
+    if problems:
+        raise TemplateProblems(template_path.name, problems)
+    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
     try:
-        tpl.render(build_context(ctx, res, notes), jinja_env=env, autoescape=True)
+        tpl.render(context, jinja_env=env, autoescape=True)
+    except UndefinedError as e:
+        raise TemplateProblems(template_path.name, [f"tên không có trong báo cáo: {e.message}"]) from None
     except TemplateError as e:
-        raise BaocaoError(f"Mẫu báo cáo {template_path.name} có lỗi cú pháp Jinja: {e}") from None
+        from .checks import translate
+        raise TemplateProblems(template_path.name, [f"lỗi cú pháp — {translate(str(e))}"]) from None
     buf = io.BytesIO()
     tpl.save(buf)
     return add_footnotes(buf.getvalue(), notes.texts)
@@ -116,13 +130,16 @@ def add_footnotes(docx: bytes, texts: dict) -> bytes:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     doc = etree.fromstring(parts["word/document.xml"], parser)
     notes = F.replace_markers(doc, texts)
+    E.apply(doc)
     parts["word/document.xml"] = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", standalone=True)
     if notes:
         rels = etree.fromstring(parts["word/_rels/document.xml.rels"], parser)
         part = F.ensure_relationship(rels)
         parts["word/_rels/document.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
                                                                standalone=True)
-        parts[part] = F.footnotes_xml(notes)
+        footnotes = etree.fromstring(F.footnotes_xml(notes), parser)
+        E.apply(footnotes)
+        parts[part] = etree.tostring(footnotes, xml_declaration=True, encoding="UTF-8", standalone=True)
         ct = etree.fromstring(parts["[Content_Types].xml"], parser)
         F.ensure_content_type(ct, part)
         parts["[Content_Types].xml"] = etree.tostring(ct, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -1,0 +1,198 @@
+"""Checks on the Word template before anything is rendered: every problem at once, in
+Vietnamese, each with the paragraph's text and the heading it stands under.
+
+docxtpl turns the template into one Jinja source; a missing ``}`` there makes Jinja swallow
+everything up to the next ``}}`` (a whole section can vanish with exit 0), and Jinja's own
+messages are English with no place. So the tags are taken out paragraph by paragraph first:
+unbalanced ``{{ }}`` / ``{% %}`` are found before Jinja sees them; then the tags alone, one
+paragraph per line, are parsed (a syntax error names its paragraph), and the names, functions,
+indicator codes and sections they use are checked against what the report provides.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError, nodes
+from lxml import etree
+
+from ..problems import BaocaoError
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+FUNCTIONS = {"cau", "so", "muc", "chu_thich"}
+HEADING_STYLES = ("Đề mục", "DeMuc", "Heading", "heading")
+
+
+@dataclass
+class Para:
+    text: str
+    heading: str
+
+
+class TemplateProblems(BaocaoError):
+    """The Word template has mistakes; ``problems`` lists them all (Vietnamese)."""
+
+    def __init__(self, name: str, problems: list[str]):
+        super().__init__(f"Mẫu báo cáo {name} có {len(problems)} lỗi; chưa ghi gì:\n" + "\n".join(
+            f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+def paragraphs(template: Path) -> list[Para]:
+    """The template's paragraphs (body, headers, footers), each with the heading above it."""
+    out: list[Para] = []
+    with zipfile.ZipFile(template) as z:
+        parts = ["word/document.xml"] + sorted(n for n in z.namelist()
+                                               if re.match(r"word/(header|footer)\d*\.xml$", n))
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        styles = _style_names(z, parser)
+        for part in parts:
+            if part not in z.namelist():
+                continue
+            root = etree.fromstring(z.read(part), parser)
+            heading = ""
+            for p in root.iter(W + "p"):
+                text = "".join(t.text or "" for t in p.iter(W + "t"))
+                style = p.find(f"{W}pPr/{W}pStyle")
+                name = styles.get(style.get(W + "val"), style.get(W + "val")) if style is not None else ""
+                if name.startswith(HEADING_STYLES) and text.strip():
+                    heading = text.strip()
+                out.append(Para(text, heading))
+    return out
+
+
+def _style_names(z: zipfile.ZipFile, parser) -> dict:
+    try:
+        root = etree.fromstring(z.read("word/styles.xml"), parser)
+    except KeyError:
+        return {}
+    out = {}
+    for st in root.iter(W + "style"):
+        name = st.find(W + "name")
+        out[st.get(W + "styleId")] = name.get(W + "val") if name is not None else st.get(W + "styleId")
+    return out
+
+
+def _where(p: Para) -> str:
+    shown = " ".join(p.text.split())
+    shown = shown if len(shown) <= 90 else shown[:87] + "…"
+    return f"đoạn «{shown}»" + (f" (dưới đề mục «{p.heading[:70]}»)" if p.heading else " (phần đầu văn bản)")
+
+
+def unbalanced(text: str) -> str | None:
+    """What is unbalanced in one paragraph's tags, or None."""
+    i, n = 0, len(text)
+    while i < n:
+        if text.startswith("{{", i):
+            end = text.find("}}", i + 2)
+            nxt = min((k for k in (text.find("{{", i + 2), text.find("{%", i + 2)) if k != -1), default=-1)
+            if end == -1 or (nxt != -1 and nxt < end):
+                return f"mở «{{{{» ở «{text[i:i + 40]}» nhưng chưa đóng bằng «}}}}»"
+            i = end + 2
+        elif text.startswith("{%", i):
+            end = text.find("%}", i + 2)
+            nxt = min((k for k in (text.find("{{", i + 2), text.find("{%", i + 2)) if k != -1), default=-1)
+            if end == -1 or (nxt != -1 and nxt < end):
+                return f"mở «{{%» ở «{text[i:i + 40]}» nhưng chưa đóng bằng «%}}»"
+            i = end + 2
+        elif text.startswith("}}", i):
+            return f"có «}}}}» không có «{{{{» mở tương ứng (ở «{text[max(0, i - 30):i + 2]}»)"
+        elif text.startswith("%}", i):
+            return f"có «%}}» không có «{{%» mở tương ứng (ở «{text[max(0, i - 30):i + 2]}»)"
+        else:
+            i += 1
+    return None
+
+
+SYNTAX_WORDS = [
+    (r"unexpected '(.+?)', expected '(.+?)'", "gặp «{0}» trong khi cần «{1}»"),
+    (r"unexpected '(.+?)'", "thừa hoặc sai ký tự «{0}»"),
+    (r"expected token '(.+?)', got '(.+?)'", "cần «{0}» nhưng gặp «{1}»"),
+    (r"Encountered unknown tag '(.+?)'", "thẻ «{0}» không có"),
+    (r"Unexpected end of template.*?'(end\w+)'", "thiếu thẻ đóng «{{%p {0} %}}»"),
+    (r"Unexpected end of template", "mẫu kết thúc khi còn thẻ chưa đóng (thiếu «{{%p endfor %}}» hoặc «{{%p endif %}}»?)"),
+    (r"unexpected char '(.+?)'", "ký tự không hợp lệ «{0}»"),
+    (r"unexpected end of template", "biểu thức chưa hoàn chỉnh"),
+]
+
+
+def translate(message: str) -> str:
+    for pattern, words in SYNTAX_WORDS:
+        m = re.search(pattern, message)
+        if m:
+            return words.format(*m.groups())
+    return "cú pháp thẻ không hợp lệ"
+
+
+def check_template(template: Path, context: dict, codes: set, sections: set, settings: dict) -> list[str]:
+    """Every problem of the template, as Vietnamese sentences (empty: it can be rendered)."""
+    from jinja2.sandbox import SandboxedEnvironment
+    problems: list[str] = []
+    try:
+        paras = paragraphs(template)
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as e:
+        return [f"không đọc được tệp mẫu Word ({e})"]
+    lines = []
+    for p in paras:
+        why = unbalanced(p.text)
+        if why:
+            problems.append(f"{_where(p)}: {why}")
+            lines.append("")
+            continue
+        tags = [re.sub(r"^\{%(?:p|tr|tc|r)\s", "{% ", t) for t in TAG.findall(p.text)]
+        lines.append(" ".join(tags))
+    if problems:
+        return problems  # the tags cannot be trusted to parse until they are balanced
+    env = SandboxedEnvironment(autoescape=True)
+    source = "\n".join(lines)
+    try:
+        ast = env.parse(source)
+    except TemplateSyntaxError as e:
+        line = (e.lineno or 1) - 1
+        p = paras[line] if 0 <= line < len(paras) else None
+        where = _where(p) if p else "mẫu"
+        return [f"{where}: lỗi cú pháp — {translate(e.message or '')}"]
+    line_of = {}
+    for node in ast.find_all(nodes.Node):
+        if getattr(node, "lineno", None):
+            line_of.setdefault(id(node), node.lineno)
+
+    def at(node) -> str:
+        line = (getattr(node, "lineno", 1) or 1) - 1
+        return _where(paras[line]) if 0 <= line < len(paras) else "mẫu"
+
+    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    known = set(context) | assigned
+    for name in ast.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in known:
+            kind = "hàm" if _called(ast, name) else "tên"
+            hint = f"; các hàm có: {', '.join(sorted(FUNCTIONS))}" if kind == "hàm" else \
+                f"; các tên có: {', '.join(sorted(k for k in context if k not in FUNCTIONS))}"
+            problems.append(f"{at(name)}: {kind} «{name.name}» không có{hint}")
+    for attr in ast.find_all(nodes.Getattr):
+        if isinstance(attr.node, nodes.Name) and isinstance(context.get(attr.node.name), dict):
+            table = context[attr.node.name]
+            if attr.attr not in table:
+                problems.append(f"{at(attr)}: «{attr.node.name}.{attr.attr}» không có trong cài đặt "
+                                f"(cai-dat.toml, mục [{attr.node.name}] có: {', '.join(table)})")
+    for call in ast.find_all(nodes.Call):
+        if not isinstance(call.node, nodes.Name) or not call.args or not isinstance(call.args[0], nodes.Const):
+            continue
+        fn, first = call.node.name, call.args[0].value
+        if fn in ("cau", "so") and first not in codes:
+            problems.append(f"{at(call)}: {fn}(«{first}»): mã chỉ tiêu «{first}» không có trong danh mục của kỳ")
+        if fn == "so" and len(call.args) > 1 and isinstance(call.args[1], nodes.Const):
+            from ..narrative import MEASURES
+            if call.args[1].value not in MEASURES:
+                problems.append(f"{at(call)}: so(«{first}», «{call.args[1].value}»): «{call.args[1].value}» không "
+                                f"hợp lệ; dùng một trong: {', '.join(k for k in MEASURES if k)}")
+        if fn == "muc" and first not in sections:
+            problems.append(f"{at(call)}: muc(«{first}»): mục «{first}» không có trong [muc] của cai-dat.toml")
+    return problems
+
+
+def _called(ast, name) -> bool:
+    return any(isinstance(c.node, nodes.Name) and c.node is name for c in ast.find_all(nodes.Call))

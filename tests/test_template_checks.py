@@ -1,0 +1,75 @@
+"""A clerk editing the Word template is protected: every mistake found before rendering, in
+Vietnamese, with the paragraph and its heading; nothing written."""
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pytest
+
+from generator import cli, pipeline
+from generator.compose.checks import TemplateProblems
+
+
+def edit_template(templates, change):
+    path = templates / "BC-UBND.docx"
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts["word/document.xml"].decode("utf-8")
+    parts["word/document.xml"] = change(xml).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+
+
+def after_heading(heading: str, text: str):
+    def change(xml):
+        i = xml.index(heading)
+        end = xml.index("</w:p>", i) + len("</w:p>")
+        return xml[:end] + f"<w:p><w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p>" + xml[end:]
+    return change
+
+
+CASES = [
+    ("missing-brace", after_heading("1.3. Sản xuất công nghiệp", 'Kim ngạch {{ cau("XNK_TONG") }'),
+     ["Kim ngạch {{ cau(", "dưới đề mục «1.3. Sản xuất công nghiệp", "chưa đóng bằng «}}»"]),
+    ("misspelt-setting", lambda x: x.replace("co_quan.ten_tinh }}", "co_quan.ten_tinhh }}"),
+     ["«co_quan.ten_tinhh» không có trong cài đặt", "ten_tinh", "phần đầu văn bản"]),
+    ("syntax", after_heading("1.2. Phát triển kinh tế cửa khẩu", 'Tổng {{ cau("XNK_TONG" }}'),
+     ["dưới đề mục «1.2. Phát triển kinh tế cửa khẩu»", "lỗi cú pháp", "gặp «}» trong khi cần «)»"]),
+    ("unknown-code", after_heading("1.2. Phát triển kinh tế cửa khẩu", 'Tổng {{ cau("XNK_SAI") }}'),
+     ["mã chỉ tiêu «XNK_SAI» không có"]),
+    ("unknown-function", after_heading("1.2. Phát triển kinh tế cửa khẩu", "Tổng {{ cau_moi(1) }}"),
+     ["hàm «cau_moi» không có", "cau, chu_thich, muc, so"]),
+    ("unknown-section", lambda x: x.replace('muc(&quot;II.3&quot;)', 'muc(&quot;II.9&quot;)').replace(
+        'muc("II.3")', 'muc("II.9")'), ["mục «II.9» không có trong [muc]"]),
+]
+
+
+@pytest.mark.parametrize("name, change, fragments", CASES, ids=[c[0] for c in CASES])
+def test_template_mistakes_are_found_before_rendering(filled, name, change, fragments, capsys):
+    edit_template(filled.templates, change)
+    with pytest.raises(TemplateProblems) as e:
+        pipeline.build(filled)
+    message = str(e.value)
+    for fragment in fragments:
+        assert fragment in message, message
+    assert not filled.period_out.exists() or not list(filled.period_out.glob("*.docx"))
+    code = cli.main(["build", "--period", "2023-08", "--inputs", str(filled.inputs), "--out", str(filled.out),
+                     "--templates", str(filled.templates), "--db", ""])
+    err = capsys.readouterr().err
+    assert code == 3 and "Traceback" not in err and fragments[0] in err
+    assert not re.search(r"\b(unexpected|expected token|undefined)\b", message)
+
+
+def test_all_mistakes_at_once(filled):
+    edit_template(filled.templates, lambda x: after_heading("1.2. Phát triển kinh tế cửa khẩu",
+                                                            'A {{ cau("XNK_SAI") }} B {{ so("XNK_TONG", "sai") }}')(
+        x.replace("co_quan.ten_tinh }}", "co_quan.ten_tinhh }}")))
+    with pytest.raises(TemplateProblems) as e:
+        pipeline.build(filled)
+    assert len(e.value.problems) == 3, e.value.problems
+
+
+def test_the_shipped_template_passes(filled):
+    assert pipeline.build(filled)["paths"]["docx"].exists()
