@@ -1,4 +1,5 @@
-"""Emphasis in narrative text: ``*nghiêng*``, ``**đậm**``, ``\\*`` for a literal star.
+"""Emphasis in narrative text: ``*nghiêng*``, ``**đậm**``, ``\\*`` for a literal star (a star
+between two letters or digits, as in ``7*7``, is a star too).
 
 The markup becomes private-use markers in the text handed to the template (Word text never
 carries them); after rendering, ``apply`` splits the runs at the markers and sets ``w:i`` /
@@ -24,11 +25,22 @@ def w(tag: str) -> str:
     return f"{{{W_NS}}}{tag}"
 
 
+def _marks(text: str):
+    """The stars that are markup: a star between two letters or digits (``7*7``) is just a
+    star, as in Markdown's rule for intraword emphasis."""
+    for m in TOKEN.finditer(text):
+        before = text[m.start() - 1] if m.start() else " "
+        after = text[m.end()] if m.end() < len(text) else " "
+        if before.isalnum() and after.isalnum():
+            continue
+        yield m
+
+
 def unclosed(text: str) -> str | None:
     """Why the stars of a text do not pair up (Vietnamese), or None."""
     text = text.replace("\\*", "")
     bold = italic = False
-    for m in TOKEN.finditer(text):
+    for m in _marks(text):
         if m.group(0) == "**":
             bold = not bold
         else:
@@ -44,7 +56,7 @@ def to_markers(text: str) -> str:
     """``*a* **b** \\*`` -> markers around a and b, and a literal star."""
     text = text.replace("\\*", STAR)
     out, bold, italic, pos = [], False, False, 0
-    for m in TOKEN.finditer(text):
+    for m in _marks(text):
         out.append(text[pos:m.start()])
         if m.group(0) == "**":
             out.append(B_OFF if bold else B_ON)
