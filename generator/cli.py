@@ -75,7 +75,8 @@ def make_parser() -> Parser:
     _common(p)
     p.add_argument("--allow-missing", action="store_true",
                    help="vẫn lập báo cáo khi có đơn vị chưa nộp (số liệu của đơn vị đó ghi là chưa có)")
-    p.add_argument("--pdf", action="store_true", help="tạo thêm bản PDF bằng LibreOffice")
+    p.add_argument("--pdf", action="store_true", help="tạo thêm bản PDF/A bằng LibreOffice")
+    p.add_argument("--du-thao", action="store_true", help="đóng dấu «DỰ THẢO» (bản gửi xin ý kiến trước khi ký)")
     p = sub.add_parser("import-history", help="nhập số liệu các năm trước vào cơ sở dữ liệu",
                        description="Nhập một lần số liệu các kỳ trước từ một tệp Excel (sheet «Chỉ tiêu» có thêm cột "
                        "«Kỳ báo cáo» dạng YYYY-MM). Có lỗi thì không ghi gì.")
@@ -251,7 +252,8 @@ def _one_period(pipeline, ctx, args) -> int:
         return EXIT_INPUT if n_err else EXIT_OK
     if args.command == "build":
         try:
-            got = pipeline.build(ctx, allow_missing=args.allow_missing, pdf=args.pdf, progress=_progress)
+            got = pipeline.build(ctx, allow_missing=args.allow_missing, pdf=args.pdf, progress=_progress,
+                                 draft=args.du_thao)
         except InputError as e:
             _print_problems(e.problems, out=sys.stderr)
             n = sum(p.is_error for p in e.problems)
@@ -259,6 +261,9 @@ def _one_period(pipeline, ctx, args) -> int:
             return EXIT_INPUT
         if got["warnings"]:
             print(f"{len(got['warnings'])} cảnh báo (xem «baocao check»).")
+        for p in got["warnings"]:
+            if p.code == "font-missing":
+                print(f"CẢNH BÁO: {p.message}")
         for kind, path in got["paths"].items():
             print(f"Đã ghi {path}")
         return EXIT_OK
@@ -386,14 +391,16 @@ def _history(pipeline, ctx, args) -> int:
     from .vi_numbers import format_number
     print(f"{ind.code}: {ind.name}")
     names = ctx.catalogue.full.departments
+    from .timefmt import format_time, zone_setting
+    zone = zone_setting(ctx.settings)
     head = ["Kỳ", "Đơn vị báo cáo", "Đơn vị tính", "Thực hiện tháng", "Lũy kế", "Kế hoạch năm", "% kế hoạch",
-            "So với cùng kỳ", "Lần nộp"]
+            "So với cùng kỳ", "Lần nộp", "Nhận lúc"]
     table = []
     for r in rows:
         fmt = [format_number(r[k], ind.decimals(k)) if r[k] is not None else "" for k in ("month", "cumulative", "plan")]
         dept = names[r["department"]].name if r["department"] in names else r["department"]
         table.append([r["period"], dept, r["unit"], *fmt, r["text_pct_plan"], r["text_yoy"],
-                      ",".join(map(str, r["revisions"]))])
+                      ",".join(map(str, r["revisions"])), format_time(r["received"], zone)])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *table)]
     for line in [head] + table:
         print("  ".join(str(x).rjust(w) if i else str(x).ljust(w) for i, (x, w) in enumerate(zip(line, widths))))
@@ -408,7 +415,8 @@ def _history(pipeline, ctx, args) -> int:
 def _export(path: Path, head, rows, ind) -> None:
     from .outputs import atomic_write_bytes
     data = [[r["period"], r["department"], r["unit"], _plain(r["month"]), _plain(r["cumulative"]), _plain(r["plan"]),
-             _plain(r["pct_plan"]), _plain(r["yoy_pct"]), ",".join(map(str, r["revisions"]))] for r in rows]
+             _plain(r["pct_plan"]), _plain(r["yoy_pct"]), ",".join(map(str, r["revisions"])), r["received"]]
+            for r in rows]
     if path.suffix.lower() == ".csv":
         import csv
         import io
@@ -451,10 +459,21 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("baocao: đã dừng theo yêu cầu", file=sys.stderr)
         code = EXIT_OTHER
-    except Exception as e:  # never a traceback for a clerk
-        print(f"baocao: lỗi không mong đợi ({type(e).__name__}: {e}). Hãy báo cho bộ phận kỹ thuật.", file=sys.stderr)
+    except Exception as e:  # never a traceback for a clerk; the log file keeps it
+        from .failures import record_failure
+        db = _db_of(argv)
+        logged = record_failure(e, "baocao " + " ".join(argv if argv is not None else sys.argv[1:]), db)
+        print(f"baocao: lỗi không mong đợi ({type(e).__name__}: {e}). Hãy báo cho bộ phận kỹ thuật"
+              + (f" (chi tiết trong {logged})" if logged else "") + ".", file=sys.stderr)
         code = EXIT_OTHER
     return code
+
+
+def _db_of(argv) -> str | None:
+    args = list(argv if argv is not None else sys.argv[1:])
+    if "--db" in args and args.index("--db") + 1 < len(args):
+        return args[args.index("--db") + 1] or None
+    return "data/baocao.sqlite"
 
 
 def entry() -> None:

@@ -263,6 +263,7 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
             "text_pct_plan": format_percent(d["pct_plan"], ind.dec_pct_plan) if d.get("pct_plan") is not None else "",
             "text_yoy": change_text(d.get(key), ind.dec_change, band, settings["cach_viet"]) or "",
             "revisions": sorted({s.revision for s in measures.values()}),
+            "received": max((s.accepted_at for s in measures.values() if s.accepted_at), default=""),
         })
     return out
 

@@ -4,8 +4,8 @@ Learnable in a minute:
 
 * ``{MÃ}`` prints an indicator's figure as the report prints it (the year-to-date of a flow,
   the level of a stock); ``{MÃ:đo}`` picks what to print, ``đo`` one of ``MEASURES`` below,
-  e.g. ``{XNK_TONG:luyke}`` → ``2.945``, ``{XNK_TONG:dat}`` → ``77,5%``,
-  ``{XNK_TONG:tang}`` → ``tăng 70,3%``.
+  e.g. ``{KKT_XNK:luyke}`` → ``2.945``, ``{KKT_XNK:dat}`` → ``77,5%``,
+  ``{KKT_XNK:tang}`` → ``tăng 70,3%``.
 * ``[[ … ]]`` is a footnote: its text goes to the bottom of the page, numbered
   automatically; it may contain ``{MÃ…}`` references but not another footnote.
 * ``*nghiêng*`` and ``**đậm**`` set emphasis (body and footnotes); ``\*`` prints a star.

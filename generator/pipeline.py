@@ -408,6 +408,8 @@ def import_history(ctx: Context, path: Path) -> dict:
 def history_series(ctx: Context, code: str, first: str | None = None, last: str | None = None) -> list[dict]:
     from . import history as H
     from . import store as S
+    if ctx.db is None:
+        raise BaocaoError("Xem lịch sử chỉ tiêu cần cơ sở dữ liệu lịch sử (--db)")
     full = ctx.catalogue.full   # a retired indicator has a history too
     if code not in full.indicators:
         raise InputError(f"Mã chỉ tiêu «{code}» không có trong danh mục", [])
@@ -418,7 +420,7 @@ def history_series(ctx: Context, code: str, first: str | None = None, last: str 
         store.close()
 
 
-def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None) -> dict:
+def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None, draft: bool = False) -> dict:
     """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``.
     Refuses on any error in a submitted workbook; departments that have not submitted are an
     error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
@@ -438,7 +440,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         raise InputError("Số liệu đầu vào có lỗi; chưa lập báo cáo", problems)
     from .compose import render_report
     from .outputs import atomic_write_bytes
-    docx = render_report(ctx, res)        # a broken template stops here: nothing written
+    docx = render_report(ctx, res, draft)  # a broken template stops here: nothing written
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
     forget_manifest(out)
@@ -450,8 +452,13 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     write_json(figures_path, figures_document(ctx.period, res.figures, ctx.settings))
     paths["figures"] = figures_path
     if pdf:
-        from .compose.pdf import docx_to_pdf
+        from .compose.pdf import FONT, docx_to_pdf, font_substitute
         paths["pdf"] = docx_to_pdf(docx_path, output_path(ctx.out, ctx.settings, ctx.period, "pdf"))
+        other = font_substitute()
+        if other:
+            problems.append(warning("font-missing", f"Máy này chưa cài phông «{FONT}»: bản PDF dùng phông «{other}» "
+                                    f"thay thế (cùng cỡ chữ nhưng nét khác); cài phông Times New Roman (README, mục "
+                                    f"«Chạy cho cả tỉnh») rồi lập lại PDF", file=paths["pdf"].name))
     warnings = [p for p in problems if not p.is_error]
     write_manifest(out, {("json" if k == "figures" else k): v for k, v in paths.items()}, warnings, utc_now_text())
     return {"paths": paths, "check": res, "warnings": warnings}

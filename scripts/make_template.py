@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
@@ -182,9 +184,9 @@ def main() -> int:
     para_style(doc, "Địa danh", 14, italic=True, align=C, before=6)
     para_style(doc, "Tên loại", 14, bold=True, align=C, before=12)
     para_style(doc, "Trích yếu", 14, bold=True, align=C, after=0)
-    para_style(doc, "Đề mục 1", 14, bold=True, align=J, indent=Cm(1.27), before=6, after=0)
-    para_style(doc, "Đề mục 2", 14, bold=True, align=J, indent=Cm(1.27), before=6, after=0)
-    para_style(doc, "Đề mục 3", 14, bold=True, italic=True, align=J, indent=Cm(1.27), before=6, after=0)
+    for name, italic in (("Đề mục 1", False), ("Đề mục 2", False), ("Đề mục 3", True)):
+        heading = para_style(doc, name, 14, bold=True, italic=italic, align=J, indent=Cm(1.27), before=6, after=0)
+        heading.paragraph_format.keep_with_next = True   # a heading never ends a page
     para_style(doc, "Nội dung", 14, align=J, indent=Cm(1.27), before=6, after=0, line=1.0)
     para_style(doc, "Nơi nhận", 12, bold=True, italic=True)
     para_style(doc, "Người nhận", 11)
@@ -228,13 +230,26 @@ def main() -> int:
     # (text width 16.5 cm; 4.95 cm each side leaves 6.6 cm, 40 %)
     rule_below(doc, 4.95, after_pt=12)
 
+    import tomllib
+    with open(OUT.parent / "cai-dat.toml", "rb") as fh:
+        titles = tomllib.load(fh)["muc"]
     for level, title, section in SECTIONS:
+        style = {"h1": "Đề mục 1", "h2": "Đề mục 2", "h3": "Đề mục 3"}.get(level)
+        if section and title:
+            # the title lives in [muc] of cai-dat.toml, in one place; a section nobody wrote
+            # prints its heading or not as the setting in_de_muc_trong says
+            shown = titles.get(section, "")
+            if "{{" not in title and shown and shown.upper() == title.upper():
+                title = '{{ ten_muc("' + section + '")' + ("|upper" if shown != title else "") + " }}"
+            add(doc, '{%p if in_de_muc("' + section + '") %}', style)
         if title:
-            add(doc, title, {"h1": "Đề mục 1", "h2": "Đề mục 2", "h3": "Đề mục 3"}[level])
+            add(doc, title, style)
         if section:
             add(doc, '{%p for doan in muc("' + section + '") %}', "Nội dung")
             add(doc, "{{ doan }}", "Nội dung")
             add(doc, "{%p endfor %}", "Nội dung")
+        if section and title:
+            add(doc, "{%p endif %}", style)
 
     # closing: recipients | signature
     add(doc, "", "Nội dung")
@@ -255,10 +270,18 @@ def main() -> int:
     add(right, "{{ ky_ten.chuc_vu }}", "Chức vụ")
     add(right, "{{ ky_ten.ho_ten }}", "Người ký")
 
-    doc.core_properties.title = "Báo cáo tình hình kinh tế - xã hội"
-    doc.core_properties.author = "baocao"
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(OUT)
+    import datetime as dt
+    import io
+
+    from generator.compose.package import read_parts, write_parts
+    from generator.compose.properties import finalize
+    buf = io.BytesIO()
+    doc.save(buf)
+    # a clean package: vi-VN, compatibility mode 15, schema order, no python-docx leftovers
+    parts = finalize(read_parts(buf.getvalue()), "Báo cáo tình hình kinh tế - xã hội", "Văn phòng UBND tỉnh",
+                     dt.datetime(2023, 1, 1, tzinfo=dt.timezone.utc))
+    OUT.write_bytes(write_parts(parts))
     print(f"Đã ghi {OUT}")
     return 0
 

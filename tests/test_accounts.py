@@ -296,3 +296,31 @@ def test_an_honest_dashboard(tmp_path):
         other = TestClient(app)
         login(other, "so-y-te")
         assert other.get(f"/don-vi/2023-08/ban-nop/{link}").status_code == 404
+
+
+def test_unexpected_failures_leave_a_trace_but_show_none(tmp_path, monkeypatch, capsys):
+    from generator import cli, pipeline
+    from generator.problems import BaocaoError
+    log = tmp_path / "baocao.log"
+    monkeypatch.setenv("BAOCAO_LOG", str(log))
+
+    def boom(*a, **k):
+        raise RuntimeError("hỏng giữa chừng")
+    monkeypatch.setattr(pipeline, "build", boom)
+    assert cli.main(["build", "--period", "2023-08", "--db", "", "--out", str(tmp_path / "b")]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and str(log) in err
+    assert "Traceback" in log.read_text(encoding="utf-8") and "hỏng giữa chừng" in log.read_text(encoding="utf-8")
+    # a web route: the page shows the Vietnamese message, the log keeps the traceback
+    app, config = web_setup(tmp_path / "web")
+    monkeypatch.setattr(pipeline, "check", boom)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        login(c, "vanphong")
+        r = c.get("/van-phong/2023-08")
+        assert r.status_code == 500 and "Traceback" not in r.text
+    assert log.read_text(encoding="utf-8").count("Traceback") == 2 and "GET /van-phong/2023-08" in log.read_text(
+        encoding="utf-8")
+    # the library without a store: a typed error with a Vietnamese message
+    ctx = pipeline.open_context("2023-08")
+    with pytest.raises(BaocaoError, match="cần cơ sở dữ liệu"):
+        pipeline.history_series(ctx, "KKT_XNK")

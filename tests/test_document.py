@@ -68,3 +68,85 @@ def test_a_star_left_open_is_an_error_at_its_cell(filled):
     bad = [p for p in res.problems if p.code == "markup-emphasis"]
     assert [(p.sheet, p.cell, p.severity) for p in bad] == [("Thuyết minh", "B2", "lỗi")]
     assert "\\*" in bad[0].message
+
+
+def parts_of(path) -> dict:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_a_clean_package(filled, monkeypatch):
+    first = pipeline.build(filled)["paths"]["docx"]
+    parts = parts_of(first)
+    core = parts["docProps/core.xml"].decode()
+    assert "<dc:title>Tình hình kinh tế - xã hội tháng 8 và 8 tháng đầu năm" in core
+    assert "<dc:creator>Ủy ban nhân dân tỉnh Lạng Sơn</dc:creator>" in core
+    assert "2023-08-14T00:00:00Z" in core and "python-docx" not in core and "2013" not in core
+    assert "<Company>Ủy ban nhân dân tỉnh Lạng Sơn</Company>" in parts["docProps/app.xml"].decode()
+    assert not any("thumbnail" in n for n in parts) and b"thumbnail" not in parts["_rels/.rels"]
+    assert len([n for n in zipfile.ZipFile(first).namelist() if n == "docProps/core.xml"]) == 1
+    styles = parts["word/styles.xml"].decode()
+    defaults = styles[styles.index("<w:docDefaults>"):styles.index("</w:docDefaults>")]
+    assert 'w:lang w:val="vi-VN"' in defaults and "en-US" not in styles
+    assert '<w:name w:val="footnote text"/>' in styles and '<w:name w:val="footnote reference"/>' in styles
+    settings = parts["word/settings.xml"].decode()
+    assert re.search(r'w:name="compatibilityMode"[^>]*w:val="15"', settings)
+    assert 'w:themeFontLang w:val="vi-VN"' in settings
+    doc = parts["word/document.xml"].decode()
+    for tblpr in re.findall(r"<w:tblPr>(.*?)</w:tblPr>", doc):
+        tags = re.findall(r"<w:(\w+)", tblpr)
+        tags = [t for t in tags if t in ("tblW", "jc", "tblBorders", "tblLayout", "tblLook")]
+        assert tags == sorted(tags, key=["tblW", "jc", "tblBorders", "tblLayout", "tblLook"].index)
+    # byte-identical twice; SOURCE_DATE_EPOCH moves the dates
+    assert pipeline.build(filled)["paths"]["docx"].read_bytes() == first.read_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    core = parts_of(pipeline.build(filled)["paths"]["docx"])["docProps/core.xml"].decode()
+    assert "2023-11-14T22:13:20Z" in core
+
+
+def test_headings_keep_with_next_and_the_closing_keeps_with_the_signature(sample_docx):
+    styles = zipfile.ZipFile(ROOT / "templates" / "BC-UBND.docx").read("word/styles.xml").decode()
+    for name in ("Đề mục 1", "Đề mục 2", "Đề mục 3"):
+        style = styles[styles.index(f'<w:name w:val="{name}"/>'):]
+        style = style[:style.index("</w:style>")]
+        assert "<w:keepNext/>" in style, name
+    body = sample_docx["word/document.xml"]
+    last = [p for p in re.findall(r"<w:p[ >].*?</w:p>", body) if "./." in re.sub(r"<[^>]+>", "", p)][-1]
+    assert "<w:keepNext/>" in last
+
+
+def test_draft_mark(filled):
+    from generator import cli
+    code = cli.main(["build", "--period", "2023-08", "--inputs", str(filled.inputs), "--out", str(filled.out),
+                     "--templates", str(filled.templates), "--db", "", "--du-thao"])
+    assert code == 0
+    body = parts_of(filled.period_out / "BC-UBND-2023-08.docx")["word/document.xml"].decode()
+    first = re.search(r"<w:body>(<w:p[ >].*?</w:p>)", body).group(1)
+    assert "DỰ THẢO" in first and "<w:pBdr>" in first
+    assert "DỰ THẢO" not in parts_of(pipeline.build(filled)["paths"]["docx"])["word/document.xml"].decode()
+
+
+def test_a_template_resaved_by_libreoffice_builds_cleanly_twice(filled, tmp_path, recwarn):
+    import shutil
+    import subprocess
+
+    from .conftest import require_program
+    office = require_program("soffice")
+    src = filled.templates / "BC-UBND.docx"
+    out = tmp_path / "lo"
+    subprocess.run([office, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    shutil.copy(out / "BC-UBND.docx", src)
+    a = pipeline.build(filled)["paths"]["docx"].read_bytes()
+    b = pipeline.build(filled)["paths"]["docx"].read_bytes()
+    assert a == b
+    names = zipfile.ZipFile(filled.period_out / "BC-UBND-2023-08.docx").namelist()
+    assert len(names) == len(set(names))
+    assert not [w for w in recwarn if "Duplicate name" in str(w.message)]
+
+
+def test_document_numbers_do_not_break_at_their_hyphens(sample_docx):
+    text = re.sub(r"<[^>]+>", "", sample_docx["word/document.xml"])
+    assert "93/NQ\u2011CP" in text and "93/NQ-CP" not in text
+    assert not re.search(r"\d+/[A-ZĐ]+-[A-ZĐ]+", text)

@@ -46,3 +46,21 @@ def test_pdf_pages_render(pdf, tmp_path):
     require_program("pdftoppm")
     subprocess.run(["pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "p")], check=True)
     assert len(list(tmp_path.glob("p-*.png"))) == 2
+
+
+def test_pdf_is_pdf_a_2b_with_fonts_embedded(pdf):
+    data = pdf.read_bytes()
+    assert b"<pdfaid:part>2</pdfaid:part>" in data and b"<pdfaid:conformance>B</pdfaid:conformance>" in data
+    assert b"/StructTreeRoot" in data                      # tagged
+    require_program("pdffonts")
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts if line.strip()), fonts  # "emb" column
+
+
+def test_a_missing_times_new_roman_is_named(monkeypatch, tmp_path):
+    from generator.compose import pdf as P
+    require_program("soffice")
+    monkeypatch.setattr(P, "font_substitute", lambda font=P.FONT: "Liberation Serif")
+    got = pipeline.build(pipeline.open_context("2023-08", ROOT / "inputs", tmp_path), pdf=True)
+    warn = [p for p in got["warnings"] if p.code == "font-missing"]
+    assert len(warn) == 1 and "«Times New Roman»" in warn[0].message and "«Liberation Serif»" in warn[0].message

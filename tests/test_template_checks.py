@@ -31,18 +31,18 @@ def after_heading(heading: str, text: str):
 
 
 CASES = [
-    ("missing-brace", after_heading("1.3. Sản xuất công nghiệp", 'Kim ngạch {{ cau("XNK_TONG") }'),
+    ("missing-brace", after_heading('ten_muc("II.1.3")', 'Kim ngạch {{ cau("XNK_TONG") }'),
      ["Kim ngạch {{ cau(", "dưới đề mục «1.3. Sản xuất công nghiệp", "chưa đóng bằng «}}»"]),
     ("misspelt-setting", lambda x: x.replace("co_quan.ten_tinh }}", "co_quan.ten_tinhh }}"),
      ["«co_quan.ten_tinhh» không có trong cài đặt", "ten_tinh", "phần đầu văn bản"]),
-    ("syntax", after_heading("1.2. Phát triển kinh tế cửa khẩu", 'Tổng {{ cau("XNK_TONG" }}'),
+    ("syntax", after_heading('ten_muc("II.1.2")', 'Tổng {{ cau("XNK_TONG" }}'),
      ["dưới đề mục «1.2. Phát triển kinh tế cửa khẩu»", "lỗi cú pháp", "gặp «}» trong khi cần «)»"]),
-    ("unknown-code", after_heading("1.2. Phát triển kinh tế cửa khẩu", 'Tổng {{ cau("XNK_SAI") }}'),
+    ("unknown-code", after_heading('ten_muc("II.1.2")', 'Tổng {{ cau("XNK_SAI") }}'),
      ["mã chỉ tiêu «XNK_SAI» không có"]),
-    ("unknown-function", after_heading("1.2. Phát triển kinh tế cửa khẩu", "Tổng {{ cau_moi(1) }}"),
-     ["hàm «cau_moi» không có", "cau, chu_thich, muc, so"]),
-    ("unknown-section", lambda x: x.replace('muc(&quot;II.3&quot;)', 'muc(&quot;II.9&quot;)').replace(
-        'muc("II.3")', 'muc("II.9")'), ["mục «II.9» không có trong [muc]"]),
+    ("unknown-function", after_heading('ten_muc("II.1.2")', "Tổng {{ cau_moi(1) }}"),
+     ["hàm «cau_moi» không có", "cau, chu_thich, in_de_muc, muc, so, ten_muc"]),
+    ("unknown-section", lambda x: x.replace('{%p for doan in muc("II.3") %}', '{%p for doan in muc("II.9") %}'),
+     ["muc(«II.9»): mục «II.9» không có trong [muc]"]),
 ]
 
 
@@ -63,7 +63,7 @@ def test_template_mistakes_are_found_before_rendering(filled, name, change, frag
 
 
 def test_all_mistakes_at_once(filled):
-    edit_template(filled.templates, lambda x: after_heading("1.2. Phát triển kinh tế cửa khẩu",
+    edit_template(filled.templates, lambda x: after_heading('ten_muc("II.1.2")',
                                                             'A {{ cau("XNK_SAI") }} B {{ so("XNK_TONG", "sai") }}')(
         x.replace("co_quan.ten_tinh }}", "co_quan.ten_tinhh }}")))
     with pytest.raises(TemplateProblems) as e:
@@ -73,3 +73,19 @@ def test_all_mistakes_at_once(filled):
 
 def test_the_shipped_template_passes(filled):
     assert pipeline.build(filled)["paths"]["docx"].exists()
+
+
+def test_a_section_nobody_wrote_is_a_warning_and_its_heading_follows_the_setting(filled):
+    import zipfile as zf
+    res = pipeline.check(filled)
+    empty = [p for p in res.problems if p.code == "empty-section"]
+    assert any("II.3" in p.message for p in empty)       # the small catalogue has nothing for II.3
+    with zf.ZipFile(pipeline.build(filled)["paths"]["docx"]) as z:
+        assert "3. Lĩnh vực chuyển đổi số" in z.read("word/document.xml").decode()
+    settings = filled.templates / "cai-dat.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("in_de_muc_trong = true",
+                                                                     "in_de_muc_trong = false"), encoding="utf-8")
+    ctx = pipeline.open_context("2023-08", filled.inputs, filled.out, filled.templates)
+    with zf.ZipFile(pipeline.build(ctx)["paths"]["docx"]) as z:
+        doc = z.read("word/document.xml").decode()
+    assert "3. Lĩnh vực chuyển đổi số" not in doc and "1.2. Phát triển kinh tế cửa khẩu" in doc

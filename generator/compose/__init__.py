@@ -9,10 +9,10 @@ from ..outputs import atomic_write_bytes
 TEMPLATE_FILE = "BC-UBND.docx"
 
 
-def render_report(ctx, res) -> bytes:
+def render_report(ctx, res, draft: bool = False) -> bytes:
     """The DOCX as bytes; raises (TemplateProblems) before anything is written."""
     from .render import render_docx
-    return render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res)
+    return render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res, draft)
 
 
 def compose_report(ctx, res, path: Path) -> Path:

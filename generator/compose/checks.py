@@ -22,7 +22,7 @@ from ..problems import BaocaoError
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
-FUNCTIONS = {"cau", "so", "muc", "chu_thich"}
+FUNCTIONS = {"cau", "so", "muc", "chu_thich", "ten_muc", "in_de_muc"}
 HEADING_STYLES = ("Đề mục", "DeMuc", "Heading", "heading")
 
 
@@ -135,6 +135,12 @@ def check_template(template: Path, context: dict, codes: set, sections: set, set
         paras = paragraphs(template)
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as e:
         return [f"không đọc được tệp mẫu Word ({e})"]
+
+    def titled(text: str) -> str:  # a heading written as {{ ten_muc("X") }} is named by its title
+        return re.sub(r'\{\{\s*ten_muc\(\s*"([^"]+)"\s*\)\s*(\|\s*upper\s*)?\}\}',
+                      lambda m: settings["muc"].get(m.group(1), m.group(1)), text)
+    for p in paras:
+        p.heading = titled(p.heading)
     lines = []
     for p in paras:
         why = unbalanced(p.text)
@@ -189,8 +195,8 @@ def check_template(template: Path, context: dict, codes: set, sections: set, set
             if call.args[1].value not in MEASURES:
                 problems.append(f"{at(call)}: so(«{first}», «{call.args[1].value}»): «{call.args[1].value}» không "
                                 f"hợp lệ; dùng một trong: {', '.join(k for k in MEASURES if k)}")
-        if fn == "muc" and first not in sections:
-            problems.append(f"{at(call)}: muc(«{first}»): mục «{first}» không có trong [muc] của cai-dat.toml")
+        if fn in ("muc", "ten_muc", "in_de_muc") and first not in sections:
+            problems.append(f"{at(call)}: {fn}(«{first}»): mục «{first}» không có trong [muc] của cai-dat.toml")
     return problems
 
 

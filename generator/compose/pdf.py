@@ -19,6 +19,27 @@ def find_office() -> str | None:
     return None
 
 
+# PDF/A-2b (ISO 19005-2, fonts embedded, XMP identification) and tagged, through the PDF
+# export filter's options (JSON form, LibreOffice 7.4 and later)
+PDFA_FILTER = ('pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"},'
+               '"UseTaggedPDF":{"type":"boolean","value":"true"}}')
+FONT = "Times New Roman"
+
+
+def font_substitute(font: str = FONT) -> str | None:
+    """The font the PDF will use instead of ``font`` when it is not installed (from
+    fontconfig's ``fc-match``), or None when it is installed or fontconfig is absent."""
+    fc = shutil.which("fc-match")
+    if fc is None:
+        return None
+    try:
+        got = subprocess.run([fc, "-f", "%{family}", font], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    families = [f.strip() for f in got.split(",") if f.strip()]
+    return None if not families or font.lower() in (f.lower() for f in families) else families[0]
+
+
 def docx_to_pdf(docx: Path, target: Path | None = None, timeout: int = 180) -> Path:
     office = find_office()
     if office is None:
@@ -29,7 +50,7 @@ def docx_to_pdf(docx: Path, target: Path | None = None, timeout: int = 180) -> P
     with tempfile.TemporaryDirectory(prefix="baocao-pdf-") as tmp:
         env = dict(os.environ, HOME=tmp)
         cmd = [office, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
-               "--convert-to", "pdf", "--outdir", tmp, str(docx)]
+               "--convert-to", PDFA_FILTER, "--outdir", tmp, str(docx)]
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:

@@ -26,8 +26,14 @@ ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 END_MARK = "./."
 
 
+# a document number such as 93/NQ-CP or 01/2023/QĐ-UBND never breaks at its hyphens
+DOC_NUMBER = re.compile(r"\b\d+(?:/\d+)*/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)+")
+NB_HYPHEN = "\u2011"
+
+
 def clean(text: str) -> str:
     text = ILLEGAL.sub("", text)
+    text = DOC_NUMBER.sub(lambda m: m.group(0).replace("-", NB_HYPHEN), text)
     return " ".join(text.replace("\r", " ").replace("\n", " ").split()) if "\n" in text or "\r" in text else text
 
 
@@ -81,7 +87,15 @@ def build_context(ctx, res, notes: Notes) -> dict:
             raise BaocaoError(f"Mẫu báo cáo gọi so(«{code}», «{do}»): «{do}» không hợp lệ")
         return N.print_ref(N.Ref(code, do), figures, settings)
 
+    def ten_muc(section: str) -> str:
+        return settings["muc"].get(section, section)
+
+    def in_de_muc(section: str) -> bool:
+        return bool(settings["cach_viet"].get("in_de_muc_trong", True)) or bool(paragraphs_of(section))
+
     return {
+        "ten_muc": ten_muc,
+        "in_de_muc": in_de_muc,
         "co_quan": settings["co_quan"],
         "ky_ten": settings["ky_ten"],
         "noi_nhan": settings["noi_nhan"]["danh_sach"],
@@ -99,7 +113,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
     }
 
 
-def render_docx(template_path, ctx, res) -> bytes:
+def render_docx(template_path, ctx, res, draft: bool = False) -> bytes:
     from .checks import TemplateProblems, check_template
     template_path = Path(template_path)
     try:
@@ -122,10 +136,15 @@ def render_docx(template_path, ctx, res) -> bytes:
         raise TemplateProblems(template_path.name, [f"lỗi cú pháp — {translate(str(e))}"]) from None
     buf = io.BytesIO()
     tpl.save(buf)
-    return add_footnotes(buf.getvalue(), notes.texts)
+    from .properties import build_time, finalize
+    settings = ctx.settings
+    title = subject_line(ctx.period, settings)
+    agency = settings["co_quan"].get("ten_day_du") or f"{settings['co_quan']['ten_co_quan']} {settings['co_quan']['ten_tinh']}"
+    return add_footnotes(buf.getvalue(), notes.texts,
+                         lambda parts: finalize(parts, title, agency, build_time(ctx.period, settings), draft))
 
 
-def add_footnotes(docx: bytes, texts: dict) -> bytes:
+def add_footnotes(docx: bytes, texts: dict, finish=None) -> bytes:
     parts = read_parts(docx)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     doc = etree.fromstring(parts["word/document.xml"], parser)
@@ -150,4 +169,6 @@ def add_footnotes(docx: bytes, texts: dict) -> bytes:
             st = etree.fromstring(parts["word/settings.xml"], parser)
             F.ensure_settings(st)
             parts["word/settings.xml"] = etree.tostring(st, xml_declaration=True, encoding="UTF-8", standalone=True)
+    if finish is not None:
+        parts = finish(parts)
     return write_parts(parts)

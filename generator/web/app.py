@@ -112,6 +112,8 @@ async def http_error(request: Request, exc: HTTPException):
 
 
 async def server_error(request: Request, exc: Exception):
+    from ..failures import record_failure
+    record_failure(exc, f"{request.method} {request.url.path}", web_of(request).config.db)
     return web_of(request).refuse(request, 500)
 
 

@@ -23,7 +23,7 @@ FIXED_TIME = dt.datetime(2000, 1, 1)
 
 MARKUP_HELP = [
     "Cách viết thuyết minh (sheet «Thuyết minh»): mỗi dòng là một đoạn văn; cột «Mục» ghi mục của báo cáo (ví dụ II.1.2).",
-    "• Chèn số liệu: viết {MÃ_CHỈ_TIÊU} để in số liệu chính của chỉ tiêu (lũy kế, hoặc số thời điểm), ví dụ {XNK_TONG}.",
+    "• Chèn số liệu: viết {MÃ_CHỈ_TIÊU} để in số liệu chính của chỉ tiêu (lũy kế, hoặc số thời điểm), ví dụ {KKT_XNK}.",
     "• Chọn số liệu khác: {MÃ:thang} số tháng, {MÃ:luyke} lũy kế, {MÃ:kehoach} kế hoạch năm, {MÃ:dat} tỷ lệ % kế hoạch (77,5%),",
     "  {MÃ:tang} tăng/giảm so với cùng kỳ (tăng 45%), {MÃ:tang_ck} (tăng 45% so với cùng kỳ), {MÃ:tang_thang} của riêng tháng,",
     "  {MÃ:cungky} số cùng kỳ, {MÃ:chenh} số tăng/giảm tuyệt đối, {MÃ:tytrong} tỷ trọng trong chỉ tiêu cha, {MÃ:cau} cả câu.",
@@ -31,6 +31,7 @@ MARKUP_HELP = [
     "  nếu tự viết chữ tăng/giảm trước {MÃ:chenh} hay {MÃ:tyle_tang} mà số liệu đi ngược chiều, phần mềm sẽ cảnh báo.",
     "• Ô định dạng phần trăm: gõ 77,5% vào ô dạng % thì Excel lưu 0,775; chỉ dùng cho chỉ tiêu tính bằng %.",
     "• Chú thích cuối trang: đặt nội dung trong [[ và ]], ví dụ: vụ Đông Xuân[[Tổng diện tích gieo trồng {NN_DX_DT} ha.]]",
+    "• Chữ nghiêng: *Đánh giá chung:*; chữ đậm: **1.**; muốn in dấu sao thì viết \\* (dùng được cả trong chú thích).",
     "• Phần mềm tự tính tỷ lệ % và tăng/giảm; không gõ tay các con số đã có trong sheet «Chỉ tiêu».",
 ]
 

@@ -1,0 +1,35 @@
+"""Failures nobody foresaw leave a trace: the traceback goes to a log file (``data/baocao.log``
+beside the store, or ``BAOCAO_LOG``) and to the server log; the user sees only the Vietnamese
+message."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import traceback
+from pathlib import Path
+
+LOG_NAME = "baocao.log"
+logger = logging.getLogger("baocao")
+
+
+def log_path(db: Path | str | None = None) -> Path:
+    if os.environ.get("BAOCAO_LOG"):
+        return Path(os.environ["BAOCAO_LOG"])
+    return (Path(db).parent if db else Path("data")) / LOG_NAME
+
+
+def record_failure(exc: BaseException, where: str, db: Path | str | None = None) -> Path | None:
+    """Append the failure with its traceback to the log file; returns the file (None when it
+    could not be written — the failure is then only in the server log)."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    logger.error("%s: %s", where, text)
+    path = log_path(db)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"=== {stamp} {where}\n{text}\n")
+        return path
+    except OSError:
+        return None

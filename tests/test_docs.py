@@ -1,0 +1,17 @@
+"""Docs that cannot drift: every module of the package is named in the README's module map,
+and every module the map names exists."""
+from __future__ import annotations
+
+import re
+
+from .conftest import ROOT
+
+
+def test_readme_module_map_matches_the_package():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## For developers"):]
+    named = set(re.findall(r"`([a-z_]+\.py)`", section)) - {"refcheck.py", "layoutcheck.py"}  # ../shared tools
+    modules = {p.name for p in (ROOT / "generator").rglob("*.py")
+               if p.name not in ("__init__.py", "__main__.py") and "_data" not in p.parts}
+    assert modules - named == set(), f"modules missing from the README's map: {sorted(modules - named)}"
+    assert named - modules == set(), f"the README names modules that do not exist: {sorted(named - modules)}"
