@@ -38,10 +38,19 @@ def band_of(fig: Figure, settings: dict) -> Decimal:
     return Decimal(str(settings["kiem_tra"]["nguong_tuong_duong"]))
 
 
+def wording_key(settings: dict) -> tuple:
+    """What the printed texts depend on in the settings, as a value: a cache keyed by it can
+    never return the text of other wording (``id(settings)`` could, for a dict changed in
+    place or a new dict at a reused address)."""
+    wording = settings["cach_viet"]
+    return (tuple(sorted((k, str(v)) for k, v in wording.items())),
+            str(settings["kiem_tra"].get("nguong_tuong_duong")))
+
+
 def texts(fig: Figure, settings: dict) -> dict:
     """All printed strings of a figure, keyed as in figures.json ``text`` (computed once per
     figure and settings: a figure does not change once computed)."""
-    key = id(settings)
+    key = wording_key(settings)
     if key not in fig.texts_cache:
         fig.texts_cache[key] = _texts(fig, settings)
     return dict(fig.texts_cache[key])

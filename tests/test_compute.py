@@ -75,3 +75,16 @@ def test_share_and_component_warning(tmp_path):
 def test_padding(tmp_path):
     figs, _ = figures(tmp_path, {"NN_HOP": {"month": D(2), "cumulative": D(16)}})
     assert texts(figs["NN_HOP"], S)["month"] == "02" and texts(figs["NN_HOP"], S)["cumulative"] == "16"
+
+
+def test_printed_texts_follow_wording_changed_in_place(filled):
+    """A settings dict changed in place (as a long-running server could) never yields the
+    previous wording's text from the cache."""
+    from generator import pipeline
+    from generator.phrases import texts
+    res = pipeline.check(filled)
+    fig = res.figures["XNK_TONG"]
+    settings = filled.settings
+    assert texts(fig, settings)["yoy_cumulative"].startswith("tăng ")
+    settings["cach_viet"]["tang"] = "cao hơn {pt}"
+    assert texts(fig, settings)["yoy_cumulative"].startswith("cao hơn ")
