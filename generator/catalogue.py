@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .problems import Problem, error
+
+if TYPE_CHECKING:
+    from .units import UnitTable
 
 DEPARTMENTS_FILE = "don-vi.csv"
 INDICATORS_FILE = "chi-tieu.csv"

@@ -16,7 +16,7 @@ from .catalogue import FLOW, INDEX, STOCK, Catalogue, Indicator
 from .problems import Problem, warning
 from .vi_numbers import format_number, safe_div
 
-MEASURES = ("plan", "month", "cumulative", "month_last_year", "cumulative_last_year")
+from .measures import VALUES
 HUNDRED = Decimal(100)
 
 
@@ -41,6 +41,12 @@ class Figure:
         if ind.kind == INDEX and self.values.get("cumulative") is None:
             return "month"
         return "cumulative"
+
+    def main_change_key(self) -> str:
+        """The derived change a phrase speaks of — one definition for the report's phrases,
+        the direction check and ``history``: the year to date's when the main value is a year
+        to date, else the month's."""
+        return "yoy_cumulative_pct" if self.main_measure() == "cumulative" else "yoy_month_pct"
 
     def main_value(self) -> Decimal | None:
         return self.values.get(self.main_measure())
@@ -84,7 +90,7 @@ def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -
     figures: dict[str, Figure] = {}
     for code, ind in catalogue.indicators.items():
         got = entered.get(code, {})
-        values = {m: got.get("values", {}).get(m) for m in MEASURES}
+        values = {m: got.get("values", {}).get(m) for m in VALUES}
         fig = Figure(ind, values, dict(got.get("sources", {})), revisions=dict(got.get("revisions", {})))
         fig.derived = derive(ind, values)
         figures[code] = fig

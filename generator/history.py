@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import store as S
-from .catalogue import FLOW, STOCK
+from .catalogue import FLOW
 from .compute import derive
 from .periods import Period
 from .problems import error, warning
@@ -236,7 +236,8 @@ def known_for_init(store, cat, period: Period) -> tuple[dict, list]:
 
 def series_rows(store, cat, code: str, first: str, last: str, settings: dict) -> list[dict]:
     """An indicator's history: value, cumulative, % of plan and YoY per period."""
-    from .phrases import change_text
+    from .compute import Figure
+    from .phrases import band_of, change_text
     from .vi_numbers import format_percent
     ind = cat.indicators[code]
     out = []
@@ -253,15 +254,14 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
                 value = same.value if same else cat.units.convert(ly[src].value, ly[src].unit, unit)
                 if value is not None:   # never compared across a unit change unconverted
                     vals[dst] = value
-        d = derive(ind, vals)
-        key = "yoy_month_pct" if ind.kind == STOCK else "yoy_cumulative_pct"
-        band = ind.band if ind.band is not None else Decimal(str(settings["kiem_tra"]["nguong_tuong_duong"]))
+        fig = Figure(ind, vals, derived=derive(ind, vals))
+        d, key = fig.derived, fig.main_change_key()   # the same "main change" as the report's
         out.append({
             "period": period, "unit": unit, "department": department,
             "month": vals.get("month"), "cumulative": vals.get("cumulative"), "plan": vals.get("plan"),
             "pct_plan": d.get("pct_plan"), "yoy_pct": d.get(key),
             "text_pct_plan": format_percent(d["pct_plan"], ind.dec_pct_plan) if d.get("pct_plan") is not None else "",
-            "text_yoy": change_text(d.get(key), ind.dec_change, band, settings["cach_viet"]) or "",
+            "text_yoy": change_text(d.get(key), ind.dec_change, band_of(fig, settings), settings["cach_viet"]) or "",
             "revisions": sorted({s.revision for s in measures.values()}),
             "received": max((s.accepted_at for s in measures.values() if s.accepted_at), default=""),
         })

@@ -3,7 +3,7 @@ r"""The narrative markup departments write in their ``Thuyết minh`` sheet.
 Learnable in a minute:
 
 * ``{MÃ}`` prints an indicator's figure as the report prints it (the year-to-date of a flow,
-  the level of a stock); ``{MÃ:đo}`` picks what to print, ``đo`` one of ``MEASURES`` below,
+  the level of a stock); ``{MÃ:đo}`` picks what to print, ``đo`` a word of ``measures.MARKUP``,
   e.g. ``{KKT_XNK:luyke}`` → ``2.945``, ``{KKT_XNK:dat}`` → ``77,5%``,
   ``{KKT_XNK:tang}`` → ``tăng 70,3%``.
 * ``[[ … ]]`` is a footnote: its text goes to the bottom of the page, numbered
@@ -23,27 +23,8 @@ from .phrases import (direction_text, main_abs_change, main_change, main_change_
                       with_comparison)
 from .vi_numbers import format_number, format_percent, round_half_up
 
-# markup word -> how to print it. value:<measure> | text:<key of phrases.texts> | special
-MEASURES = {
-    "": "main",
-    "thang": "text:month",
-    "luyke": "text:cumulative",
-    "kehoach": "text:plan",
-    "cungky": "main_last_year",
-    "cungky_thang": "text:month_last_year",
-    "cungky_luyke": "text:cumulative_last_year",
-    "dat": "text:pct_plan",
-    "tang": "main_change",
-    "tang_ck": "main_change_compare",
-    "tang_thang": "text:yoy_month",
-    "tang_luyke": "text:yoy_cumulative",
-    "tyle_tang": "main_change_pct",
-    "chenh": "main_abs",
-    "tang_giam": "main_direction",
-    "chenh_thang": "text:abs_change_month",
-    "tytrong": "text:share",
-    "cau": "sentence",
-}
+from .measures import BY_WORD, MAGNITUDE_ONLY, WORDS
+
 REF = re.compile(r"\{([A-Z][A-Z0-9_]*)(?::([a-z_]*))?\}")
 NOTE_OPEN, NOTE_CLOSE = "[[", "]]"
 
@@ -77,10 +58,10 @@ def _inline(text: str, known_codes, problems: list) -> list:
                                           f"Mã chỉ tiêu «{code}» trong «{m.group(0)}» không có trong danh mục",
                                           code))
             out.append(m.group(0))
-        elif measure not in MEASURES:
+        elif measure not in BY_WORD:
             problems.append(MarkupProblem("markup-unknown-measure",
                                           f"«{m.group(0)}»: «{measure}» không hợp lệ; dùng một trong: "
-                                          + ", ".join(k for k in MEASURES if k), code))
+                                          + ", ".join(WORDS), code))
             out.append(m.group(0))
         else:
             out.append(Ref(code, measure))
@@ -129,30 +110,33 @@ def parse(text: str, known_codes) -> tuple[list, list[MarkupProblem]]:
     return segments, problems
 
 
+# the composite forms of the registry's ``prints``, each a function of (figure, settings)
+COMPOSITES = {
+    "main": lambda fig, st: texts(fig, st).get(fig.main_measure()),
+    "main_last_year": lambda fig, st: texts(fig, st).get(fig.main_measure() + "_last_year")
+    if fig.main_measure() in ("month", "cumulative") else None,
+    "main_change": main_change,
+    "main_change_compare": lambda fig, st: with_comparison(main_change(fig, st), st),
+    "main_change_pct": main_change_pct,
+    "main_abs": lambda fig, st: texts(fig, st).get("abs_change_" + fig.main_measure()),
+    "main_direction": direction_text,
+    "sentence": sentence,
+}
+
+
 def print_ref(ref: Ref, figures: dict, settings: dict) -> str:
+    """The text a reference prints (the setting's missing-data wording when it has none)."""
+    out = printed(ref, figures, settings)
+    return settings["cach_viet"]["thieu_so_lieu"] if out is None else out
+
+
+def printed(ref: Ref, figures: dict, settings: dict) -> str | None:
+    """The text a reference prints, or None when the figures do not support one."""
+    how = BY_WORD[ref.measure].prints
     fig = figures[ref.code]
-    how = MEASURES[ref.measure]
-    missing = settings["cach_viet"]["thieu_so_lieu"]
-    t = texts(fig, settings)
-    if how == "main":
-        out = t.get(fig.main_measure())
-    elif how == "main_last_year":
-        out = t.get(fig.main_measure() + "_last_year") if fig.main_measure() in ("month", "cumulative") else None
-    elif how.startswith("text:"):
-        out = t.get(how[5:])
-    elif how == "main_change":
-        out = main_change(fig, settings)
-    elif how == "main_change_compare":
-        out = with_comparison(main_change(fig, settings), settings)
-    elif how == "main_change_pct":
-        out = main_change_pct(fig, settings)
-    elif how == "main_abs":
-        out = t.get("abs_change_" + fig.main_measure())
-    elif how == "main_direction":
-        out = direction_text(fig, settings)
-    else:  # sentence
-        out = sentence(fig, settings)
-    return missing if out is None else out
+    if how.startswith("text:"):
+        return texts(fig, settings).get(how[5:])
+    return COMPOSITES[how](fig, settings)
 
 
 def refs(segments: list):
@@ -167,7 +151,6 @@ def refs(segments: list):
 # direction words a narrative may write before a magnitude-only reference: word -> +1 / -1
 DIRECTION_WORDS = {"tăng": 1, "cao hơn": 1, "nhiều hơn": 1, "giảm": -1, "thấp hơn": -1, "ít hơn": -1}
 _WORD_BEFORE = re.compile(r"(" + "|".join(sorted(DIRECTION_WORDS, key=len, reverse=True)) + r")\s*$", re.I)
-MAGNITUDE_ONLY = ("chenh", "chenh_thang", "tyle_tang")
 
 
 def _signed_change(ref: Ref, fig) -> tuple[int, str] | None:
@@ -175,8 +158,7 @@ def _signed_change(ref: Ref, fig) -> tuple[int, str] | None:
     figure, or a change that rounds to nothing)."""
     ind = fig.indicator
     if ref.measure == "tyle_tang":
-        key = "yoy_cumulative_pct" if fig.main_measure() == "cumulative" else "yoy_month_pct"
-        d = fig.derived.get(key)
+        d = fig.derived.get(fig.main_change_key())
         if d is None:
             return None
         r = round_half_up(d, ind.dec_change)

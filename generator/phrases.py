@@ -8,7 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .catalogue import INDEX
-from .compute import MEASURES, Figure
+from .compute import Figure
+from .measures import VALUES
 from .vi_numbers import format_number, format_percent, round_half_up
 
 
@@ -59,7 +60,7 @@ def texts(fig: Figure, settings: dict) -> dict:
 def _texts(fig: Figure, settings: dict) -> dict:
     ind, d, wording = fig.indicator, fig.derived, settings["cach_viet"]
     out: dict = {}
-    for m in MEASURES:
+    for m in VALUES:
         t = value_text(fig, m)
         if t is not None:
             out[m] = t
@@ -80,16 +81,13 @@ def _texts(fig: Figure, settings: dict) -> dict:
 
 def main_change(fig: Figure, settings: dict) -> str | None:
     """The change phrase of the value a sentence speaks of."""
-    t = texts(fig, settings)
-    if fig.main_measure() == "cumulative" or fig.indicator.kind == INDEX and "yoy_cumulative" in t:
-        return t.get("yoy_cumulative")
-    return t.get("yoy_month")
+    return texts(fig, settings).get(fig.main_change_key()[:-4])   # yoy_…_pct -> its text yoy_…
 
 
 def main_change_pct(fig: Figure, settings: dict) -> str | None:
     """The size of the main change alone, ``81,8%`` (as in "tăng 18 vụ (81,8%)")."""
     d = fig.derived
-    key = "yoy_cumulative_pct" if fig.main_measure() == "cumulative" else "yoy_month_pct"
+    key = fig.main_change_key()
     if d.get(key) is None:
         return None
     return format_percent(abs(round_half_up(d[key], fig.indicator.dec_change)), fig.indicator.dec_change)

@@ -296,7 +296,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         for ref in N.refs(segments):
             if cat.indicators[ref.code].department in broken:
                 continue
-            if N.print_ref(ref, figures, settings) == settings["cach_viet"]["thieu_so_lieu"]:
+            if N.printed(ref, figures, settings) is None:   # "no figure" is a value, not a wording
                 shown = "{" + ref.code + (":" + ref.measure if ref.measure else "") + "}"
                 res.problems.append(warning(
                     "markup-no-figure", f"«{shown}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "

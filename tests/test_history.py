@@ -195,3 +195,31 @@ def test_a_write_that_fails_midway_is_rolled_back(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):
         S.record_many(store, [good, broken])
     assert store_content(tmp_path / "db.sqlite") == before
+
+
+def test_history_speaks_of_the_same_change_as_the_report(tmp_path, templates):
+    """An index with only its monthly value: the report says «tăng 0,79%», so does history."""
+    from decimal import Decimal
+
+    from generator.compute import compute
+    from generator.phrases import main_change
+    ctx = ctx_for(tmp_path, "2023-08", templates)
+    store = S.open_store(ctx.db)
+    S.record(store, "2023-08", "so-cong-thuong", "a.xlsx", "sha-a",
+             [("CSSX", "month", Decimal("100.79"), "Chỉ tiêu", "E5", "%")])
+    store.close()
+    figures, _ = compute(ctx.catalogue, {"CSSX": {"values": {"month": Decimal("100.79")}}}, ctx.settings)
+    assert main_change(figures["CSSX"], ctx.settings) == "tăng 0,79%"
+    rows = pipeline.history_series(ctx, "CSSX")
+    assert rows[0]["text_yoy"] == "tăng 0,79%"
+
+
+def test_every_markup_word_is_explained_in_the_workbook_guide(tmp_path, templates):
+    from generator.measures import MARKUP
+    ctx = ctx_for(tmp_path, "2023-08", templates)
+    pipeline.init(ctx)
+    ws = load_workbook(ctx.period_inputs / "so-cong-thuong.xlsx")["Hướng dẫn"]
+    guide = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    for m in MARKUP:
+        shown = "{MÃ" + (":" + m.word if m.word else "") + "}"
+        assert shown in guide and m.explain in guide, shown

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import zipfile
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient

@@ -15,7 +15,7 @@ from generator import cli, pipeline, store as S
 from generator.problems import InputError
 from generator.settings import package_templates
 
-from .conftest import GOOD_VALUES, HEADER, SMALL_DEPTS, SMALL_INDICATORS, fill, make_templates, row_of
+from .conftest import GOOD_VALUES, SMALL_INDICATORS, fill, make_templates, row_of
 
 CT, NN = "so-cong-thuong.xlsx", "so-nong-nghiep.xlsx"
 AREA_ROW = "NN_DT,Diện tích gieo trồng,{unit},so-nong-nghiep,cộng dồn,{dec},{dec},1,1,,kế hoạch,,,,,,,,II.1.1"

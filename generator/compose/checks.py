@@ -191,10 +191,10 @@ def check_template(template: Path, context: dict, codes: set, sections: set, set
         if fn in ("cau", "so") and first not in codes:
             problems.append(f"{at(call)}: {fn}(«{first}»): mã chỉ tiêu «{first}» không có trong danh mục của kỳ")
         if fn == "so" and len(call.args) > 1 and isinstance(call.args[1], nodes.Const):
-            from ..narrative import MEASURES
-            if call.args[1].value not in MEASURES:
+            from ..measures import BY_WORD, WORDS
+            if call.args[1].value not in BY_WORD:
                 problems.append(f"{at(call)}: so(«{first}», «{call.args[1].value}»): «{call.args[1].value}» không "
-                                f"hợp lệ; dùng một trong: {', '.join(k for k in MEASURES if k)}")
+                                f"hợp lệ; dùng một trong: {', '.join(WORDS)}")
         if fn in ("muc", "ten_muc", "in_de_muc") and first not in sections:
             problems.append(f"{at(call)}: {fn}(«{first}»): mục «{first}» không có trong [muc] của cai-dat.toml")
     return problems

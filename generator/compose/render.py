@@ -14,6 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from .. import narrative as N
+from ..measures import BY_WORD
 from ..periods import month_text, period_phrase, subject_line, task_phrase
 from ..phrases import sentence
 from ..problems import BaocaoError
@@ -83,7 +84,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
     def so(code: str, do: str = "") -> str:
         if code not in figures:
             raise BaocaoError(f"Mẫu báo cáo gọi chỉ tiêu «{code}» không có trong danh mục")
-        if do not in N.MEASURES:
+        if do not in BY_WORD:
             raise BaocaoError(f"Mẫu báo cáo gọi so(«{code}», «{do}»): «{do}» không hợp lệ")
         return N.print_ref(N.Ref(code, do), figures, settings)
 

@@ -11,7 +11,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..catalogue import Catalogue, Department
-from ..narrative import MEASURES as MARKUP_MEASURES
+from ..measures import WORDS, help_lines
 from ..periods import Period, date_long, date_short, period_phrase
 from . import layout as L
 
@@ -24,9 +24,8 @@ FIXED_TIME = dt.datetime(2000, 1, 1)
 MARKUP_HELP = [
     "Cách viết thuyết minh (sheet «Thuyết minh»): mỗi dòng là một đoạn văn; cột «Mục» ghi mục của báo cáo (ví dụ II.1.2).",
     "• Chèn số liệu: viết {MÃ_CHỈ_TIÊU} để in số liệu chính của chỉ tiêu (lũy kế, hoặc số thời điểm), ví dụ {KKT_XNK}.",
-    "• Chọn số liệu khác: {MÃ:thang} số tháng, {MÃ:luyke} lũy kế, {MÃ:kehoach} kế hoạch năm, {MÃ:dat} tỷ lệ % kế hoạch (77,5%),",
-    "  {MÃ:tang} tăng/giảm so với cùng kỳ (tăng 45%), {MÃ:tang_ck} (tăng 45% so với cùng kỳ), {MÃ:tang_thang} của riêng tháng,",
-    "  {MÃ:cungky} số cùng kỳ, {MÃ:chenh} số tăng/giảm tuyệt đối, {MÃ:tytrong} tỷ trọng trong chỉ tiêu cha, {MÃ:cau} cả câu.",
+    "• Chọn số liệu khác: {MÃ:từ}, với các từ sau:",
+    *help_lines(),
     "• Khi số liệu có thể tăng hoặc giảm: viết {MÃ:tang_giam} (in «tăng 54», «giảm 3», hoặc «bằng») thay cho «tăng {MÃ:chenh}»;",
     "  nếu tự viết chữ tăng/giảm trước {MÃ:chenh} hay {MÃ:tyle_tang} mà số liệu đi ngược chiều, phần mềm sẽ cảnh báo.",
     "• Ô định dạng phần trăm: gõ 77,5% vào ô dạng % thì Excel lưu 0,775; chỉ dùng cho chỉ tiêu tính bằng %.",
@@ -141,7 +140,7 @@ def _guide(ws, cat: Catalogue, dept: Department, period: Period, settings: dict)
         ("Các mục của báo cáo (cột «Mục»):", True),
     ] + [(f"  {k}: {settings['muc'][k]}", False) for k in settings["muc"]] + [
         ("", False),
-        ("Các cách chọn số liệu: " + ", ".join(k for k in MARKUP_MEASURES if k), False),
+        ("Các cách chọn số liệu: " + ", ".join(WORDS), False),
     ]
     for text, bold in lines:
         ws.append([text])

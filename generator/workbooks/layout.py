@@ -18,7 +18,7 @@ COL_CUM_LY = "Cùng kỳ lũy kế"
 COL_NOTE = "Ghi chú"
 DATA_HEADERS = (COL_CODE, COL_NAME, COL_UNIT, COL_PLAN, COL_MONTH, COL_CUM, COL_MONTH_LY, COL_CUM_LY, COL_NOTE)
 
-# header title -> measure of compute.MEASURES
+# header title -> value of measures.VALUES
 MEASURE_OF = {COL_PLAN: "plan", COL_MONTH: "month", COL_CUM: "cumulative",
               COL_MONTH_LY: "month_last_year", COL_CUM_LY: "cumulative_last_year"}
 COLUMN_OF = {v: k for k, v in MEASURE_OF.items()}

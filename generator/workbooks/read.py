@@ -114,7 +114,6 @@ def _mb(n: int) -> str:
 def preflight(path: Path) -> Problem | None:
     """Refuse, before any parser sees it, a file that is empty, not a workbook, encrypted,
     a zip bomb or too large to read in bounded time and memory."""
-    import re
     import zipfile as zf
 
     from .grid import sheet_name_of, sheet_parts

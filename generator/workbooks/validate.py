@@ -8,8 +8,7 @@ from ..problems import Problem, error, warning
 from ..vi_numbers import format_percent, format_plain
 from . import layout as L
 
-LABEL = {"plan": L.COL_PLAN, "month": L.COL_MONTH, "cumulative": L.COL_CUM,
-         "month_last_year": L.COL_MONTH_LY, "cumulative_last_year": L.COL_CUM_LY}
+LABEL = L.COLUMN_OF   # a value's column title is its name in messages
 
 
 def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[Problem]:
