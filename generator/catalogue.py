@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 DEPARTMENTS_FILE = "don-vi.csv"
 INDICATORS_FILE = "chi-tieu.csv"
 
-FLOW, STOCK, INDEX = "flow", "stock", "index"
-KINDS = {"cộng dồn": FLOW, "thời điểm": STOCK, "chỉ số": INDEX}
+FLOW, STOCK, INDEX, RATE = "flow", "stock", "index", "rate"
+KINDS = {"cộng dồn": FLOW, "thời điểm": STOCK, "chỉ số": INDEX, "tỷ lệ": RATE}
 KIND_NAMES = {v: k for k, v in KINDS.items()}
 PLAN_WORDS = {"": None, "không": None, "kế hoạch": "kế hoạch", "dự toán": "dự toán"}
 YES = {"có": True, "x": True, "1": True, "không": False, "": False, "0": False}
@@ -113,6 +113,7 @@ class Indicator:
             "month": self.dec_month, "month_last_year": self.dec_month,
             "cumulative": self.dec_cumulative, "cumulative_last_year": self.dec_cumulative,
             "plan": self.dec_cumulative if self.kind == FLOW else self.dec_month,
+            "quarter": self.dec_month, "quarter_last_year": self.dec_month, "month_previous": self.dec_month,
             "pct_plan": self.dec_pct_plan, "change": self.dec_change, "share": self.dec_share,
         }[measure]
 

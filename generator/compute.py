@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .catalogue import FLOW, INDEX, STOCK, Catalogue, Indicator
+from .catalogue import FLOW, INDEX, RATE, STOCK, Catalogue, Indicator
 from .problems import Problem, warning
 from .vi_numbers import format_number, safe_div
 
@@ -38,7 +38,7 @@ class Figure:
         ind = self.indicator
         if ind.kind == STOCK:
             return "month"
-        if ind.kind == INDEX and self.values.get("cumulative") is None:
+        if ind.kind in (INDEX, RATE) and self.values.get("cumulative") is None:
             return "month"
         return "cumulative"
 
@@ -46,7 +46,12 @@ class Figure:
         """The derived change a phrase speaks of — one definition for the report's phrases,
         the direction check and ``history``: the year to date's when the main value is a year
         to date, else the month's."""
-        return "yoy_cumulative_pct" if self.main_measure() == "cumulative" else "yoy_month_pct"
+        unit = "pp" if self.indicator.kind == RATE else "pct"
+        return f"yoy_{'cumulative' if self.main_measure() == 'cumulative' else 'month'}_{unit}"
+
+    def main_change_text(self) -> str:
+        """The texts key of the main change (``yoy_cumulative`` or ``yoy_month``)."""
+        return "yoy_cumulative" if self.main_measure() == "cumulative" else "yoy_month"
 
     def main_value(self) -> Decimal | None:
         return self.values.get(self.main_measure())
@@ -70,9 +75,26 @@ def derive(ind: Indicator, values: dict) -> dict:
         d["pct_plan"] = _pct(v.get("month"), v.get("plan")) if ind.has_plan else None
         d["yoy_month_pct"] = pct_change(v.get("month"), v.get("month_last_year"))
         d["abs_change_month"] = _diff(v.get("month"), v.get("month_last_year"))
+    elif ind.kind == RATE:   # a rate moves in percentage points, never in a percent of a percent
+        d["pct_plan"] = _pct(v.get("cumulative") if v.get("cumulative") is not None else v.get("month"),
+                             v.get("plan")) if ind.has_plan else None
+        d["yoy_month_pp"] = _diff(v.get("month"), v.get("month_last_year"))
+        d["yoy_cumulative_pp"] = _diff(v.get("cumulative"), v.get("cumulative_last_year"))
     else:  # index: last year = 100
         d["yoy_month_pct"] = None if v.get("month") is None else v["month"] - HUNDRED
         d["yoy_cumulative_pct"] = None if v.get("cumulative") is None else v["cumulative"] - HUNDRED
+    # the ratio form, «bằng 105,3% so với cùng kỳ»: the index itself for an index
+    if ind.kind == INDEX:
+        d["ratio_month_pct"], d["ratio_cumulative_pct"] = v.get("month"), v.get("cumulative")
+    elif ind.kind != RATE:
+        d["ratio_month_pct"] = _pct(v.get("month"), v.get("month_last_year"))
+        d["ratio_cumulative_pct"] = _pct(v.get("cumulative"), v.get("cumulative_last_year"))
+    # the quarter, in a quarter's last month (the sum of its three months)
+    if v.get("quarter") is not None:
+        d["yoy_quarter_pct"] = pct_change(v.get("quarter"), v.get("quarter_last_year"))
+    # month on month: this month against the previous period's month
+    if ind.kind in (FLOW, STOCK) and v.get("month_previous") is not None:
+        d["mom_month_pct"] = pct_change(v.get("month"), v.get("month_previous"))
     return d
 
 
@@ -90,7 +112,7 @@ def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -
     figures: dict[str, Figure] = {}
     for code, ind in catalogue.indicators.items():
         got = entered.get(code, {})
-        values = {m: got.get("values", {}).get(m) for m in VALUES}
+        values = {m: got.get("values", {}).get(m) for m in VALUES + ("month_previous", "quarter", "quarter_last_year")}
         fig = Figure(ind, values, dict(got.get("sources", {})), revisions=dict(got.get("revisions", {})))
         fig.derived = derive(ind, values)
         figures[code] = fig

@@ -40,6 +40,11 @@ MARKUP = (
     Markup("chenh_thang", "text:abs_change_month", "số tăng/giảm tuyệt đối của tháng, không kèm chữ",
            magnitude_only=True),
     Markup("tang_giam", "main_direction", "số tăng/giảm tuyệt đối kèm chữ chiều (tăng 54, giảm 3, bằng)"),
+    Markup("bang_ck", "ratio_compare", "bằng bao nhiêu phần trăm cùng kỳ (bằng 105,3% so với cùng kỳ)"),
+    Markup("bang_kh", "ratio_plan", "bằng bao nhiêu phần trăm kế hoạch (bằng 61,6% kế hoạch)"),
+    Markup("tang_tt", "month_on_month", "tăng/giảm so với tháng trước (tăng 15,4% so với tháng trước)"),
+    Markup("quy", "text:quarter", "số của quý (tháng cuối quý: tổng ba tháng của quý)"),
+    Markup("tang_quy", "quarter_change", "tăng/giảm của quý so với cùng quý năm trước"),
     Markup("tytrong", "text:share", "tỷ trọng trong chỉ tiêu cha"),
     Markup("cau", "sentence", "cả câu (2.945 triệu USD, đạt 77,5% kế hoạch, tăng 45% so với cùng kỳ)"),
 )

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .phrases import (direction_text, main_abs_change, main_change, main_change_pct, sentence, texts,
-                      with_comparison)
+from .phrases import (direction_text, main_abs_change, main_change, main_change_pct, month_on_month,
+                      quarter_change, ratio_compare, ratio_plan, sentence, texts, with_comparison)
 from .vi_numbers import format_number, format_percent, round_half_up
 
 from .measures import BY_WORD, MAGNITUDE_ONLY, WORDS
@@ -121,6 +121,10 @@ COMPOSITES = {
     "main_abs": lambda fig, st: texts(fig, st).get("abs_change_" + fig.main_measure()),
     "main_direction": direction_text,
     "sentence": sentence,
+    "ratio_compare": ratio_compare,
+    "ratio_plan": ratio_plan,
+    "month_on_month": month_on_month,
+    "quarter_change": quarter_change,
 }
 
 
@@ -162,7 +166,8 @@ def _signed_change(ref: Ref, fig) -> tuple[int, str] | None:
         if d is None:
             return None
         r = round_half_up(d, ind.dec_change)
-        shown = format_percent(abs(r), ind.dec_change)
+        shown = format_percent(abs(r), ind.dec_change) if fig.main_change_key().endswith("_pct") else \
+            f"{format_number(abs(r), ind.dec_change)} điểm phần trăm"
     else:
         if ref.measure == "chenh":
             got = main_abs_change(fig)

@@ -32,6 +32,16 @@ def change_text(change: Decimal | None, places: int, band: Decimal, wording: dic
     return wording[key].format(pt=format_percent(abs(r), places))
 
 
+def points_text(change: Decimal | None, places: int, wording: dict) -> str | None:
+    """``tăng 2,2 điểm phần trăm`` / ``giảm 0,5 điểm phần trăm`` / ``tương đương cùng kỳ``."""
+    if change is None:
+        return None
+    r = round_half_up(change, places)
+    if r == 0:
+        return wording["tuong_duong"]
+    return wording["tang_diem" if r > 0 else "giam_diem"].format(so=format_number(abs(r), places))
+
+
 def band_of(fig: Figure, settings: dict) -> Decimal:
     ind = fig.indicator
     if ind.band is not None:
@@ -60,17 +70,29 @@ def texts(fig: Figure, settings: dict) -> dict:
 def _texts(fig: Figure, settings: dict) -> dict:
     ind, d, wording = fig.indicator, fig.derived, settings["cach_viet"]
     out: dict = {}
-    for m in VALUES:
+    for m in VALUES + ("quarter", "quarter_last_year"):
         t = value_text(fig, m)
         if t is not None:
             out[m] = t
     if d.get("pct_plan") is not None:
         out["pct_plan"] = format_percent(d["pct_plan"], ind.dec_pct_plan)
     band = band_of(fig, settings)
-    for key, name in (("yoy_month_pct", "yoy_month"), ("yoy_cumulative_pct", "yoy_cumulative")):
+    for key, name in (("yoy_month_pct", "yoy_month"), ("yoy_cumulative_pct", "yoy_cumulative"),
+                      ("yoy_quarter_pct", "yoy_quarter")):
         t = change_text(d.get(key), ind.dec_change, band, wording)
         if t is not None:
             out[name] = t
+    t = change_text(d.get("mom_month_pct"), ind.dec_change, band,
+                    dict(wording, tuong_duong=wording["tuong_duong_thang_truoc"]))
+    if t is not None:
+        out["mom_month"] = t
+    for key, name in (("yoy_month_pp", "yoy_month"), ("yoy_cumulative_pp", "yoy_cumulative")):
+        t = points_text(d.get(key), ind.dec_change, wording)
+        if t is not None:
+            out[name] = t
+    for key, name in (("ratio_month_pct", "ratio_month"), ("ratio_cumulative_pct", "ratio_cumulative")):
+        if d.get(key) is not None:
+            out[name] = format_percent(d[key], ind.dec_change)
     for key, measure in (("abs_change_month", "month"), ("abs_change_cumulative", "cumulative")):
         if d.get(key) is not None:
             out[key] = format_number(abs(d[key]), ind.decimals(measure), pad=ind.pad if ind.pad > 1 else 0)
@@ -81,7 +103,7 @@ def _texts(fig: Figure, settings: dict) -> dict:
 
 def main_change(fig: Figure, settings: dict) -> str | None:
     """The change phrase of the value a sentence speaks of."""
-    return texts(fig, settings).get(fig.main_change_key()[:-4])   # yoy_…_pct -> its text yoy_…
+    return texts(fig, settings).get(fig.main_change_text())
 
 
 def main_change_pct(fig: Figure, settings: dict) -> str | None:
@@ -90,7 +112,38 @@ def main_change_pct(fig: Figure, settings: dict) -> str | None:
     key = fig.main_change_key()
     if d.get(key) is None:
         return None
-    return format_percent(abs(round_half_up(d[key], fig.indicator.dec_change)), fig.indicator.dec_change)
+    places = fig.indicator.dec_change
+    if key.endswith("_pp"):
+        return settings["cach_viet"]["diem"].format(so=format_number(abs(round_half_up(d[key], places)), places))
+    return format_percent(abs(round_half_up(d[key], places)), places)
+
+
+def ratio_compare(fig: Figure, settings: dict) -> str | None:
+    """``bằng 105,3% so với cùng kỳ`` (the year to date for cộng dồn, the month for thời điểm)."""
+    t = texts(fig, settings).get("ratio_" + fig.main_measure())
+    return None if t is None else settings["cach_viet"]["bang_ck"].format(pt=t)
+
+
+def ratio_plan(fig: Figure, settings: dict) -> str | None:
+    """``bằng 61,6% kế hoạch``."""
+    t = texts(fig, settings).get("pct_plan")
+    if t is None:
+        return None
+    return " ".join(settings["cach_viet"]["bang_kh"].format(pt=t, ten_ke_hoach=fig.indicator.plan_word or "").split())
+
+
+def quarter_change(fig: Figure, settings: dict) -> str | None:
+    """``tăng 12,5% so với cùng kỳ`` of the quarter."""
+    return with_comparison(texts(fig, settings).get("yoy_quarter"), settings)
+
+
+def month_on_month(fig: Figure, settings: dict) -> str | None:
+    """``tăng 15,4% so với tháng trước``."""
+    t = texts(fig, settings).get("mom_month")
+    if t is None:
+        return None
+    wording = settings["cach_viet"]
+    return t if t == wording["tuong_duong_thang_truoc"] else f"{t} {wording['so_voi_thang_truoc']}"
 
 
 def main_abs_change(fig: Figure) -> tuple[Decimal, int] | None:

@@ -4,6 +4,7 @@ web intake are shells around these."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from . import narrative as N
@@ -287,6 +288,17 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
                                  file=path.name, errors=n_err, warnings=len(probs) - n_err))
         res.problems += probs
+    quarters, qprobs = _quarters(ctx, store, entered)
+    res.problems += qprobs
+    for code, got in quarters.items():
+        e = entered.setdefault(code, {"values": {}, "sources": {}, "revisions": {}})
+        e["values"] = dict(e["values"], **{k: v[0] for k, v in got.items()})
+        e["sources"] = dict(e["sources"], **{k: v[1] for k, v in got.items()})
+    for code, (value, source, revision) in _previous_months(ctx, store, stored_ctx).items():
+        got = entered.get(code, {"values": {}, "sources": {}, "revisions": {}})
+        entered[code] = {"values": dict(got["values"], month_previous=value),
+                         "sources": dict(got["sources"], month_previous=source),
+                         "revisions": dict(got["revisions"], **({"month_previous": revision} if revision else {}))}
     figures, cprobs = compute(cat, entered, settings)
     # one cause, one message: a workbook with errors already says why its figures are missing
     res.problems += [p for p in cprobs if not (p.indicator and cat.indicators[p.indicator].department in broken)]
@@ -316,6 +328,76 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 res.problems.append(warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết "
                                             f"minh và không có chỉ tiêu nào: báo cáo để trống mục này"))
     return res
+
+
+def _months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | None = None) -> dict:
+    """{code: (the month value of ``period`` in today's unit, its source, its store revision
+    or None)}: from the store's current submissions of that period, else from that period's
+    workbooks. ``stored``: the store's values of the period when already read."""
+    from . import history as H
+    from . import store as S
+    cat = ctx.catalogue
+    out: dict = {}
+    if stored is None and store is not None:
+        stored = S.latest(store, str(period))
+    for code, measures in (stored or {}).items():
+        got = measures.get("month")
+        if code in wanted and got is not None:
+            conv = H.in_unit(cat, wanted[code], got)
+            if conv is not None:
+                out[code] = (conv.value, conv.source, conv.revision)
+    folder = ctx.inputs / str(period)
+    if folder.is_dir():
+        for dept in cat.in_force(period).departments:
+            if not any(c not in out and i.department == dept for c, i in wanted.items()):
+                continue
+            data = _quiet_read(ctx, period, dept)
+            for code, vals in (data.values.items() if data else ()):
+                if code in wanted and code not in out and vals.get("month") is not None:
+                    unit = data.units.get(code) or wanted[code].unit
+                    value = cat.units.convert(vals["month"], unit, wanted[code].unit)
+                    if value is not None:
+                        out[code] = (value, f"{period}/{data.sources[code]['month']}", None)
+    return out
+
+
+def _previous_months(ctx: Context, store, known: dict | None) -> dict:
+    """The previous period's month values, for month-on-month comparisons."""
+    from .catalogue import FLOW, STOCK
+    wanted = {c: i for c, i in ctx.catalogue.indicators.items() if i.kind in (FLOW, STOCK)}
+    return _months_of(ctx, store, ctx.period.previous(), wanted, (known or {}).get("prior"))
+
+
+def _quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
+    """In a quarter's last month, the quarter of each cộng dồn indicator (the sum of its three
+    months) and the same quarter last year: {code: {"quarter": (value, sources), "quarter_last_year":
+    …}}, and a warning for each quarter that lacks a month (never a guess)."""
+    from .catalogue import FLOW
+    period = ctx.period
+    if period.month % 3:
+        return {}, []
+    wanted = {c: i for c, i in ctx.catalogue.indicators.items() if i.kind == FLOW}
+    months = [period.previous().previous(), period.previous(), period]
+    last_year = [m.same_month_last_year() for m in months]
+    this = {m: _months_of(ctx, store, m, wanted) for m in months[:2]}
+    this[period] = {c: (e["values"]["month"], e["sources"].get("month", ""), e["revisions"].get("month"))
+                    for c, e in entered.items() if c in wanted and e["values"].get("month") is not None}
+    before = {m: _months_of(ctx, store, m, wanted) for m in last_year}
+    out: dict = {}
+    problems: list = []
+    quarter = (period.month - 1) // 3 + 1
+    for code, ind in wanted.items():
+        for key, table, periods in (("quarter", this, months), ("quarter_last_year", before, last_year)):
+            got = [table[m].get(code) for m in periods]
+            if all(g is not None for g in got):
+                out.setdefault(code, {})[key] = (sum((g[0] for g in got), Decimal(0)),
+                                                 ", ".join(f"{m}: {g[1]}" for m, g in zip(periods, got)))
+            elif key == "quarter" and any(g is not None for g in got):
+                missing = ", ".join(str(m) for m, g in zip(periods, got) if g is None)
+                problems.append(warning("quarter-incomplete", f"Không tính được số quý {quarter} của «{ind.name}»: "
+                                        f"thiếu số tháng của kỳ {missing}; báo cáo không in số quý thay vì đoán",
+                                        indicator=code))
+    return out, problems
 
 
 def _narrative_row(section, body, place, department, codes, settings, probs) -> list:

@@ -36,7 +36,11 @@ def resolve_templates(explicit: Path | str | None = None) -> tuple[Path, str]:
 
 
 DEFAULT_TEMPLATES = package_templates()
-WORDING_DEFAULTS = {"tang_so": "tăng {so}", "giam_so": "giảm {so}", "bang_so": "bằng"}
+WORDING_DEFAULTS = {"tang_so": "tăng {so}", "giam_so": "giảm {so}", "bang_so": "bằng",
+                    "tang_diem": "tăng {so} điểm phần trăm", "giam_diem": "giảm {so} điểm phần trăm",
+                    "diem": "{so} điểm phần trăm", "bang_ck": "bằng {pt} so với cùng kỳ",
+                    "bang_kh": "bằng {pt} {ten_ke_hoach}", "so_voi_thang_truoc": "so với tháng trước",
+                    "tuong_duong_thang_truoc": "tương đương tháng trước"}
 
 
 def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> dict:

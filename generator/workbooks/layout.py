@@ -37,8 +37,8 @@ META_DEPARTMENT = "don_vi"
 
 def measures_for(ind) -> tuple[str, ...]:
     """The measures a department fills for an indicator, by its kind."""
-    from ..catalogue import FLOW, STOCK
-    if ind.kind == FLOW:
+    from ..catalogue import FLOW, RATE, STOCK
+    if ind.kind in (FLOW, RATE):   # a rate (tỷ lệ giải ngân…): of the month and of the year to date
         base = ("month", "cumulative", "month_last_year", "cumulative_last_year")
     elif ind.kind == STOCK:
         base = ("month", "month_last_year")
