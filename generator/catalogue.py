@@ -50,6 +50,7 @@ COLUMNS = {
     "Dung sai (%)": "tolerance",
     "Ngưỡng tương đương (%)": "band",
     "Mục báo cáo": "section",
+    "Kế hoạch khác": "plan2_word",
     "Từ kỳ": "valid_from",
     "Đến kỳ": "valid_to",
 }
@@ -93,6 +94,7 @@ class Indicator:
     band: Decimal | None = None
     section: str | None = None
     line: int = 0
+    plan2_word: str | None = None  # a second target's name («dự toán HĐND tỉnh giao»), column «Kế hoạch khác»
     valid_from: object = None     # Period or None (columns «Từ kỳ», «Đến kỳ» of chi-tieu.csv)
     valid_to: object = None
 
@@ -113,6 +115,7 @@ class Indicator:
             "month": self.dec_month, "month_last_year": self.dec_month,
             "cumulative": self.dec_cumulative, "cumulative_last_year": self.dec_cumulative,
             "plan": self.dec_cumulative if self.kind == FLOW else self.dec_month,
+            "plan2": self.dec_cumulative if self.kind == FLOW else self.dec_month,
             "quarter": self.dec_month, "quarter_last_year": self.dec_month, "month_previous": self.dec_month,
             "pct_plan": self.dec_pct_plan, "change": self.dec_change, "share": self.dec_share,
         }[measure]
@@ -421,7 +424,7 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
                     problems.append(error("indicator-number", f"«{text}» không hợp lệ: cần một số không âm (%)",
                                           **where(title)))
                     ok = False
-        elif attr in ("parent", "section"):
+        elif attr in ("parent", "section", "plan2_word"):
             values[attr] = text or None
         elif attr in ("valid_from", "valid_to"):
             continue  # read by _range

@@ -83,6 +83,10 @@ def derive(ind: Indicator, values: dict) -> dict:
     else:  # index: last year = 100
         d["yoy_month_pct"] = None if v.get("month") is None else v["month"] - HUNDRED
         d["yoy_cumulative_pct"] = None if v.get("cumulative") is None else v["cumulative"] - HUNDRED
+    # the second target, against the same value as the first
+    if ind.plan2_word:
+        main = "month" if ind.kind == STOCK or (ind.kind == RATE and v.get("cumulative") is None) else "cumulative"
+        d["pct_plan2"] = _pct(v.get(main), v.get("plan2"))
     # the ratio form, «bằng 105,3% so với cùng kỳ»: the index itself for an index
     if ind.kind == INDEX:
         d["ratio_month_pct"], d["ratio_cumulative_pct"] = v.get("month"), v.get("cumulative")

@@ -40,6 +40,7 @@ def stored_context(store, period: Period) -> dict:
         "prior": prior,                      # the period just before, across a new year too
         "prior_period": str(prev),
         "plans": S.plans(store, period.year, str(period)),
+        "plans2": S.plans(store, period.year, str(period), "plan2"),
     }
 
 
@@ -66,9 +67,10 @@ def carried(known: dict, code: str, measure: str) -> tuple[S.Stored, str] | None
     """What the store carries into a period for a measure a workbook left blank, with where
     it comes from: the plan of an earlier period of the same year, or last year's value.
     Never a value of the same period: a submission is a whole."""
-    if measure == "plan" and known["plans"].get(code):
-        p_period, stored = known["plans"][code][-1]
-        return stored, f"kỳ {p_period}"
+    for key, table in (("plan", "plans"), ("plan2", "plans2")):
+        if measure == key and known.get(table, {}).get(code):
+            p_period, stored = known[table][code][-1]
+            return stored, f"kỳ {p_period}"
     if measure in LAST_YEAR_OF:
         got = known["last_year"].get(code, {}).get(LAST_YEAR_OF[measure])
         if got is not None:
@@ -221,7 +223,7 @@ def known_for_init(store, cat, period: Period) -> tuple[dict, list]:
     problems = []
     known = stored_context(store, period)
     for code, ind in cat.indicators.items():
-        for measure in ("plan",) + tuple(LAST_YEAR_OF):
+        for measure in ("plan", "plan2") + tuple(LAST_YEAR_OF):
             got = carried(known, code, measure)
             if got is None:
                 continue

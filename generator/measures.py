@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # the values a department enters, in the order of the workbook's columns
-VALUES = ("plan", "month", "cumulative", "month_last_year", "cumulative_last_year")
+VALUES = ("plan", "plan2", "month", "cumulative", "month_last_year", "cumulative_last_year")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ MARKUP = (
     Markup("cungky_thang", "text:month_last_year", "số tháng cùng kỳ năm trước"),
     Markup("cungky_luyke", "text:cumulative_last_year", "lũy kế cùng kỳ năm trước"),
     Markup("dat", "text:pct_plan", "tỷ lệ % kế hoạch (77,5%)"),
+    Markup("dat2", "text:pct_plan2", "tỷ lệ % kế hoạch thứ hai (cột «Kế hoạch khác»: dự toán HĐND tỉnh giao…)"),
     Markup("tang", "main_change", "tăng/giảm so với cùng kỳ (tăng 45%)"),
     Markup("tang_ck", "main_change_compare", "như trên, kèm «so với cùng kỳ»"),
     Markup("tang_thang", "text:yoy_month", "tăng/giảm của riêng số tháng"),

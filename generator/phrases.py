@@ -74,8 +74,9 @@ def _texts(fig: Figure, settings: dict) -> dict:
         t = value_text(fig, m)
         if t is not None:
             out[m] = t
-    if d.get("pct_plan") is not None:
-        out["pct_plan"] = format_percent(d["pct_plan"], ind.dec_pct_plan)
+    for key in ("pct_plan", "pct_plan2"):
+        if d.get(key) is not None:
+            out[key] = format_percent(d[key], ind.dec_pct_plan)
     band = band_of(fig, settings)
     for key, name in (("yoy_month_pct", "yoy_month"), ("yoy_cumulative_pct", "yoy_cumulative"),
                       ("yoy_quarter_pct", "yoy_quarter")):
@@ -197,6 +198,9 @@ def sentence(fig: Figure, settings: dict, unit: bool = True, plan: bool = True, 
     if plan and "pct_plan" in t:
         word = fig.indicator.plan_word if plan_word is None else plan_word
         parts.append(" ".join(wording["dat_ke_hoach"].format(pt=t["pct_plan"], ten_ke_hoach=word).split()))
+    if plan and "pct_plan2" in t:   # both targets: «đạt 70,1% dự toán Trung ương giao, đạt 69,2% dự toán tỉnh giao»
+        parts.append(" ".join(wording["dat_ke_hoach"].format(pt=t["pct_plan2"],
+                                                              ten_ke_hoach=fig.indicator.plan2_word).split()))
     ch = main_change(fig, settings) if change else None
     if ch is not None:
         parts.append(with_comparison(ch, settings) if compare else ch)

@@ -121,6 +121,20 @@ MIGRATIONS = [
     ALTER TABLE upload ADD COLUMN file_name TEXT;
     ALTER TABLE upload ADD COLUMN revision INTEGER;
     """,
+    # version 5: the web's report builds, so a restart knows what ran
+    """
+    CREATE TABLE build_job (
+        id          TEXT PRIMARY KEY,
+        period      TEXT NOT NULL,
+        username    TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        ok          INTEGER,
+        message     TEXT NOT NULL DEFAULT '',
+        problems    TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX build_job_period ON build_job (period, started_at);
+    """,
 ]
 
 
@@ -288,16 +302,16 @@ def narrative(store, revision: int) -> list[tuple[str, str, str]]:
                               (revision,)))
 
 
-def plans(store, year: int, before: str) -> dict:
-    """{indicator: [Stored plan per period, oldest first]} of ``year``'s periods before ``before``."""
+def plans(store, year: int, before: str, measure: str = "plan") -> dict:
+    """{indicator: [(period, Stored plan)], oldest first} of ``year``'s periods before ``before``."""
     out: dict = {}
     periods = [r[0] for r in store.execute(
         "SELECT DISTINCT period FROM submission WHERE period >= ? AND period < ? ORDER BY period",
         (f"{year:04d}-01", before))]
     for p in periods:
         for code, measures in latest(store, p).items():
-            if "plan" in measures:
-                out.setdefault(code, []).append((p, measures["plan"]))
+            if measure in measures:
+                out.setdefault(code, []).append((p, measures[measure]))
     return out
 
 
@@ -393,6 +407,40 @@ def signin_failures(store, since: float, username: str | None = None, address: s
 
 def signins(store, limit: int = 100) -> list[tuple]:
     return list(store.execute("SELECT at, username, address, outcome FROM signin ORDER BY id DESC LIMIT ?", (limit,)))
+
+
+BUILD_FIELDS = ("id", "period", "username", "started_at", "finished_at", "ok", "message", "problems")
+
+
+def start_build_job(store, job: str, period: str, username: str, started_at: str, limit: int) -> str | None:
+    """Record a build about to run; None (nothing written) when ``limit`` builds are already
+    running or one of this period is. A build still "running" when the server restarted is
+    closed as interrupted first."""
+    with _transaction(store):
+        running = [r[0] for r in store.execute("SELECT period FROM build_job WHERE finished_at IS NULL")]
+        if period in running or len(running) >= limit:
+            return None
+        store.execute("INSERT INTO build_job (id, period, username, started_at) VALUES (?,?,?,?)",
+                      (job, period, username, started_at))
+        return job
+
+
+def finish_build_job(store, job: str, finished_at: str, ok: bool, message: str, problems_json: str = "[]") -> None:
+    with _transaction(store):
+        store.execute("UPDATE build_job SET finished_at=?, ok=?, message=?, problems=? WHERE id=?",
+                      (finished_at, int(ok), message, problems_json, job))
+
+
+def interrupt_build_jobs(store, finished_at: str) -> int:
+    """At start: builds left running by a stopped server are closed as interrupted."""
+    with _transaction(store):
+        return store.execute("UPDATE build_job SET finished_at=?, ok=0, message=? WHERE finished_at IS NULL",
+                             (finished_at, "Máy chủ đã dừng khi đang lập báo cáo; hãy lập lại.")).rowcount
+
+
+def build_job(store, job: str) -> dict | None:
+    row = store.execute("SELECT " + ", ".join(BUILD_FIELDS) + " FROM build_job WHERE id=?", (job,)).fetchone()
+    return dict(zip(BUILD_FIELDS, row)) if row else None
 
 
 def _log_upload(store, period, department, username, accepted, errors, warnings, problems_json,

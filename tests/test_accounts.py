@@ -324,3 +324,37 @@ def test_unexpected_failures_leave_a_trace_but_show_none(tmp_path, monkeypatch, 
     ctx = pipeline.open_context("2023-08")
     with pytest.raises(BaocaoError, match="cần cơ sở dữ liệu"):
         pipeline.history_series(ctx, "KKT_XNK")
+
+
+def test_build_jobs_are_bounded_and_survive_a_restart(tmp_path):
+    import time as _time
+
+    from generator.web import WebConfig, create_app
+    app, config = web_setup(tmp_path)
+    with TestClient(app) as c:
+        login(c, "vanphong")
+        token = csrf_of(c.get("/van-phong/2023-08").text)
+        r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": token, "cho_phep_thieu": "1"},
+                   follow_redirects=False)
+        progress = r.headers["location"]
+        for _ in range(200):
+            if "lap-xong" in c.get(progress).text or "Không lập được" in c.get(progress).text:
+                break
+            _time.sleep(0.2)
+        assert "lap-xong" in c.get(progress).text
+        cookies = dict(c.cookies)
+    # a build "running" when the server stopped: closed as interrupted at the next start
+    store = S.open_store(config.db)
+    assert S.start_build_job(store, "dangchay", "2023-08", "vanphong", "2026-11-28T00:00:00Z", 2) == "dangchay"
+    store.close()
+    again = create_app(WebConfig(inputs=config.inputs, out=config.out, db=config.db))
+    with TestClient(again, cookies=cookies) as c:
+        assert "Đã lập báo cáo" in c.get(progress).text          # known from the store after the restart
+        page = c.get("/van-phong/2023-08/tien-do/dangchay").text
+        assert "Máy chủ đã dừng khi đang lập báo cáo" in page
+        # bounded: while one build of the period runs, another is refused in Vietnamese
+        store = S.open_store(config.db)
+        S.start_build_job(store, "thu-hai", "2023-08", "vanphong", "2026-11-28T00:00:01Z", 2)
+        store.close()
+        r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(c.get("/van-phong/2023-08").text)})
+        assert r.status_code == 409 and "Đang có một lượt lập báo cáo kỳ 2023-08" in r.text

@@ -111,3 +111,33 @@ def test_the_quarter_in_its_last_month(tmp_path):
     warn = [p for p in res.problems if p.code == "quarter-incomplete" and p.indicator == "XNK_TONG"]
     assert len(warn) == 1 and "2023-07" in warn[0].message
     assert print_ref(Ref("XNK_TONG", "quy"), res.figures, st) == st["cach_viet"]["thieu_so_lieu"]
+
+
+def test_a_second_target(tmp_path):
+    from openpyxl import load_workbook
+
+    from .conftest import HEADER, SMALL_DEPTS, row_of
+    rows = SMALL_INDICATORS.strip().splitlines()[1:]
+    inds = "\n".join([HEADER + ",Kế hoạch khác"] + [r + "," for r in rows] + [
+        "TC_THU,Thu ngân sách nhà nước,tỷ đồng,so-cong-thuong,cộng dồn,1,1,1,1,,dự toán,,,,,,,,II.1.6,"
+        "dự toán HĐND tỉnh giao"]) + "\n"
+    templates = make_templates(tmp_path / "templates", indicators=inds, departments=SMALL_DEPTS)
+    ctx = pipeline.open_context("2023-08", tmp_path / "inputs", tmp_path / "build", templates)
+    pipeline.init(ctx)
+    ws = load_workbook(ctx.period_inputs / "so-cong-thuong.xlsx")["Chỉ tiêu"]
+    assert ws["J1"].value == "Kế hoạch khác"
+    r = row_of(ws, "TC_THU")
+    assert ws[f"J{r}"].protection.locked is False and ws[f"J{row_of(ws, 'XNK_TONG')}"].protection.locked is True
+    assert load_workbook(ctx.period_inputs / "so-nong-nghiep.xlsx")["Chỉ tiêu"]["J1"].value is None
+    fill(ctx.period_inputs / "so-cong-thuong.xlsx",
+         dict(GOOD_VALUES, TC_THU={"D": 7000, "J": 7100, "E": 520.5, "F": 4907.1, "G": 480, "H": 4600}))
+    fill(ctx.period_inputs / "so-nong-nghiep.xlsx", GOOD_VALUES)
+    got = pipeline.build(ctx)
+    figs, st = got["check"].figures, ctx.settings
+    a = q(Decimal("4907.1") / Decimal(7000) * 100)
+    b = q(Decimal("4907.1") / Decimal(7100) * 100)
+    assert print_ref(Ref("TC_THU", "dat2"), figs, st) == f"{b}%"
+    sentence = print_ref(Ref("TC_THU", "cau"), figs, st)
+    assert sentence.startswith(f"4.907,1 tỷ đồng, đạt {a}% dự toán, đạt {b}% dự toán HĐND tỉnh giao, tăng ")
+    doc = {i["code"]: i for i in json.loads(got["paths"]["figures"].read_text(encoding="utf-8"))["indicators"]}
+    assert doc["TC_THU"]["values"]["plan2"] == 7100 and doc["TC_THU"]["text"]["pct_plan2"] == f"{b}%"

@@ -118,7 +118,12 @@ async def server_error(request: Request, exc: Exception):
 
 
 def create_app(config: WebConfig) -> Starlette:
-    S.open_store(config.db).close()  # create or migrate before the first request
+    from ..timefmt import utc_now_text
+    store = S.open_store(config.db)  # create or migrate before the first request
+    try:
+        S.interrupt_build_jobs(store, utc_now_text())
+    finally:
+        store.close()
     middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=_secret(config), session_cookie="baocao_phien",
                              max_age=8 * 3600, same_site="strict", https_only=config.secure_cookies)]
     app = Starlette(routes=ROUTES, middleware=middleware,

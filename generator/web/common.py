@@ -25,6 +25,7 @@ MESSAGES = {
     404: "Không tìm thấy trang hoặc tệp.",
     405: "Thao tác không được phép.",
     411: "Trình duyệt không cho biết kích thước tệp gửi lên.",
+    409: "Thao tác đang được thực hiện; hãy đợi rồi thử lại.",
     413: "Tệp gửi lên quá lớn.",
     429: "Thao tác quá nhiều lần, hãy đợi một lúc rồi thử lại.",
     500: "Có lỗi ngoài ý muốn. Hãy thử lại hoặc báo cho bộ phận kỹ thuật.",

@@ -145,18 +145,32 @@ async def start_build(request: Request):
     period = web.open_period(request.path_params["period"])
     form = await request.form(max_files=0, max_fields=5)
     check_csrf(request, form)
+    from .. import store as S
+    from ..timefmt import utc_now_text
+    user = user_of(request, "office")
     job = uuid.uuid4().hex[:12]
+    store = S.open_store(web.config.db)
+    try:
+        taken = S.start_build_job(store, job, str(period), user["username"], utc_now_text(), MAX_BUILDS)
+    finally:
+        store.close()
+    if taken is None:
+        raise HTTPException(409, f"Đang có một lượt lập báo cáo kỳ {period} (hoặc đã đủ {MAX_BUILDS} lượt cùng lúc): "
+                                 f"hãy đợi lượt đó xong rồi lập lại.")
     state = {"period": str(period), "done": False, "ok": False, "step": "Bắt đầu", "i": 0, "n": 0, "message": "",
              "problems": [], "started": time.time()}
     with web.config.lock:
         web.config.jobs[job] = state
     allow = form.get("cho_phep_thieu") == "1"
     pdf = form.get("pdf") == "1"
-    threading.Thread(target=run_build, args=(web, state, period, allow, pdf), daemon=True).start()
+    threading.Thread(target=run_build, args=(web, job, state, period, allow, pdf), daemon=True).start()
     return RedirectResponse(base_of(request) + f"/van-phong/{period}/tien-do/{job}", 303)
 
 
-def run_build(web: Web, state: dict, period: Period, allow: bool, pdf: bool) -> None:
+MAX_BUILDS = 2   # builds running at once (each reads every workbook and may start LibreOffice)
+
+
+def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf: bool) -> None:
     def progress(i, n, name):
         state.update(step=f"Đang đọc biểu: {name}", i=i, n=n)
     try:
@@ -167,9 +181,19 @@ def run_build(web: Web, state: dict, period: Period, allow: bool, pdf: bool) -> 
     except BaocaoError as e:
         state.update(step="Không lập được", message=str(e))
     except Exception as e:  # noqa: BLE001 - shown as a message, never as a trace
+        from ..failures import record_failure
+        record_failure(e, f"lập báo cáo kỳ {period}", web.config.db)
         state.update(step="Không lập được", message=f"Lỗi ngoài ý muốn ({type(e).__name__}).")
     finally:
         state["done"] = True
+        from .. import store as S
+        from ..timefmt import utc_now_text
+        store = S.open_store(web.config.db)
+        try:
+            S.finish_build_job(store, job, utc_now_text(), state["ok"], state["message"],
+                               json.dumps(state["problems"], ensure_ascii=False))
+        finally:
+            store.close()
 
 
 async def build_progress(request: Request):
@@ -177,8 +201,19 @@ async def build_progress(request: Request):
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
     state = web.config.jobs.get(request.path_params["job"])
+    if state is None:   # not in this server's memory: what the store recorded (after a restart)
+        from .. import store as S
+        store = S.open_store(web.config.db)
+        try:
+            row = S.build_job(store, request.path_params["job"])
+        finally:
+            store.close()
+        if row is not None:
+            state = {"period": row["period"], "done": row["finished_at"] is not None, "ok": bool(row["ok"]),
+                     "step": "Xong" if row["ok"] else "Không lập được", "i": 0, "n": 0,
+                     "message": row["message"], "problems": json.loads(row["problems"])}
     if state is None or state["period"] != str(period):
-        raise HTTPException(404, "Không tìm thấy lượt lập báo cáo này (máy chủ có thể đã khởi động lại).")
+        raise HTTPException(404, "Không tìm thấy lượt lập báo cáo này.")
     from ..outputs import read_manifest
     files = current_outputs(web, period, read_manifest(web.config.out / str(period)))
     return web.render(request, "tien-do.html", period=str(period), state=state, files=files)

@@ -47,15 +47,16 @@ def department_workbook(cat: Catalogue, dept: Department, period: Period, settin
     _guide(guide, cat, dept, period, settings)
 
     ws = wb.create_sheet(L.SHEET_DATA)
-    ws.append(list(L.DATA_HEADERS))
+    headers = L.headers_for(cat.of_department(dept.code))
+    ws.append(list(headers))
     for c in ws[1]:
         c.font, c.fill = BOLD, HEAD
         c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    widths = (16, 50, 14, 14, 14, 14, 14, 14, 30)
+    widths = (16, 50, 14, 14, 14, 14, 14, 14, 30, 16)
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "D2"
-    col = {title: i + 1 for i, title in enumerate(L.DATA_HEADERS)}
+    col = {title: i + 1 for i, title in enumerate(headers)}
     dv_nonneg = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                                promptTitle="Nhập số", prompt="Nhập một số không âm, không gõ chữ hay đơn vị.",
                                errorTitle="Giá trị không hợp lệ", error="Ô này chỉ nhận số không âm.",
@@ -77,6 +78,8 @@ def department_workbook(cat: Catalogue, dept: Department, period: Period, settin
         ws.cell(r, col[L.COL_UNIT], ind.unit)
         fill = L.measures_for(ind)
         for measure, title in L.COLUMN_OF.items():
+            if title not in col:
+                continue
             cell = ws.cell(r, col[title])
             if measure in fill:
                 cell.protection = Protection(locked=False)

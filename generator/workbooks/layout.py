@@ -16,11 +16,12 @@ COL_CUM = "Lũy kế"
 COL_MONTH_LY = "Cùng kỳ tháng"
 COL_CUM_LY = "Cùng kỳ lũy kế"
 COL_NOTE = "Ghi chú"
+COL_PLAN2 = "Kế hoạch khác"      # a second target (dự toán HĐND tỉnh giao…): only where the catalogue names one
 DATA_HEADERS = (COL_CODE, COL_NAME, COL_UNIT, COL_PLAN, COL_MONTH, COL_CUM, COL_MONTH_LY, COL_CUM_LY, COL_NOTE)
 
 # header title -> value of measures.VALUES
 MEASURE_OF = {COL_PLAN: "plan", COL_MONTH: "month", COL_CUM: "cumulative",
-              COL_MONTH_LY: "month_last_year", COL_CUM_LY: "cumulative_last_year"}
+              COL_MONTH_LY: "month_last_year", COL_CUM_LY: "cumulative_last_year", COL_PLAN2: "plan2"}
 COLUMN_OF = {v: k for k, v in MEASURE_OF.items()}
 # last year's measure -> the measure it is last year's value of
 LAST_YEAR_OF = {"month_last_year": "month", "cumulative_last_year": "cumulative"}
@@ -44,7 +45,12 @@ def measures_for(ind) -> tuple[str, ...]:
         base = ("month", "month_last_year")
     else:  # index: this year against last year = 100
         base = ("month", "cumulative")
-    return (("plan",) if ind.has_plan else ()) + base
+    return (("plan",) if ind.has_plan else ()) + (("plan2",) if ind.plan2_word else ()) + base
+
+
+def headers_for(indicators) -> tuple[str, ...]:
+    """A department's header row: the second-target column only where one of its indicators has one."""
+    return DATA_HEADERS + ((COL_PLAN2,) if any(i.plan2_word for i in indicators) else ())
 
 
 def filename(department: str, suffix: str = ".xlsx") -> str:

@@ -365,6 +365,14 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at, percent_a
         cols[title] = where[0]
     if L.COL_CODE not in cols:
         return
+    own_all = cat.of_department(department)
+    if L.COL_PLAN2 in titles:
+        cols[L.COL_PLAN2] = titles[L.COL_PLAN2][0]
+    elif any(i.plan2_word for i in own_all):
+        problems.append(error("header-missing", f"Thiếu cột «{L.COL_PLAN2}» (kế hoạch thứ hai của "
+                              + ", ".join(i.code for i in own_all if i.plan2_word) + f") ở dòng tiêu đề {hrow}; "
+                              f"hãy dùng biểu mẫu Văn phòng gửi cho kỳ này", file=fname, sheet=sheet, cell=f"{hrow}:{hrow}"))
+        data.missing_columns.add("plan2")
     data.columns = {L.MEASURE_OF[t]: get_column_letter(c) for t, c in cols.items() if t in L.MEASURE_OF}
     merged = [m for m in ws.merged_cells.ranges if m.max_row > hrow]
     own = {i.code: i for i in cat.of_department(department)}
