@@ -114,33 +114,15 @@ def upload_latency(tmp: Path) -> None:
     """The web intake's verdict time: one upload alone, then 20 departments at the same moment
     (each upload is read in the bounded worker processes; p95 over the 20)."""
     import statistics
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    import httpx
     sys.path.insert(0, str(ROOT))
-    from tests.web_helpers import Server, csrf_of, login, web_setup
+    from tests.web_helpers import Server, upload_at_once, web_setup
     depts = sorted(p.stem for p in (ROOT / "inputs" / "2023-08").glob("*.xlsx"))[:20]
     app, _ = web_setup(tmp, remove=depts)
     with Server(app) as server:
-        clients = []
-        for d in depts:
-            c = httpx.Client(base_url=server.url, timeout=300, follow_redirects=True)
-            login(c, d)
-            clients.append((d, c, csrf_of(c.get("/don-vi").text)))
-
-        def send(item):
-            d, c, token = item
-            data = (ROOT / "inputs" / "2023-08" / f"{d}.xlsx").read_bytes()
-            start = time.perf_counter()
-            r = c.post("/don-vi/2023-08/nop", data={"csrf": token}, files={"tep": (f"{d}.xlsx", data)})
-            assert "Đã nhận biểu" in r.text, d
-            return time.perf_counter() - start
-        one = send(clients[0])
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            times = sorted(pool.map(send, clients))
-        for c in clients:
-            c[1].close()
+        got = upload_at_once(server, depts, first_alone=True)
+    assert all("Đã nhận biểu" in r.text for _, r, _ in got), [d for d, r, _ in got if "Đã nhận biểu" not in r.text]
+    one = got[0][2]
+    times = sorted(t for _, _, t in got[1:])
     p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
     print(f"  web upload verdict, alone          {one:6.2f} s")
     print(f"  web upload verdict, 20 at once     {statistics.median(times):6.2f} s median, {p95:.2f} s p95")

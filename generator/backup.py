@@ -5,7 +5,6 @@ file and its SHA-256; ``restore`` checks a copy (every file, the store's integri
 puts it back, and never overwrites a folder that has content unless told to."""
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sqlite3
@@ -18,16 +17,9 @@ STORE_NAME = "baocao.sqlite"
 SKIP = shutil.ignore_patterns("*.sqlite", "*.sqlite-wal", "*.sqlite-shm", "~$*", ".tai-len", "__pycache__")
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _files(root: Path) -> dict:
-    return {p.relative_to(root).as_posix(): _digest(p) for p in sorted(root.rglob("*"))
+    from .history import sha256_of
+    return {p.relative_to(root).as_posix(): sha256_of(p) for p in sorted(root.rglob("*"))
             if p.is_file() and p.name != MANIFEST}
 
 

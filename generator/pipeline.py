@@ -181,12 +181,24 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
     out.setdefault(code, {})[dst] = conv
 
 
+_EARLIER: dict = {}   # earlier periods' workbooks read in this process, by file identity
+
+
 def _quiet_read(ctx: Context, period: Period, dept: str):
+    """An earlier period's workbook, read (bounded) once per process while the file is
+    unchanged: a range of periods reads each month for the next month and the quarter."""
+    import copy
     path = ctx.inputs / str(period) / L.filename(dept)
-    if not path.exists():
+    try:
+        st = path.stat()
+    except FileNotFoundError:
         return None
-    data, _ = read_workbook_bounded(path, ctx.catalogue.in_force(period), period, dept)
-    return data
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, str(period), dept, id(ctx.catalogue.all_indicators))
+    if key not in _EARLIER:
+        if len(_EARLIER) > 512:
+            _EARLIER.clear()
+        _EARLIER[key] = read_workbook_bounded(path, ctx.catalogue.in_force(period), period, dept)[0]
+    return copy.deepcopy(_EARLIER[key])
 
 
 def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True) -> CheckResult:

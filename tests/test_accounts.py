@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -14,7 +12,7 @@ from generator import store as S
 from generator.web import auth
 
 from .conftest import ROOT, run_cli
-from .web_helpers import MISSING, PASSWORD, Server, csrf_of, login, web_setup
+from .web_helpers import MISSING, PASSWORD, Server, csrf_of, login, upload_at_once, web_setup
 
 
 def sample_bytes(dept: str) -> bytes:
@@ -150,19 +148,7 @@ def test_every_upload_is_on_record_and_concurrent_uploads_all_land(tmp_path):
              "bo-chqs", "cong-an-tinh"]
     app, config = web_setup(tmp_path, remove=depts)
     with Server(app) as server:
-        clients = []
-        for d in depts:
-            c = httpx.Client(base_url=server.url, timeout=120, follow_redirects=True)
-            login(c, d)
-            clients.append((d, c, csrf_of(c.get("/don-vi").text)))
-
-        def send(item):
-            d, c, token = item
-            return c.post("/don-vi/2023-08/nop", data={"csrf": token}, files={"tep": (f"{d}.xlsx", sample_bytes(d))})
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            answers = list(pool.map(send, clients))
-        for c in clients:
-            c[1].close()
+        answers = [r for _, r, _ in upload_at_once(server, depts)]
     assert all(r.status_code == 200 and "Đã nhận biểu" in r.text for r in answers)
     proc = run_cli("submissions", "--period", "2023-08", "--db", config.db)
     lines = [line for line in proc.stdout.splitlines()[1:] if line.strip()]

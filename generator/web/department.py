@@ -47,20 +47,28 @@ async def download_revision(request: Request):
     web = web_of(request)
     user = user_of(request, "department")
     period = web.open_period(request.path_params["period"])
+    row = own_upload(web, request, period, user["department"])
+    path = web.archive_path(str(period), user["department"], row["sha256"]) if row["accepted"] and row["sha256"] \
+        else None
+    if path is None or not path.exists():
+        raise HTTPException(404, "Không tìm thấy bản nộp này.")
+    return FileResponse(path, media_type=XLSX, filename=f"{user['department']}-{period}-lan-gui-{row['id']}.xlsx")
+
+
+def own_upload(web: Web, request: Request, period: Period, department: str) -> dict:
+    """The upload event the address names, if it is this department's (else 404)."""
     try:
         upload_id = int(request.path_params["upload"])
     except ValueError:
         raise HTTPException(404) from None
     store = S.open_store(web.config.db)
     try:
-        row = next((u for u in S.uploads(store, str(period), user["department"])
-                    if u["id"] == upload_id and u["accepted"]), None)
+        row = next((u for u in S.uploads(store, str(period), department) if u["id"] == upload_id), None)
     finally:
         store.close()
-    path = web.archive_path(str(period), user["department"], row["sha256"]) if row and row["sha256"] else None
-    if path is None or not path.exists():
-        raise HTTPException(404, "Không tìm thấy bản nộp này.")
-    return FileResponse(path, media_type=XLSX, filename=f"{user['department']}-{period}-lan-gui-{upload_id}.xlsx")
+    if row is None:
+        raise HTTPException(404)
+    return row
 
 
 async def blank_workbook(request: Request):
@@ -110,17 +118,7 @@ async def upload_result(request: Request):
     web = web_of(request)
     user = user_of(request, "department")
     period = web.open_period(request.path_params["period"])
-    try:
-        upload_id = int(request.path_params["upload"])
-    except ValueError:
-        raise HTTPException(404) from None
-    store = S.open_store(web.config.db)
-    try:
-        row = next((u for u in S.uploads(store, str(period), user["department"]) if u["id"] == upload_id), None)
-    finally:
-        store.close()
-    if row is None:
-        raise HTTPException(404)
+    row = own_upload(web, request, period, user["department"])
     problems = json.loads(row["problems"])
     return web.render(request, "ket-qua.html", period=str(period), accepted=bool(row["accepted"]), problems=problems,
                       errors=row["errors"], warnings=row["warnings"], upload=row)
