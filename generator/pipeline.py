@@ -522,7 +522,10 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
 
     from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
     from .timefmt import utc_now_text
-    # the composer's libraries load while the workers read the workbooks
+    # the composer's libraries load while the workers read the workbooks (the workers first,
+    # so that no thread is running when they are forked)
+    from .workbooks.sandbox import ready
+    ready()
     loading = threading.Thread(target=__import__, args=("generator.compose.render",), daemon=True)
     loading.start()
     res = check(ctx, progress=progress)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import copy
 import re
 
-from lxml import etree
-
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 I_ON, I_OFF, B_ON, B_OFF = "\ue010", "\ue011", "\ue012", "\ue013"
@@ -74,6 +72,7 @@ def strip(text: str) -> str:
 
 
 def _with(rpr, bold: bool, italic: bool):
+    from lxml import etree  # only the composer needs it; checking a workbook's stars does not
     new = copy.deepcopy(rpr) if rpr is not None else etree.Element(w("rPr"))
     for tag, on in (("b", bold), ("i", italic)):
         for old in new.findall(w(tag)):
@@ -89,6 +88,7 @@ def _with(rpr, bold: bool, italic: bool):
 def apply(root) -> None:
     """Split every run carrying emphasis markers; the state runs on across the runs of a
     paragraph (a footnote reference inside italic text stays between italic pieces)."""
+    from lxml import etree
     for p in root.iter(w("p")):
         runs = [r for r in p.iter(w("r"))]
         if not any(t.text and any(ch in t.text for ch in MARKS) for r in runs for t in r.iter(w("t"))):

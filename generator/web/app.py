@@ -118,6 +118,8 @@ async def server_error(request: Request, exc: Exception):
 
 
 def create_app(config: WebConfig) -> Starlette:
+    from ..workbooks.sandbox import serving
+    serving()   # the server's reading workers come from a forkserver
     from ..timefmt import utc_now_text
     store = S.open_store(config.db)  # create or migrate before the first request
     try:

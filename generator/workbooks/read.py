@@ -187,10 +187,37 @@ _ROW_OR_CELL = re.compile(rb'<(?:\w+:)?row\b(?P<row>[^>]*?)/?>|'
 _R_ATTR = re.compile(rb'\br="([A-Z]*)(\d*)"')
 
 
+_CELL_OPEN = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?<!/)>')
+_CELL_AT = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+
+
 def real_extent(xml: bytes) -> tuple[int, int, str]:
     """(largest row, largest column, its cell) of the cells that hold something, from the
     cells themselves — not from the recorded ``<dimension>``, which a crafted file can fake.
     Rows and cells without an ``r`` attribute take the position after the previous one."""
+    from .grid import get_column_letter
+    # the usual file: every cell with content names its place; the largest is found at C speed
+    opened = _CELL_OPEN.findall(xml)
+    places = [m.groups() for m in map(_CELL_AT.search, opened) if m]
+    if len(places) == len(opened):
+        best_row = best_col = 0
+        for letters, digits in places:
+            col = 0
+            for ch in letters.decode():
+                col = col * 26 + ord(ch) - 64
+            best_row, best_col = max(best_row, int(digits)), max(best_col, col)
+        if not places:
+            return 0, 0, ""
+        by_row = max(places, key=lambda p: int(p[1]))
+        by_col = max(places, key=lambda p: (len(p[0]), p[0]))
+        # the cell that lies farthest out: the far column when that is the only excess
+        far = by_col if best_col > MAX_COLUMNS and best_row <= MAX_ROWS + HEADER_SCAN_ROWS else by_row
+        return best_row, best_col, f"{far[0].decode()}{int(far[1])}"
+    return _real_extent_walk(xml)
+
+
+def _real_extent_walk(xml: bytes) -> tuple[int, int, str]:
+    """``real_extent`` for a sheet with cells or rows that do not name their place."""
     from .grid import get_column_letter
     row = col = max_row = max_col = 0
     last = ""

@@ -22,6 +22,7 @@ TIME_LIMIT = float(os.environ.get("BAOCAO_READ_SECONDS", "60"))
 
 _pool: cf.ProcessPoolExecutor | None = None
 _lock = threading.Lock()
+_SERVER = False   # set by the web server: its pools always come from a forkserver
 
 
 def workers() -> int:
@@ -40,10 +41,14 @@ def _get_pool() -> cf.ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            # forkserver: workers are forked from a clean single-threaded process that has the
-            # reader loaded, never from this one (a fork of a threaded server can inherit a held
-            # lock and hang); a new pool after a crash is as safe as the first
-            if "forkserver" in mp.get_all_start_methods():
+            # A command forks its workers from itself while it has one thread (fast: the reader is
+            # already loaded). A threaded process — the web server — forks them from a forkserver,
+            # a clean single-threaded process with the reader loaded: a fork of a threaded
+            # process can inherit a lock another thread holds and hang.
+            methods = mp.get_all_start_methods()
+            if threading.active_count() == 1 and not _SERVER and "fork" in methods:
+                ctx = mp.get_context("fork")
+            elif "forkserver" in methods:
                 ctx = mp.get_context("forkserver")
                 ctx.set_forkserver_preload(["generator.workbooks.read", "generator.catalogue"])
             else:  # pragma: no cover - not on Linux
@@ -52,6 +57,17 @@ def _get_pool() -> cf.ProcessPoolExecutor:
             import atexit
             atexit.register(shutdown)
         return _pool
+
+
+def serving() -> None:
+    """Called by the web application: every pool from now on is forked from a forkserver."""
+    global _SERVER
+    _SERVER = True
+
+
+def ready() -> None:
+    """Start the workers now and wait for them (before the caller starts a thread of its own)."""
+    _get_pool().submit(abs, 0).result(timeout=TIME_LIMIT)
 
 
 def shutdown() -> None:
