@@ -106,9 +106,10 @@ def finalize(parts: dict, title: str, agency: str, when: dt.datetime, draft: boo
 
     if "word/settings.xml" in parts:
         parts["word/settings.xml"] = dump(_settings(load("word/settings.xml")))
-    for name in ("word/styles.xml", "word/stylesWithEffects.xml"):
-        if name in parts:
-            parts[name] = dump(_styles(load(name)))
+    # styles.xml is what Word 2013 and later and LibreOffice read (stylesWithEffects.xml is
+    # Word 2010's copy, left as the template has it)
+    if "word/styles.xml" in parts:
+        parts["word/styles.xml"] = dump(_styles(load("word/styles.xml")))
     doc = load("word/document.xml")
     for tblpr in doc.iter(w("tblPr")):
         children = sorted(tblpr, key=lambda c: TBLPR_ORDER.index(etree.QName(c).localname)
