@@ -186,7 +186,9 @@ _EARLIER: dict = {}   # earlier periods' workbooks read in this process, by file
 
 def _quiet_read(ctx: Context, period: Period, dept: str):
     """An earlier period's workbook, read (bounded) once per process while the file is
-    unchanged: a range of periods reads each month for the next month and the quarter."""
+    unchanged: a range of periods reads each month for the next month and the quarter.
+    None when the reader faults it (another period's or department's file, unreadable cells):
+    nothing is carried, compared or summed from a workbook that would not be accepted."""
     import copy
     path = ctx.inputs / str(period) / L.filename(dept)
     try:
@@ -197,7 +199,8 @@ def _quiet_read(ctx: Context, period: Period, dept: str):
     if key not in _EARLIER:
         if len(_EARLIER) > 512:
             _EARLIER.clear()
-        _EARLIER[key] = read_workbook_bounded(path, ctx.catalogue.in_force(period), period, dept)[0]
+        data, problems = read_workbook_bounded(path, ctx.catalogue.in_force(period), period, dept)
+        _EARLIER[key] = None if has_errors(problems) else data
     return copy.deepcopy(_EARLIER[key])
 
 

@@ -141,3 +141,15 @@ def test_a_second_target(tmp_path):
     assert sentence.startswith(f"4.907,1 tỷ đồng, đạt {a}% dự toán, đạt {b}% dự toán HĐND tỉnh giao, tăng ")
     doc = {i["code"]: i for i in json.loads(got["paths"]["figures"].read_text(encoding="utf-8"))["indicators"]}
     assert doc["TC_THU"]["values"]["plan2"] == 7100 and doc["TC_THU"]["text"]["pct_plan2"] == f"{b}%"
+
+
+def test_a_wrong_file_in_the_previous_folder_is_never_compared_with(tmp_path):
+    import shutil
+    months = two_months(tmp_path, db=False)
+    ctx, _ = months["2023-09"]
+    # September's workbook copied over August's by mistake: its identity says 2023-09
+    shutil.copy(ctx.period_inputs / "so-cong-thuong.xlsx", tmp_path / "inputs" / "2023-08" / "so-cong-thuong.xlsx")
+    pipeline._EARLIER.clear()
+    got = pipeline.build(ctx)
+    doc = {i["code"]: i for i in json.loads(got["paths"]["figures"].read_text(encoding="utf-8"))["indicators"]}
+    assert "month_previous" not in doc["XNK_TONG"]["values"] and "mom_month" not in doc["XNK_TONG"]["text"]

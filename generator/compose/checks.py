@@ -82,26 +82,25 @@ def _where(p: Para) -> str:
     return f"đoạn «{shown}»" + (f" (dưới đề mục «{p.heading[:70]}»)" if p.heading else " (phần đầu văn bản)")
 
 
+PAIRS = (("{{", "}}"), ("{%", "%}"))
+
+
 def unbalanced(text: str) -> str | None:
     """What is unbalanced in one paragraph's tags, or None."""
     i, n = 0, len(text)
     while i < n:
-        if text.startswith("{{", i):
-            end = text.find("}}", i + 2)
-            nxt = min((k for k in (text.find("{{", i + 2), text.find("{%", i + 2)) if k != -1), default=-1)
+        opened = next(((o, c) for o, c in PAIRS if text.startswith(o, i)), None)
+        closed = next((c for _o, c in PAIRS if text.startswith(c, i)), None)
+        if opened:
+            o, c = opened
+            end = text.find(c, i + 2)
+            nxt = min((k for k in (text.find(x, i + 2) for x, _ in PAIRS) if k != -1), default=-1)
             if end == -1 or (nxt != -1 and nxt < end):
-                return f"mở «{{{{» ở «{text[i:i + 40]}» nhưng chưa đóng bằng «}}}}»"
+                return f"mở «{o}» ở «{text[i:i + 40]}» nhưng chưa đóng bằng «{c}»"
             i = end + 2
-        elif text.startswith("{%", i):
-            end = text.find("%}", i + 2)
-            nxt = min((k for k in (text.find("{{", i + 2), text.find("{%", i + 2)) if k != -1), default=-1)
-            if end == -1 or (nxt != -1 and nxt < end):
-                return f"mở «{{%» ở «{text[i:i + 40]}» nhưng chưa đóng bằng «%}}»"
-            i = end + 2
-        elif text.startswith("}}", i):
-            return f"có «}}}}» không có «{{{{» mở tương ứng (ở «{text[max(0, i - 30):i + 2]}»)"
-        elif text.startswith("%}", i):
-            return f"có «%}}» không có «{{%» mở tương ứng (ở «{text[max(0, i - 30):i + 2]}»)"
+        elif closed:
+            o = next(o for o, c in PAIRS if c == closed)
+            return f"có «{closed}» không có «{o}» mở tương ứng (ở «{text[max(0, i - 30):i + 2]}»)"
         else:
             i += 1
     return None
