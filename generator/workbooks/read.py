@@ -195,7 +195,6 @@ def real_extent(xml: bytes) -> tuple[int, int, str]:
     """(largest row, largest column, its cell) of the cells that hold something, from the
     cells themselves — not from the recorded ``<dimension>``, which a crafted file can fake.
     Rows and cells without an ``r`` attribute take the position after the previous one."""
-    from .grid import get_column_letter
     # the usual file: every cell with content names its place; the largest is found at C speed
     opened = _CELL_OPEN.findall(xml)
     places = [m.groups() for m in map(_CELL_AT.search, opened) if m]
