@@ -529,7 +529,12 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     # so that no thread is running when they are forked)
     from .workbooks.sandbox import ready
     ready()
-    loading = threading.Thread(target=__import__, args=("generator.compose.render",), daemon=True)
+    prepared: list = []
+
+    def prepare():
+        from .compose import prepare_report
+        prepared.append(prepare_report(ctx))
+    loading = threading.Thread(target=prepare, daemon=True)
     loading.start()
     res = check(ctx, progress=progress)
     loading.join()
@@ -540,7 +545,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         raise InputError("Số liệu đầu vào có lỗi; chưa lập báo cáo", problems)
     from .compose import render_report
     from .outputs import atomic_write_bytes
-    docx = render_report(ctx, res, draft)  # a broken template stops here: nothing written
+    docx = render_report(ctx, res, draft, prepared[0] if prepared else None)  # a broken template stops here
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
     forget_manifest(out)

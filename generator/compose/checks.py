@@ -126,14 +126,29 @@ def translate(message: str) -> str:
     return "cú pháp thẻ không hợp lệ"
 
 
-def check_template(template: Path, context: dict, codes: set, sections: set, settings: dict) -> list[str]:
+@dataclass
+class Parsed:
+    """The template's paragraphs and their tags parsed, before any figure is known (so a build
+    can do it while the workbooks are read); ``failed``: a problem found reading the file."""
+    paras: list
+    failed: str | None = None
+
+
+def parse_template(template: Path) -> Parsed:
+    try:
+        return Parsed(paragraphs(template))
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as e:
+        return Parsed([], f"không đọc được tệp mẫu Word ({e})")
+
+
+def check_template(template: Path | Parsed, context: dict, codes: set, sections: set, settings: dict) -> list[str]:
     """Every problem of the template, as Vietnamese sentences (empty: it can be rendered)."""
     from jinja2.sandbox import SandboxedEnvironment
     problems: list[str] = []
-    try:
-        paras = paragraphs(template)
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as e:
-        return [f"không đọc được tệp mẫu Word ({e})"]
+    parsed = template if isinstance(template, Parsed) else parse_template(template)
+    if parsed.failed:
+        return [parsed.failed]
+    paras = [Para(p.text, p.heading) for p in parsed.paras]
 
     def titled(text: str) -> str:  # a heading written as {{ ten_muc("X") }} is named by its title
         return re.sub(r'\{\{\s*ten_muc\(\s*"([^"]+)"\s*\)\s*(\|\s*upper\s*)?\}\}',

@@ -114,20 +114,60 @@ def build_context(ctx, res, notes: Notes) -> dict:
     }
 
 
-def render_docx(template_path, ctx, res, draft: bool = False) -> bytes:
+class _Environment(SandboxedEnvironment):
+    """Compiles each source once: the template's body is compiled while the workbooks are read."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._compiled: dict = {}
+
+    def from_string(self, source, globals=None, template_class=None):
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        if source not in self._compiled:
+            self._compiled[source] = super().from_string(source)
+        return self._compiled[source]
+
+
+class Prepared:
+    """The template opened, its tags parsed and its body compiled: everything that does not
+    depend on the period's figures. ``problem``: why the file could not be opened."""
+
+    def __init__(self, template_path):
+        from .checks import parse_template
+        self.path = Path(template_path)
+        self.problem = None
+        self.env = _Environment(autoescape=True, undefined=StrictUndefined)
+        try:
+            self.tpl = DocxTemplate(str(self.path))
+            self.tpl.init_docx()
+        except Exception as e:  # noqa: BLE001 - docx/zip/xml errors alike
+            self.tpl, self.problem = None, f"Không mở được mẫu báo cáo {self.path}: {e}"
+            return
+        self.parsed = parse_template(self.path)
+        if self.parsed.failed:
+            return
+        try:  # the body as docxtpl will hand it to Jinja (a miss only costs the compile later)
+            body = self.tpl.patch_xml(self.tpl.get_xml())
+            self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", body))
+        except Exception:  # noqa: BLE001 - reported by the checks and the render itself
+            pass
+
+
+def render_docx(template_path, ctx, res, draft: bool = False, prepared: Prepared | None = None) -> bytes:
     from .checks import TemplateProblems, check_template
-    template_path = Path(template_path)
-    try:
-        tpl = DocxTemplate(str(template_path))
-    except Exception as e:
-        raise BaocaoError(f"Không mở được mẫu báo cáo {template_path}: {e}") from None
+    prepared = prepared or Prepared(template_path)
+    template_path = prepared.path
+    if prepared.problem:
+        raise BaocaoError(prepared.problem)
+    tpl = prepared.tpl
     notes = Notes()
     context = build_context(ctx, res, notes)
-    problems = check_template(template_path, context, set(ctx.catalogue.indicators), set(ctx.settings["muc"]),
+    problems = check_template(prepared.parsed, context, set(ctx.catalogue.indicators), set(ctx.settings["muc"]),
                               ctx.settings)
     if problems:
         raise TemplateProblems(template_path.name, problems)
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    env = prepared.env
     try:
         tpl.render(context, jinja_env=env, autoescape=True)
     except UndefinedError as e:

@@ -48,6 +48,7 @@ def _get_pool() -> cf.ProcessPoolExecutor:
             methods = mp.get_all_start_methods()
             if threading.active_count() == 1 and not _SERVER and "fork" in methods:
                 ctx = mp.get_context("fork")
+                _preload()  # loaded once here, not once per worker after the fork
             elif "forkserver" in methods:
                 ctx = mp.get_context("forkserver")
                 ctx.set_forkserver_preload(["generator.workbooks.read", "generator.catalogue"])
@@ -57,6 +58,12 @@ def _get_pool() -> cf.ProcessPoolExecutor:
             import atexit
             atexit.register(shutdown)
         return _pool
+
+
+def _preload() -> None:
+    import python_calamine  # noqa: F401
+
+    from . import read  # noqa: F401
 
 
 def serving() -> None:
