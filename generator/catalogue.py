@@ -53,6 +53,8 @@ COLUMNS = {
     "Kế hoạch khác": "plan2_word",
     "Từ kỳ": "valid_from",
     "Đến kỳ": "valid_to",
+    "Phụ lục": "annex_order",
+    "Biểu đồ": "chart",
 }
 REQUIRED_COLUMNS = ("Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Đơn vị báo cáo", "Loại")
 DEFAULT_DECIMALS = {"dec_month": 0, "dec_cumulative": 0, "dec_pct_plan": 1, "dec_change": 1, "dec_share": 1}
@@ -97,6 +99,8 @@ class Indicator:
     plan2_word: str | None = None  # a second target's name («dự toán HĐND tỉnh giao»), column «Kế hoạch khác»
     valid_from: object = None     # Period or None (columns «Từ kỳ», «Đến kỳ» of chi-tieu.csv)
     valid_to: object = None
+    annex_order: int | None = None  # column «Phụ lục»: its place in the annex table (None: not in it)
+    chart: bool = False             # column «Biểu đồ»: a line chart in the annex workbook
 
     def in_force(self, period) -> bool:
         return _within(period, self.valid_from, self.valid_to)
@@ -402,7 +406,16 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
                 ok = False
             else:
                 values[attr] = PLAN_WORDS[text.lower()]
-        elif attr in ("required", "allow_negative", "integer"):
+        elif attr == "annex_order":
+            if text == "":
+                values[attr] = None
+            elif text.isdigit() and 0 < int(text) < 10000:
+                values[attr] = int(text)
+            else:
+                problems.append(error("indicator-annex", f"«{text}» không hợp lệ: để trống (không đưa vào phụ lục) "
+                                      f"hoặc ghi số thứ tự trong phụ lục (1, 2, 3…)", **where(title)))
+                ok = False
+        elif attr in ("required", "allow_negative", "integer", "chart"):
             default = attr == "required"
             if text == "":
                 values[attr] = default

@@ -53,6 +53,23 @@ def in_unit(cat, ind, stored: S.Stored) -> S.Stored | None:
     return None if value is None else stored.converted(value, ind.unit)
 
 
+def months_of_year(store, cat, period: Period, codes: list) -> dict:
+    """{code: {month number: Decimal or None}}: each month's value from January to ``period``,
+    the current submission of each month, in today's unit (a value whose unit cannot be
+    converted is left out, never shown in another unit)."""
+    out: dict = {code: {} for code in codes}
+    for month in range(1, period.month + 1):
+        known = S.latest(store, f"{period.year:04d}-{month:02d}")
+        for code in codes:
+            stored = known.get(code, {}).get("month")
+            ind = cat.indicators.get(code)
+            if stored is None or ind is None:
+                continue
+            same = in_unit(cat, ind, stored)
+            out[code][month] = same.value if same is not None else None
+    return out
+
+
 def unit_problem(ind, measure: str, stored: S.Stored, where: str, place: dict, severity=error):
     return severity(
         "unit-changed",

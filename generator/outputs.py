@@ -1,5 +1,6 @@
 """Output files: written to a temporary file beside the target and renamed into place, so a
-failed build leaves the previous good output intact. figures.json, kiem-tra.xlsx."""
+failed build leaves the previous good output intact. figures.json, kiem-tra.xlsx; the list of
+a build's outputs (``OUTPUTS``: the report, its PDF, figures.json, the annex workbook)."""
 from __future__ import annotations
 
 import json
@@ -20,13 +21,15 @@ class Output:
 
     def name(self, settings: dict, period) -> str:
         docx = settings["co_quan"]["ten_tep"].format(ky=str(period))
-        return {"docx": docx, "pdf": str(Path(docx).with_suffix(".pdf")), "json": "figures.json"}[self.kind]
+        return {"docx": docx, "pdf": str(Path(docx).with_suffix(".pdf")), "json": "figures.json",
+                "annex": f"phu-luc-{period}.xlsx"}[self.kind]
 
 
 OUTPUTS = (
     Output("docx", "Báo cáo (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     Output("pdf", "Báo cáo (PDF)", "application/pdf"),
     Output("json", "Số liệu (figures.json)", "application/json"),
+    Output("annex", "Phụ lục (Excel)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )
 OUTPUT_OF = {o.kind: o for o in OUTPUTS}
 

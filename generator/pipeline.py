@@ -517,6 +517,25 @@ def history_series(ctx: Context, code: str, first: str | None = None, last: str 
         store.close()
 
 
+def _annex_workbook(ctx: Context, annex) -> bytes:
+    """The annex workbook: this period's table and the year's months from the history store
+    (without a store, the months other than this one are blank)."""
+    from .annex.xlsx import annex_workbook
+    from .compose.properties import build_time
+    months: dict = {}
+    if ctx.db is not None:
+        from . import history as H
+        from . import store as S
+        store = S.open_store(ctx.db)
+        try:
+            months = H.months_of_year(store, ctx.catalogue, ctx.period, [r.code for r in annex.rows])
+        finally:
+            store.close()
+    for row in annex.rows:   # this period's own values are the report's, whatever the store holds
+        months.setdefault(row.code, {})[ctx.period.month] = row.cells["month"].value
+    return annex_workbook(annex, months, build_time(ctx.period, ctx.settings))
+
+
 def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None, draft: bool = False) -> dict:
     """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``.
     Refuses on any error in a submitted workbook; departments that have not submitted are an
@@ -543,9 +562,14 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         problems += missing_problems(res)
     if has_errors(problems):
         raise InputError("Số liệu đầu vào có lỗi; chưa lập báo cáo", problems)
+    from .annex import annex_settings, build_annex
     from .compose import render_report
     from .outputs import atomic_write_bytes
-    docx = render_report(ctx, res, draft, prepared[0] if prepared else None)  # a broken template stops here
+    annex = build_annex(ctx.catalogue, res.figures, ctx.settings, ctx.period)
+    conf = annex_settings(ctx.settings)
+    docx = render_report(ctx, res, draft, prepared[0] if prepared else None,
+                         annex=annex if conf["trong_van_ban"] else None)  # a broken template stops here
+    workbook = _annex_workbook(ctx, annex) if annex is not None and conf["bang_tinh"] else None
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
     forget_manifest(out)
@@ -556,6 +580,12 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     figures_path = output_path(ctx.out, ctx.settings, ctx.period, "json")
     write_json(figures_path, figures_document(ctx.period, res.figures, ctx.settings))
     paths["figures"] = figures_path
+    annex_path = output_path(ctx.out, ctx.settings, ctx.period, "annex")
+    if workbook is not None:
+        atomic_write_bytes(annex_path, workbook)
+        paths["annex"] = annex_path
+    elif annex_path.exists():
+        annex_path.unlink()   # an annex no longer asked for is never left as if current
     if pdf:
         from .compose.pdf import FONT, docx_to_pdf, font_substitute
         paths["pdf"] = docx_to_pdf(docx_path, output_path(ctx.out, ctx.settings, ctx.period, "pdf"))

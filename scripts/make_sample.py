@@ -214,6 +214,14 @@ def depth(ind, inds):
     return d
 
 
+# the sample's annex: the indicators a provincial report's «Phụ lục» lists, in its order;
+# those marked True also get a line chart in the annex workbook
+ANNEX = {code: (n, code in ("KKT_XNK", "DL_KHACH", "KH_GN", "TC_THU")) for n, code in enumerate(
+    "NN_DX_DT NN_DX_LT NN_RUNG NN_TRAU NN_BO NN_LON KKT_XNK KKT_XK KKT_NK CT_XK_DP CT_IIP CT_DIEN_TP "
+    "CT_XIMANG DL_KHACH DL_DOANHTHU KH_KL KH_GN KH_DN_MOI KH_DN_MOI_VON KH_DA_MOI TC_THU THUE_THU_ND "
+    "HQ_THU_XNK TC_CHI YT_KHAM GD_TRUONG_CHUAN LD_TL_QDT".split(), start=1)}
+
+
 def write_catalogue(depts, inds, templates: Path) -> None:
     with open(templates / "don-vi.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -234,7 +242,9 @@ def write_catalogue(depts, inds, templates: Path) -> None:
             w.writerow([i.code, i.name, i.unit, i.dept, KIND[i.kind], i.dec.get("month", 0),
                         i.dec.get("cumulative", i.dec.get("month", 0)), i.dec.get("pct_plan", 1),
                         i.dec.get("change", 1), i.dec.get("share", 1), plan, "có", "", integer,
-                        i.pad or "", i.parent, "100" if i.code == "TTR_KN_THAMQUYEN" else "", "", i.section])
+                        i.pad or "", i.parent, "100" if i.code == "TTR_KN_THAMQUYEN" else "", "", i.section,
+                        "", "", "", ANNEX[i.code][0] if i.code in ANNEX else "",
+                        "có" if ANNEX.get(i.code, (0, False))[1] else ""])
 
 
 def verify(ctx, inds, paragraphs) -> list[str]:

@@ -15,10 +15,11 @@ def prepare_report(ctx):
     return Prepared(Path(ctx.templates) / TEMPLATE_FILE)
 
 
-def render_report(ctx, res, draft: bool = False, prepared=None) -> bytes:
-    """The DOCX as bytes; raises (TemplateProblems) before anything is written."""
+def render_report(ctx, res, draft: bool = False, prepared=None, annex=None) -> bytes:
+    """The DOCX as bytes (with ``annex``: its landscape section after the signature); raises
+    (TemplateProblems) before anything is written."""
     from .render import render_docx
-    return render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res, draft, prepared)
+    return render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res, draft, prepared, annex)
 
 
 def compose_report(ctx, res, path: Path) -> Path:

@@ -154,7 +154,8 @@ class Prepared:
             pass
 
 
-def render_docx(template_path, ctx, res, draft: bool = False, prepared: Prepared | None = None) -> bytes:
+def render_docx(template_path, ctx, res, draft: bool = False, prepared: Prepared | None = None,
+                annex=None) -> bytes:
     from .checks import TemplateProblems, check_template
     prepared = prepared or Prepared(template_path)
     template_path = prepared.path
@@ -182,15 +183,18 @@ def render_docx(template_path, ctx, res, draft: bool = False, prepared: Prepared
     title = subject_line(ctx.period, settings)
     agency = settings["co_quan"].get("ten_day_du") or f"{settings['co_quan']['ten_co_quan']} {settings['co_quan']['ten_tinh']}"
     return add_footnotes(buf.getvalue(), notes.texts,
-                         lambda parts: finalize(parts, title, agency, build_time(ctx.period, settings), draft))
+                         lambda parts: finalize(parts, title, agency, build_time(ctx.period, settings), draft), annex)
 
 
-def add_footnotes(docx: bytes, texts: dict, finish=None) -> bytes:
+def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
     parts = read_parts(docx)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     doc = etree.fromstring(parts["word/document.xml"], parser)
     notes = F.replace_markers(doc, texts)
     E.apply(doc)
+    if annex is not None:
+        from ..annex.docx import append_annex
+        append_annex(doc, annex)
     parts["word/document.xml"] = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", standalone=True)
     if notes:
         rels = etree.fromstring(parts["word/_rels/document.xml.rels"], parser)

@@ -1,0 +1,125 @@
+"""The annex («Phụ lục»): the table of the main indicators that follows the report, in the
+DOCX (``annex.docx``: a landscape A4 section after the signature) and as a workbook
+(``annex.xlsx``: ``phu-luc-<YYYY-MM>.xlsx`` with a sheet of the year's months and charts).
+
+Which indicators and in which order is the catalogue's column «Phụ lục»; rows are grouped
+under the report's sections (``[muc]`` of cai-dat.toml, in that order). Every number of the
+table is the figure's printed text (``figures.json`` ``text``) and its exact value; a value
+the inputs do not give prints ``-``, never a zero. Settings: ``[phu_luc]`` of cai-dat.toml."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..periods import Period, period_phrase
+
+MISSING = "-"
+
+# (key, header, sub-header or "", what it prints: a figures.json text key, and the value it is)
+COLUMNS = (
+    ("plan", "Kế hoạch năm", "", "plan", ("values", "plan")),
+    ("month", "Thực hiện tháng", "", "month", ("values", "month")),
+    ("cumulative", "Lũy kế từ đầu năm", "", "cumulative", ("values", "cumulative")),
+    ("pct_plan", "% kế hoạch", "", "pct_plan", ("derived", "pct_plan")),
+    ("ratio_month", "So với cùng kỳ (%)", "Tháng", "ratio_month", ("derived", "ratio_month_pct")),
+    ("ratio_cumulative", "So với cùng kỳ (%)", "Lũy kế", "ratio_cumulative", ("derived", "ratio_cumulative_pct")),
+)
+PERCENT_COLUMNS = ("pct_plan", "ratio_month", "ratio_cumulative")
+
+DEFAULTS = {
+    "bang_tinh": True,          # phu-luc-<YYYY-MM>.xlsx beside the report
+    "trong_van_ban": False,     # the annex as a landscape section at the end of the DOCX
+    "tieu_de": "MỘT SỐ CHỈ TIÊU KINH TẾ - XÃ HỘI CHỦ YẾU",
+    "kem_theo": "(Kèm theo Báo cáo số       /{ky_hieu} ngày     /{thang}/{nam} của {co_quan})",
+    "ghi_chu": "Ghi chú: «-» là chưa có số liệu.",
+}
+
+
+def annex_settings(settings: dict) -> dict:
+    """``[phu_luc]`` with its defaults (an office's older cai-dat.toml has no such table)."""
+    return {**DEFAULTS, **settings.get("phu_luc", {})}
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str                  # as printed: the figures.json text, or "-"
+    value: Decimal | None      # the exact value behind the text (None: missing)
+    decimals: int = 0          # the decimals the text is printed with
+    pad: int = 0               # zero-padded to this many digits (the catalogue's «Đệm số 0»)
+
+
+@dataclass
+class Row:
+    number: int
+    code: str
+    name: str
+    unit: str
+    cells: dict                # column key -> Cell
+    chart: bool = False
+
+
+@dataclass
+class Group:
+    section: str
+    title: str
+    rows: list = field(default_factory=list)
+
+
+@dataclass
+class Annex:
+    title: str
+    period: str                # «THÁNG 8 VÀ 8 THÁNG NĂM 2023»
+    attached: str              # «(Kèm theo Báo cáo số …)»
+    note: str
+    groups: list               # [Group]
+    period_key: str = ""       # «2023-08»
+
+    @property
+    def rows(self) -> list:
+        return [r for g in self.groups for r in g.rows]
+
+
+def _cell(fig, key: str, text_key: str, source: tuple, texts: dict) -> Cell:
+    ind = fig.indicator
+    where, name = source
+    value = (fig.values if where == "values" else fig.derived).get(name)
+    text = texts.get(text_key)
+    if text is None or value is None:
+        return Cell(MISSING, None)
+    if key in PERCENT_COLUMNS:
+        places = ind.dec_pct_plan if key == "pct_plan" else ind.dec_change
+        return Cell(text, Decimal(value), places)
+    measure = "plan" if key == "plan" else key
+    return Cell(text, Decimal(value), ind.decimals(measure), ind.pad if ind.pad > 1 else 0)
+
+
+def build_annex(catalogue, figures: dict, settings: dict, period: Period) -> Annex | None:
+    """The annex of a period, or None when no indicator in force has a «Phụ lục» order."""
+    from ..phrases import texts
+    chosen = sorted((ind for ind in catalogue.indicators.values() if ind.annex_order is not None),
+                    key=lambda ind: (ind.annex_order, ind.line))
+    if not chosen:
+        return None
+    sections = list(settings["muc"])
+    groups: dict = {}
+    for ind in chosen:
+        key = ind.section if ind.section in settings["muc"] else ""
+        groups.setdefault(key, Group(key, settings["muc"].get(key, "Chỉ tiêu khác")))
+    ordered = [groups[s] for s in sections if s in groups] + ([groups[""]] if "" in groups else [])
+    number = 0
+    for group in ordered:
+        for ind in chosen:
+            if (ind.section if ind.section in settings["muc"] else "") != group.section:
+                continue
+            number += 1
+            fig = figures.get(ind.code)
+            shown = texts(fig, settings) if fig is not None else {}
+            cells = {key: (_cell(fig, key, text_key, source, shown) if fig is not None else Cell(MISSING, None))
+                     for key, _h, _s, text_key, source in COLUMNS}
+            group.rows.append(Row(number, ind.code, ind.name, ind.unit, cells, ind.chart))
+    conf = annex_settings(settings)
+    agency = settings["co_quan"].get("ten_day_du") or settings["co_quan"]["ten_co_quan"]
+    attached = conf["kem_theo"].format(ky_hieu=settings["co_quan"].get("ky_hieu", "BC-UBND"),
+                                       thang=period.month, nam=period.year, co_quan=agency)
+    return Annex(conf["tieu_de"], period_phrase(period, settings, heading=True), attached, conf["ghi_chu"],
+                 ordered, str(period))
