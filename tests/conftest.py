@@ -58,14 +58,31 @@ def row_of(ws, code: str) -> int:
     raise KeyError(code)
 
 
+def codes_of(path: Path) -> set:
+    wb = load_workbook(path, read_only=True)
+    try:
+        return {row[0] for row in wb["Chỉ tiêu"].iter_rows(min_row=2, max_col=1, values_only=True) if row[0]}
+    finally:
+        wb.close()
+
+
 def fill(path: Path, values: dict | None = None, narrative: list | None = None) -> None:
-    """Fill a workbook like a department: values {code: {column: value}}, narrative rows."""
+    """Fill a workbook like a department: values {code: {column: value}}, narrative rows.
+    One dict may hold the values of several departments (GOOD_VALUES is filled into each of
+    their workbooks): a code that belongs to a sibling workbook is passed over, but a code
+    in no workbook of the folder is a mistake in the test and raises KeyError."""
     wb = load_workbook(path)
     ws = wb["Chỉ tiêu"]
+    siblings = None
     for code, cols in (values or {}).items():
         try:
             r = row_of(ws, code)
         except KeyError:
+            if siblings is None:
+                siblings = set().union(*(codes_of(other) for other in Path(path).parent.glob("*.xlsx")
+                                         if other != Path(path) and not other.name.startswith("~$")))
+            if code not in siblings:
+                raise KeyError(f"{code}: in no workbook of {Path(path).parent}") from None
             continue
         for col, v in cols.items():
             ws[f"{col}{r}"] = v
