@@ -85,9 +85,36 @@ def test_xml_entity_bomb_in_a_workbook_is_harmless(filled):
     assert [p.code for p in refused] == ["not-a-workbook"] and "Excel" in refused[0].message
 
 
-def test_openpyxl_parses_with_defusedxml():
-    from openpyxl.xml import DEFUSEDXML
-    assert DEFUSEDXML
+@pytest.mark.parametrize("doctype", [
+    # a billion laughs: ten levels of ten, 10^8 characters if anything expanded it
+    '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefg", "bcdefgh")) + "]>",
+    # an external entity naming a file of the server
+    '<!DOCTYPE x [<!ENTITY h SYSTEM "file:///etc/passwd">]>',
+])
+def test_entities_in_a_sheet_are_refused_on_the_real_read_path(filled, doctype):
+    """The path the product reads by (preflight scan, then calamine in a worker), not a
+    library flag: a sheet declaring entities is refused quickly, nothing of them read."""
+    import re
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    fill(path, narrative=[("II.1.2", "Văn bản của sở.")])
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        xml = parts[name].decode("utf-8")
+        xml = re.sub(r'(<c r="B2"[^>]*t="inlineStr"><is><t[^>]*>)[^<]*(</t>)', r"\1&h;\2", xml)
+        parts[name] = (xml.replace("?>", "?>" + doctype, 1) if xml.startswith("<?xml") else doctype + xml).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    path.write_bytes(buf.getvalue())
+    start = time.monotonic()
+    res = pipeline.check(filled)
+    assert time.monotonic() - start < 30
+    refused = [p for p in res.problems if p.file == "so-cong-thuong.xlsx" and p.is_error]
+    assert [p.code for p in refused] == ["not-a-workbook"] and "Excel Workbook (.xlsx)" in refused[0].message
+    assert "so-cong-thuong" not in res.data and not res.narrative.get("II.1.2")
 
 
 def test_department_codes_cannot_name_paths(tmp_path):
