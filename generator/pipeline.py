@@ -517,11 +517,13 @@ def history_series(ctx: Context, code: str, first: str | None = None, last: str 
         store.close()
 
 
-def _annex_workbook(ctx: Context, annex) -> bytes:
-    """The annex workbook: this period's table and the year's months from the history store
+def _annex_workbook(ctx: Context, annex):
+    """The annex workbook, written in a worker while the caller renders the DOCX (``.result()``
+    gives its bytes): this period's table and the year's months from the history store
     (without a store, the months other than this one are blank)."""
     from .annex.xlsx import annex_workbook
     from .compose.properties import build_time
+    from .workbooks.sandbox import elsewhere
     months: dict = {}
     if ctx.db is not None:
         from . import history as H
@@ -533,30 +535,21 @@ def _annex_workbook(ctx: Context, annex) -> bytes:
             store.close()
     for row in annex.rows:   # this period's own values are the report's, whatever the store holds
         months.setdefault(row.code, {})[ctx.period.month] = row.cells["month"].value
-    return annex_workbook(annex, months, build_time(ctx.period, ctx.settings))
+    return elsewhere(annex_workbook, annex, months, build_time(ctx.period, ctx.settings))
 
 
 def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None, draft: bool = False) -> dict:
     """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``.
     Refuses on any error in a submitted workbook; departments that have not submitted are an
     error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
-    import threading
-
     from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
     from .timefmt import utc_now_text
-    # the composer's libraries load while the workers read the workbooks (the workers first,
-    # so that no thread is running when they are forked)
     from .workbooks.sandbox import ready
+    # The workers are forked before anything else runs. The composer is loaded after the
+    # check, not in a thread during it: on two cores the workers already take both, and a
+    # thread would only contend for this process's lock (measured: no faster).
     ready()
-    prepared: list = []
-
-    def prepare():
-        from .compose import prepare_report
-        prepared.append(prepare_report(ctx))
-    loading = threading.Thread(target=prepare, daemon=True)
-    loading.start()
     res = check(ctx, progress=progress)
-    loading.join()
     problems = list(res.problems)
     if not allow_missing:
         problems += missing_problems(res)
@@ -567,9 +560,9 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     from .outputs import atomic_write_bytes
     annex = build_annex(ctx.catalogue, res.figures, ctx.settings, ctx.period)
     conf = annex_settings(ctx.settings)
-    docx = render_report(ctx, res, draft, prepared[0] if prepared else None,
-                         annex=annex if conf["trong_van_ban"] else None)  # a broken template stops here
-    workbook = _annex_workbook(ctx, annex) if annex is not None and conf["bang_tinh"] else None
+    pending = _annex_workbook(ctx, annex) if annex is not None and conf["bang_tinh"] else None
+    docx = render_report(ctx, res, draft, annex=annex if conf["trong_van_ban"] else None)  # a broken template stops here
+    workbook = pending.result() if pending is not None else None
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
     forget_manifest(out)

@@ -9,17 +9,11 @@ from ..outputs import atomic_write_bytes
 TEMPLATE_FILE = "BC-UBND.docx"
 
 
-def prepare_report(ctx):
-    """The template's work that needs no figures (opened, tags parsed, body compiled)."""
-    from .render import Prepared
-    return Prepared(Path(ctx.templates) / TEMPLATE_FILE)
-
-
-def render_report(ctx, res, draft: bool = False, prepared=None, annex=None) -> bytes:
+def render_report(ctx, res, draft: bool = False, annex=None) -> bytes:
     """The DOCX as bytes (with ``annex``: its landscape section after the signature); raises
     (TemplateProblems) before anything is written."""
     from .render import render_docx
-    return render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res, draft, prepared, annex)
+    return render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res, draft, annex=annex)
 
 
 def compose_report(ctx, res, path: Path) -> Path:

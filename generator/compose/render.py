@@ -115,7 +115,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
 
 
 class _Environment(SandboxedEnvironment):
-    """Compiles each source once: the template's body is compiled while the workbooks are read."""
+    """Compiles each source once (the body is compiled when the template is prepared)."""
 
     def __init__(self, **kw):
         super().__init__(**kw)

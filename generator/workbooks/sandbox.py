@@ -151,6 +151,30 @@ def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
     return results
 
 
+def elsewhere(fn, *args):
+    """``fn(*args)`` started in a worker while the caller goes on (a build writes its annex
+    workbook there while it renders the DOCX); ``.result()`` of what is returned gives the
+    value, computed here instead if no worker can take it."""
+    try:
+        future = _get_pool().submit(fn, *args)
+    except (cf.process.BrokenProcessPool, RuntimeError):
+        future = None
+    return _Pending(future, fn, args)
+
+
+class _Pending:
+    def __init__(self, future, fn, args):
+        self.future, self.fn, self.args = future, fn, args
+
+    def result(self):
+        if self.future is not None:
+            try:
+                return self.future.result(timeout=TIME_LIMIT)
+            except (cf.TimeoutError, cf.process.BrokenProcessPool, MemoryError):
+                pass
+        return self.fn(*self.args)
+
+
 def run_one(fn, job: tuple, name: Path):
     return run_many(fn, [job], [name])[0]
 
