@@ -124,8 +124,11 @@ def main() -> int:
             for name, goal in (("baocao check", 2), ("baocao build", 3)):
                 best = min(runs[name])[0] / min(runs[yard])[0]
                 rounds = statistics.median(a[0] / b[0] for a, b in zip(runs[name], runs[yard]))
-                print(f"  {name} / pandoc: {best:.2f}x best, {rounds:.2f}x median of rounds "
-                      f"(goal <= {goal}x: {'met' if max(best, rounds) <= goal else 'NOT met'})")
+                # judged on the rounds: each pairs the command with pandoc run moments apart, so a
+                # slow spell of a shared machine does not decide it (the bests may come from
+                # different spells)
+                print(f"  {name} / pandoc: {rounds:.2f}x median of rounds (goal <= {goal}x: "
+                      f"{'met' if rounds <= goal else 'NOT met'}); {best:.2f}x best against best")
         else:
             print("  pandoc: not installed (apt-get install pandoc) — no yardstick")
         upload_latency(tmp / "web")

@@ -208,6 +208,8 @@ def check(ctx: Context, progress=None, override: dict | None = None, record: boo
     """Read and validate every department's workbook of the period, collecting every problem.
     ``override``: {department: path} read instead of the folder's file (an upload being
     checked before it is accepted); ``record``: store accepted workbooks as revisions."""
+    from .workbooks.sandbox import ready
+    ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
     store = _open_store(ctx)
     try:
         return _check(ctx, store, progress, override or {}, record)
@@ -544,11 +546,9 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
     from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
     from .timefmt import utc_now_text
-    from .workbooks.sandbox import ready
-    # The workers are forked before anything else runs. The composer is loaded after the
-    # check, not in a thread during it: on two cores the workers already take both, and a
-    # thread would only contend for this process's lock (measured: no faster).
-    ready()
+    # The composer is loaded after the check, not in a thread during it: on two cores the
+    # workers already take both, and a thread would only contend for this process's lock
+    # (measured: no faster).
     res = check(ctx, progress=progress)
     problems = list(res.problems)
     if not allow_missing:

@@ -5,7 +5,7 @@ number on page 1): they move to a paragraph closing it, as Word stores a section
 from __future__ import annotations
 
 import copy
-from xml.sax.saxutils import escape
+from ..compose.properties import escape
 
 from lxml import etree
 

@@ -43,37 +43,43 @@ class TemplateProblems(BaocaoError):
 
 def paragraphs(template: Path) -> list[Para]:
     """The template's paragraphs (body, headers, footers), each with the heading above it."""
-    out: list[Para] = []
     with zipfile.ZipFile(template) as z:
         parts = ["word/document.xml"] + sorted(n for n in z.namelist()
                                                if re.match(r"word/(header|footer)\d*\.xml$", n))
         parser = etree.XMLParser(resolve_entities=False, no_network=True)
         styles = _style_names(z, parser)
-        for part in parts:
-            if part not in z.namelist():
-                continue
-            root = etree.fromstring(z.read(part), parser)
-            heading = ""
-            for p in root.iter(W + "p"):
-                text = "".join(t.text or "" for t in p.iter(W + "t"))
-                style = p.find(f"{W}pPr/{W}pStyle")
-                name = styles.get(style.get(W + "val"), style.get(W + "val")) if style is not None else ""
-                if name.startswith(HEADING_STYLES) and text.strip():
-                    heading = text.strip()
-                out.append(Para(text, heading))
+        roots = [etree.fromstring(z.read(part), parser) for part in parts if part in z.namelist()]
+    return paragraphs_in(roots, styles)
+
+
+def paragraphs_in(roots: list, styles: dict) -> list[Para]:
+    """``paragraphs`` of parts already parsed (the composer has them in memory)."""
+    out: list[Para] = []
+    for root in roots:
+        heading = ""
+        for p in root.iter(W + "p"):
+            text = "".join(t.text or "" for t in p.iter(W + "t"))
+            style = p.find(f"{W}pPr/{W}pStyle")
+            name = styles.get(style.get(W + "val"), style.get(W + "val")) if style is not None else ""
+            if name.startswith(HEADING_STYLES) and text.strip():
+                heading = text.strip()
+            out.append(Para(text, heading))
     return out
 
 
-def _style_names(z: zipfile.ZipFile, parser) -> dict:
-    try:
-        root = etree.fromstring(z.read("word/styles.xml"), parser)
-    except KeyError:
-        return {}
+def style_names_of(root) -> dict:
     out = {}
     for st in root.iter(W + "style"):
         name = st.find(W + "name")
         out[st.get(W + "styleId")] = name.get(W + "val") if name is not None else st.get(W + "styleId")
     return out
+
+
+def _style_names(z: zipfile.ZipFile, parser) -> dict:
+    try:
+        return style_names_of(etree.fromstring(z.read("word/styles.xml"), parser))
+    except KeyError:
+        return {}
 
 
 def _where(p: Para) -> str:

@@ -8,9 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from xml.sax.saxutils import escape
+from html import escape as _html_escape
 
 from lxml import etree
+
+
+def escape(text: str) -> str:
+    """XML text content: &, < and > escaped (xml.sax.saxutils would load urllib for this)."""
+    return _html_escape(text, quote=False)
+
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 PR_NS = "http://schemas.openxmlformats.org/package/2006/relationships"

@@ -144,7 +144,7 @@ class Prepared:
         except Exception as e:  # noqa: BLE001 - docx/zip/xml errors alike
             self.tpl, self.problem = None, f"Không mở được mẫu báo cáo {self.path}: {e}"
             return
-        self.parsed = parse_template(self.path)
+        self.parsed = self._parsed_in_memory() or parse_template(self.path)
         if self.parsed.failed:
             return
         try:  # the body as docxtpl will hand it to Jinja (a miss only costs the compile later)
@@ -152,6 +152,21 @@ class Prepared:
             self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", body))
         except Exception:  # noqa: BLE001 - reported by the checks and the render itself
             pass
+
+
+    def _parsed_in_memory(self):
+        """The checks' paragraphs from the parts python-docx has already parsed (the same
+        parts, in the same order, as ``checks.paragraphs`` reads from the file)."""
+        from .checks import Parsed, paragraphs_in, style_names_of
+        try:
+            package = self.tpl.docx.part.package
+            parts = {str(part.partname).lstrip("/"): part for part in package.iter_parts()}
+            names = sorted(n for n in parts if re.match(r"word/(header|footer)\d*\.xml$", n))
+            roots = [parts["word/document.xml"].element] + [parts[n].element for n in names]
+            styles = style_names_of(parts["word/styles.xml"].element) if "word/styles.xml" in parts else {}
+            return Parsed(paragraphs_in(roots, styles))
+        except (AttributeError, KeyError):   # a part python-docx keeps as bytes: read the file
+            return None
 
 
 def render_docx(template_path, ctx, res, draft: bool = False, prepared: Prepared | None = None,

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
 
 from ..catalogue import Catalogue
@@ -195,23 +196,24 @@ def real_extent(xml: bytes) -> tuple[int, int, str]:
     """(largest row, largest column, its cell) of the cells that hold something, from the
     cells themselves — not from the recorded ``<dimension>``, which a crafted file can fake.
     Rows and cells without an ``r`` attribute take the position after the previous one."""
-    # the usual file: every cell with content names its place; the largest is found at C speed
+    # the usual file: every cell with content names its place; the largest is found at C
+    # speed (columns compared as right-aligned letters: «  Z» < « AA»)
     opened = _CELL_OPEN.findall(xml)
-    places = [m.groups() for m in map(_CELL_AT.search, opened) if m]
+    places = _CELL_AT.findall(b"\x00".join(opened))
     if len(places) == len(opened):
-        best_row = best_col = 0
-        for letters, digits in places:
-            col = 0
-            for ch in letters.decode():
-                col = col * 26 + ord(ch) - 64
-            best_row, best_col = max(best_row, int(digits)), max(best_col, col)
         if not places:
             return 0, 0, ""
-        by_row = max(places, key=lambda p: int(p[1]))
-        by_col = max(places, key=lambda p: (len(p[0]), p[0]))
+        letters, digits = zip(*places)
+        rows = list(map(int, digits))
+        aligned = list(map(bytes.rjust, letters, repeat(3)))
+        best_row, far_col = max(rows), max(aligned)
+        best_col = 0
+        for ch in far_col.strip().decode():
+            best_col = best_col * 26 + ord(ch) - 64
+        i_row, i_col = rows.index(best_row), aligned.index(far_col)
         # the cell that lies farthest out: the far column when that is the only excess
-        far = by_col if best_col > MAX_COLUMNS and best_row <= MAX_ROWS + HEADER_SCAN_ROWS else by_row
-        return best_row, best_col, f"{far[0].decode()}{int(far[1])}"
+        i = i_col if best_col > MAX_COLUMNS and best_row <= MAX_ROWS + HEADER_SCAN_ROWS else i_row
+        return best_row, best_col, f"{letters[i].decode()}{rows[i]}"
     return _real_extent_walk(xml)
 
 

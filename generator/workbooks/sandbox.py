@@ -22,6 +22,11 @@ TIME_LIMIT = float(os.environ.get("BAOCAO_READ_SECONDS", "60"))
 
 _pool: cf.ProcessPoolExecutor | None = None
 _lock = threading.Lock()
+# Objects a command's workers take from the memory they were forked with, instead of a copy
+# pickled with every job (the catalogue: 23 jobs, 23 copies). Held here for good, so that an
+# id is never reused for another object; ``_pool_inherits``: those the current pool has.
+_inherited: dict = {}
+_pool_inherits: frozenset = frozenset()
 _SERVER = False   # set by the web server: its pools always come from a forkserver
 
 
@@ -38,7 +43,7 @@ def _limit_worker() -> None:
 
 
 def _get_pool() -> cf.ProcessPoolExecutor:
-    global _pool
+    global _pool, _pool_inherits
     with _lock:
         if _pool is None:
             # A command forks its workers from itself while it has one thread (fast: the reader is
@@ -49,7 +54,9 @@ def _get_pool() -> cf.ProcessPoolExecutor:
             if threading.active_count() == 1 and not _SERVER and "fork" in methods:
                 ctx = mp.get_context("fork")
                 _preload()  # loaded once here, not once per worker after the fork
+                _pool_inherits = frozenset(_inherited)
             elif "forkserver" in methods:
+                _pool_inherits = frozenset()
                 ctx = mp.get_context("forkserver")
                 ctx.set_forkserver_preload(["generator.workbooks.read", "generator.catalogue"])
             else:  # pragma: no cover - not on Linux
@@ -72,9 +79,37 @@ def serving() -> None:
     _SERVER = True
 
 
-def ready() -> None:
-    """Start the workers now and wait for them (before the caller starts a thread of its own)."""
+def ready(*inherit) -> None:
+    """Start the workers now and wait for them (before the caller starts a thread of its own).
+    ``inherit``: objects the jobs will name (the catalogue), which workers forked now find in
+    their own memory rather than receive pickled with each job. They must not change later."""
+    with _lock:
+        if _pool is None and not _SERVER and threading.active_count() == 1:   # about to fork
+            for obj in inherit:
+                _inherited[id(obj)] = obj
     _get_pool().submit(abs, 0).result(timeout=TIME_LIMIT)
+
+
+class _Inherited:
+    """Stands for an object the worker already holds (see ``ready``)."""
+    __slots__ = ("key",)
+
+    def __init__(self, key: int):
+        self.key = key
+
+    def __reduce__(self):
+        return _Inherited, (self.key,)
+
+
+def _call(fn, *args):
+    """In a worker: ``fn(*args)`` with each inherited object put back in its place."""
+    return fn(*(_inherited[a.key] if isinstance(a, _Inherited) else a for a in args))
+
+
+def _submit(pool, fn, args: tuple):
+    if any(id(a) in _pool_inherits for a in args):
+        return pool.submit(_call, fn, *(_Inherited(id(a)) if id(a) in _pool_inherits else a for a in args))
+    return pool.submit(fn, *args)
 
 
 def shutdown() -> None:
@@ -119,7 +154,7 @@ def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
     # the whole batch is bounded: a stuck file never makes the others wait forever
     deadline = time.monotonic() + TIME_LIMIT * math.ceil(max(len(jobs), 1) / workers())
     try:
-        futures = {i: pool.submit(fn, *job) for i, job in enumerate(jobs)}
+        futures = {i: _submit(pool, fn, job) for i, job in enumerate(jobs)}
     except cf.process.BrokenProcessPool:
         futures, isolate, broken = {}, list(range(len(jobs))), True
     for i, fut in futures.items():
@@ -138,7 +173,7 @@ def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
     for i in isolate:
         pool = _get_pool()
         try:
-            results[i] = pool.submit(fn, *jobs[i]).result(timeout=TIME_LIMIT)
+            results[i] = _submit(pool, fn, jobs[i]).result(timeout=TIME_LIMIT)
         except cf.TimeoutError:
             results[i] = refused(names[i], f"đọc quá {TIME_LIMIT:g} giây")
             _discard(pool)
