@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import time
 import zipfile
 
@@ -87,3 +89,30 @@ def test_the_server_refuses_crafted_workbooks_and_keeps_serving(tmp_path):
         login(office, "vanphong")
         assert office.get("/van-phong/2023-08").status_code == 200
         office.close()
+
+
+def test_forked_readers_take_the_catalogue_from_their_memory(tmp_path):
+    """A command's readers are forked with the catalogue in memory and receive only a token
+    for it; what they read is what this process reads itself. A catalogue made after the
+    fork is sent whole (never the stale one)."""
+    script = """
+import sys
+from dataclasses import replace
+from generator import pipeline
+from generator.workbooks import sandbox
+from generator.workbooks.read import read_workbook
+ctx = pipeline.open_context("2023-08", "inputs", sys.argv[1], None, None)
+sandbox.ready(ctx.catalogue)
+assert id(ctx.catalogue) in sandbox._pool_inherits
+jobs = [(p, ctx.catalogue, ctx.period, p.stem) for p in sorted(ctx.period_inputs.glob("*.xlsx"))[:4]]
+got = sandbox.read_workbooks(jobs)
+assert got == [read_workbook(*j) for j in jobs], "read in a worker differs"
+later = replace(ctx.catalogue, indicators={})   # a catalogue the workers never saw
+assert id(later) not in sandbox._pool_inherits
+(data, problems), = sandbox.read_workbooks([(jobs[0][0], later, ctx.period, jobs[0][3])])
+assert (data, problems) == read_workbook(jobs[0][0], later, ctx.period, jobs[0][3])
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
