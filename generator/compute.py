@@ -24,7 +24,7 @@ HUNDRED = Decimal(100)
 class Figure:
     indicator: Indicator
     values: dict = field(default_factory=dict)    # measure -> Decimal | None
-    sources: dict = field(default_factory=dict)   # measure -> "file!sheet!cell"
+    sources: dict = field(default_factory=dict)   # measure -> Source (sources.py)
     derived: dict = field(default_factory=dict)   # name -> Decimal | None
     revisions: dict = field(default_factory=dict)  # measure -> store revision holding it
     texts_cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -149,13 +149,12 @@ def check_components(parent: Figure, comps: list[Figure], default_tol: Decimal) 
         if rel > tol:
             dec = ind.decimals(measure)
             label = "tháng" if measure == "month" else "lũy kế"
-            src = parent.sources.get(measure, "")
-            file, sheet, cell = (src.split("!") + ["", "", ""])[:3]
+            place = getattr(parent.sources.get(measure), "place", {})
             out.append(warning(
                 "components-sum",
                 f"Tổng các chỉ tiêu thành phần ({label}) là {format_number(s, dec)}, lệch "
                 f"{format_number(abs(diff), dec)} {ind.unit} so với chỉ tiêu cha {format_number(total, dec)} "
                 f"(dung sai {format_number(tol, 2)}%): "
                 + ", ".join(c.code for c in comps),
-                file=file, sheet=sheet, cell=cell, indicator=ind.code))
+                indicator=ind.code, **place))
     return out

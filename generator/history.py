@@ -12,6 +12,7 @@ from .catalogue import FLOW
 from .compute import derive
 from .periods import Period
 from .problems import error, warning
+from .sources import entered
 from .units import UNITS_FILE, same_unit
 from .vi_numbers import format_number, format_plain, safe_div
 from .workbooks import layout as L
@@ -165,7 +166,7 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
         vals, srcs = data.values.get(code, {}), data.sources.get(code, {})
 
         def typed(measure):
-            return vals.get(measure) if not str(srcs.get(measure, "store:")).startswith("store:") else None
+            return vals.get(measure) if entered(srcs.get(measure)) else None
 
         def place(measure):
             col = data.columns.get(measure, "")
@@ -211,17 +212,16 @@ def submission_of(cat, period: Period, department: str, data, sha256: str) -> tu
     rows = []
     for code, srcs in data.sources.items():
         for measure, src in srcs.items():
-            if src.startswith("store:"):
+            if not entered(src):
                 continue
-            _file, sheet, cell = src.split("!")
-            rows.append((code, measure, data.values[code][measure], sheet, cell, cat.indicators[code].unit))
+            rows.append((code, measure, data.values[code][measure], src.sheet, src.cell, cat.indicators[code].unit))
     return (str(period), department, data.path.name, sha256, rows, list(data.narrative))
 
 
 def mark_recorded(data, revision: int) -> None:
     for code, srcs in data.sources.items():
         for measure, src in srcs.items():
-            if not src.startswith("store:"):
+            if entered(src):
                 data.revisions.setdefault(code, {})[measure] = revision
 
 

@@ -111,7 +111,7 @@ def figures_document(period, figures: dict, settings: dict) -> dict:
             "values": {k: _num(v) for k, v in fig.values.items() if v is not None},
             "derived": {k: _num(v) for k, v in fig.derived.items() if v is not None},
             "text": texts(fig, settings),
-            "sources": dict(sorted(fig.sources.items())),
+            "sources": {k: str(v) for k, v in sorted(fig.sources.items())},
         })
         if fig.revisions:
             out[-1]["revisions"] = dict(sorted(fig.revisions.items()))

@@ -13,6 +13,7 @@ from .compute import compute
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
 from .settings import load_settings, resolve_templates
+from .sources import entered
 from .timefmt import format_time, zone_setting
 from .workbooks import layout as L
 from .workbooks.sandbox import read_workbook_bounded, read_workbooks
@@ -374,7 +375,7 @@ def _months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict |
                     unit = data.units.get(code) or wanted[code].unit
                     value = cat.units.convert(vals["month"], unit, wanted[code].unit)
                     if value is not None:
-                        out[code] = (value, f"{period}/{data.sources[code]['month']}", None)
+                        out[code] = (value, data.sources[code]["month"].of_period(period), None)
     return out
 
 
@@ -460,8 +461,7 @@ def _same_as_previous(cat, data, known: dict, name: str) -> list:
     typed, before = {}, {}
     for code in data.rows:
         for measure in ("month", "cumulative"):
-            src = data.sources.get(code, {}).get(measure, "")
-            if src and not src.startswith("store:"):
+            if entered(data.sources.get(code, {}).get(measure)):
                 typed[(code, measure)] = data.values[code][measure]
             got = prior.get(code, {}).get(measure)
             if got is not None:

@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .problems import BaocaoError
+from .sources import Source
 
 MIGRATIONS = [
     # version 1
@@ -150,8 +151,8 @@ class Stored:
     department: str = ""
 
     @property
-    def source(self) -> str:
-        return f"store:{self.revision}"
+    def source(self) -> Source:
+        return Source.stored(self.revision)
 
     def converted(self, value: Decimal, unit: str) -> "Stored":
         """The same stored value expressed in another unit."""

@@ -283,7 +283,7 @@ def test_old_xls_submission_is_read(filled):
     assert not res.has_errors, [str(p) for p in res.problems]
     fig = res.figures["NN_TRAU"]
     assert fig.values["month"] == 64075 and fig.values["month_last_year"] == 63252
-    assert fig.sources["month"] == f"so-nong-nghiep.xls!Chỉ tiêu!E{r}"
+    assert str(fig.sources["month"]) == f"so-nong-nghiep.xls!Chỉ tiêu!E{r}"
     warn = only(res.problems, "text-number")
     assert warn.file == "so-nong-nghiep.xls" and warn.cell == f"G{r}"
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..catalogue import Catalogue
 from ..problems import Problem, error, warning
+from ..sources import Source
 from ..vi_numbers import NumberTextError, parse_number, to_decimal
 from . import layout as L
 
@@ -467,7 +468,7 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at, percent_a
                                             f"{ind.kind_name}; giá trị này bị bỏ qua", **place))
                     continue
                 vals[measure] = value
-                srcs[measure] = f"{fname}!{sheet}!{cell.coordinate}"
+                srcs[measure] = Source.workbook(fname, sheet, cell.coordinate)
         if L.COL_NOTE in cols:
             note = _norm(ws.cell(r, cols[L.COL_NOTE]).value)
             if note:

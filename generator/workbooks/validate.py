@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ..catalogue import FLOW, Catalogue
 from ..problems import Problem, error, warning
+from ..sources import entered
 from ..vi_numbers import format_percent, format_plain
 from . import layout as L
 
@@ -59,7 +60,7 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
             for m_key, c_key in (("month", "cumulative"), ("month_last_year", "cumulative_last_year")):
                 m, c = vals.get(m_key), vals.get(c_key)
                 srcs = data.sources.get(code, {})
-                typed = not any(str(srcs.get(k, "")).startswith("store:") for k in (m_key, c_key))
+                typed = all(entered(srcs.get(k)) for k in (m_key, c_key) if k in srcs)
                 if m is not None and c is not None and m != c and typed:
                     cm, cc = place(m_key)["cell"], place(c_key)["cell"]
                     out.append(error("january-cumulative", f"Tháng 1: số liệu tháng và lũy kế từ đầu năm cùng tính từ "

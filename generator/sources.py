@@ -1,0 +1,57 @@
+"""Where a value came from: a cell of a workbook (the period's own, or an earlier period's),
+or a submission recorded in the history store. One type, so that no stage splits text back
+apart; ``figures.json`` writes it as text (``str``):
+
+* ``<file>!<sheet>!<cell>`` — the period's workbook, e.g. ``so-cong-thuong.xlsx!Chỉ tiêu!F3``;
+* ``<YYYY-MM>/<file>!<sheet>!<cell>`` — an earlier period's workbook (month on month);
+* ``store:<revision>`` — a submission in the history store.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    period: str = ""              # an earlier period's workbook ("": the period's own)
+    revision: int | None = None   # a submission in the history store
+
+    @classmethod
+    def workbook(cls, file: str, sheet: str, cell: str) -> Source:
+        return cls(file, sheet, cell)
+
+    @classmethod
+    def stored(cls, revision: int) -> Source:
+        return cls(revision=revision)
+
+    def of_period(self, period) -> Source:
+        """The same cell, in the workbook of an earlier period."""
+        return replace(self, period=str(period))
+
+    @property
+    def from_store(self) -> bool:
+        return self.revision is not None
+
+    @property
+    def entered(self) -> bool:
+        """Typed into the period's own workbook (not carried from the store or another period)."""
+        return self.revision is None and not self.period
+
+    @property
+    def place(self) -> dict:
+        """``file``, ``sheet``, ``cell`` for a problem about this value (empty from the store)."""
+        return {"file": self.file, "sheet": self.sheet, "cell": self.cell} if self.file else {}
+
+    def __str__(self) -> str:
+        if self.revision is not None:
+            return f"store:{self.revision}"
+        text = f"{self.file}!{self.sheet}!{self.cell}"
+        return f"{self.period}/{text}" if self.period else text
+
+
+def entered(source) -> bool:
+    """True for a value typed into the period's own workbook; False for one carried in."""
+    return isinstance(source, Source) and source.entered
