@@ -272,16 +272,16 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
         for col in ("Mã đơn vị", "Tên đơn vị"):
             if col not in header:
                 problems.append(error("catalogue-column", f"Thiếu cột «{col}» ở dòng tiêu đề",
-                                      file=dept_path.name, cell="dòng 1"))
+                                      file=dept_path.name, line=1))
         for n, row in rows:
             code, name = row.get("Mã đơn vị", ""), row.get("Tên đơn vị", "")
-            where = dict(file=dept_path.name, cell=f"dòng {n}")
+            where = dict(file=dept_path.name, line=n)
             if not DEPT_RE.match(code):
                 problems.append(error("department-code", f"Mã đơn vị «{code}» không hợp lệ: chỉ dùng "
                                       f"chữ thường không dấu, số và dấu gạch ngang (ví dụ so-cong-thuong)",
                                       **where))
                 continue
-            span = _range(row, lambda col, n=n: dict(file=dept_path.name, cell=f"dòng {n}, cột {col}"), problems)
+            span = _range(row, lambda col, n=n: dict(file=dept_path.name, line=n, column=col), problems)
             if span is None:
                 continue
             dept = Department(code, name, n, *span)
@@ -305,7 +305,7 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
     for col in REQUIRED_COLUMNS:
         if col not in header:
             problems.append(error("catalogue-column", f"Thiếu cột «{col}» ở dòng tiêu đề",
-                                  file=ind_path.name, cell="dòng 1"))
+                                  file=ind_path.name, line=1))
     if any(col not in header for col in REQUIRED_COLUMNS):
         return cat, problems
     for n, row in rows:
@@ -320,12 +320,12 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
                                       f": hai khoảng hiệu lực {_span(clash)} và {_span(ind)} chồng nhau; một mã có "
                                       f"thể có nhiều dòng (đổi đơn vị báo cáo, đơn vị tính, tên) nhưng «Từ kỳ» – "
                                       f"«Đến kỳ» không được chồng nhau" if timed else ""),
-                                  file=ind_path.name, cell=f"dòng {n}, cột Mã chỉ tiêu", indicator=ind.code))
+                                  file=ind_path.name, line=n, column="Mã chỉ tiêu", indicator=ind.code))
             continue
         ended = _department_gap(cat, ind)
         if ended:
             problems.append(error("indicator-department-ended", ended, file=ind_path.name,
-                                  cell=f"dòng {n}, cột Đơn vị báo cáo", indicator=ind.code))
+                                  line=n, column="Đơn vị báo cáo", indicator=ind.code))
             continue
         cat.all_indicators.append(ind)
     view = _latest_view(cat)
@@ -363,7 +363,7 @@ def _department_gap(cat: Catalogue, ind: Indicator) -> str | None:
 
 def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) -> Indicator | None:
     def where(col):
-        return dict(file=fname, cell=f"dòng {n}, cột {col}", indicator=row.get("Mã chỉ tiêu", ""))
+        return dict(file=fname, line=n, column=col, indicator=row.get("Mã chỉ tiêu", ""))
 
     ok = True
     code = row["Mã chỉ tiêu"]
@@ -452,7 +452,7 @@ def _check_parents(cat: Catalogue, fname: str, problems: list) -> None:
     for ind in cat.indicators.values():
         if ind.parent and ind.parent not in cat.indicators:
             problems.append(error("indicator-parent", f"Chỉ tiêu cha «{ind.parent}» không có trong danh mục",
-                                  file=fname, cell=f"dòng {ind.line}, cột Thuộc chỉ tiêu", indicator=ind.code))
+                                  file=fname, line=ind.line, column="Thuộc chỉ tiêu", indicator=ind.code))
     reported = set()
     for ind in cat.indicators.values():
         seen, cur = [], ind
@@ -464,7 +464,7 @@ def _check_parents(cat: Catalogue, fname: str, problems: list) -> None:
                     reported.add(key)
                     problems.append(error("indicator-cycle",
                                           "Vòng lặp chỉ tiêu cha - thành phần: " + " → ".join(cycle + [cur.code]),
-                                          file=fname, cell=f"dòng {cat.indicators[cycle[0]].line}, cột Thuộc chỉ tiêu",
+                                          file=fname, line=cat.indicators[cycle[0]].line, column="Thuộc chỉ tiêu",
                                           indicator=cycle[0]))
                 break
             seen.append(cur.code)

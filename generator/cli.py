@@ -153,7 +153,7 @@ def _print_problems(problems, out=None):
     for fname, items in by_file.items():
         print(f"\n{fname}:", file=out)
         for p in items:
-            where = "!".join(x for x in (p.sheet, p.cell) if x)
+            where = "!".join(x for x in (p.sheet, p.position) if x)
             code = f" [{p.indicator}]" if p.indicator else ""
             print(f"  {p.severity.upper():9s} {where}{code}: {p.message}", file=out)
 

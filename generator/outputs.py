@@ -142,9 +142,9 @@ def write_problems_xlsx(path: Path, problems: list, link_prefix: str = "") -> No
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
     for r, p in enumerate(problems, start=1):
-        for col, value in enumerate((p.severity, p.file, p.sheet, p.cell, p.indicator, p.message, p.code)):
+        for col, value in enumerate((p.severity, p.file, p.sheet, p.position, p.indicator, p.message, p.code)):
             ws.write_string(r, col, value or "")
-        if p.file and p.sheet and p.cell and p.cell[:1].isalpha() and " " not in p.cell:
+        if p.file and p.sheet and p.cell:   # a cell is always an A1 reference: a link opens it
             ws.write_url(r, 3, f"external:{link_prefix}{p.file}#'{p.sheet}'!{p.cell}", link, p.cell)
     wb.close()
     atomic_write_bytes(path, buf.getvalue())

@@ -222,6 +222,12 @@ def check(ctx: Context, progress=None, override: dict | None = None, record: boo
 SUBMISSION_SUFFIXES = (".xlsx", ".xls")
 
 
+def _of_department(problems: list, department: str) -> list:
+    """The problems of a department's submission, each naming the department."""
+    from dataclasses import replace
+    return [p if p.department else replace(p, department=department) for p in problems]
+
+
 def _check(ctx: Context, store, progress, override: dict, record: bool) -> CheckResult:
     from . import history as H
     res = CheckResult(ctx)
@@ -252,6 +258,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 "wrong-format", f"Biểu của «{dept.name}» được lưu dạng «{other.suffix}», phần mềm chỉ đọc bảng tính Excel: "
                 f"hãy mở tệp rồi chọn «Lưu thành» (Save As) dạng «Excel Workbook (.xlsx)» và gửi lại tệp "
                 f"{L.filename(code)}", file=other.name))
+            res.problems[-1] = _of_department([res.problems[-1]], code)[0]
             res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=other.name,
                                      errors=1, warnings=0))
             broken.add(code)
@@ -272,7 +279,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                     texts += _narrative_row(section, body, dict(file=place_file, sheet=L.SHEET_TEXT, cell=cell),
                                             code, codes, settings, sprobs)
                 n_err = sum(p.is_error for p in sprobs)
-                res.problems += sprobs
+                res.problems += _of_department(sprobs, code)
                 res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
                                          file=f"store:{cur.revision}", errors=n_err, warnings=len(sprobs) - n_err))
                 continue
@@ -305,7 +312,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             broken.add(code)
         res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
                                  file=path.name, errors=n_err, warnings=len(probs) - n_err))
-        res.problems += probs
+        res.problems += _of_department(probs, code)
     quarters, qprobs = _quarters(ctx, store, entered)
     res.problems += qprobs
     for code, got in quarters.items():
@@ -482,7 +489,7 @@ def department_problems(res: CheckResult, department: str) -> list[Problem]:
 
 
 def missing_problems(res: CheckResult) -> list[Problem]:
-    return [error("not-submitted", f"Đơn vị «{s['name']}» chưa nộp biểu {s['file']}", file=s["file"])
+    return [error("not-submitted", f"Đơn vị «{s['name']}» chưa nộp biểu {s['file']}", file=s["file"], department=s["department"])
             for s in res.statuses if s["status"] == MISSING]
 
 

@@ -14,6 +14,9 @@ WARNING = "cảnh báo"
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem and one structured position: a workbook cell (``sheet`` + ``cell``, always an
+    A1 reference a link can open), or a line of a CSV file / a row of a sheet (``line``, with
+    the CSV ``column`` title when it is one cell of that line). ``department``: whose file."""
     code: str
     severity: str
     message: str
@@ -21,18 +24,30 @@ class Problem:
     sheet: str = ""
     cell: str = ""
     indicator: str = ""
+    line: int = 0
+    column: str = ""
+    department: str = ""
 
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
 
     @property
+    def position(self) -> str:
+        """Within the file, as a clerk reads it: ``F3``, ``dòng 8, cột Loại``, ``dòng 3``."""
+        if self.cell:
+            return self.cell
+        if self.line:
+            return f"dòng {self.line}" + (f", cột {self.column}" if self.column else "")
+        return ""
+
+    @property
     def place(self) -> str:
-        parts = [p for p in (self.file, self.sheet, self.cell) if p]
+        parts = [p for p in (self.file, self.sheet, self.position) if p]
         return "!".join(parts)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(asdict(self), position=self.position)
 
     def __str__(self) -> str:  # one line, as the CLI prints it
         where = self.place

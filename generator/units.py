@@ -67,14 +67,14 @@ def load_units(templates: Path, problems: list[Problem]) -> UnitTable:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         problems.append(error("catalogue-column", "Thiếu cột " + ", ".join(f"«{c}»" for c in missing)
-                              + " ở dòng tiêu đề", file=path.name, cell="dòng 1"))
+                              + " ở dòng tiêu đề", file=path.name, line=1))
         return table
     for n, row in rows:
         src, dst, text = row["Từ đơn vị"], row["Sang đơn vị"], row["Nhân với"]
-        where = dict(file=path.name, cell=f"dòng {n}, cột Nhân với")
+        where = dict(file=path.name, line=n, column="Nhân với")
         if not src or not dst:
             problems.append(error("unit-row", "Cần ghi cả «Từ đơn vị» và «Sang đơn vị»", file=path.name,
-                                  cell=f"dòng {n}"))
+                                  line=n))
             continue
         try:
             parsed = parse_number(text)

@@ -34,7 +34,7 @@ def test_catalogue_errors_name_line_and_column(tmp_path):
         "X_E,Chỉ tiêu E,tấn,so-cong-thuong,cộng dồn,abc,,,,,khác,,,,,X_KHONG,,,",       # line 14
     ]) + "\n"
     _, problems = problems_of(tmp_path, rows)
-    by = {(p.code, p.cell) for p in problems}
+    by = {(p.code, p.position) for p in problems}
     assert ("indicator-duplicate", "dòng 8, cột Mã chỉ tiêu") in by
     assert ("indicator-department", "dòng 9, cột Đơn vị báo cáo") in by
     assert ("indicator-kind", "dòng 10, cột Loại") in by

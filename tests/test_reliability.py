@@ -123,4 +123,4 @@ def test_department_codes_cannot_name_paths(tmp_path):
     t = make_templates(tmp_path / "t", SMALL_INDICATORS,
                        "Mã đơn vị,Tên đơn vị\nso-cong-thuong,A\nso-nong-nghiep,B\n../../etc/passwd,C\nx/y,D\n")
     _, problems = load_catalogue(t)
-    assert [p.cell for p in problems if p.code == "department-code"] == ["dòng 4", "dòng 5"]
+    assert [p.position for p in problems if p.code == "department-code"] == ["dòng 4", "dòng 5"]

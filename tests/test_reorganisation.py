@@ -96,6 +96,6 @@ def test_overlapping_ranges_and_an_ended_department_are_catalogue_errors(tmp_pat
     cat, problems = load_catalogue(templates)
     got = {(p.code, p.indicator): p for p in problems}
     overlap = got[("indicator-duplicate", "NN_TRAU")]
-    assert "chồng nhau" in overlap.message and overlap.cell.startswith("dòng ")
+    assert "chồng nhau" in overlap.message and overlap.position.startswith("dòng ") and not overlap.cell
     ended = got[("indicator-department-ended", "NN_HOP")]
-    assert "đến kỳ 2024-07" in ended.message and "cột Đơn vị báo cáo" in ended.cell
+    assert "đến kỳ 2024-07" in ended.message and ended.column == "Đơn vị báo cáo" and ended.line

@@ -417,3 +417,29 @@ def test_month_cycle_never_prints_a_wrong_number(tmp_path):
     assert got["XNK_TONG"]["text"]["pct_plan"] == pct(420, 4200)
     assert got["XNK_TONG"]["text"]["yoy_cumulative"] == "tăng " + pct(420 - 330, 330)
     assert got["NN_DT"]["text"]["pct_plan"] == pct("3.1", 50)
+
+
+def test_every_problem_of_a_workbook_names_its_department_and_one_position(small):
+    """A problem carries its department and one structured place: a workbook cell is an A1
+    reference (kiem-tra.xlsx links it), a line of a CSV file is a line and a column."""
+    from openpyxl import load_workbook as load
+
+    from generator.outputs import write_problems_xlsx
+    from generator.problems import error
+
+    fill(small.period_inputs / CT, {"XNK_TONG": {"F": "khoảng 3 nghìn"}})
+    (small.period_inputs / NN).unlink()
+    res = pipeline.check(small)
+    bad = [p for p in res.problems if p.file == CT]
+    assert bad and {p.department for p in bad} == {"so-cong-thuong"}
+    (p,) = [p for p in bad if p.code == "not-a-number"]
+    assert (p.cell, p.line, p.position) == ("F2", 0, "F2")
+    missing = pipeline.missing_problems(res)
+    assert [m.department for m in missing] == ["so-nong-nghiep"]
+    out = small.period_out / "kiem-tra.xlsx"
+    csv_problem = error("indicator-kind", "Loại «x» không hợp lệ", file="chi-tieu.csv", line=8, column="Loại")
+    write_problems_xlsx(out, [p, csv_problem])
+    ws = load(out).active
+    assert ws["D2"].value == "F2" and ws["D2"].hyperlink is not None
+    assert ws["D3"].value == "dòng 8, cột Loại" and ws["D3"].hyperlink is None
+    assert csv_problem.place == "chi-tieu.csv!dòng 8, cột Loại"

@@ -400,7 +400,7 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at, percent_a
     elif any(i.plan2_word for i in own_all):
         problems.append(error("header-missing", f"Thiếu cột «{L.COL_PLAN2}» (kế hoạch thứ hai của "
                               + ", ".join(i.code for i in own_all if i.plan2_word) + f") ở dòng tiêu đề {hrow}; "
-                              f"hãy dùng biểu mẫu Văn phòng gửi cho kỳ này", file=fname, sheet=sheet, cell=f"{hrow}:{hrow}"))
+                              f"hãy dùng biểu mẫu Văn phòng gửi cho kỳ này", file=fname, sheet=sheet, line=hrow))
         data.missing_columns.add("plan2")
     data.columns = {L.MEASURE_OF[t]: get_column_letter(c) for t, c in cols.items() if t in L.MEASURE_OF}
     merged = [m for m in ws.merged_cells.ranges if m.max_row > hrow]
@@ -570,7 +570,7 @@ def _read_text(ws, fname, data, problems):
     hrow, titles = found
     if L.TEXT_BODY not in titles:
         problems.append(error("header-missing", f"Sheet «{sheet}» thiếu cột «{L.TEXT_BODY}»", file=fname, sheet=sheet,
-                              cell=f"{hrow}:{hrow}"))
+                              line=hrow))
         return
     cs, cb = titles[L.TEXT_SECTION][0], titles[L.TEXT_BODY][0]
     for r in range(hrow + 1, min(ws.max_row, hrow + MAX_ROWS) + 1):
