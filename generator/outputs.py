@@ -136,13 +136,15 @@ def write_problems_xlsx(path: Path, problems: list, link_prefix: str = "") -> No
     ws = wb.add_worksheet("Kiểm tra")
     bold = wb.add_format({"bold": True})
     link = wb.add_format({"font_color": "#0563C1", "underline": 1})
-    for col, (title, width) in enumerate(zip(("Mức độ", "Tệp", "Sheet", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã lỗi"),
-                                             (10, 26, 14, 8, 20, 100, 22))):
+    from .problems import meaning
+    for col, (title, width) in enumerate(zip(("Mức độ", "Tệp", "Sheet", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã lỗi",
+                                              "Loại lỗi"), (10, 26, 14, 8, 20, 100, 22, 40))):
         ws.write(0, col, title, bold)
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
     for r, p in enumerate(problems, start=1):
-        for col, value in enumerate((p.severity, p.file, p.sheet, p.position, p.indicator, p.message, p.code)):
+        for col, value in enumerate((p.severity, p.file, p.sheet, p.position, p.indicator, p.message, p.code,
+                                     meaning(p.code))):
             ws.write_string(r, col, value or "")
         if p.file and p.sheet and p.cell:   # a cell is always an A1 reference: a link opens it
             ws.write_url(r, 3, f"external:{link_prefix}{p.file}#'{p.sheet}'!{p.cell}", link, p.cell)

@@ -1,5 +1,5 @@
 """Docs that cannot drift: every module of the package is named in the README's module map,
-and every module the map names exists."""
+and every module the map names exists; every problem code has its one entry."""
 from __future__ import annotations
 
 import re
@@ -15,3 +15,18 @@ def test_readme_module_map_matches_the_package():
                if p.name not in ("__init__.py", "__main__.py") and "_data" not in p.parts}
     assert modules - named == set(), f"modules missing from the README's map: {sorted(modules - named)}"
     assert named - modules == set(), f"the README names modules that do not exist: {sorted(named - modules)}"
+
+
+def test_every_problem_code_is_listed_once_with_its_meaning():
+    """The package uses exactly the codes of ``problems.CODES`` (each with its Vietnamese
+    meaning): a new code without an entry, or an entry no code uses, fails here."""
+    import re
+
+    from generator.problems import CODES
+    made = re.compile(r'(?:error|warning|MarkupProblem|Problem)\(\s*"([a-z0-9-]+)"', re.S)
+    used = set()
+    for path in (ROOT / "generator").rglob("*.py"):
+        used |= set(made.findall(path.read_text(encoding="utf-8")))
+    assert sorted(used - set(CODES)) == [] and sorted(set(CODES) - used) == []
+    assert all(CODES.values())
+
