@@ -291,9 +291,8 @@ def _user(ctx, args) -> int:
         print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
     if args.action == "list":
-        store = S.open_store(ctx.db)
-        try:
-            for a in S.list_accounts(store):
+        with S.open_store(ctx.db) as store:
+            for a in S.web.list_accounts(store):
                 if a["role"] == "office":
                     who = "văn phòng"
                 elif a["department"] in ctx.catalogue.departments:
@@ -301,8 +300,6 @@ def _user(ctx, args) -> int:
                 else:
                     who = f"{a['department']} (đơn vị không còn trong danh mục: hãy đổi đơn vị hoặc khóa tài khoản)"
                 print(f"{a['username']:20s} {who}" + (" — đã khóa" if a["disabled"] else ""))
-        finally:
-            store.close()
         return EXIT_OK
     if not args.username:
         print("baocao: lỗi cách dùng: cần TÊN tài khoản", file=sys.stderr)
@@ -343,11 +340,8 @@ def _submissions(ctx, args) -> int:
     if ctx.db is None:
         print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
-    store = S.open_store(ctx.db)
-    try:
-        rows = S.uploads(store, str(ctx.period), args.department)
-    finally:
-        store.close()
+    with S.open_store(ctx.db) as store:
+        rows = S.web.uploads(store, str(ctx.period), args.department)
     from .timefmt import zone_setting
     zone = zone_setting(ctx.settings)
     head = ["Thời điểm", "Đơn vị", "Tài khoản", "Kết quả", "Cỡ (byte)", "SHA-256", "Lần nộp"]

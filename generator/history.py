@@ -34,18 +34,18 @@ def stored_context(store, period: Period) -> dict:
     checks compare against (the previous period's current submissions)."""
     ly = period.same_month_last_year()
     prev = period.previous()
-    prior = S.latest(store, str(prev))
+    prior = S.history.latest(store, str(prev))
     return {
-        "last_year": S.latest(store, str(ly)),
+        "last_year": S.history.latest(store, str(ly)),
         "previous": prior if prev.year == period.year else {},
         "prior": prior,                      # the period just before, across a new year too
         "prior_period": str(prev),
-        "plans": S.plans(store, period.year, str(period)),
-        "plans2": S.plans(store, period.year, str(period), "plan2"),
+        "plans": S.history.plans(store, period.year, str(period)),
+        "plans2": S.history.plans(store, period.year, str(period), "plan2"),
     }
 
 
-def in_unit(cat, ind, stored: S.Stored) -> S.Stored | None:
+def in_unit(cat, ind, stored: S.history.Stored) -> S.history.Stored | None:
     """A stored value in the indicator's unit of today's catalogue: as stored, converted by
     the office's table, or None when the units differ and no conversion is declared."""
     if stored.unit is None or same_unit(stored.unit, ind.unit):
@@ -60,7 +60,7 @@ def months_of_year(store, cat, period: Period, codes: list) -> dict:
     converted is left out, never shown in another unit)."""
     out: dict = {code: {} for code in codes}
     for month in range(1, period.month + 1):
-        known = S.latest(store, f"{period.year:04d}-{month:02d}")
+        known = S.history.latest(store, f"{period.year:04d}-{month:02d}")
         for code in codes:
             stored = known.get(code, {}).get("month")
             ind = cat.indicators.get(code)
@@ -71,7 +71,7 @@ def months_of_year(store, cat, period: Period, codes: list) -> dict:
     return out
 
 
-def unit_problem(ind, measure: str, stored: S.Stored, where: str, place: dict, severity=error):
+def unit_problem(ind, measure: str, stored: S.history.Stored, where: str, place: dict, severity=error):
     return severity(
         "unit-changed",
         f"«{L.COLUMN_OF[measure]}» của «{ind.name}» ({ind.code}) đã lưu ở {where} là "
@@ -81,7 +81,7 @@ def unit_problem(ind, measure: str, stored: S.Stored, where: str, place: dict, s
         f"đề nghị Văn phòng khai báo hệ số đổi", **place)
 
 
-def carried(known: dict, code: str, measure: str) -> tuple[S.Stored, str] | None:
+def carried(known: dict, code: str, measure: str) -> tuple[S.history.Stored, str] | None:
     """What the store carries into a period for a measure a workbook left blank, with where
     it comes from: the plan of an earlier period of the same year, or last year's value.
     Never a value of the same period: a submission is a whole."""
@@ -130,10 +130,10 @@ def stored_submission(store, cat, period: Period, department: str, known: dict):
     """A department with no workbook in the folder but an accepted submission for the period:
     that submission, whole — its values (in today's units) and its narrative — completed like
     a workbook. Returns (current, {code: entered}, narrative rows, problems), or None."""
-    cur = S.current(store, str(period), department)
+    cur = S.history.current(store, str(period), department)
     if cur is None:
         return None
-    stored = S.current_values(store, cur.revision)
+    stored = S.history.current_values(store, cur.revision)
     entered, problems = {}, []
     for ind in cat.of_department(department):
         vals, srcs, revs = {}, {}, {}
@@ -152,7 +152,7 @@ def stored_submission(store, cat, period: Period, department: str, known: dict):
             vals[measure], srcs[measure], revs[measure] = conv.value, conv.source, conv.revision
         if vals:
             entered[ind.code] = {"values": vals, "sources": srcs, "revisions": revs}
-    return cur, entered, S.narrative(store, cur.revision), problems
+    return cur, entered, S.history.narrative(store, cur.revision), problems
 
 
 def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
@@ -227,7 +227,7 @@ def mark_recorded(data, revision: int) -> None:
 
 def record_workbook(store, cat, period: Period, department: str, data) -> int:
     """Record the workbook as the department's current submission."""
-    rev, _created = S.record(store, *submission_of(cat, period, department, data, sha256_of(data.path)))
+    rev, _created = S.history.record(store, *submission_of(cat, period, department, data, sha256_of(data.path)))
     mark_recorded(data, rev)
     return rev
 
@@ -260,13 +260,13 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
     from .vi_numbers import format_percent
     ind = cat.indicators[code]
     out = []
-    for period, measures in S.series(store, code, first, last):
+    for period, measures in S.history.series(store, code, first, last):
         rows = [r for r in cat.rows_of(code) if r.in_force(Period.parse(period))]
         unit = next((s.unit for s in measures.values() if s.unit), rows[0].unit if rows else ind.unit)
         department = next((s.department for s in measures.values() if s.department),
                           rows[0].department if rows else ind.department)
         vals = {m: s.value for m, s in measures.items()}
-        ly = S.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
+        ly = S.history.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
         for dst, src in LAST_YEAR_OF.items():
             if vals.get(dst) is None and src in ly:
                 same = ly[src] if ly[src].unit is None or same_unit(ly[src].unit, unit) else None

@@ -139,10 +139,8 @@ def known_values(ctx: Context) -> tuple[dict, list]:
     store = _open_store(ctx)
     if store is not None:
         from .history import known_for_init
-        try:
+        with store:
             found, problems = known_for_init(store, ctx.catalogue, ctx.period)
-        finally:
-            store.close()
         if found or problems:
             return found, problems
     out: dict = {}
@@ -212,11 +210,10 @@ def check(ctx: Context, progress=None, override: dict | None = None, record: boo
     from .workbooks.sandbox import ready
     ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
     store = _open_store(ctx)
-    try:
+    if store is None:
+        return _check(ctx, None, progress, override or {}, record)
+    with store:
         return _check(ctx, store, progress, override or {}, record)
-    finally:
-        if store is not None:
-            store.close()
 
 
 SUBMISSION_SUFFIXES = (".xlsx", ".xls")
@@ -364,7 +361,7 @@ def _months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict |
     cat = ctx.catalogue
     out: dict = {}
     if stored is None and store is not None:
-        stored = S.latest(store, str(period))
+        stored = S.history.latest(store, str(period))
     for code, measures in (stored or {}).items():
         got = measures.get("month")
         if code in wanted and got is not None:
@@ -503,11 +500,8 @@ def import_history(ctx: Context, path: Path) -> dict:
     subs, problems = H.import_rows(ctx.catalogue, Path(path))
     if has_errors(problems):
         raise InputError("Tệp lịch sử có lỗi; chưa ghi gì vào cơ sở dữ liệu", problems)
-    store = S.open_store(ctx.db)
-    try:
-        got = S.record_many(store, subs)
-    finally:
-        store.close()
+    with S.open_store(ctx.db) as store:
+        got = S.history.record_many(store, subs)
     return {"recorded": [(p, d, rev) for (p, d, *_), (rev, new) in zip(subs, got) if new], "problems": problems}
 
 
@@ -519,11 +513,8 @@ def history_series(ctx: Context, code: str, first: str | None = None, last: str 
     full = ctx.catalogue.full   # a retired indicator has a history too
     if code not in full.indicators:
         raise InputError(f"Mã chỉ tiêu «{code}» không có trong danh mục", [])
-    store = S.open_store(ctx.db)
-    try:
+    with S.open_store(ctx.db) as store:
         return H.series_rows(store, full, code, first or "0000-00", last or "9999-99", ctx.settings)
-    finally:
-        store.close()
 
 
 def _annex_workbook(ctx: Context, annex):
@@ -537,11 +528,8 @@ def _annex_workbook(ctx: Context, annex):
     if ctx.db is not None:
         from . import history as H
         from . import store as S
-        store = S.open_store(ctx.db)
-        try:
+        with S.open_store(ctx.db) as store:
             months = H.months_of_year(store, ctx.catalogue, ctx.period, [r.code for r in annex.rows])
-        finally:
-            store.close()
     for row in annex.rows:   # this period's own values are the report's, whatever the store holds
         months.setdefault(row.code, {})[ctx.period.month] = row.cells["month"].value
     return elsewhere(annex_workbook, annex, months, build_time(ctx.period, ctx.settings))

@@ -54,7 +54,7 @@ def test_brute_force_is_slowed_then_locked(tmp_path):
     # fifteen minutes after the last failure the right password is accepted again
     assert auth.sign_in(db, MISSING, PASSWORD, "10.0.0.4", now=t + 15 * 60 + 1).account is not None
     store = S.open_store(db)
-    log = S.signins(store, 1000)
+    log = S.web.signins(store, 1000)
     store.close()
     assert {row[3] for row in log} == {"ok", "failed", "throttled"}
     assert all(row[1] == MISSING and row[2].startswith("10.0.0.") for row in log)
@@ -118,7 +118,7 @@ def test_user_command_refuses_an_existing_name_and_resets(tmp_path):
     again = user("add", "ct", "--office", password="mat-khau-khac-nua")
     assert again.returncode == 3 and "đã có" in again.stderr and "baocao user reset ct" in again.stderr
     store = S.open_store(db)
-    assert S.get_account(store, "ct")["role"] == "department"
+    assert S.web.get_account(store, "ct")["role"] == "department"
     store.close()
     short = user("add", "ngan", "--office", password="ngan")
     assert short.returncode == 3 and "ít nhất 10 ký tự" in short.stderr
@@ -134,7 +134,7 @@ def test_user_list_names_an_account_whose_department_left_the_catalogue(tmp_path
     from .conftest import make_templates
     db = tmp_path / "db.sqlite"
     store = S.open_store(db)
-    S.add_account(store, "cu", "department", "so-da-giai-the", auth.hash_password("mat-khau-dai-hon"))
+    S.web.add_account(store, "cu", "department", "so-da-giai-the", auth.hash_password("mat-khau-dai-hon"))
     store.close()
     templates = make_templates(tmp_path / "templates")
     proc = run_cli("user", "list", "--db", db, "--templates", templates)
@@ -159,7 +159,7 @@ def test_every_upload_is_on_record_and_concurrent_uploads_all_land(tmp_path):
         assert hashlib.sha256(sample_bytes(d)).hexdigest() in line and "đã nhận" in line and "ngày" in line
     store = S.open_store(config.db)
     try:
-        assert all(S.current(store, "2023-08", d) is not None for d in depts)
+        assert all(S.history.current(store, "2023-08", d) is not None for d in depts)
     finally:
         store.close()
 
@@ -187,10 +187,10 @@ def test_a_never_recorded_file_is_recorded_before_it_is_replaced(tmp_path):
     store = S.open_store(config.db)
     try:
         import hashlib
-        revs = S.revisions(store, "2023-08", "so-y-te")
+        revs = S.history.revisions(store, "2023-08", "so-y-te")
         assert [r[2] for r in revs] == [hashlib.sha256(first).hexdigest(), hashlib.sha256(buf.getvalue()).hexdigest()]
-        assert S.current(store, "2023-08", "so-y-te").revision == revs[1][0]
-        assert len(S.uploads(store, "2023-08", "so-y-te")) == 1
+        assert S.history.current(store, "2023-08", "so-y-te").revision == revs[1][0]
+        assert len(S.web.uploads(store, "2023-08", "so-y-te")) == 1
     finally:
         store.close()
 
@@ -331,7 +331,7 @@ def test_build_jobs_are_bounded_and_survive_a_restart(tmp_path):
         cookies = dict(c.cookies)
     # a build "running" when the server stopped: closed as interrupted at the next start
     store = S.open_store(config.db)
-    assert S.start_build_job(store, "dangchay", "2023-08", "vanphong", "2026-11-28T00:00:00Z", 2) == "dangchay"
+    assert S.web.start_build_job(store, "dangchay", "2023-08", "vanphong", "2026-11-28T00:00:00Z", 2) == "dangchay"
     store.close()
     again = create_app(WebConfig(inputs=config.inputs, out=config.out, db=config.db))
     with TestClient(again, cookies=cookies) as c:
@@ -340,7 +340,7 @@ def test_build_jobs_are_bounded_and_survive_a_restart(tmp_path):
         assert "Máy chủ đã dừng khi đang lập báo cáo" in page
         # bounded: while one build of the period runs, another is refused in Vietnamese
         store = S.open_store(config.db)
-        S.start_build_job(store, "thu-hai", "2023-08", "vanphong", "2026-11-28T00:00:01Z", 2)
+        S.web.start_build_job(store, "thu-hai", "2023-08", "vanphong", "2026-11-28T00:00:01Z", 2)
         store.close()
         r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(c.get("/van-phong/2023-08").text)})
         assert r.status_code == 409 and "Đang có một lượt lập báo cáo kỳ 2023-08" in r.text

@@ -30,3 +30,12 @@ def test_every_problem_code_is_listed_once_with_its_meaning():
     assert sorted(used - set(CODES)) == [] and sorted(set(CODES) - used) == []
     assert all(CODES.values())
 
+
+
+def test_every_package_directory_is_in_the_wheel():
+    """pyproject lists its packages by hand (the data folders map elsewhere): a new
+    subpackage left out would be missing from an installed baocao."""
+    import tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "generator").rglob("__init__.py")}
+    assert found - listed == set()

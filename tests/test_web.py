@@ -72,7 +72,7 @@ def test_department_downloads_uploads_broken_then_fixed(web):
         assert not (config.inputs / "2023-08" / ".tai-len").exists() or not any(
             (config.inputs / "2023-08" / ".tai-len").iterdir())
         store = S.open_store(config.db)
-        assert len(S.revisions(store, "2023-08", MISSING)) == 1
+        assert len(S.history.revisions(store, "2023-08", MISSING)) == 1
         assert "đã nộp" in c.get("/don-vi").text
 
 
@@ -278,4 +278,4 @@ def test_user_command(tmp_path):
     proc = run_cli("user", "list", "--db", db)
     assert "ct" in proc.stdout and "Sở Công Thương" in proc.stdout
     store = S.open_store(db)
-    assert S.get_account(store, "ct")["password_hash"].startswith("scrypt$")
+    assert S.web.get_account(store, "ct")["password_hash"].startswith("scrypt$")

@@ -66,11 +66,8 @@ async def health(request: Request):
     """``/suc-khoe``: 200 when the store answers (for the proxy's and systemd's checks)."""
     from starlette.responses import JSONResponse
     try:
-        store = S.open_store(web_of(request).config.db)
-        try:
+        with S.open_store(web_of(request).config.db) as store:
             store.execute("SELECT 1").fetchone()
-        finally:
-            store.close()
     except Exception:  # noqa: BLE001 - any failure is "not healthy"
         return JSONResponse({"trang_thai": "lỗi", "co_so_du_lieu": "không mở được"}, status_code=503)
     return JSONResponse({"trang_thai": "tốt"})
@@ -121,11 +118,8 @@ def create_app(config: WebConfig) -> Starlette:
     from ..workbooks.sandbox import serving
     serving()   # the server's reading workers come from a forkserver
     from ..timefmt import utc_now_text
-    store = S.open_store(config.db)  # create or migrate before the first request
-    try:
-        S.interrupt_build_jobs(store, utc_now_text())
-    finally:
-        store.close()
+    with S.open_store(config.db) as store:  # create or migrate before the first request
+        S.web.interrupt_build_jobs(store, utc_now_text())
     middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=_secret(config), session_cookie="baocao_phien",
                              max_age=8 * 3600, same_site="strict", https_only=config.secure_cookies)]
     app = Starlette(routes=ROUTES, middleware=middleware,

@@ -92,13 +92,10 @@ def create_account(db, username: str, password: str, department: str | None, cat
     if why:
         raise BaocaoError(why)
     role = _role(department, catalogue)
-    store = S.open_store(db)
-    try:
-        if not S.add_account(store, username, role, department, hash_password(password)):
+    with S.open_store(db) as store:
+        if not S.web.add_account(store, username, role, department, hash_password(password)):
             raise BaocaoError(f"Tài khoản «{username}» đã có; để đặt lại mật khẩu dùng «baocao user reset {username}»")
-        return S.get_account(store, username)
-    finally:
-        store.close()
+        return S.web.get_account(store, username)
 
 
 def reset_account(db, username: str, catalogue, password: str | None = None, department: str | None = None,
@@ -117,13 +114,10 @@ def reset_account(db, username: str, catalogue, password: str | None = None, dep
         changes["department"] = None if office else department
     if disabled is not None:
         changes["disabled"] = int(disabled)
-    store = S.open_store(db)
-    try:
-        if not S.update_account(store, username, **changes):
+    with S.open_store(db) as store:
+        if not S.web.update_account(store, username, **changes):
             raise BaocaoError(f"Không có tài khoản «{username}»")
-        return S.get_account(store, username)
-    finally:
-        store.close()
+        return S.web.get_account(store, username)
 
 
 @dataclass(frozen=True)
@@ -163,33 +157,27 @@ def sign_in(db, username: str, password: str, address: str, now: float | None = 
     """Check a sign-in against the throttle, then the password; every attempt is logged."""
     from .. import store as S
     now = time.time() if now is None else now
-    store = S.open_store(db)
-    try:
+    with S.open_store(db) as store:
         since = now - max(WINDOW, LOCK_SECONDS) - MAX_DELAY
-        wait_user, locked = _wait(S.signin_failures(store, since, username=username), now, FREE_FAILURES,
+        wait_user, locked = _wait(S.web.signin_failures(store, since, username=username), now, FREE_FAILURES,
                                   LOCK_FAILURES)
-        wait_addr, _ = _wait(S.signin_failures(store, since, address=address), now, ADDRESS_FREE_FAILURES, None)
+        wait_addr, _ = _wait(S.web.signin_failures(store, since, address=address), now, ADDRESS_FREE_FAILURES, None)
         wait = max(wait_user, wait_addr)
         if wait > 0:
-            S.log_signin(store, now, username, address, "throttled")
+            S.web.log_signin(store, now, username, address, "throttled")
             return SignIn(None, wait, locked and wait_user >= wait_addr)
-        account = S.get_account(store, username)
+        account = S.web.get_account(store, username)
         ok = verify_password(password, account["password_hash"] if account else DUMMY) and account is not None \
             and not account["disabled"]
-        S.log_signin(store, now, username, address, "ok" if ok else "failed")
+        S.web.log_signin(store, now, username, address, "ok" if ok else "failed")
         return SignIn(account if ok else None)
-    finally:
-        store.close()
 
 
 def authenticate(db, username: str, password: str) -> dict | None:
     """The account when the password is right (no throttling, no log: for scripts and tests)."""
     from .. import store as S
-    store = S.open_store(db)
-    try:
-        account = S.get_account(store, username)
-    finally:
-        store.close()
+    with S.open_store(db) as store:
+        account = S.web.get_account(store, username)
     if account is None:
         verify_password(password, DUMMY)  # same work either way: no timing hint that the name exists
         return None
@@ -203,11 +191,8 @@ def _token_hash(token: str) -> str:
 def start_session(db, username: str) -> str:
     from .. import store as S
     token = secrets.token_urlsafe(32)
-    store = S.open_store(db)
-    try:
-        S.create_session(store, _token_hash(token), username, time.time())
-    finally:
-        store.close()
+    with S.open_store(db) as store:
+        S.web.create_session(store, _token_hash(token), username, time.time())
     return token
 
 
@@ -215,19 +200,13 @@ def session_account(db, token: str) -> dict | None:
     from .. import store as S
     if not token:
         return None
-    store = S.open_store(db)
-    try:
-        return S.session_account(store, _token_hash(token), time.time(), IDLE_SECONDS)
-    finally:
-        store.close()
+    with S.open_store(db) as store:
+        return S.web.session_account(store, _token_hash(token), time.time(), IDLE_SECONDS)
 
 
 def end_session(db, token: str) -> None:
     from .. import store as S
     if not token:
         return
-    store = S.open_store(db)
-    try:
-        S.end_session(store, _token_hash(token))
-    finally:
-        store.close()
+    with S.open_store(db) as store:
+        S.web.end_session(store, _token_hash(token))

@@ -99,11 +99,8 @@ class Web:
         return sorted(out, reverse=True)
 
     def uploads(self, period: str) -> dict:
-        store = S.open_store(self.config.db)
-        try:
-            return S.last_uploads(store, period)
-        finally:
-            store.close()
+        with S.open_store(self.config.db) as store:
+            return S.web.last_uploads(store, period)
 
 
 def base_of(request: Request) -> str:

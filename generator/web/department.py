@@ -27,18 +27,15 @@ async def dept_home(request: Request):
     user = user_of(request, "department")
     dept = user["department"]
     rows = []
-    store = S.open_store(web.config.db)
-    try:
+    with S.open_store(web.config.db) as store:
         for p in web.periods():
-            sent = S.uploads(store, p, dept)
-            current = S.current(store, p, dept)
+            sent = S.web.uploads(store, p, dept)
+            current = S.history.current(store, p, dept)
             exists = (web.config.inputs / p / L.filename(dept)).exists()
             rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.base_ctx.settings),
                          "submitted": exists, "last": sent[0] if sent else None, "uploads": sent,
                          "current": current.revision if current else None,
                          "current_at": current.accepted_at if current else None})
-    finally:
-        store.close()
     return web.render(request, "don-vi.html", rows=rows, department=web.departments[dept])
 
 
@@ -61,11 +58,8 @@ def own_upload(web: Web, request: Request, period: Period, department: str) -> d
         upload_id = int(request.path_params["upload"])
     except ValueError:
         raise HTTPException(404) from None
-    store = S.open_store(web.config.db)
-    try:
-        row = next((u for u in S.uploads(store, str(period), department) if u["id"] == upload_id), None)
-    finally:
-        store.close()
+    with S.open_store(web.config.db) as store:
+        row = next((u for u in S.web.uploads(store, str(period), department) if u["id"] == upload_id), None)
     if row is None:
         raise HTTPException(404)
     return row
@@ -146,23 +140,20 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
         n_err = sum(p.is_error for p in problems)
         event = dict(errors=n_err, warnings=len(problems) - n_err, sha256=sha, size=len(data), file_name=shown_name,
                      problems_json=json.dumps([p.to_dict() for p in problems], ensure_ascii=False))
-        store = S.open_store(web.config.db)
-        try:
+        with S.open_store(web.config.db) as store:
             if n_err or dept not in res.data:
-                return S.log_upload(store, str(period), dept, username, False, **event)
+                return S.web.log_upload(store, str(period), dept, username, False, **event)
             subs = []
             if target.exists():
                 old_sha = sha256_of(target)
-                if not any(r[2] == old_sha for r in S.revisions(store, str(period), dept)):
+                if not any(r[2] == old_sha for r in S.history.revisions(store, str(period), dept)):
                     old, old_probs = read_workbook_bounded(target, ctx.catalogue, period, dept)
                     if old is not None and not any(p.is_error for p in old_probs):
                         subs.append(submission_of(ctx.catalogue, period, dept, old, old_sha))
             subs.append(submission_of(ctx.catalogue, period, dept, res.data[dept], sha))
             from ..outputs import atomic_write_bytes
             atomic_write_bytes(web.archive_path(str(period), dept, sha), data, mode=0o600)
-            return S.accept_upload(store, str(period), dept, username, lambda: os.replace(staged, target), subs,
+            return S.web.accept_upload(store, str(period), dept, username, lambda: os.replace(staged, target), subs,
                                    event)
-        finally:
-            store.close()
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -77,13 +77,10 @@ async def dashboard(request: Request):
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
     res = await run_in_threadpool(pipeline.check, web.ctx_for(period), None, None, False)
-    store = S.open_store(web.config.db)
-    try:
-        sent = S.uploads(store, str(period))
-        newest = S.last_acceptance(store, str(period))
-        current = {s["department"]: S.current(store, str(period), s["department"]) for s in res.statuses}
-    finally:
-        store.close()
+    with S.open_store(web.config.db) as store:
+        sent = S.web.uploads(store, str(period))
+        newest = S.history.last_acceptance(store, str(period))
+        current = {s["department"]: S.history.current(store, str(period), s["department"]) for s in res.statuses}
     deadline = deadline_of(period, web.base_ctx.settings)
     overdue_now = deadline is not None and dt.date.today() > deadline
     rows = []
@@ -149,11 +146,8 @@ async def start_build(request: Request):
     from ..timefmt import utc_now_text
     user = user_of(request, "office")
     job = uuid.uuid4().hex[:12]
-    store = S.open_store(web.config.db)
-    try:
-        taken = S.start_build_job(store, job, str(period), user["username"], utc_now_text(), MAX_BUILDS)
-    finally:
-        store.close()
+    with S.open_store(web.config.db) as store:
+        taken = S.web.start_build_job(store, job, str(period), user["username"], utc_now_text(), MAX_BUILDS)
     if taken is None:
         raise HTTPException(409, f"Đang có một lượt lập báo cáo kỳ {period} (hoặc đã đủ {MAX_BUILDS} lượt cùng lúc): "
                                  f"hãy đợi lượt đó xong rồi lập lại.")
@@ -188,12 +182,9 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
         state["done"] = True
         from .. import store as S
         from ..timefmt import utc_now_text
-        store = S.open_store(web.config.db)
-        try:
-            S.finish_build_job(store, job, utc_now_text(), state["ok"], state["message"],
+        with S.open_store(web.config.db) as store:
+            S.web.finish_build_job(store, job, utc_now_text(), state["ok"], state["message"],
                                json.dumps(state["problems"], ensure_ascii=False))
-        finally:
-            store.close()
 
 
 async def build_progress(request: Request):
@@ -203,11 +194,8 @@ async def build_progress(request: Request):
     state = web.config.jobs.get(request.path_params["job"])
     if state is None:   # not in this server's memory: what the store recorded (after a restart)
         from .. import store as S
-        store = S.open_store(web.config.db)
-        try:
-            row = S.build_job(store, request.path_params["job"])
-        finally:
-            store.close()
+        with S.open_store(web.config.db) as store:
+            row = S.web.build_job(store, request.path_params["job"])
         if row is not None:
             state = {"period": row["period"], "done": row["finished_at"] is not None, "ok": bool(row["ok"]),
                      "step": "Xong" if row["ok"] else "Không lập được", "i": 0, "n": 0,

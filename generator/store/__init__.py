@@ -1,0 +1,103 @@
+"""The store: one SQLite file (``data/baocao.sqlite``) holding the history of every accepted
+submission (``store.history``) and the web intake's own tables (``store.web``: accounts,
+server-side sessions, the sign-in log, the upload log, report builds). Each part declares
+its migrations; ``open_store`` applies them in version order, once, inside the lock.
+
+    with open_store(path) as store:
+        history.latest(store, "2023-08")
+
+A ``Store`` owns its connection: leaving the ``with`` block closes it. The functions take the
+store as their first argument, a narrow interface over plain data, so a province running
+baocao as a shared server could put PostgreSQL behind the same functions.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..problems import BaocaoError
+
+
+class Store:
+    """An open store: the connection it owns, closed by ``close()`` or by leaving ``with``."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows):
+        return self.conn.executemany(sql, rows)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
+
+
+class transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all or nothing."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def __enter__(self):
+        self.store.execute("BEGIN IMMEDIATE")
+        return self.store
+
+    def __exit__(self, exc_type, exc, tb):
+        self.store.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Every part's migrations, in version order (versions are shared: one ``user_version``)."""
+    from . import history, web
+    merged = {**history.MIGRATIONS, **web.MIGRATIONS}
+    assert len(merged) == len(history.MIGRATIONS) + len(web.MIGRATIONS), "two parts claim one version"
+    assert sorted(merged) == list(range(1, len(merged) + 1)), "migration versions must follow one another"
+    return sorted(merged.items())
+
+
+def open_store(path: Path | str) -> Store:
+    """Open (create, migrate) the store at ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():  # the store holds password hashes and sessions: owner only
+        import os
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise BaocaoError(f"Không mở được cơ sở dữ liệu lịch sử {path}: {e}") from None
+    store = Store(conn, path)
+    steps = migrations()
+    if version > len(steps):
+        store.close()
+        raise BaocaoError(f"Cơ sở dữ liệu {path} có phiên bản {version}, mới hơn phần mềm này "
+                          f"({len(steps)}): hãy cập nhật baocao")
+    for n, sql in steps[version:]:
+        with transaction(store):
+            # another process may have migrated while this one waited for the lock
+            if store.execute("PRAGMA user_version").fetchone()[0] >= n:
+                continue
+            for stmt in sql.split(";"):
+                if stmt.strip():
+                    store.execute(stmt)
+            store.execute(f"PRAGMA user_version = {n}")
+    return store
+
+
+from . import history, web  # noqa: E402  (the two parts, as store.history and store.web)
+
+__all__ = ["Store", "history", "migrations", "open_store", "transaction", "web"]
