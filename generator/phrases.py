@@ -49,10 +49,13 @@ def band_of(fig: Figure, settings: dict) -> Decimal:
     return Decimal(str(settings["kiem_tra"]["nguong_tuong_duong"]))
 
 
-def wording_key(settings: dict) -> tuple:
+def wording_key(settings) -> tuple:
     """What the printed texts depend on in the settings, as a value: a cache keyed by it can
     never return the text of other wording (``id(settings)`` could, for a dict changed in
-    place or a new dict at a reused address)."""
+    place or a new dict at a reused address). Read-only ``Settings`` computed it once."""
+    key = getattr(settings, "wording_key", None)
+    if key is not None:
+        return key
     wording = settings["cach_viet"]
     return (tuple(sorted((k, str(v)) for k, v in wording.items())),
             str(settings["kiem_tra"].get("nguong_tuong_duong")))

@@ -1,8 +1,12 @@
 """The office's settings (``templates/cai-dat.toml``): agency, signer, recipients, deadlines,
-thresholds and the report's wording. Plain data in, plain data out."""
+thresholds and the report's wording, as one read-only ``Settings`` (a mapping, read like the
+TOML: ``settings["co_quan"]["ten_tinh"]``). Read-only, so that whatever is computed from it
+(the printed texts of a figure, cached under ``settings.wording_key``) can never be stale;
+a changed copy is ``settings.replace(cach_viet={...})``."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from .problems import BaocaoError
@@ -35,6 +39,54 @@ def resolve_templates(explicit: Path | str | None = None) -> tuple[Path, str]:
     return package_templates(), "mẫu mặc định của chương trình"
 
 
+class Frozen(Mapping):
+    """A read-only TOML table: tables inside it frozen too, arrays as tuples."""
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping):
+        self._data = {k: _freeze(v) for k, v in data.items()}
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._data!r})"
+
+    def thaw(self) -> dict:
+        """A plain, changeable copy."""
+        return {k: v.thaw() if isinstance(v, Frozen) else list(v) if isinstance(v, tuple) else v
+                for k, v in self._data.items()}
+
+
+def _freeze(value):
+    if isinstance(value, Mapping):
+        return Frozen(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+class Settings(Frozen):
+    """cai-dat.toml, read-only. ``wording_key``: everything the printed texts depend on, as a
+    value (a cache keyed by it never returns the text of other wording)."""
+    __slots__ = ("wording_key",)
+
+    def __init__(self, data: Mapping):
+        super().__init__(data)
+        self.wording_key = (tuple(sorted((k, str(v)) for k, v in self._data["cach_viet"].items())),
+                            str(self._data["kiem_tra"].get("nguong_tuong_duong")))
+
+    def replace(self, **tables) -> Settings:
+        """A copy with whole tables replaced, e.g. ``replace(cach_viet={**s["cach_viet"], "tang": …})``."""
+        return Settings({**self.thaw(), **tables})
+
+
 DEFAULT_TEMPLATES = package_templates()
 WORDING_DEFAULTS = {"tang_so": "tăng {so}", "giam_so": "giảm {so}", "bang_so": "bằng",
                     "tang_diem": "tăng {so} điểm phần trăm", "giam_diem": "giảm {so} điểm phần trăm",
@@ -43,7 +95,7 @@ WORDING_DEFAULTS = {"tang_so": "tăng {so}", "giam_so": "giảm {so}", "bang_so"
                     "tuong_duong_thang_truoc": "tương đương tháng trước"}
 
 
-def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> dict:
+def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> Settings:
     path = Path(templates) / SETTINGS_FILE
     try:
         with open(path, "rb") as fh:
@@ -60,4 +112,4 @@ def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> dict:
     for key, text in WORDING_DEFAULTS.items():
         data["cach_viet"].setdefault(key, text)
     data["_path"] = str(path)
-    return data
+    return Settings(data)

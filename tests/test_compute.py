@@ -1,5 +1,7 @@
 from decimal import Decimal as D
 
+import pytest
+
 from generator.catalogue import load_catalogue
 from generator.compute import compute
 from generator.phrases import sentence, texts
@@ -77,14 +79,22 @@ def test_padding(tmp_path):
     assert texts(figs["NN_HOP"], S)["month"] == "02" and texts(figs["NN_HOP"], S)["cumulative"] == "16"
 
 
-def test_printed_texts_follow_wording_changed_in_place(filled):
-    """A settings dict changed in place (as a long-running server could) never yields the
-    previous wording's text from the cache."""
+def test_printed_texts_follow_changed_wording(filled):
+    """Settings cannot be changed in place (a long-running server could otherwise get the
+    previous wording's text from the cache); a changed copy prints its own wording, and
+    a plain dict changed in place is never served stale text either."""
     from generator import pipeline
     from generator.phrases import texts
     res = pipeline.check(filled)
     fig = res.figures["XNK_TONG"]
     settings = filled.settings
     assert texts(fig, settings)["yoy_cumulative"].startswith("tăng ")
-    settings["cach_viet"]["tang"] = "cao hơn {pt}"
-    assert texts(fig, settings)["yoy_cumulative"].startswith("cao hơn ")
+    with pytest.raises(TypeError):
+        settings["cach_viet"]["tang"] = "cao hơn {pt}"
+    changed = settings.replace(cach_viet={**settings["cach_viet"], "tang": "cao hơn {pt}"})
+    assert texts(fig, changed)["yoy_cumulative"].startswith("cao hơn ")
+    assert texts(fig, settings)["yoy_cumulative"].startswith("tăng ")
+    plain = settings.thaw()
+    assert texts(fig, plain)["yoy_cumulative"].startswith("tăng ")
+    plain["cach_viet"]["tang"] = "cao hơn {pt}"
+    assert texts(fig, plain)["yoy_cumulative"].startswith("cao hơn ")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,7 +200,7 @@ def check_template(template: Path | Parsed, context: dict, codes: set, sections:
                 f"; các tên có: {', '.join(sorted(k for k in context if k not in FUNCTIONS))}"
             problems.append(f"{at(name)}: {kind} «{name.name}» không có{hint}")
     for attr in ast.find_all(nodes.Getattr):
-        if isinstance(attr.node, nodes.Name) and isinstance(context.get(attr.node.name), dict):
+        if isinstance(attr.node, nodes.Name) and isinstance(context.get(attr.node.name), Mapping):
             table = context[attr.node.name]
             if attr.attr not in table:
                 problems.append(f"{at(attr)}: «{attr.node.name}.{attr.attr}» không có trong cài đặt "
