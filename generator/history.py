@@ -295,7 +295,7 @@ def import_rows(cat, path: Path):
     sha = sha256_of(path)
     subs = []
     for (period, dept), values in sorted(rows.items()):
-        subs.append((period, dept, path.name, f"{sha}:{period}:{dept}", values))
+        subs.append((period, dept, path.name, sha, values))   # one file, one SHA-256, for each of its periods
     return subs, problems
 
 

@@ -223,3 +223,32 @@ def test_every_markup_word_is_explained_in_the_workbook_guide(tmp_path, template
     for m in MARKUP:
         shown = "{MÃ" + (":" + m.word if m.word else "") + "}"
         assert shown in guide and m.explain in guide, shown
+
+
+def test_an_imported_file_keeps_its_own_sha256_and_old_stores_are_migrated(tmp_path, templates):
+    """Each period of an imported history file is a submission whose sha256 is the file's
+    SHA-256; a store written when it held «sha:period:department» is migrated, and importing
+    the same file again adds no revision."""
+    import hashlib
+    import sqlite3
+    ctx = ctx_for(tmp_path, "2023-08", templates)
+    target = tmp_path / "lich-su.xlsx"
+    assert run_cli("import-history", target, "--template", "--templates", templates, "--db", ctx.db).returncode == 0
+    wb = load_workbook(target)
+    wb["Chỉ tiêu"].append(["2022-08", "XNK_TONG", "", "", 3000, 300, 1700])
+    wb["Chỉ tiêu"].append(["2022-07", "XNK_TONG", "", "", 3000, 280, 1400])
+    wb.save(target)
+    assert run_cli("import-history", target, "--templates", templates, "--db", ctx.db).returncode == 0
+    sha = hashlib.sha256(target.read_bytes()).hexdigest()
+    conn = sqlite3.connect(ctx.db)
+    assert {r[0] for r in conn.execute("SELECT sha256 FROM submission")} == {sha}
+    # a store from before: the composite key, and its schema one version back
+    conn.execute("UPDATE submission SET sha256 = sha256 || ':' || period || ':' || department")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    assert run_cli("import-history", target, "--templates", templates, "--db", ctx.db).returncode == 0
+    with S.open_store(ctx.db) as store:
+        rows = list(store.execute("SELECT period, sha256 FROM submission ORDER BY period"))
+        assert rows == [("2022-07", sha), ("2022-08", sha)]
+        assert store.execute("PRAGMA user_version").fetchone()[0] == len(S.migrations())

@@ -69,6 +69,12 @@ MIGRATIONS = {
         PRIMARY KEY (revision, position)
     );
     """,
+    # version 6: a submission's sha256 is the file's SHA-256 and nothing else (an imported
+    # history file once stored «<sha>:<period>:<department>» there, a key the (period,
+    # department, sha256) uniqueness already made)
+    6: """
+    UPDATE submission SET sha256 = substr(sha256, 1, 64) WHERE length(sha256) > 64 AND sha256 LIKE '%:%';
+    """,
 }
 
 
