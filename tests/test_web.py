@@ -175,6 +175,11 @@ def test_office_dashboard_build_and_download(web, tmp_path):
         assert proc.returncode == 0, proc.stdout
         figures = json.loads(office.get("/van-phong/2023-08/tai/json").content)
         assert figures["period"] == "2023-08"
+        # the annex workbook is one of the build's outputs, listed and downloadable
+        assert "Phụ lục (Excel)" in office.get("/van-phong/2023-08").text
+        annex = office.get("/van-phong/2023-08/tai/annex")
+        assert annex.status_code == 200 and annex.content[:2] == b"PK"
+        assert "phu-luc-2023-08.xlsx" in annex.headers["content-disposition"]
 
 
 def test_office_opens_a_period(web):

@@ -108,7 +108,7 @@ async def dashboard(request: Request):
     stale = bool(manifest and newest and newest > manifest.get("time", ""))
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
                       phrase=period_phrase(period, web.base_ctx.settings), deadline=deadline, manifest=manifest,
-                      stale=stale, newest=newest)
+                      stale=stale, newest=newest, outputs=OUTPUTS)
 
 
 def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
