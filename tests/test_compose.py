@@ -90,6 +90,7 @@ def test_identical_inputs_give_identical_outputs(sample, tmp_path):
     again = pipeline.build(pipeline.open_context("2023-08", ROOT / "inputs", tmp_path))
     assert again["paths"]["docx"].read_bytes() == got["paths"]["docx"].read_bytes()
     assert again["paths"]["figures"].read_bytes() == got["paths"]["figures"].read_bytes()
+    assert again["paths"]["annex"].read_bytes() == got["paths"]["annex"].read_bytes()
 
 
 def test_scaled_inputs_change_the_report(sample, tmp_path):
