@@ -41,19 +41,38 @@ def sections_order(csv_path, codes, settings_path) -> list[str]:
     return sorted(codes, key=lambda c: (muc.index(section[c]), codes.index(c)))
 
 
-@pytest.fixture(scope="module")
-def sample_with_annex(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("annex")
+def build_sample(tmp, huong: str | None = None):
+    """The sample built with the project's own templates (``huong``: the annex pages set to it)."""
     templates = tmp / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    settings = templates / "cai-dat.toml"
-    text = settings.read_text(encoding="utf-8")
-    assert "trong_van_ban = false" in text
-    settings.write_text(text.replace("trong_van_ban = false", "trong_van_ban = true"), encoding="utf-8")
+    if huong is not None:
+        settings = templates / "cai-dat.toml"
+        text = settings.read_text(encoding="utf-8")
+        assert 'huong = "doc"' in text
+        settings.write_text(text.replace('huong = "doc"', f'huong = "{huong}"'), encoding="utf-8")
     ctx = pipeline.open_context("2023-08", ROOT / "inputs", tmp / "build", templates, None)
     got = pipeline.build(ctx)
     figures = {i["code"]: i for i in json.loads(got["paths"]["figures"].read_text(encoding="utf-8"))["indicators"]}
     return templates, got["paths"], figures
+
+
+@pytest.fixture(scope="module")
+def sample_with_annex(tmp_path_factory):
+    return build_sample(tmp_path_factory.mktemp("annex"))
+
+
+def sections(docx):
+    """(the report's section properties, the annex's) of a built DOCX."""
+    with zipfile.ZipFile(docx) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(W + "body")
+    inner = [p for p in body.iter(W + "sectPr") if p.getparent().tag == W + "pPr"]
+    assert len(inner) == 1   # the report's section, closed after the signature
+    return inner[0], body.find(W + "sectPr")
+
+
+def size_of(sect) -> tuple:
+    size = sect.find(W + "pgSz")
+    return size.get(W + "w"), size.get(W + "h"), size.get(W + "orient")
 
 
 def expected_rows(templates, figures):
@@ -63,19 +82,19 @@ def expected_rows(templates, figures):
     return codes
 
 
-def test_the_docx_annex_is_a_landscape_section_after_the_signature(sample_with_annex):
+def test_the_docx_annex_is_a_section_after_the_signature(sample_with_annex):
     templates, paths, figures = sample_with_annex
     with zipfile.ZipFile(paths["docx"]) as z:
         doc = etree.fromstring(z.read("word/document.xml"))
     body = doc.find(W + "body")
-    inner = [p for p in body.iter(W + "sectPr") if p.getparent().tag == W + "pPr"]
-    assert len(inner) == 1   # the report's section, closed after the signature
-    report, annex = inner[0], body.find(W + "sectPr")
-    size = report.find(W + "pgSz")
-    assert (size.get(W + "w"), size.get(W + "h")) == ("11906", "16838") and report.find(W + "titlePg") is not None
-    size = annex.find(W + "pgSz")
-    assert (size.get(W + "w"), size.get(W + "h"), size.get(W + "orient")) == ("16838", "11906", "landscape")
+    report, annex = sections(paths["docx"])
+    assert size_of(report)[:2] == ("11906", "16838") and report.find(W + "titlePg") is not None
+    # the sample's annex: A4 portrait like the report, its pages numbered from 1, none on its first
+    assert size_of(annex)[:2] == ("11906", "16838") and annex.find(W + "titlePg") is not None
     assert annex.find(W + "pgNumType").get(W + "start") == "1"
+    widths = [int(g.get(W + "w")) for g in body.findall(W + "tbl")[-1].iter(W + "gridCol")]
+    margins = annex.find(W + "pgMar")
+    assert sum(widths) <= 11906 - int(margins.get(W + "left")) - int(margins.get(W + "right"))
     # the annex comes after «Nơi nhận» and the signature
     texts = ["".join(t.text or "" for t in p.iter(W + "t")) for p in body.iter(W + "p")]
     assert texts.index("Phụ lục") > texts.index("Nơi nhận:")
@@ -96,6 +115,28 @@ def test_the_docx_annex_is_a_landscape_section_after_the_signature(sample_with_a
         assert cells[:3] == [str(n), fig["name"], fig["unit"]], code
         for key, shown in zip(COLUMNS, cells[3:]):
             assert shown == fig["text"].get(key, "-"), (code, key)
+
+
+def test_a_landscape_annex(tmp_path):
+    """``huong = "ngang"``: the annex's section on A4 landscape, as wide as that page; the
+    report's section keeps its portrait page."""
+    _templates, paths, _figures = build_sample(tmp_path, huong="ngang")
+    report, annex = sections(paths["docx"])
+    assert size_of(report)[:2] == ("11906", "16838")
+    assert size_of(annex) == ("16838", "11906", "landscape")
+    assert annex.find(W + "pgNumType").get(W + "start") == "1"
+    with zipfile.ZipFile(paths["docx"]) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(W + "body")
+    widths = [int(g.get(W + "w")) for g in body.findall(W + "tbl")[-1].iter(W + "gridCol")]
+    margins = annex.find(W + "pgMar")
+    assert 16838 - int(margins.get(W + "left")) - int(margins.get(W + "right")) - sum(widths) < 20
+
+
+def test_a_wrong_page_setting_is_a_vietnamese_error(tmp_path):
+    from generator.problems import BaocaoError
+    with pytest.raises(BaocaoError) as e:
+        build_sample(tmp_path, huong="nam ngang")
+    assert "huong = «nam ngang» không hợp lệ" in str(e.value) and "«doc»" in str(e.value)
 
 
 def test_refcheck_still_reads_the_body_with_the_annex(sample_with_annex):
@@ -211,8 +252,15 @@ def test_annex_settings_and_a_wrong_catalogue_cell(tmp_path):
     ctx = pipeline.open_context("2023-08", tmp_path / "inputs", tmp_path / "build", templates, None)
     got = pipeline.build(ctx)
     assert "annex" not in got["paths"] and not (tmp_path / "build" / "2023-08" / "phu-luc-2023-08.xlsx").exists()
+    with zipfile.ZipFile(got["paths"]["docx"]) as z:   # the DOCX keeps its annex
+        assert "Phụ lục" in z.read("word/document.xml").decode("utf-8")
+    # and turns the DOCX's annex off too
+    settings.write_text(settings.read_text(encoding="utf-8").replace("trong_van_ban = true", "trong_van_ban = false"),
+                        encoding="utf-8")
+    got = pipeline.build(pipeline.open_context("2023-08", tmp_path / "inputs", tmp_path / "build", templates, None))
     with zipfile.ZipFile(got["paths"]["docx"]) as z:
-        assert "Phụ lục" not in z.read("word/document.xml").decode("utf-8")
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "Phụ lục" not in xml and "pgNumType" not in xml
     # a wrong order in the catalogue is an error naming its line and column
     bad = good.replace(",,,,1,", ",,,,một,")
     (templates / "chi-tieu.csv").write_text(bad, encoding="utf-8")

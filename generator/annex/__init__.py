@@ -28,7 +28,8 @@ PERCENT_COLUMNS = ("pct_plan", "ratio_month", "ratio_cumulative")
 
 DEFAULTS = {
     "bang_tinh": True,          # phu-luc-<YYYY-MM>.xlsx beside the report
-    "trong_van_ban": False,     # the annex as a landscape section at the end of the DOCX
+    "trong_van_ban": True,      # the annex as the last section of the DOCX, after the signature
+    "huong": "doc",             # its pages: "doc" A4 portrait (as the report), "ngang" A4 landscape
     "tieu_de": "MỘT SỐ CHỈ TIÊU KINH TẾ - XÃ HỘI CHỦ YẾU",
     "kem_theo": "(Kèm theo Báo cáo số       /{ky_hieu} ngày     /{thang}/{nam} của {co_quan})",
     "ghi_chu": "Ghi chú: «-» là chưa có số liệu.",
@@ -37,7 +38,12 @@ DEFAULTS = {
 
 def annex_settings(settings: dict) -> dict:
     """``[phu_luc]`` with its defaults (an office's older cai-dat.toml has no such table)."""
-    return {**DEFAULTS, **settings.get("phu_luc", {})}
+    from ..problems import BaocaoError
+    conf = {**DEFAULTS, **settings.get("phu_luc", {})}
+    if conf["huong"] not in ("doc", "ngang"):
+        raise BaocaoError(f"cai-dat.toml, mục [phu_luc]: huong = «{conf['huong']}» không hợp lệ; ghi «doc» "
+                          f"(phụ lục trên trang A4 đứng như báo cáo) hoặc «ngang» (A4 nằm ngang)")
+    return conf
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Annex:
     note: str
     groups: list               # [Group]
     period_key: str = ""       # «2023-08»
+    landscape: bool = False    # its DOCX pages: A4 landscape (setting huong = "ngang")
 
     @property
     def rows(self) -> list:
@@ -122,4 +129,4 @@ def build_annex(catalogue, figures: dict, settings: dict, period: Period) -> Ann
     attached = conf["kem_theo"].format(ky_hieu=settings["co_quan"].get("ky_hieu", "BC-UBND"),
                                        thang=period.month, nam=period.year, co_quan=agency)
     return Annex(conf["tieu_de"], period_phrase(period, settings, heading=True), attached, conf["ghi_chu"],
-                 ordered, str(period))
+                 ordered, str(period), conf["huong"] == "ngang")

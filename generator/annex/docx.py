@@ -1,6 +1,7 @@
-"""The annex as the DOCX's last section: A4 landscape, after the signature, its pages numbered
-on their own from 1 (Decree 30; none printed on its first page, as for the report), the
-table's header rows repeated on every page. The report's own section keeps its properties (A4 portrait, margins, no
+"""The annex as the DOCX's last section, after the signature: on A4 portrait pages like the
+report's (the default) or A4 landscape, its pages numbered on their own from 1 (Decree 30;
+none printed on its first page, as for the report), the table's header rows repeated on
+every page. The report's own section keeps its properties (A4 portrait, margins, no
 number on page 1): they move to a paragraph closing it, as Word stores a section break."""
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{%s}" % W_NS
 A4_LONG, A4_SHORT = 16838, 11906
 MARGIN = {"top": 1134, "bottom": 1134, "left": 1701, "right": 1134, "header": 567, "footer": 567}  # 20/30/20 mm
-TEXT_WIDTH = A4_LONG - MARGIN["left"] - MARGIN["right"]
-FIRST = (600, 4100, 1300)   # TT, Chỉ tiêu, Đơn vị tính (twips)
+FIRST = (600, 4100, 1300)   # landscape: TT, Chỉ tiêu, Đơn vị tính (twips); the figures share the rest
+# portrait: TT, Chỉ tiêu, Đơn vị tính, then the figures, for 165 mm of text (scaled to the page's)
+PORTRAIT = (480, 2350, 950, 1030, 950, 950, 820, 910, 910)
 SIZE = 22                   # 11 pt in the table
 FONT = '<w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:cs="Times New Roman" w:eastAsia="Times New Roman"/>'
 
@@ -41,10 +43,16 @@ def _cell(text: str, width: int, align="center", bold=False, span=1, vmerge: str
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{_para(text, SIZE, bold=bold, align=align)}</w:tc>"
 
 
-def table_xml(annex: Annex) -> str:
+def column_widths(text_width: int, landscape: bool) -> list[int]:
+    """The table's column widths (twips) for a text width."""
+    if landscape:
+        rest = (text_width - sum(FIRST)) // len(COLUMNS)
+        return list(FIRST) + [rest] * len(COLUMNS)
+    return [w * text_width // sum(PORTRAIT) for w in PORTRAIT]
+
+
+def table_xml(annex: Annex, widths: list[int]) -> str:
     n = len(COLUMNS)
-    rest = (TEXT_WIDTH - sum(FIRST)) // n
-    widths = list(FIRST) + [rest] * n
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
@@ -58,12 +66,12 @@ def table_xml(annex: Annex) -> str:
         _key, title, subtitle, *_ = COLUMNS[i]
         if subtitle:
             span = [c for c in COLUMNS if c[1] == title]
-            top.append(_cell(title, rest * len(span), bold=True, span=len(span)))
-            sub.extend(_cell(c[2], rest, bold=True) for c in span)
+            top.append(_cell(title, sum(widths[3 + i:3 + i + len(span)]), bold=True, span=len(span)))
+            sub.extend(_cell(c[2], widths[3 + i + k], bold=True) for k, c in enumerate(span))
             i += len(span)
         else:
-            top.append(_cell(title, rest, bold=True, vmerge="restart"))
-            sub.append(_cell("", rest, bold=True, vmerge="continue"))
+            top.append(_cell(title, widths[3 + i], bold=True, vmerge="restart"))
+            sub.append(_cell("", widths[3 + i], bold=True, vmerge="continue"))
             i += 1
     rows = [f"<w:tr>{header}{''.join(top)}</w:tr>", f"<w:tr>{header}{''.join(sub)}</w:tr>"]
     for group in annex.groups:
@@ -72,8 +80,9 @@ def table_xml(annex: Annex) -> str:
         for row in group.rows:
             cells = [_cell(str(row.number), widths[0]), _cell(row.name, widths[1], align="left"),
                      _cell(row.unit, widths[2])]
-            cells += [_cell(row.cells[key].text, rest, align="right" if row.cells[key].value is not None else "center")
-                      for key, *_ in COLUMNS]
+            cells += [_cell(row.cells[key].text, widths[3 + k],
+                            align="right" if row.cells[key].value is not None else "center")
+                      for k, (key, *_) in enumerate(COLUMNS)]
             rows.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>")
     return (f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
             f'<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/>'
@@ -82,8 +91,9 @@ def table_xml(annex: Annex) -> str:
             f'w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{"".join(rows)}</w:tbl>')
 
 
-def append_annex(document, annex: Annex) -> None:
-    """Add the annex section to a parsed ``word/document.xml`` (lxml element), in place."""
+def append_annex(document, annex: Annex, landscape: bool = False) -> None:
+    """Add the annex section to a parsed ``word/document.xml`` (lxml element), in place: on A4
+    portrait pages like the report's (``landscape=False``) or A4 landscape."""
     body = document.find(W + "body")
     final = body.find(W + "sectPr")
     if final is None:
@@ -99,21 +109,29 @@ def append_annex(document, annex: Annex) -> None:
              _para(annex.attached, 26, italic=True, after=240, keep=True)]
     for xml in parts:
         final.addprevious(etree.fromstring(xml.replace("<w:p>", f'<w:p xmlns:w="{W_NS}">', 1)))
-    final.addprevious(etree.fromstring(table_xml(annex)))
+    if landscape:
+        text_width = A4_LONG - MARGIN["left"] - MARGIN["right"]
+    else:
+        size, margins = final.find(W + "pgSz"), final.find(W + "pgMar")
+        width = int(size.get(W + "w", A4_SHORT)) if size is not None else A4_SHORT
+        sides = [int(margins.get(W + k, v)) if margins is not None else v for k, v in (("left", 1701), ("right", 850))]
+        text_width = width - sum(sides)
+    final.addprevious(etree.fromstring(table_xml(annex, column_widths(text_width, landscape))))
     final.addprevious(etree.fromstring(_para(annex.note, SIZE, italic=True, align="left").replace(
         "<w:p>", f'<w:p xmlns:w="{W_NS}">', 1).replace('w:before="0"', 'w:before="120"')))
-    # the annex's section: the last one, A4 landscape, numbered from its first page
-    size = final.find(W + "pgSz")
-    if size is None:
-        size = etree.SubElement(final, W + "pgSz")
-    size.set(W + "w", str(A4_LONG))
-    size.set(W + "h", str(A4_SHORT))
-    size.set(W + "orient", "landscape")
+    # the annex's section: the last one (A4 landscape, or the report's own page)
     margins = final.find(W + "pgMar")
-    if margins is None:
-        margins = etree.SubElement(final, W + "pgMar")
-    for side, value in MARGIN.items():
-        margins.set(W + side, str(value))
+    if landscape:
+        size = final.find(W + "pgSz")
+        if size is None:
+            size = etree.SubElement(final, W + "pgSz")
+        size.set(W + "w", str(A4_LONG))
+        size.set(W + "h", str(A4_SHORT))
+        size.set(W + "orient", "landscape")
+        if margins is None:
+            margins = etree.SubElement(final, W + "pgMar")
+        for side, value in MARGIN.items():
+            margins.set(W + side, str(value))
     for el in final.findall(W + "type"):
         final.remove(el)
     # Decree 30: an annex's pages are numbered on their own, from 1 (and, like the report's,
@@ -124,6 +142,8 @@ def append_annex(document, annex: Annex) -> None:
         after = final.find(W + "cols")
         if after is not None:
             after.addprevious(numbering)
-        else:
+        elif margins is not None:
             margins.addnext(numbering)
+        else:
+            final.append(numbering)
     numbering.set(W + "start", "1")

@@ -209,7 +209,7 @@ def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
     E.apply(doc)
     if annex is not None:
         from ..annex.docx import append_annex
-        append_annex(doc, annex)
+        append_annex(doc, annex, landscape=annex.landscape)
     parts["word/document.xml"] = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", standalone=True)
     if notes:
         rels = etree.fromstring(parts["word/_rels/document.xml.rels"], parser)
