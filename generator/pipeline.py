@@ -13,7 +13,7 @@ from .compute import compute
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
 from .settings import load_settings, resolve_templates
-from .sources import entered
+from .sources import Sourced, entered
 from .timefmt import format_time, zone_setting
 from .workbooks import layout as L
 from .workbooks.sandbox import read_workbook_bounded, read_workbooks
@@ -314,8 +314,8 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     res.problems += qprobs
     for code, got in quarters.items():
         e = entered.setdefault(code, {"values": {}, "sources": {}, "revisions": {}})
-        e["values"] = dict(e["values"], **{k: v[0] for k, v in got.items()})
-        e["sources"] = dict(e["sources"], **{k: v[1] for k, v in got.items()})
+        e["values"] = dict(e["values"], **{k: v.value for k, v in got.items()})
+        e["sources"] = dict(e["sources"], **{k: v.source for k, v in got.items()})
     for code, (value, source, revision) in _previous_months(ctx, store, stored_ctx).items():
         got = entered.get(code, {"values": {}, "sources": {}, "revisions": {}})
         entered[code] = {"values": dict(got["values"], month_previous=value),
@@ -353,9 +353,9 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
 
 
 def _months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | None = None) -> dict:
-    """{code: (the month value of ``period`` in today's unit, its source, its store revision
-    or None)}: from the store's current submissions of that period, else from that period's
-    workbooks. ``stored``: the store's values of the period when already read."""
+    """{code: Sourced(the month value of ``period`` in today's unit, its source, its store
+    revision or None)}: from the store's current submissions of that period, else from that
+    period's workbooks. ``stored``: the store's values of the period when already read."""
     from . import history as H
     from . import store as S
     cat = ctx.catalogue
@@ -367,7 +367,7 @@ def _months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict |
         if code in wanted and got is not None:
             conv = H.in_unit(cat, wanted[code], got)
             if conv is not None:
-                out[code] = (conv.value, conv.source, conv.revision)
+                out[code] = Sourced(conv.value, conv.source, conv.revision)
     folder = ctx.inputs / str(period)
     if folder.is_dir():
         for dept in cat.in_force(period).departments:
@@ -379,7 +379,7 @@ def _months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict |
                     unit = data.units.get(code) or wanted[code].unit
                     value = cat.units.convert(vals["month"], unit, wanted[code].unit)
                     if value is not None:
-                        out[code] = (value, data.sources[code]["month"].of_period(period), None)
+                        out[code] = Sourced(value, data.sources[code]["month"].of_period(period))
     return out
 
 
@@ -392,8 +392,8 @@ def _previous_months(ctx: Context, store, known: dict | None) -> dict:
 
 def _quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
     """In a quarter's last month, the quarter of each cộng dồn indicator (the sum of its three
-    months) and the same quarter last year: {code: {"quarter": (value, sources), "quarter_last_year":
-    …}}, and a warning for each quarter that lacks a month (never a guess)."""
+    months) and the same quarter last year: {code: {"quarter": Sourced(value, sources),
+    "quarter_last_year": …}}, and a warning for each quarter that lacks a month (never a guess)."""
     from .catalogue import FLOW
     period = ctx.period
     if period.month % 3:
@@ -402,7 +402,7 @@ def _quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
     months = [period.previous().previous(), period.previous(), period]
     last_year = [m.same_month_last_year() for m in months]
     this = {m: _months_of(ctx, store, m, wanted) for m in months[:2]}
-    this[period] = {c: (e["values"]["month"], e["sources"].get("month", ""), e["revisions"].get("month"))
+    this[period] = {c: Sourced(e["values"]["month"], e["sources"].get("month", ""), e["revisions"].get("month"))
                     for c, e in entered.items() if c in wanted and e["values"].get("month") is not None}
     before = {m: _months_of(ctx, store, m, wanted) for m in last_year}
     out: dict = {}
@@ -412,8 +412,8 @@ def _quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
         for key, table, periods in (("quarter", this, months), ("quarter_last_year", before, last_year)):
             got = [table[m].get(code) for m in periods]
             if all(g is not None for g in got):
-                out.setdefault(code, {})[key] = (sum((g[0] for g in got), Decimal(0)),
-                                                 ", ".join(f"{m}: {g[1]}" for m, g in zip(periods, got)))
+                out.setdefault(code, {})[key] = Sourced(sum((g.value for g in got), Decimal(0)),
+                                                        ", ".join(f"{m}: {g.source}" for m, g in zip(periods, got)))
             elif key == "quarter" and any(g is not None for g in got):
                 missing = ", ".join(str(m) for m, g in zip(periods, got) if g is None)
                 problems.append(warning("quarter-incomplete", f"Không tính được số quý {quarter} của «{ind.name}»: "

@@ -9,6 +9,8 @@ apart; ``figures.json`` writes it as text (``str``):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -55,3 +57,12 @@ class Source:
 def entered(source) -> bool:
     """True for a value typed into the period's own workbook; False for one carried in."""
     return isinstance(source, Source) and source.entered
+
+
+class Sourced(NamedTuple):
+    """A value carried into a period (an earlier month, a quarter's months) with its source
+    and, when it came from the store, the submission's revision."""
+    value: Decimal
+    source: object        # a Source; for a sum, the text naming each month's source
+    revision: int | None = None
+
