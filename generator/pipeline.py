@@ -118,8 +118,10 @@ def for_period(ctx: Context, period: Period) -> Context:
 
 
 def _open_store(ctx: Context):
+    if not ctx.db:
+        return None
     from .store import open_store
-    return open_store(ctx.db) if ctx.db else None
+    return open_store(ctx.db)
 
 
 def init(ctx: Context, force: bool = False) -> dict:
@@ -226,7 +228,8 @@ def _of_department(problems: list, department: str) -> list:
 
 
 def _check(ctx: Context, store, progress, override: dict, record: bool) -> CheckResult:
-    from . import history as H
+    if store is not None:   # (the history and its store are loaded only when there is a store)
+        from . import history as H
     res = CheckResult(ctx)
     cat, settings = ctx.catalogue, ctx.settings
     stored_ctx = H.stored_context(store, ctx.period) if store is not None else None
@@ -356,12 +359,13 @@ def _months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict |
     """{code: Sourced(the month value of ``period`` in today's unit, its source, its store
     revision or None)}: from the store's current submissions of that period, else from that
     period's workbooks. ``stored``: the store's values of the period when already read."""
-    from . import history as H
-    from . import store as S
     cat = ctx.catalogue
     out: dict = {}
     if stored is None and store is not None:
+        from . import store as S
         stored = S.history.latest(store, str(period))
+    if stored:
+        from . import history as H
     for code, measures in (stored or {}).items():
         got = measures.get("month")
         if code in wanted and got is not None:

@@ -70,7 +70,7 @@ def _get_pool() -> cf.ProcessPoolExecutor:
 def _preload() -> None:
     import python_calamine  # noqa: F401
 
-    from . import read  # noqa: F401
+    from . import grid, read  # noqa: F401
 
 
 def serving() -> None:
