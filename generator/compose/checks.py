@@ -182,30 +182,31 @@ def check_template(template: Path | Parsed, context: dict, codes: set, sections:
         p = paras[line] if 0 <= line < len(paras) else None
         where = _where(p) if p else "mẫu"
         return [f"{where}: lỗi cú pháp — {translate(e.message or '')}"]
-    line_of = {}
-    for node in ast.find_all(nodes.Node):
-        if getattr(node, "lineno", None):
-            line_of.setdefault(id(node), node.lineno)
 
     def at(node) -> str:
         line = (getattr(node, "lineno", 1) or 1) - 1
         return _where(paras[line]) if 0 <= line < len(paras) else "mẫu"
 
-    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    # one walk of the tree: its names, attribute reads and calls
+    names, attrs, calls = [], [], []
+    for node in ast.find_all((nodes.Name, nodes.Getattr, nodes.Call)):
+        (names if isinstance(node, nodes.Name) else attrs if isinstance(node, nodes.Getattr) else calls).append(node)
+    called = {id(c.node) for c in calls if isinstance(c.node, nodes.Name)}
+    assigned = {n.name for n in names if n.ctx in ("store", "param")}
     known = set(context) | assigned
-    for name in ast.find_all(nodes.Name):
+    for name in names:
         if name.ctx == "load" and name.name not in known:
-            kind = "hàm" if _called(ast, name) else "tên"
+            kind = "hàm" if id(name) in called else "tên"
             hint = f"; các hàm có: {', '.join(sorted(FUNCTIONS))}" if kind == "hàm" else \
                 f"; các tên có: {', '.join(sorted(k for k in context if k not in FUNCTIONS))}"
             problems.append(f"{at(name)}: {kind} «{name.name}» không có{hint}")
-    for attr in ast.find_all(nodes.Getattr):
+    for attr in attrs:
         if isinstance(attr.node, nodes.Name) and isinstance(context.get(attr.node.name), Mapping):
             table = context[attr.node.name]
             if attr.attr not in table:
                 problems.append(f"{at(attr)}: «{attr.node.name}.{attr.attr}» không có trong cài đặt "
                                 f"(cai-dat.toml, mục [{attr.node.name}] có: {', '.join(table)})")
-    for call in ast.find_all(nodes.Call):
+    for call in calls:
         if not isinstance(call.node, nodes.Name) or not call.args or not isinstance(call.args[0], nodes.Const):
             continue
         fn, first = call.node.name, call.args[0].value
@@ -221,5 +222,3 @@ def check_template(template: Path | Parsed, context: dict, codes: set, sections:
     return problems
 
 
-def _called(ast, name) -> bool:
-    return any(isinstance(c.node, nodes.Name) and c.node is name for c in ast.find_all(nodes.Call))

@@ -68,11 +68,18 @@ def app_xml(agency: str) -> bytes:
             "</Properties>").encode("utf-8")
 
 
-def finalize(parts: dict, title: str, agency: str, when: dt.datetime, draft: bool = False) -> dict:
+def finalize(parts: dict, title: str, agency: str, when: dt.datetime, draft: bool = False,
+             trees: dict | None = None) -> dict:
+    """The package made clean (see the module). ``trees``: parts the caller has already parsed
+    (and changed), used as they are instead of parsed again; every parsed part is written back
+    into ``parts`` once, at the end."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    trees = {} if trees is None else trees
 
     def load(name):
-        return etree.fromstring(parts[name], parser)
+        if name not in trees:
+            trees[name] = etree.fromstring(parts[name], parser)
+        return trees[name]
 
     def dump(root):
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -93,7 +100,7 @@ def finalize(parts: dict, title: str, agency: str, when: dt.datetime, draft: boo
         el.set("Id", rid)
         el.set("Type", kind)
         el.set("Target", target)
-    parts["_rels/.rels"] = dump(rels)
+    parts["_rels/.rels"] = dump(trees.pop("_rels/.rels"))
     for name in [n for n in parts if n.startswith("docProps/")]:
         parts.pop(name)
     parts["docProps/core.xml"] = core_xml(title, agency, when)
@@ -108,14 +115,13 @@ def finalize(parts: dict, title: str, agency: str, when: dt.datetime, draft: boo
         el = etree.SubElement(ct, f"{{{CT_NS}}}Override")
         el.set("PartName", "/" + part)
         el.set("ContentType", kind)
-    parts["[Content_Types].xml"] = dump(ct)
 
     if "word/settings.xml" in parts:
-        parts["word/settings.xml"] = dump(_settings(load("word/settings.xml")))
+        _settings(load("word/settings.xml"))
     # styles.xml is what Word 2013 and later and LibreOffice read (stylesWithEffects.xml is
     # Word 2010's copy, left as the template has it)
     if "word/styles.xml" in parts:
-        parts["word/styles.xml"] = dump(_styles(load("word/styles.xml")))
+        _styles(load("word/styles.xml"))
     doc = load("word/document.xml")
     for tblpr in doc.iter(w("tblPr")):
         children = sorted(tblpr, key=lambda c: TBLPR_ORDER.index(etree.QName(c).localname)
@@ -125,7 +131,9 @@ def finalize(parts: dict, title: str, agency: str, when: dt.datetime, draft: boo
     _keep_last_paragraph_with_signature(doc)
     if draft:
         _draft_mark(doc)
-    parts["word/document.xml"] = dump(doc)
+    for name, root in trees.items():
+        parts[name] = dump(root)
+    trees.clear()
     return parts
 
 

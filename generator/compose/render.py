@@ -198,37 +198,38 @@ def render_docx(template_path, ctx, res, draft: bool = False, prepared: Prepared
     title = subject_line(ctx.period, settings)
     agency = settings["co_quan"].get("ten_day_du") or f"{settings['co_quan']['ten_co_quan']} {settings['co_quan']['ten_tinh']}"
     return add_footnotes(buf.getvalue(), notes.texts,
-                         lambda parts: finalize(parts, title, agency, build_time(ctx.period, settings), draft), annex)
+                         lambda parts, trees: finalize(parts, title, agency, build_time(ctx.period, settings), draft,
+                                                       trees), annex)
 
 
 def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
+    """Real footnotes (and the annex) put into the rendered package; ``finish(parts, trees)``
+    then cleans the package up, given the parts parsed here so none is parsed twice."""
     parts = read_parts(docx)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    doc = etree.fromstring(parts["word/document.xml"], parser)
+    trees: dict = {}
+
+    def tree(name):
+        if name not in trees:
+            trees[name] = etree.fromstring(parts[name], parser)
+        return trees[name]
+    doc = tree("word/document.xml")
     notes = F.replace_markers(doc, texts)
     E.apply(doc)
     if annex is not None:
         from ..annex.docx import append_annex
         append_annex(doc, annex, landscape=annex.landscape)
-    parts["word/document.xml"] = etree.tostring(doc, xml_declaration=True, encoding="UTF-8", standalone=True)
     if notes:
-        rels = etree.fromstring(parts["word/_rels/document.xml.rels"], parser)
-        part = F.ensure_relationship(rels)
-        parts["word/_rels/document.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
-                                                               standalone=True)
+        part = F.ensure_relationship(tree("word/_rels/document.xml.rels"))
         footnotes = etree.fromstring(F.footnotes_xml(notes), parser)
         E.apply(footnotes)
         parts[part] = etree.tostring(footnotes, xml_declaration=True, encoding="UTF-8", standalone=True)
-        ct = etree.fromstring(parts["[Content_Types].xml"], parser)
-        F.ensure_content_type(ct, part)
-        parts["[Content_Types].xml"] = etree.tostring(ct, xml_declaration=True, encoding="UTF-8", standalone=True)
-        styles = etree.fromstring(parts["word/styles.xml"], parser)
-        F.ensure_styles(styles)
-        parts["word/styles.xml"] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
+        F.ensure_content_type(tree("[Content_Types].xml"), part)
+        F.ensure_styles(tree("word/styles.xml"))
         if "word/settings.xml" in parts:
-            st = etree.fromstring(parts["word/settings.xml"], parser)
-            F.ensure_settings(st)
-            parts["word/settings.xml"] = etree.tostring(st, xml_declaration=True, encoding="UTF-8", standalone=True)
+            F.ensure_settings(tree("word/settings.xml"))
     if finish is not None:
-        parts = finish(parts)
+        parts = finish(parts, trees)
+    for name, root in trees.items():
+        parts[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return write_parts(parts)
