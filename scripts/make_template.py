@@ -281,6 +281,15 @@ def main() -> int:
     # a clean package: vi-VN, compatibility mode 15, schema order, no python-docx leftovers
     parts = finalize(read_parts(buf.getvalue()), "Báo cáo tình hình kinh tế - xã hội", "Văn phòng UBND tỉnh",
                      dt.datetime(2023, 1, 1, tzinfo=dt.timezone.utc))
+    # the template's own copy for Word 2010 (stylesWithEffects.xml) in vi-VN too: a build
+    # leaves that part as the template has it
+    if "word/stylesWithEffects.xml" in parts:
+        from lxml import etree
+
+        from generator.compose.properties import _styles
+        root = _styles(etree.fromstring(parts["word/stylesWithEffects.xml"]))
+        parts["word/stylesWithEffects.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                                             standalone=True)
     OUT.write_bytes(write_parts(parts))
     print(f"Đã ghi {OUT}")
     return 0
