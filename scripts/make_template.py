@@ -1,7 +1,7 @@
 """Bootstrap templates/BC-UBND.docx, the Word template a clerk then edits in Word or
 LibreOffice. Run once (kept for the record and to rebuild it from scratch):
 
-    python scripts/make_template.py
+    python scripts/make_template.py [OUT]      (OUT: another path to write, e.g. to compare)
 
 Jinja tags inside (docxtpl): ``{{ trich_yeu }}``, ``{%p for doan in muc("II.1.1") %}``…,
 ``{{ cau("XNK_TONG") }}``, ``{{ chu_thich("…") }}`` for a footnote written in the template.
@@ -146,6 +146,7 @@ def page_number_header(section):
 
 
 def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     doc = Document()
     normal = doc.styles["Normal"]
     set_font(normal, 14)
@@ -270,7 +271,7 @@ def main() -> int:
     add(right, "{{ ky_ten.chuc_vu }}", "Chức vụ")
     add(right, "{{ ky_ten.ho_ten }}", "Người ký")
 
-    OUT.parent.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     import datetime as dt
     import io
 
@@ -290,8 +291,8 @@ def main() -> int:
         root = _styles(etree.fromstring(parts["word/stylesWithEffects.xml"]))
         parts["word/stylesWithEffects.xml"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                                              standalone=True)
-    OUT.write_bytes(write_parts(parts))
-    print(f"Đã ghi {OUT}")
+    out.write_bytes(write_parts(parts))
+    print(f"Đã ghi {out}")
     return 0
 
 

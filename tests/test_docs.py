@@ -39,3 +39,16 @@ def test_every_package_directory_is_in_the_wheel():
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "generator").rglob("__init__.py")}
     assert found - listed == set()
+
+
+def test_the_template_script_reproduces_the_committed_template(tmp_path):
+    """scripts/make_template.py is the template's source: run afresh it writes
+    templates/BC-UBND.docx byte for byte (a change to the composer's package clean-up that
+    would alter the template shows here)."""
+    import subprocess
+    import sys
+    out = tmp_path / "BC-UBND.docx"
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_template.py"), str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.read_bytes() == (ROOT / "templates" / "BC-UBND.docx").read_bytes()
