@@ -4,19 +4,19 @@ web intake are shells around these."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
+from . import earlier as E
 from . import narrative as N
 from .catalogue import Catalogue, load_catalogue
 from .compute import compute
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
 from .settings import load_settings, resolve_templates
-from .sources import Sourced, entered
+from .sources import entered
 from .timefmt import format_time, zone_setting
 from .workbooks import layout as L
-from .workbooks.sandbox import read_workbook_bounded, read_workbooks
+from .workbooks.sandbox import read_workbooks
 from .workbooks.validate import validate_values
 
 SUBMITTED, MISSING, HAS_ERRORS = "đã nộp", "chưa nộp", "có lỗi"
@@ -152,12 +152,12 @@ def known_values(ctx: Context) -> tuple[dict, list]:
     # the indicator code into today's departments
     for code in sorted(set(ctx.catalogue.in_force(prev).departments) | set(ctx.catalogue.in_force(ly).departments)):
         if prev.year == ctx.period.year and code in ctx.catalogue.in_force(prev).departments:
-            data = _quiet_read(ctx, prev, code)
+            data = E.quiet_read(ctx, prev, code)
             if data:
                 for ind_code, vals in data.values.items():
                     if vals.get("plan") is not None:
                         _carry(ctx, data, ind_code, "plan", vals["plan"], "plan", out, problems)
-        data = _quiet_read(ctx, ly, code) if code in ctx.catalogue.in_force(ly).departments else None
+        data = E.quiet_read(ctx, ly, code) if code in ctx.catalogue.in_force(ly).departments else None
         if data:
             for ind_code, vals in data.values.items():
                 for src, dst in (("month", "month_last_year"), ("cumulative", "cumulative_last_year")):
@@ -180,29 +180,6 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
                                 sheet=L.SHEET_DATA, indicator=code))
         return
     out.setdefault(code, {})[dst] = conv
-
-
-_EARLIER: dict = {}   # earlier periods' workbooks read in this process, by file identity
-
-
-def _quiet_read(ctx: Context, period: Period, dept: str):
-    """An earlier period's workbook, read (bounded) once per process while the file is
-    unchanged: a range of periods reads each month for the next month and the quarter.
-    None when the reader faults it (another period's or department's file, unreadable cells):
-    nothing is carried, compared or summed from a workbook that would not be accepted."""
-    import copy
-    path = ctx.inputs / str(period) / L.filename(dept)
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, str(period), dept, id(ctx.catalogue.all_indicators))
-    if key not in _EARLIER:
-        if len(_EARLIER) > 512:
-            _EARLIER.clear()
-        data, problems = read_workbook_bounded(path, ctx.catalogue.in_force(period), period, dept)
-        _EARLIER[key] = None if has_errors(problems) else data
-    return copy.deepcopy(_EARLIER[key])
 
 
 def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True) -> CheckResult:
@@ -313,13 +290,13 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
                                  file=path.name, errors=n_err, warnings=len(probs) - n_err))
         res.problems += _of_department(probs, code)
-    quarters, qprobs = _quarters(ctx, store, entered)
+    quarters, qprobs = E.quarters(ctx, store, entered)
     res.problems += qprobs
     for code, got in quarters.items():
         e = entered.setdefault(code, {"values": {}, "sources": {}, "revisions": {}})
         e["values"] = dict(e["values"], **{k: v.value for k, v in got.items()})
         e["sources"] = dict(e["sources"], **{k: v.source for k, v in got.items()})
-    for code, (value, source, revision) in _previous_months(ctx, store, stored_ctx).items():
+    for code, (value, source, revision) in E.previous_months(ctx, store, stored_ctx).items():
         got = entered.get(code, {"values": {}, "sources": {}, "revisions": {}})
         entered[code] = {"values": dict(got["values"], month_previous=value),
                          "sources": dict(got["sources"], month_previous=source),
@@ -353,77 +330,6 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 res.problems.append(warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết "
                                             f"minh và không có chỉ tiêu nào: báo cáo để trống mục này"))
     return res
-
-
-def _months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | None = None) -> dict:
-    """{code: Sourced(the month value of ``period`` in today's unit, its source, its store
-    revision or None)}: from the store's current submissions of that period, else from that
-    period's workbooks. ``stored``: the store's values of the period when already read."""
-    cat = ctx.catalogue
-    out: dict = {}
-    if stored is None and store is not None:
-        from . import store as S
-        stored = S.history.latest(store, str(period))
-    if stored:
-        from . import history as H
-    for code, measures in (stored or {}).items():
-        got = measures.get("month")
-        if code in wanted and got is not None:
-            conv = H.in_unit(cat, wanted[code], got)
-            if conv is not None:
-                out[code] = Sourced(conv.value, conv.source, conv.revision)
-    folder = ctx.inputs / str(period)
-    if folder.is_dir():
-        for dept in cat.in_force(period).departments:
-            if not any(c not in out and i.department == dept for c, i in wanted.items()):
-                continue
-            data = _quiet_read(ctx, period, dept)
-            for code, vals in (data.values.items() if data else ()):
-                if code in wanted and code not in out and vals.get("month") is not None:
-                    unit = data.units.get(code) or wanted[code].unit
-                    value = cat.units.convert(vals["month"], unit, wanted[code].unit)
-                    if value is not None:
-                        out[code] = Sourced(value, data.sources[code]["month"].of_period(period))
-    return out
-
-
-def _previous_months(ctx: Context, store, known: dict | None) -> dict:
-    """The previous period's month values, for month-on-month comparisons."""
-    from .catalogue import FLOW, STOCK
-    wanted = {c: i for c, i in ctx.catalogue.indicators.items() if i.kind in (FLOW, STOCK)}
-    return _months_of(ctx, store, ctx.period.previous(), wanted, (known or {}).get("prior"))
-
-
-def _quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
-    """In a quarter's last month, the quarter of each cộng dồn indicator (the sum of its three
-    months) and the same quarter last year: {code: {"quarter": Sourced(value, sources),
-    "quarter_last_year": …}}, and a warning for each quarter that lacks a month (never a guess)."""
-    from .catalogue import FLOW
-    period = ctx.period
-    if period.month % 3:
-        return {}, []
-    wanted = {c: i for c, i in ctx.catalogue.indicators.items() if i.kind == FLOW}
-    months = [period.previous().previous(), period.previous(), period]
-    last_year = [m.same_month_last_year() for m in months]
-    this = {m: _months_of(ctx, store, m, wanted) for m in months[:2]}
-    this[period] = {c: Sourced(e["values"]["month"], e["sources"].get("month", ""), e["revisions"].get("month"))
-                    for c, e in entered.items() if c in wanted and e["values"].get("month") is not None}
-    before = {m: _months_of(ctx, store, m, wanted) for m in last_year}
-    out: dict = {}
-    problems: list = []
-    quarter = (period.month - 1) // 3 + 1
-    for code, ind in wanted.items():
-        for key, table, periods in (("quarter", this, months), ("quarter_last_year", before, last_year)):
-            got = [table[m].get(code) for m in periods]
-            if all(g is not None for g in got):
-                out.setdefault(code, {})[key] = Sourced(sum((g.value for g in got), Decimal(0)),
-                                                        ", ".join(f"{m}: {g.source}" for m, g in zip(periods, got)))
-            elif key == "quarter" and any(g is not None for g in got):
-                missing = ", ".join(str(m) for m, g in zip(periods, got) if g is None)
-                problems.append(warning("quarter-incomplete", f"Không tính được số quý {quarter} của «{ind.name}»: "
-                                        f"thiếu số tháng của kỳ {missing}; báo cáo không in số quý thay vì đoán",
-                                        indicator=code))
-    return out, problems
 
 
 def _narrative_row(section, body, place, department, codes, settings, probs) -> list:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
-from generator import pipeline
+from generator import earlier, pipeline
 from generator.narrative import Ref, print_ref
 
 from .conftest import GOOD_VALUES, SMALL_INDICATORS, fill, make_templates
@@ -149,7 +149,7 @@ def test_a_wrong_file_in_the_previous_folder_is_never_compared_with(tmp_path):
     ctx, _ = months["2023-09"]
     # September's workbook copied over August's by mistake: its identity says 2023-09
     shutil.copy(ctx.period_inputs / "so-cong-thuong.xlsx", tmp_path / "inputs" / "2023-08" / "so-cong-thuong.xlsx")
-    pipeline._EARLIER.clear()
+    earlier._EARLIER.clear()
     got = pipeline.build(ctx)
     doc = {i["code"]: i for i in json.loads(got["paths"]["figures"].read_text(encoding="utf-8"))["indicators"]}
     assert "month_previous" not in doc["XNK_TONG"]["values"] and "mom_month" not in doc["XNK_TONG"]["text"]

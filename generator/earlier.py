@@ -1,0 +1,112 @@
+"""What earlier periods contribute to a period's figures: their workbooks, read quietly
+(bounded, cached per process while a file is unchanged, never carried when the reader faults
+them); the previous period's month values (month on month); a quarter's months and the same
+quarter last year (``cộng dồn`` indicators, in a quarter's last month). From the history store
+when there is one, else from those periods' workbooks; always in today's units."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .periods import Period
+from .problems import has_errors, warning
+from .sources import Sourced
+from .workbooks import layout as L
+from .workbooks.sandbox import read_workbook_bounded
+
+if TYPE_CHECKING:   # the library's context: what a period reads and where
+    from .pipeline import Context
+
+
+_EARLIER: dict = {}   # earlier periods' workbooks read in this process, by file identity
+
+
+def quiet_read(ctx: Context, period: Period, dept: str):
+    """An earlier period's workbook, read (bounded) once per process while the file is
+    unchanged: a range of periods reads each month for the next month and the quarter.
+    None when the reader faults it (another period's or department's file, unreadable cells):
+    nothing is carried, compared or summed from a workbook that would not be accepted."""
+    import copy
+    path = ctx.inputs / str(period) / L.filename(dept)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size, str(period), dept, id(ctx.catalogue.all_indicators))
+    if key not in _EARLIER:
+        if len(_EARLIER) > 512:
+            _EARLIER.clear()
+        data, problems = read_workbook_bounded(path, ctx.catalogue.in_force(period), period, dept)
+        _EARLIER[key] = None if has_errors(problems) else data
+    return copy.deepcopy(_EARLIER[key])
+
+
+def months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | None = None) -> dict:
+    """{code: Sourced(the month value of ``period`` in today's unit, its source, its store
+    revision or None)}: from the store's current submissions of that period, else from that
+    period's workbooks. ``stored``: the store's values of the period when already read."""
+    cat = ctx.catalogue
+    out: dict = {}
+    if stored is None and store is not None:
+        from . import store as S
+        stored = S.history.latest(store, str(period))
+    if stored:
+        from . import history as H
+    for code, measures in (stored or {}).items():
+        got = measures.get("month")
+        if code in wanted and got is not None:
+            conv = H.in_unit(cat, wanted[code], got)
+            if conv is not None:
+                out[code] = Sourced(conv.value, conv.source, conv.revision)
+    folder = ctx.inputs / str(period)
+    if folder.is_dir():
+        for dept in cat.in_force(period).departments:
+            if not any(c not in out and i.department == dept for c, i in wanted.items()):
+                continue
+            data = quiet_read(ctx, period, dept)
+            for code, vals in (data.values.items() if data else ()):
+                if code in wanted and code not in out and vals.get("month") is not None:
+                    unit = data.units.get(code) or wanted[code].unit
+                    value = cat.units.convert(vals["month"], unit, wanted[code].unit)
+                    if value is not None:
+                        out[code] = Sourced(value, data.sources[code]["month"].of_period(period))
+    return out
+
+
+def previous_months(ctx: Context, store, known: dict | None) -> dict:
+    """The previous period's month values, for month-on-month comparisons."""
+    from .catalogue import FLOW, STOCK
+    wanted = {c: i for c, i in ctx.catalogue.indicators.items() if i.kind in (FLOW, STOCK)}
+    return months_of(ctx, store, ctx.period.previous(), wanted, (known or {}).get("prior"))
+
+
+def quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
+    """In a quarter's last month, the quarter of each cộng dồn indicator (the sum of its three
+    months) and the same quarter last year: {code: {"quarter": Sourced(value, sources),
+    "quarter_last_year": …}}, and a warning for each quarter that lacks a month (never a guess)."""
+    from .catalogue import FLOW
+    period = ctx.period
+    if period.month % 3:
+        return {}, []
+    wanted = {c: i for c, i in ctx.catalogue.indicators.items() if i.kind == FLOW}
+    months = [period.previous().previous(), period.previous(), period]
+    last_year = [m.same_month_last_year() for m in months]
+    this = {m: months_of(ctx, store, m, wanted) for m in months[:2]}
+    this[period] = {c: Sourced(e["values"]["month"], e["sources"].get("month", ""), e["revisions"].get("month"))
+                    for c, e in entered.items() if c in wanted and e["values"].get("month") is not None}
+    before = {m: months_of(ctx, store, m, wanted) for m in last_year}
+    out: dict = {}
+    problems: list = []
+    quarter = (period.month - 1) // 3 + 1
+    for code, ind in wanted.items():
+        for key, table, periods in (("quarter", this, months), ("quarter_last_year", before, last_year)):
+            got = [table[m].get(code) for m in periods]
+            if all(g is not None for g in got):
+                out.setdefault(code, {})[key] = Sourced(sum((g.value for g in got), Decimal(0)),
+                                                        ", ".join(f"{m}: {g.source}" for m, g in zip(periods, got)))
+            elif key == "quarter" and any(g is not None for g in got):
+                missing = ", ".join(str(m) for m, g in zip(periods, got) if g is None)
+                problems.append(warning("quarter-incomplete", f"Không tính được số quý {quarter} của «{ind.name}»: "
+                                        f"thiếu số tháng của kỳ {missing}; báo cáo không in số quý thay vì đoán",
+                                        indicator=code))
+    return out, problems
