@@ -70,8 +70,9 @@ def make_parser() -> Parser:
     _common(p)
     p.add_argument("--allow-missing", action="store_true",
                    help="không coi đơn vị chưa nộp là lỗi (như «build --allow-missing»)")
-    p = sub.add_parser("build", help="lập báo cáo", description="Kiểm tra rồi lập báo cáo DOCX và figures.json "
-                       "vào <out>/<YYYY-MM>/.")
+    p = sub.add_parser("build", help="lập báo cáo", description="Kiểm tra rồi lập báo cáo DOCX (có phụ lục), "
+                       "figures.json và phụ lục Excel phu-luc-<YYYY-MM>.xlsx vào <out>/<YYYY-MM>/ (phụ lục: mục "
+                       "[phu_luc] của cai-dat.toml).")
     _common(p)
     p.add_argument("--allow-missing", action="store_true",
                    help="vẫn lập báo cáo khi có đơn vị chưa nộp (số liệu của đơn vị đó ghi là chưa có)")

@@ -75,7 +75,8 @@ templates/   mẫu và danh mục của văn phòng: cai-dat.toml (tên tỉnh, 
              BC-UBND.docx (mẫu Word). Sửa các tệp này, không cần sửa chương trình.
 inputs/      biểu của các đơn vị: inputs/<YYYY-MM>/<mã-đơn-vị>.xlsx
 data/        lịch sử số liệu (baocao.sqlite), tài khoản trang web, bản nộp đã nhận
-build/       báo cáo đã lập: build/<YYYY-MM>/
+build/       báo cáo đã lập: build/<YYYY-MM>/ (báo cáo DOCX có phụ lục, figures.json,
+             phụ lục Excel phu-luc-<YYYY-MM>.xlsx)
 
 Chạy các lệnh trong thư mục này:
   baocao init --period 2026-12        tạo biểu trống cho các đơn vị
