@@ -51,13 +51,9 @@ def months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | 
         from . import store as S
         stored = S.history.latest(store, str(period))
     if stored:
-        from . import history as H
-    for code, measures in (stored or {}).items():
-        got = measures.get("month")
-        if code in wanted and got is not None:
-            conv = H.in_unit(cat, wanted[code], got)
-            if conv is not None:
-                out[code] = Sourced(conv.value, conv.source, conv.revision)
+        from .history import months_in_unit
+        for code, conv in months_in_unit(cat, stored, wanted).items():
+            out[code] = Sourced(conv.value, conv.source, conv.revision)
     folder = ctx.inputs / str(period)
     if folder.is_dir():
         for dept in cat.in_force(period).departments:

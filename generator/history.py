@@ -54,20 +54,29 @@ def in_unit(cat, ind, stored: S.history.Stored) -> S.history.Stored | None:
     return None if value is None else stored.converted(value, ind.unit)
 
 
+def months_in_unit(cat, stored: dict, wanted: dict) -> dict:
+    """{code: Stored}: the month value of each wanted indicator ({code: Indicator}) among a
+    period's stored values, in today's unit (one whose unit cannot be converted is left out,
+    never shown in another unit)."""
+    out = {}
+    for code, measures in stored.items():
+        got = measures.get("month")
+        if code in wanted and got is not None:
+            conv = in_unit(cat, wanted[code], got)
+            if conv is not None:
+                out[code] = conv
+    return out
+
+
 def months_of_year(store, cat, period: Period, codes: list) -> dict:
-    """{code: {month number: Decimal or None}}: each month's value from January to ``period``,
-    the current submission of each month, in today's unit (a value whose unit cannot be
-    converted is left out, never shown in another unit)."""
+    """{code: {month number: Decimal}}: each month's value from January to ``period``, the
+    current submission of each month, in today's unit (``months_in_unit``)."""
+    wanted = {code: cat.indicators[code] for code in codes if code in cat.indicators}
     out: dict = {code: {} for code in codes}
     for month in range(1, period.month + 1):
         known = S.history.latest(store, f"{period.year:04d}-{month:02d}")
-        for code in codes:
-            stored = known.get(code, {}).get("month")
-            ind = cat.indicators.get(code)
-            if stored is None or ind is None:
-                continue
-            same = in_unit(cat, ind, stored)
-            out[code][month] = same.value if same is not None else None
+        for code, conv in months_in_unit(cat, known, wanted).items():
+            out[code][month] = conv.value
     return out
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from .catalogue import INDEX
 from .compute import Figure
 from .measures import VALUES
+from .settings import wording_key_of
 from .vi_numbers import format_number, format_percent, round_half_up
 
 
@@ -50,15 +51,10 @@ def band_of(fig: Figure, settings: dict) -> Decimal:
 
 
 def wording_key(settings) -> tuple:
-    """What the printed texts depend on in the settings, as a value: a cache keyed by it can
-    never return the text of other wording (``id(settings)`` could, for a dict changed in
-    place or a new dict at a reused address). Read-only ``Settings`` computed it once."""
+    """The cache key of the printed texts (``settings.wording_key_of``): computed once by a
+    read-only ``Settings``, each time for a plain dict that may change in place."""
     key = getattr(settings, "wording_key", None)
-    if key is not None:
-        return key
-    wording = settings["cach_viet"]
-    return (tuple(sorted((k, str(v)) for k, v in wording.items())),
-            str(settings["kiem_tra"].get("nguong_tuong_duong")))
+    return key if key is not None else wording_key_of(settings)
 
 
 def texts(fig: Figure, settings: dict) -> dict:

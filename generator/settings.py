@@ -39,6 +39,14 @@ def resolve_templates(explicit: Path | str | None = None) -> tuple[Path, str]:
     return package_templates(), "mẫu mặc định của chương trình"
 
 
+def wording_key_of(settings: Mapping) -> tuple:
+    """What the printed texts depend on in the settings, as a value: a cache keyed by it can
+    never return the text of other wording (``id(settings)`` could, for a dict changed in
+    place or a new dict at a reused address)."""
+    return (tuple(sorted((k, str(v)) for k, v in settings["cach_viet"].items())),
+            str(settings["kiem_tra"].get("nguong_tuong_duong")))
+
+
 class Frozen(Mapping):
     """A read-only TOML table: tables inside it frozen too, arrays as tuples."""
     __slots__ = ("_data",)
@@ -79,8 +87,7 @@ class Settings(Frozen):
 
     def __init__(self, data: Mapping):
         super().__init__(data)
-        self.wording_key = (tuple(sorted((k, str(v)) for k, v in self._data["cach_viet"].items())),
-                            str(self._data["kiem_tra"].get("nguong_tuong_duong")))
+        self.wording_key = wording_key_of(self)
 
     def replace(self, **tables) -> Settings:
         """A copy with whole tables replaced, e.g. ``replace(cach_viet={**s["cach_viet"], "tang": …})``."""

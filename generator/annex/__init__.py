@@ -26,6 +26,18 @@ COLUMNS = (
 )
 PERCENT_COLUMNS = ("pct_plan", "ratio_month", "ratio_cumulative")
 
+
+def header_groups() -> list[tuple[str, list[tuple[int, str]]]]:
+    """The figures' two header rows: [(header, [(column index in COLUMNS, sub-header)])] — a
+    header with sub-headers spans them, one without takes both rows."""
+    groups: list = []
+    for i, (_key, header, sub, *_rest) in enumerate(COLUMNS):
+        if sub and groups and groups[-1][0] == header:
+            groups[-1][1].append((i, sub))
+        else:
+            groups.append((header, [(i, sub)]))
+    return groups
+
 DEFAULTS = {
     "bang_tinh": True,          # phu-luc-<YYYY-MM>.xlsx beside the report
     "trong_van_ban": True,      # the annex as the last section of the DOCX, after the signature
@@ -96,8 +108,7 @@ def _cell(fig, key: str, text_key: str, source: tuple, texts: dict) -> Cell:
     if key in PERCENT_COLUMNS:
         places = ind.dec_pct_plan if key == "pct_plan" else ind.dec_change
         return Cell(text, Decimal(value), places)
-    measure = "plan" if key == "plan" else key
-    return Cell(text, Decimal(value), ind.decimals(measure), ind.pad if ind.pad > 1 else 0)
+    return Cell(text, Decimal(value), ind.decimals(key), ind.pad if ind.pad > 1 else 0)
 
 
 def build_annex(catalogue, figures: dict, settings: dict, period: Period) -> Annex | None:

@@ -10,7 +10,7 @@ from ..compose.properties import escape
 
 from lxml import etree
 
-from . import COLUMNS, Annex
+from . import COLUMNS, Annex, header_groups
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{%s}" % W_NS
@@ -52,7 +52,6 @@ def column_widths(text_width: int, landscape: bool) -> list[int]:
 
 
 def table_xml(annex: Annex, widths: list[int]) -> str:
-    n = len(COLUMNS)
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
@@ -61,18 +60,14 @@ def table_xml(annex: Annex, widths: list[int]) -> str:
     for i, title in enumerate(("TT", "Chỉ tiêu", "Đơn vị tính")):
         top.append(_cell(title, widths[i], bold=True, vmerge="restart"))
         sub.append(_cell("", widths[i], bold=True, vmerge="continue"))
-    i = 0
-    while i < n:
-        _key, title, subtitle, *_ = COLUMNS[i]
-        if subtitle:
-            span = [c for c in COLUMNS if c[1] == title]
-            top.append(_cell(title, sum(widths[3 + i:3 + i + len(span)]), bold=True, span=len(span)))
-            sub.extend(_cell(c[2], widths[3 + i + k], bold=True) for k, c in enumerate(span))
-            i += len(span)
+    for title, cols in header_groups():
+        if cols[0][1]:   # a header over its sub-headers
+            top.append(_cell(title, sum(widths[3 + i] for i, _s in cols), bold=True, span=len(cols)))
+            sub.extend(_cell(subtitle, widths[3 + i], bold=True) for i, subtitle in cols)
         else:
+            i = cols[0][0]
             top.append(_cell(title, widths[3 + i], bold=True, vmerge="restart"))
             sub.append(_cell("", widths[3 + i], bold=True, vmerge="continue"))
-            i += 1
     rows = [f"<w:tr>{header}{''.join(top)}</w:tr>", f"<w:tr>{header}{''.join(sub)}</w:tr>"]
     for group in annex.groups:
         rows.append(f'<w:tr><w:trPr><w:cantSplit/></w:trPr>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from . import COLUMNS, MISSING, Annex
+from . import COLUMNS, MISSING, Annex, header_groups
 
 SHEET = "Phụ lục"
 MONTHS_SHEET = "Theo tháng"
@@ -52,20 +52,16 @@ def annex_workbook(annex: Annex, months: dict, when: dt.datetime) -> bytes:
     for col, (header, width) in enumerate((("TT", 5), ("Chỉ tiêu", 44), ("Đơn vị tính", 12))):
         ws.merge_range(top, col, sub, col, header, head)
         ws.set_column(col, col, width)
-    col = 3
-    while col - 3 < len(COLUMNS):
-        key, header, subheader, *_ = COLUMNS[col - 3]
-        span = [c for c in COLUMNS if c[1] == header]
-        if subheader:
-            ws.merge_range(top, col, top, col + len(span) - 1, header, head)
-            for k, c in enumerate(span):
-                ws.write_string(sub, col + k, c[2], head)
-                ws.set_column(col + k, col + k, 12)
-            col += len(span)
+    for header, cols in header_groups():
+        first, last_col = 3 + cols[0][0], 3 + cols[-1][0]
+        if cols[0][1]:   # a header over its sub-headers
+            ws.merge_range(top, first, top, last_col, header, head)
+            for i, subheader in cols:
+                ws.write_string(sub, 3 + i, subheader, head)
+                ws.set_column(3 + i, 3 + i, 12)
         else:
-            ws.merge_range(top, col, sub, col, header, head)
-            ws.set_column(col, col, 14)
-            col += 1
+            ws.merge_range(top, first, sub, first, header, head)
+            ws.set_column(first, first, 14)
     r = sub + 1
     for g in annex.groups:
         ws.merge_range(r, 0, r, last, g.title, group)

@@ -114,76 +114,44 @@ def build_context(ctx, res, notes: Notes) -> dict:
     }
 
 
-class _Environment(SandboxedEnvironment):
-    """Compiles each source once (the body is compiled when the template is prepared)."""
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self._compiled: dict = {}
-
-    def from_string(self, source, globals=None, template_class=None):
-        if globals is not None or template_class is not None or not isinstance(source, str):
-            return super().from_string(source, globals, template_class)
-        if source not in self._compiled:
-            self._compiled[source] = super().from_string(source)
-        return self._compiled[source]
+def _open_template(template_path: Path):
+    """(the template opened by docxtpl, its tags parsed for the checks); a file that cannot be
+    opened raises BaocaoError."""
+    from .checks import parse_template
+    try:
+        tpl = DocxTemplate(str(template_path))
+        tpl.init_docx()
+    except Exception as e:  # noqa: BLE001 - docx/zip/xml errors alike
+        raise BaocaoError(f"Không mở được mẫu báo cáo {template_path}: {e}") from None
+    return tpl, _parsed_in_memory(tpl) or parse_template(template_path)
 
 
-class Prepared:
-    """The template opened, its tags parsed and its body compiled: everything that does not
-    depend on the period's figures. ``problem``: why the file could not be opened."""
-
-    def __init__(self, template_path):
-        from .checks import parse_template
-        self.path = Path(template_path)
-        self.problem = None
-        self.env = _Environment(autoescape=True, undefined=StrictUndefined)
-        try:
-            self.tpl = DocxTemplate(str(self.path))
-            self.tpl.init_docx()
-        except Exception as e:  # noqa: BLE001 - docx/zip/xml errors alike
-            self.tpl, self.problem = None, f"Không mở được mẫu báo cáo {self.path}: {e}"
-            return
-        self.parsed = self._parsed_in_memory() or parse_template(self.path)
-        if self.parsed.failed:
-            return
-        try:  # the body as docxtpl will hand it to Jinja (a miss only costs the compile later)
-            body = self.tpl.patch_xml(self.tpl.get_xml())
-            self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", body))
-        except Exception:  # noqa: BLE001 - reported by the checks and the render itself
-            pass
+def _parsed_in_memory(tpl):
+    """The checks' paragraphs from the parts python-docx has already parsed (the same parts,
+    in the same order, as ``checks.paragraphs`` reads from the file)."""
+    from .checks import Parsed, paragraphs_in, style_names_of
+    try:
+        package = tpl.docx.part.package
+        parts = {str(part.partname).lstrip("/"): part for part in package.iter_parts()}
+        names = sorted(n for n in parts if re.match(r"word/(header|footer)\d*\.xml$", n))
+        roots = [parts["word/document.xml"].element] + [parts[n].element for n in names]
+        styles = style_names_of(parts["word/styles.xml"].element) if "word/styles.xml" in parts else {}
+        return Parsed(paragraphs_in(roots, styles))
+    except (AttributeError, KeyError):   # a part python-docx keeps as bytes: read the file
+        return None
 
 
-    def _parsed_in_memory(self):
-        """The checks' paragraphs from the parts python-docx has already parsed (the same
-        parts, in the same order, as ``checks.paragraphs`` reads from the file)."""
-        from .checks import Parsed, paragraphs_in, style_names_of
-        try:
-            package = self.tpl.docx.part.package
-            parts = {str(part.partname).lstrip("/"): part for part in package.iter_parts()}
-            names = sorted(n for n in parts if re.match(r"word/(header|footer)\d*\.xml$", n))
-            roots = [parts["word/document.xml"].element] + [parts[n].element for n in names]
-            styles = style_names_of(parts["word/styles.xml"].element) if "word/styles.xml" in parts else {}
-            return Parsed(paragraphs_in(roots, styles))
-        except (AttributeError, KeyError):   # a part python-docx keeps as bytes: read the file
-            return None
-
-
-def render_docx(template_path, ctx, res, draft: bool = False, prepared: Prepared | None = None,
-                annex=None) -> bytes:
+def render_docx(template_path, ctx, res, draft: bool = False, annex=None) -> bytes:
     from .checks import TemplateProblems, check_template
-    prepared = prepared or Prepared(template_path)
-    template_path = prepared.path
-    if prepared.problem:
-        raise BaocaoError(prepared.problem)
-    tpl = prepared.tpl
+    template_path = Path(template_path)
+    tpl, parsed = _open_template(template_path)
     notes = Notes()
     context = build_context(ctx, res, notes)
-    problems = check_template(prepared.parsed, context, set(ctx.catalogue.indicators), set(ctx.settings["muc"]),
+    problems = check_template(parsed, context, set(ctx.catalogue.indicators), set(ctx.settings["muc"]),
                               ctx.settings)
     if problems:
         raise TemplateProblems(template_path.name, problems)
-    env = prepared.env
+    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
     try:
         tpl.render(context, jinja_env=env, autoescape=True)
     except UndefinedError as e:

@@ -190,16 +190,17 @@ def elsewhere(fn, *args):
     """``fn(*args)`` started in a worker while the caller goes on (a build writes its annex
     workbook there while it renders the DOCX); ``.result()`` of what is returned gives the
     value, computed here instead if no worker can take it."""
+    pool = _get_pool()
     try:
-        future = _get_pool().submit(fn, *args)
+        future = pool.submit(fn, *args)
     except (cf.process.BrokenProcessPool, RuntimeError):
         future = None
-    return _Pending(future, fn, args)
+    return _Pending(pool, future, fn, args)
 
 
 class _Pending:
-    def __init__(self, future, fn, args):
-        self.future, self.fn, self.args = future, fn, args
+    def __init__(self, pool, future, fn, args):
+        self.pool, self.future, self.fn, self.args = pool, future, fn, args
 
     def result(self):
         if self.future is not None:
@@ -207,6 +208,7 @@ class _Pending:
                 return self.future.result(timeout=TIME_LIMIT)
             except (cf.TimeoutError, cf.process.BrokenProcessPool, MemoryError):
                 pass
+        _discard(self.pool)   # a pool that failed the job is not handed the next one
         return self.fn(*self.args)
 
 
