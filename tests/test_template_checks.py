@@ -89,3 +89,19 @@ def test_a_section_nobody_wrote_is_a_warning_and_its_heading_follows_the_setting
     with zf.ZipFile(pipeline.build(ctx)["paths"]["docx"]) as z:
         doc = z.read("word/document.xml").decode()
     assert "3. Lĩnh vực chuyển đổi số" not in doc and "1.2. Phát triển kinh tế cửa khẩu" in doc
+
+
+def test_a_missing_or_broken_template_file_says_so_in_vietnamese(filled):
+    """No Word file, or a file that is not one: a Vietnamese message naming the file and what
+    to do, nothing written (not python-docx's «Package not found»)."""
+    from generator.problems import BaocaoError
+    template = filled.templates / "BC-UBND.docx"
+    template.write_text("không phải tài liệu Word", encoding="utf-8")
+    with pytest.raises(BaocaoError) as e:
+        pipeline.build(filled)
+    assert "không phải tài liệu Word (.docx)" in str(e.value) and "Package" not in str(e.value)
+    template.unlink()
+    with pytest.raises(BaocaoError) as e:
+        pipeline.build(filled)
+    assert str(e.value).startswith("Không có mẫu báo cáo") and "--templates" in str(e.value)
+    assert not (filled.period_out / "BC-UBND-2023-08.docx").exists()

@@ -118,11 +118,15 @@ def _open_template(template_path: Path):
     """(the template opened by docxtpl, its tags parsed for the checks); a file that cannot be
     opened raises BaocaoError."""
     from .checks import parse_template
+    if not template_path.is_file():
+        raise BaocaoError(f"Không có mẫu báo cáo {template_path}: hãy chép lại tệp {template_path.name} vào thư mục "
+                          f"mẫu (bản gốc có trong thư mục do «baocao new» tạo) hoặc chỉ đúng thư mục bằng --templates")
     try:
         tpl = DocxTemplate(str(template_path))
         tpl.init_docx()
-    except Exception as e:  # noqa: BLE001 - docx/zip/xml errors alike
-        raise BaocaoError(f"Không mở được mẫu báo cáo {template_path}: {e}") from None
+    except Exception:  # noqa: BLE001 - docx/zip/xml errors alike, all «not a Word document»
+        raise BaocaoError(f"Không mở được mẫu báo cáo {template_path}: tệp không phải tài liệu Word (.docx) hoặc đã "
+                          f"hỏng; hãy mở bằng Word rồi lưu lại dạng «Tài liệu Word (.docx)»") from None
     return tpl, _parsed_in_memory(tpl) or parse_template(template_path)
 
 
