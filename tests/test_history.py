@@ -252,3 +252,25 @@ def test_an_imported_file_keeps_its_own_sha256_and_old_stores_are_migrated(tmp_p
         rows = list(store.execute("SELECT period, sha256 FROM submission ORDER BY period"))
         assert rows == [("2022-07", sha), ("2022-08", sha)]
         assert store.execute("PRAGMA user_version").fetchone()[0] == len(S.migrations())
+
+
+def test_the_sha256_migration_never_stops_the_store_from_opening(tmp_path):
+    """A store where an imported composite key and a plain one of the same file and period
+    both exist (never made by baocao, but possible by hand) still opens: the composite row
+    keeps its key, nothing is lost."""
+    import sqlite3
+    db = tmp_path / "db.sqlite"
+    with S.open_store(db):
+        pass
+    sha = "a" * 64
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO submission (period, department, file_name, sha256) VALUES ('2022-08', 'x', 'f', ?)",
+                 (sha,))
+    conn.execute("INSERT INTO submission (period, department, file_name, sha256) VALUES ('2022-08', 'x', 'f', ?)",
+                 (sha + ":2022-08:x",))
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    with S.open_store(db) as store:
+        assert sorted(r[0] for r in store.execute("SELECT sha256 FROM submission")) == [sha, sha + ":2022-08:x"]
+        assert store.execute("PRAGMA user_version").fetchone()[0] == len(S.migrations())

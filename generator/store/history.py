@@ -71,9 +71,12 @@ MIGRATIONS = {
     """,
     # version 6: a submission's sha256 is the file's SHA-256 and nothing else (an imported
     # history file once stored «<sha>:<period>:<department>» there, a key the (period,
-    # department, sha256) uniqueness already made)
+    # department, sha256) uniqueness already made; a row whose plain form is already there
+    # keeps its old key rather than stop the store from opening)
     6: """
-    UPDATE submission SET sha256 = substr(sha256, 1, 64) WHERE length(sha256) > 64 AND sha256 LIKE '%:%';
+    UPDATE submission SET sha256 = substr(sha256, 1, 64) WHERE length(sha256) > 64 AND sha256 LIKE '%:%'
+        AND NOT EXISTS (SELECT 1 FROM submission t WHERE t.period = submission.period
+                        AND t.department = submission.department AND t.sha256 = substr(submission.sha256, 1, 64));
     """,
 }
 
