@@ -370,8 +370,11 @@ def _import_history(pipeline, ctx, args) -> int:
     got = pipeline.import_history(ctx, Path(args.file))
     if got["problems"]:
         _print_problems(got["problems"])
+    merged = set(got.get("merged", ()))
     for period, dept, rev in got["recorded"]:
-        print(f"Đã ghi kỳ {period}, đơn vị {dept}: lần nộp {rev}")
+        print(f"Đã ghi kỳ {period}, đơn vị {dept}: lần nộp {rev}"
+              + (" (gộp với số liệu đã nhập trước của kỳ này: các chỉ tiêu tệp này không có được giữ nguyên)"
+                 if (period, dept) in merged else ""))
     if not got["recorded"]:
         print("Không có gì mới: tệp này đã được nhập trước đây.")
     return EXIT_OK

@@ -4,6 +4,7 @@ an indicator's series. Works on plain data; talks to the store only through ``st
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from .catalogue import FLOW
 from .compute import derive
 from .periods import Period
 from .problems import error, warning
-from .sources import entered
+from .sources import Source, entered
 from .units import UNITS_FILE, same_unit
 from .vi_numbers import format_number, format_plain, safe_div
 from .workbooks import layout as L
@@ -306,6 +307,83 @@ def import_rows(cat, path: Path):
     for (period, dept), values in sorted(rows.items()):
         subs.append((period, dept, path.name, sha, values))   # one file, one SHA-256, for each of its periods
     return subs, problems
+
+
+def _same_value(cat, ind, a: Decimal, a_unit: str | None, b: Decimal, b_unit: str | None) -> bool:
+    """Two values of one measure equal once in the same unit (a unit with no conversion: unequal)."""
+    if a_unit is None or b_unit is None or same_unit(a_unit, b_unit):
+        return a == b
+    conv = cat.units.convert(b, b_unit, a_unit)
+    return conv is not None and conv == a
+
+
+def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tuple | None, list]:
+    """An imported (period, department) against what the store already holds for them: the
+    values of the department's current submission that the file does not give are kept (a
+    history file that covers some indicators adds to the period, never replaces it); a value
+    given again with another number is an error naming both; a period whose workbook is in
+    its folder is not changed by an import (an error: the workbook is the submission).
+    Returns (the submission to record, or None when the file adds nothing, problems)."""
+    period, dept, fname, sha, values = sub
+    cur = S.history.current(store, period, dept)
+    if cur is None:
+        return sub, []
+    stored = S.history.current_values(store, cur.revision)
+    problems, added = [], []
+    given = set()
+    for code, measure, value, sheet, cell, unit in values:
+        given.add((code, measure))
+        old = stored.get(code, {}).get(measure)
+        if old is None:
+            added.append(code)
+            continue
+        ind = cat.indicators.get(code)
+        if ind is not None and not _same_value(cat, ind, old.value, old.unit, value, unit):
+            problems.append(error(
+                "import-conflict", f"«{L.COLUMN_OF[measure]}» của {code} kỳ {period} ({dept}) được ghi hai lần với hai "
+                f"số khác nhau: tệp này ghi {format_plain(value)} {unit or ''} ({fname}!{sheet}!{cell}), lần nhập trước "
+                f"ghi {format_plain(old.value)} {old.unit or ''} (lần nộp {old.revision}, {old.file_name}!{old.sheet}!"
+                f"{old.cell}); hãy sửa một trong hai cho đúng (chỉ tiêu đã có số thì không nhập lại số khác)".replace(
+                    "  ", " "), file=fname, sheet=sheet, cell=cell, indicator=code))
+    if problems or not added:
+        return None, problems
+    if inputs is not None:
+        folder = Path(inputs) / period
+        present = [f for f in (folder / L.filename(dept), folder / L.filename(dept, ".xls")) if f.exists()]
+        if present:
+            return None, [error(
+                "import-over-workbook", f"Kỳ {period} của {dept} đã có biểu {period}/{present[0].name} trong thư mục "
+                f"biểu, là lần nộp của kỳ đó: tệp nhập lịch sử không thêm được số liệu ({', '.join(sorted(set(added)))}) "
+                f"vào kỳ này; hãy điền các số đó vào biểu rồi chạy «baocao check --period {period}»", file=fname,
+                indicator=added[0])]
+    kept = [(code, measure, got.value, got.sheet, got.cell, got.unit)
+            for code, measures in stored.items() for measure, got in measures.items() if (code, measure) not in given]
+    narrative = S.history.narrative(store, cur.revision) if cur.narrative_kept else None
+    return (period, dept, fname, sha, kept + list(values), narrative), []
+
+
+def import_checks(cat, settings: dict, period: str, dept: str, fname: str, own: list, merged: list) -> list:
+    """The checks ``check`` runs on a workbook's values (signs, integers, cumulative below
+    the month, January…) on each indicator the imported file gives for a period, with the
+    values as they will be stored (``merged``: the file's and those kept from the store),
+    each problem at its cell of the imported file; a value the file does not give is not
+    required. ``own``: the file's rows [(code, measure, value, sheet, cell, unit)]."""
+    from .workbooks.read import WorkbookData
+    from .workbooks.validate import validate_values
+    p = Period.parse(period)
+    cat_p = cat.in_force(p)
+    data = WorkbookData(Path(fname), dept, period=period)
+    for code, measure, _value, _sheet, cell, _unit in own:
+        if code in cat_p.indicators:
+            col, row = re.match(r"([A-Z]+)(\d+)$", cell).groups()
+            data.rows[code] = int(row)
+            data.columns.setdefault(measure, col)   # one file, one header: a measure has one column
+    for code, measure, value, _sheet, _cell, _unit in merged:
+        if code in data.rows:
+            data.values.setdefault(code, {})[measure] = value
+            col = data.columns.get(measure, "")
+            data.sources.setdefault(code, {})[measure] = Source.workbook(fname, L.SHEET_DATA, f"{col}{data.rows[code]}")
+    return [x for x in validate_values(cat_p, data, settings, p) if x.code not in ("required-empty", "optional-empty")]
 
 
 def history_template(cat, path: Path) -> None:

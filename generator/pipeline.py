@@ -403,7 +403,10 @@ def missing_problems(res: CheckResult) -> list[Problem]:
 
 def import_history(ctx: Context, path: Path) -> dict:
     """Record earlier periods' figures from one workbook, in one transaction: every row is
-    recorded, or (on any error) none. Returns {"recorded": [(period, dept, revision)], "problems"}."""
+    recorded, or (on any error) none. A period and department the store already holds are
+    merged with it (a value given again with another number is an error naming both); every
+    value is checked as ``check`` checks a workbook's. Returns {"recorded": [(period, dept,
+    revision)], "merged": [(period, dept)], "problems"}."""
     from . import history as H
     from . import store as S
     if ctx.db is None:
@@ -411,9 +414,24 @@ def import_history(ctx: Context, path: Path) -> dict:
     subs, problems = H.import_rows(ctx.catalogue, Path(path))
     if has_errors(problems):
         raise InputError("Tệp lịch sử có lỗi; chưa ghi gì vào cơ sở dữ liệu", problems)
-    with S.open_store(ctx.db) as store:
-        got = S.history.record_many(store, subs)
-    return {"recorded": [(p, d, rev) for (p, d, *_), (rev, new) in zip(subs, got) if new], "problems": problems}
+    recorded, merged = [], []
+    with S.open_store(ctx.db) as store, S.transaction(store):
+        plan = []
+        for sub in subs:
+            got, mprobs = H.merge_import(store, ctx.catalogue, sub, ctx.inputs)
+            problems += mprobs
+            if got is not None:
+                problems += H.import_checks(ctx.catalogue, ctx.settings, sub[0], sub[1], sub[2], sub[4], got[4])
+                plan.append((got, len(got[4]) > len(sub[4])))
+        if has_errors(problems):   # leaving the transaction by an exception: nothing is written
+            raise InputError("Tệp lịch sử có lỗi; chưa ghi gì vào cơ sở dữ liệu", problems)
+        for sub, with_stored in plan:
+            rev, new = S.history.insert_submission(store, *sub)
+            if new:
+                recorded.append((sub[0], sub[1], rev))
+                if with_stored:
+                    merged.append((sub[0], sub[1]))
+    return {"recorded": recorded, "merged": merged, "problems": problems}
 
 
 def history_series(ctx: Context, code: str, first: str | None = None, last: str | None = None) -> list[dict]:

@@ -161,6 +161,8 @@ CODES = {
     "same-as-previous": "số liệu giống hệt kỳ trước",
     "unit-changed": "số liệu đã lưu có đơn vị khác, không đổi được",
     "quarter-incomplete": "thiếu số của một tháng trong quý",
+    "import-conflict": "tệp nhập lịch sử ghi một số khác số đã nhập trước cho cùng kỳ, đơn vị, chỉ tiêu",
+    "import-over-workbook": "tệp nhập lịch sử thêm số liệu vào kỳ đã có biểu trong thư mục",
     # the narrative
     "markup-unknown-code": "thuyết minh gọi mã chỉ tiêu không có",
     "markup-unknown-measure": "thuyết minh gọi {MÃ:từ} với từ không có",
