@@ -139,13 +139,21 @@ def known_values(ctx: Context) -> tuple[dict, list]:
     previous period of the same year, last year's values from the same period last year —
     from the history store, else from those periods' workbooks; always in today's units
     (converted by the office's table, else left blank with a warning)."""
+    stored, stored_problems = {}, []
     store = _open_store(ctx)
     if store is not None:
         from .history import known_for_init
         with store:
-            found, problems = known_for_init(store, ctx.catalogue, ctx.period)
-        if found or problems:
-            return found, problems
+            stored, stored_problems = known_for_init(store, ctx.catalogue, ctx.period)
+    found, problems = _known_from_workbooks(ctx)
+    # each value from wherever it is known: the store first, then the earlier workbooks
+    out = {code: dict(measures) for code, measures in found.items()}
+    for code, measures in stored.items():
+        out.setdefault(code, {}).update(measures)
+    return out, stored_problems + [p for p in problems if not stored.get(p.indicator)]
+
+
+def _known_from_workbooks(ctx: Context) -> tuple[dict, list]:
     out: dict = {}
     problems: list = []
     prev, ly = ctx.period.previous(), ctx.period.same_month_last_year()

@@ -159,3 +159,28 @@ def test_an_imported_part_is_checked_with_what_the_period_already_holds(office):
     proc = cli(office, "import-history", second)
     assert proc.returncode == 1 and "nhỏ hơn số thực hiện tháng (300)" in proc.stderr
     assert store_rows(office) == before
+
+
+# ---- point 7: init takes each prefilled value from wherever it is known ----
+
+def test_init_takes_each_value_from_the_store_or_else_the_earlier_workbooks(office):
+    # last year's August is known only from an imported history, with XNK_TONG's plan of
+    # this year's June; this year's July is a workbook never recorded (no check was run)
+    imported = history_file(office, "ls.xlsx", [("2022-08", "XNK_TONG", 3000, 300, 1729),
+                                                 ("2023-06", "XNK_TONG", 3700, 250, 2300, {"H": 240, "I": 1400})])
+    assert cli(office, "import-history", imported).returncode == 0
+    jul = pipeline.open_context("2023-07", office / "inputs", office / "build", office / "templates", None)
+    pipeline.init(jul)
+    july = {k: {c: v for c, v in cols.items() if c in "DEF"} for k, cols in GOOD_VALUES.items()}
+    july["XNK_TONG"]["D"] = 3800
+    for name in ("so-cong-thuong.xlsx", "so-nong-nghiep.xlsx"):
+        fill(jul.period_inputs / name, july)
+    assert cli(office, "init", "--period", "2023-08").returncode == 0
+    ws = load_workbook(office / "inputs" / "2023-08" / "so-cong-thuong.xlsx")["Chỉ tiêu"]
+
+    def cells(code):
+        r = row_of(ws, code)
+        return ws[f"D{r}"].value, ws[f"G{r}"].value, ws[f"H{r}"].value
+    assert cells("XNK_TONG") == (3700, 300, 1729)        # all three from the store (the store first)
+    assert cells("XNK_XK") == (1300, None, None)          # the plan the July workbook carries
+    assert cells("XNK_NK") == (2500, None, None)
