@@ -178,6 +178,11 @@ def with_comparison(change: str | None, settings: dict) -> str | None:
     return f"{change} {wording['so_voi_cung_ky']}"
 
 
+def with_unit(value: str, unit: str) -> str:
+    """«600.000 lượt», and «93,5%»: the percent sign follows its number, as everywhere else."""
+    return f"{value}{unit}" if unit == "%" else f"{value} {unit}"
+
+
 def sentence(fig: Figure, settings: dict, unit: bool = True, plan: bool = True, change: bool = True,
              compare: bool = True, plan_word: str | None = None) -> str:
     """One indicator's phrase: ``2.945 triệu USD, đạt 77,5% kế hoạch, tăng 45% so với cùng kỳ``.
@@ -193,7 +198,7 @@ def sentence(fig: Figure, settings: dict, unit: bool = True, plan: bool = True, 
         value = t.get(fig.main_measure())
         if value is None:
             return wording["thieu_so_lieu"]
-        parts.append(f"{value} {fig.indicator.unit}" if unit and fig.indicator.unit else value)
+        parts.append(with_unit(value, fig.indicator.unit) if unit and fig.indicator.unit else value)
     if plan and "pct_plan" in t:
         word = fig.indicator.plan_word if plan_word is None else plan_word
         parts.append(" ".join(wording["dat_ke_hoach"].format(pt=t["pct_plan"], ten_ke_hoach=word).split()))
