@@ -50,6 +50,7 @@ class CheckResult:
     figures: dict = field(default_factory=dict)
     narrative: dict = field(default_factory=dict)     # section -> [(department, segments, place)]
     data: dict = field(default_factory=dict)          # department -> WorkbookData read from its workbook
+    automatic: dict = field(default_factory=dict)     # section -> [codes printed as automatic sentences]
 
     @property
     def has_errors(self) -> bool:
@@ -332,6 +333,9 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 "direction-conflict", f"Viết «{word}» nhưng số liệu {figure_text} "
                 f"{settings['cach_viet']['so_voi_cung_ky']} ({ref.code}): sửa chữ, hoặc dùng "
                 f"«{{{ref.code}:tang_giam}}» để phần mềm tự viết tăng/giảm", indicator=ref.code, **place))
+    from .coverage import place_indicators, template_uses
+    res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
+    res.problems += lost
     if not broken and not any(s["status"] == MISSING for s in res.statuses):
         written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
         for section, title in settings["muc"].items():

@@ -174,6 +174,7 @@ CODES = {
     "direction-conflict": "chữ tăng/giảm viết tay trái với số liệu",
     "unknown-section": "mục báo cáo không có",
     "empty-section": "mục không đơn vị nào viết",
+    "not-printed": "số liệu đã gửi không được in ở đâu trong báo cáo",
     # the period's folder and the build
     "not-submitted": "đơn vị chưa nộp biểu",
     "from-store": "dùng lần nộp đã nhận (tệp không còn trong thư mục)",

@@ -144,13 +144,66 @@ class Parsed:
 def parse_template(template: Path) -> Parsed:
     try:
         return Parsed(paragraphs(template))
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as e:
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError) as e:
         return Parsed([], f"không đọc được tệp mẫu Word ({e})")
 
 
-def check_template(template: Path | Parsed, context: dict, codes: set, sections: set, settings: dict) -> list[str]:
-    """Every problem of the template, as Vietnamese sentences (empty: it can be rendered)."""
+def _tags_line(text: str) -> str:
+    """A paragraph's tags alone, on one line (docxtpl's ``{%p``, ``{%tr``… read as ``{%``)."""
+    return " ".join(re.sub(r"^\{%(?:p|tr|tc|r)\s", "{% ", t) for t in TAG.findall(text))
+
+
+def _parse_tags(lines: list[str]):
     from jinja2.sandbox import SandboxedEnvironment
+    return SandboxedEnvironment(autoescape=True).parse("\n".join(lines))
+
+
+def _constant_calls(ast, names: tuple) -> tuple[dict, set]:
+    """{function: {first argument}} of the calls to ``names`` written with a constant first
+    argument, and the functions some call of which names its argument otherwise (a variable:
+    what it prints is not known before rendering)."""
+    found: dict = {n: set() for n in names}
+    dynamic = set()
+    for call in ast.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name in names:
+            if call.args and isinstance(call.args[0], nodes.Const):
+                found[call.node.name].add(call.args[0].value)
+            else:
+                dynamic.add(call.node.name)
+    return found, dynamic
+
+
+@dataclass(frozen=True)
+class Uses:
+    """What a template prints of the period's content: the indicators it cites (``cau``,
+    ``so``) and the sections whose narrative it prints (``muc``); ``sections`` is None when
+    that cannot be known (a section named by a variable, or tags that do not parse)."""
+    codes: frozenset
+    sections: frozenset | None
+
+
+def template_uses(template: Path | Parsed) -> Uses:
+    parsed = template if isinstance(template, Parsed) else parse_template(template)
+    if parsed.failed or any(unbalanced(p.text) for p in parsed.paras):
+        return Uses(frozenset(), None)
+    try:
+        ast = _parse_tags([_tags_line(p.text) for p in parsed.paras])
+    except TemplateSyntaxError:
+        return Uses(frozenset(), None)
+    return _uses(ast)
+
+
+def _uses(ast) -> Uses:
+    found, dynamic = _constant_calls(ast, ("cau", "so", "muc"))
+    sections = None if "muc" in dynamic else frozenset(found["muc"])
+    return Uses(frozenset(found["cau"] | found["so"]), sections)
+
+
+def check_template(template: Path | Parsed, context: dict, codes: set, sections: set, settings: dict,
+                   written: dict | None = None) -> list[str]:
+    """Every problem of the template, as Vietnamese sentences (empty: it can be rendered).
+    ``written``: {section: [names of the departments whose narrative is in it]} — a section
+    with narrative that the template no longer prints is a problem naming them."""
     problems: list[str] = []
     parsed = template if isinstance(template, Parsed) else parse_template(template)
     if parsed.failed:
@@ -169,14 +222,11 @@ def check_template(template: Path | Parsed, context: dict, codes: set, sections:
             problems.append(f"{_where(p)}: {why}")
             lines.append("")
             continue
-        tags = [re.sub(r"^\{%(?:p|tr|tc|r)\s", "{% ", t) for t in TAG.findall(p.text)]
-        lines.append(" ".join(tags))
+        lines.append(_tags_line(p.text))
     if problems:
         return problems  # the tags cannot be trusted to parse until they are balanced
-    env = SandboxedEnvironment(autoescape=True)
-    source = "\n".join(lines)
     try:
-        ast = env.parse(source)
+        ast = _parse_tags(lines)
     except TemplateSyntaxError as e:
         line = (e.lineno or 1) - 1
         p = paras[line] if 0 <= line < len(paras) else None
@@ -219,6 +269,16 @@ def check_template(template: Path | Parsed, context: dict, codes: set, sections:
                                 f"hợp lệ; dùng một trong: {', '.join(WORDS)}")
         if fn in ("muc", "ten_muc", "in_de_muc") and first not in sections:
             problems.append(f"{at(call)}: {fn}(«{first}»): mục «{first}» không có trong [muc] của cai-dat.toml")
+    printed = _uses(ast).sections
+    for section, departments in (written or {}).items():
+        if printed is not None and section not in printed:
+            title = settings["muc"].get(section, "")
+            problems.append(f"mục {section}" + (f" «{title}»" if title else "") + " không còn trong mẫu (không có "
+                            f"đoạn {{%p for doan in muc(\"{section}\") %}}), nhưng "
+                            + ", ".join(f"«{d}»" for d in departments) + " đã viết thuyết minh cho mục này: "
+                            "thuyết minh và chú thích của họ sẽ không được in; hãy thêm lại vào mẫu ba đoạn "
+                            f"{{%p for doan in muc(\"{section}\") %}}, {{{{ doan }}}}, {{%p endfor %}} (như trong mẫu "
+                            "gốc), hoặc đề nghị các đơn vị chuyển thuyết minh sang mục khác")
     return problems
 
 

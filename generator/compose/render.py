@@ -64,11 +64,9 @@ def build_context(ctx, res, notes: Notes) -> dict:
             text = E.to_markers(text)  # emphasis may run across a footnote reference
             if text.strip():
                 out.append(text.strip())
-        if not out:  # nothing written: the section's figures, one phrase each
-            for fig in figures.values():
-                ind = fig.indicator
-                if ind.section == section and not ind.parent:
-                    out.append(f"{ind.name}: {sentence(fig, settings)}.")
+        for code in res.automatic.get(section, ()):   # figures no narrative, template or annex prints
+            fig = figures[code]
+            out.append(f"{fig.indicator.name}: {sentence(fig, settings)}.")
         if section == last_section:
             if not out:
                 out.append(END_MARK)
@@ -151,8 +149,14 @@ def render_docx(template_path, ctx, res, draft: bool = False, annex=None) -> byt
     tpl, parsed = _open_template(template_path)
     notes = Notes()
     context = build_context(ctx, res, notes)
+    written: dict = {}
+    for section, rows in res.narrative.items():
+        for dept, _segments, _place in rows:
+            name = ctx.catalogue.departments[dept].name if dept in ctx.catalogue.departments else dept
+            if name not in written.setdefault(section, []):
+                written[section].append(name)
     problems = check_template(parsed, context, set(ctx.catalogue.indicators), set(ctx.settings["muc"]),
-                              ctx.settings)
+                              ctx.settings, written)
     if problems:
         raise TemplateProblems(template_path.name, problems)
     env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)

@@ -1,0 +1,73 @@
+"""Where each submitted indicator reaches the report: nothing a department submitted is
+dropped without a word.
+
+An indicator with figures of the period (its month or year to date, from the department's
+workbook or its accepted submission) is *reported* when a narrative cites it (in any section,
+footnotes included), when the Word template cites it (``cau``, ``so``), or when the annex in
+the DOCX shows it. Every other one is printed as its automatic sentence («Tên: câu.») under
+its «Mục báo cáo», after that section's narrative — whichever department wrote it. A section
+that no department wrote in prints its indicators' sentences as it always has (each indicator
+that is not a component of another). An indicator that can be printed nowhere (no «Mục báo
+cáo», or a section the template no longer prints) is named in a warning of ``check``.
+"""
+from __future__ import annotations
+
+from . import narrative as N
+from .problems import warning
+
+
+def submitted(fig) -> bool:
+    """The department gave the period's own figure (month or year to date)."""
+    return fig is not None and (fig.values.get("month") is not None or fig.values.get("cumulative") is not None)
+
+
+def in_annex_docx(settings: dict) -> bool:
+    """Whether the annex is printed in the DOCX (``[phu_luc] trong_van_ban``)."""
+    from .annex import annex_settings
+    from .problems import BaocaoError
+    try:
+        return bool(annex_settings(settings)["trong_van_ban"])
+    except BaocaoError:   # a wrong [phu_luc] setting is the build's error to report
+        return True
+
+
+def template_uses(templates):
+    """What the period's Word template prints (``compose.checks.Uses``); a template that cannot
+    be read cites nothing and hides no section (its build names what is wrong)."""
+    from .compose import TEMPLATE_FILE
+    from .compose.checks import template_uses as uses
+    from pathlib import Path
+    return uses(Path(templates) / TEMPLATE_FILE)
+
+
+def cited_by_narrative(narrative: dict) -> set:
+    return {ref.code for rows in narrative.values() for _dept, segments, _place in rows for ref in N.refs(segments)}
+
+
+def place_indicators(cat, figures: dict, narrative: dict, settings: dict, uses, skip=frozenset()):
+    """({section: [codes printed as automatic sentences, in catalogue order]}, warnings for the
+    submitted indicators printed nowhere). ``skip``: departments whose workbook has errors
+    (their indicators are already the subject of an error)."""
+    reported = cited_by_narrative(narrative) | set(uses.codes)
+    annexed = in_annex_docx(settings)
+    automatic: dict = {}
+    problems = []
+    for code, ind in cat.indicators.items():
+        fig = figures.get(code)
+        section = ind.section if ind.section in settings["muc"] else None
+        alone = section is not None and not narrative.get(section) and not ind.parent
+        lost = submitted(fig) and ind.department not in skip and code not in reported \
+            and not (annexed and ind.annex_order is not None)
+        if fig is not None and section is not None and (alone or lost):
+            automatic.setdefault(section, []).append(code)
+        printed = section is not None and (uses.sections is None or section in uses.sections)
+        if lost and not printed:
+            dept = cat.departments[ind.department].name if ind.department in cat.departments else ind.department
+            where = (f"mục {section} «{settings['muc'][section]}» của chỉ tiêu không còn trong mẫu báo cáo"
+                     if section is not None else "chỉ tiêu không có «Mục báo cáo» trong danh mục")
+            problems.append(warning(
+                "not-printed", f"Số liệu của «{ind.name}» ({code}) do «{dept}» gửi không được in ở đâu trong báo "
+                f"cáo: không thuyết minh nào, không đoạn nào của mẫu trích dẫn, không có trong phụ lục, và {where}. "
+                f"Hãy viết {{{code}}} trong thuyết minh, ghi «Mục báo cáo» hoặc «Phụ lục» cho chỉ tiêu trong "
+                f"chi-tieu.csv", indicator=code, department=ind.department))
+    return automatic, problems
