@@ -460,7 +460,8 @@ def main(argv=None) -> int:
     except Exception as e:  # never a traceback for a clerk; the log file keeps it
         from .failures import record_failure
         db = _db_of(argv)
-        logged = record_failure(e, "baocao " + " ".join(argv if argv is not None else sys.argv[1:]), db)
+        logged = record_failure(e, "baocao " + " ".join(argv if argv is not None else sys.argv[1:]), db,
+                                server_log=False)
         print(f"baocao: lỗi không mong đợi ({type(e).__name__}: {e}). Hãy báo cho bộ phận kỹ thuật"
               + (f" (chi tiết trong {logged})" if logged else "") + ".", file=sys.stderr)
         code = EXIT_OTHER

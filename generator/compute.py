@@ -121,7 +121,7 @@ def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -
         fig.derived = derive(ind, values)
         figures[code] = fig
     problems: list[Problem] = []
-    default_tol = Decimal(str((settings or {}).get("kiem_tra", {}).get("dung_sai_thanh_phan", "0.5")))
+    default_tol = settings["kiem_tra"]["dung_sai_thanh_phan"]
     for code, fig in figures.items():
         parent = fig.indicator.parent
         if parent and parent in figures:

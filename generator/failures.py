@@ -19,12 +19,16 @@ def log_path(db: Path | str | None = None) -> Path:
     return (Path(db).parent if db else Path("data")) / LOG_NAME
 
 
-def record_failure(exc: BaseException, where: str, db: Path | str | None = None) -> Path | None:
+def record_failure(exc: BaseException, where: str, db: Path | str | None = None,
+                   server_log: bool = True) -> Path | None:
     """Append the failure with its traceback to the log file; returns the file (None when it
-    could not be written — the failure is then only in the server log)."""
+    could not be written — the failure is then only in the server log). ``server_log``: also
+    to the ``baocao`` logger, which the web server's stderr shows; the command line passes
+    False, since a logger without handlers prints to the clerk's terminal."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    logger.error("%s: %s", where, text)
+    if server_log:
+        logger.error("%s: %s", where, text)
     path = log_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -169,7 +169,7 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
     """Warnings: a cumulative that is not last period's plus this month, a plan changed within
     the year, a last-year value typed differently from the stored one."""
     out = []
-    tol = Decimal(str(settings["kiem_tra"].get("dung_sai_luy_ke", 0.5)))
+    tol = settings["kiem_tra"]["dung_sai_luy_ke"]
     fname = data.path.name
     for code, row in data.rows.items():
         ind = cat.indicators[code]

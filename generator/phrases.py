@@ -47,7 +47,7 @@ def band_of(fig: Figure, settings: dict) -> Decimal:
     ind = fig.indicator
     if ind.band is not None:
         return ind.band
-    return Decimal(str(settings["kiem_tra"]["nguong_tuong_duong"]))
+    return settings["kiem_tra"]["nguong_tuong_duong"]
 
 
 def wording_key(settings) -> tuple:

@@ -45,4 +45,4 @@ def format_time(text, zone: str | None = None) -> str:
 
 
 def zone_setting(settings: dict) -> str:
-    return (settings.get("web") or {}).get("mui_gio", DEFAULT_ZONE)
+    return settings["web"]["mui_gio"]

@@ -136,7 +136,7 @@ def test_a_wrong_page_setting_is_a_vietnamese_error(tmp_path):
     from generator.problems import BaocaoError
     with pytest.raises(BaocaoError) as e:
         build_sample(tmp_path, huong="nam ngang")
-    assert "huong = «nam ngang» không hợp lệ" in str(e.value) and "«doc»" in str(e.value)
+    assert 'huong = "nam ngang" không hợp lệ' in str(e.value) and '"doc"' in str(e.value)
 
 
 def test_refcheck_still_reads_the_body_with_the_annex(sample_with_annex):

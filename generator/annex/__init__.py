@@ -38,24 +38,10 @@ def header_groups() -> list[tuple[str, list[tuple[int, str]]]]:
             groups.append((header, [(i, sub)]))
     return groups
 
-DEFAULTS = {
-    "bang_tinh": True,          # phu-luc-<YYYY-MM>.xlsx beside the report
-    "trong_van_ban": True,      # the annex as the last section of the DOCX, after the signature
-    "huong": "doc",             # its pages: "doc" A4 portrait (as the report), "ngang" A4 landscape
-    "tieu_de": "MỘT SỐ CHỈ TIÊU KINH TẾ - XÃ HỘI CHỦ YẾU",
-    "kem_theo": "(Kèm theo Báo cáo số       /{ky_hieu} ngày     /{thang}/{nam} của {co_quan})",
-    "ghi_chu": "Ghi chú: «-» là chưa có số liệu.",
-}
-
-
 def annex_settings(settings: dict) -> dict:
-    """``[phu_luc]`` with its defaults (an office's older cai-dat.toml has no such table)."""
-    from ..problems import BaocaoError
-    conf = {**DEFAULTS, **settings.get("phu_luc", {})}
-    if conf["huong"] not in ("doc", "ngang"):
-        raise BaocaoError(f"cai-dat.toml, mục [phu_luc]: huong = «{conf['huong']}» không hợp lệ; ghi «doc» "
-                          f"(phụ lục trên trang A4 đứng như báo cáo) hoặc «ngang» (A4 nằm ngang)")
-    return conf
+    """``[phu_luc]``: typed, checked and with its defaults by the settings' schema (an office's
+    older cai-dat.toml has no such table)."""
+    return settings["phu_luc"]
 
 
 @dataclass(frozen=True)
@@ -136,8 +122,8 @@ def build_annex(catalogue, figures: dict, settings: dict, period: Period) -> Ann
                      for key, _h, _s, text_key, source in COLUMNS}
             group.rows.append(Row(number, ind.code, ind.name, ind.unit, cells, ind.chart))
     conf = annex_settings(settings)
-    agency = settings["co_quan"].get("ten_day_du") or settings["co_quan"]["ten_co_quan"]
-    attached = conf["kem_theo"].format(ky_hieu=settings["co_quan"].get("ky_hieu", "BC-UBND"),
+    agency = settings["co_quan"]["ten_day_du"]
+    attached = conf["kem_theo"].format(ky_hieu=settings["co_quan"]["ky_hieu"],
                                        thang=period.month, nam=period.year, co_quan=agency)
     return Annex(conf["tieu_de"], period_phrase(period, settings, heading=True), attached, conf["ghi_chu"],
                  ordered, str(period), conf["huong"] == "ngang")

@@ -40,9 +40,7 @@ def build_time(period, settings: dict) -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
-    day = int((settings.get("nop_bao_cao") or {}).get("ngay_chot_cuoi", 14))
-    import calendar
-    day = min(day, calendar.monthrange(period.year, period.month)[1])
+    day = settings["nop_bao_cao"]["ngay_chot_cuoi"]   # 1–28 (the schema): in every month
     return dt.datetime(period.year, period.month, day, tzinfo=dt.timezone.utc)
 
 

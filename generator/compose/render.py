@@ -90,7 +90,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
         return settings["muc"].get(section, section)
 
     def in_de_muc(section: str) -> bool:
-        return bool(settings["cach_viet"].get("in_de_muc_trong", True)) or bool(paragraphs_of(section))
+        return settings["cach_viet"]["in_de_muc_trong"] or bool(paragraphs_of(section))
 
     return {
         "ten_muc": ten_muc,
@@ -172,7 +172,7 @@ def render_docx(template_path, ctx, res, draft: bool = False, annex=None) -> byt
     from .properties import build_time, finalize
     settings = ctx.settings
     title = subject_line(ctx.period, settings)
-    agency = settings["co_quan"].get("ten_day_du") or f"{settings['co_quan']['ten_co_quan']} {settings['co_quan']['ten_tinh']}"
+    agency = settings["co_quan"]["ten_day_du"]
     return add_footnotes(buf.getvalue(), notes.texts,
                          lambda parts, trees: finalize(parts, title, agency, build_time(ctx.period, settings), draft,
                                                        trees), annex)

@@ -59,13 +59,9 @@ async def open_new_period(request: Request):
 
 def deadline_of(period: Period, settings: dict):
     """The day departments send their workbooks by (``[nop_bao_cao] han_nop_ngay`` of the
-    reporting month), or None."""
-    import calendar
+    reporting month)."""
     import datetime as dt
-    day = (settings.get("nop_bao_cao") or {}).get("han_nop_ngay")
-    if not day:
-        return None
-    return dt.date(period.year, period.month, min(int(day), calendar.monthrange(period.year, period.month)[1]))
+    return dt.date(period.year, period.month, settings["nop_bao_cao"]["han_nop_ngay"])   # 1–28 (the schema)
 
 
 async def dashboard(request: Request):

@@ -119,8 +119,8 @@ def department_workbook(cat: Catalogue, dept: Department, period: Period, settin
 
 def _guide(ws, cat: Catalogue, dept: Department, period: Period, settings: dict) -> None:
     sub = settings["nop_bao_cao"]
-    start, end, ytd = period.coverage(sub.get("ngay_chot_dau", 15), sub.get("ngay_chot_cuoi", 14))
-    deadline = dt.date(period.year, period.month, int(sub["han_nop_ngay"]))
+    start, end, ytd = period.coverage(sub["ngay_chot_dau"], sub["ngay_chot_cuoi"])
+    deadline = dt.date(period.year, period.month, sub["han_nop_ngay"])   # 1–28 (the schema): in every month
     lines = [
         ("BIỂU SỐ LIỆU BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI", True),
         (f"Đơn vị: {dept.name} (mã {dept.code})", True),

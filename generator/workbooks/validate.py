@@ -1,8 +1,6 @@
 """Checks on the values read from the workbooks (the reader already checked each cell)."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from ..catalogue import FLOW, Catalogue
 from ..problems import Problem, error, warning
 from ..sources import entered
@@ -18,7 +16,7 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
     month = cumulative."""
     out: list[Problem] = []
     fname, sheet = data.path.name, L.SHEET_DATA
-    far = Decimal(str(settings["kiem_tra"]["nguong_bat_thuong"]))
+    far = settings["kiem_tra"]["nguong_bat_thuong"]
     for code, row in data.rows.items():
         ind = cat.indicators[code]
         vals = data.values.get(code, {})
@@ -64,7 +62,7 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
                 if m is not None and c is not None and m != c and typed:
                     cm, cc = place(m_key)["cell"], place(c_key)["cell"]
                     out.append(error("january-cumulative", f"Tháng 1: số liệu tháng và lũy kế từ đầu năm cùng tính từ "
-                                     f"ngày {settings['nop_bao_cao'].get('ngay_chot_dau', 15)}/12 năm trước, nên phải "
+                                     f"ngày {settings['nop_bao_cao']['ngay_chot_dau']}/12 năm trước, nên phải "
                                      f"bằng nhau, nhưng «{LABEL[m_key]}» ({cm}) là {format_plain(m)} còn «{LABEL[c_key]}» "
                                      f"({cc}) là {format_plain(c)}: lũy kế tháng 1 không cộng số tháng 12 năm trước",
                                      **place(c_key)))

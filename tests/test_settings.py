@@ -1,0 +1,178 @@
+"""cai-dat.toml read through one schema: the shipped file agrees with it, a wrong value is a
+Vietnamese message naming the setting, its line and what is allowed (exit 3, no traceback),
+a key left out takes the schema's default, and no unexpected failure shows a traceback."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+import zipfile
+from decimal import Decimal
+
+import pytest
+
+from generator.settings_schema import REQUIRED, SCHEMA
+
+from .conftest import ROOT
+
+SHIPPED = ROOT / "templates" / "cai-dat.toml"
+
+
+def baocao(cwd, *args):
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """An office folder made by ``baocao new --sample``, built once with its shipped settings."""
+    root = tmp_path_factory.mktemp("settings")
+    folder = root / "vp"
+    proc = baocao(root, "new", folder, "--sample")
+    assert proc.returncode == 0, proc.stderr
+    proc = baocao(folder, "build", "--period", "2023-08", "--db", "")
+    assert proc.returncode == 0, proc.stderr
+    return folder
+
+
+def line_of(text: str, pattern: str) -> int:
+    """The line (from 1) of the first line matching ``pattern``, found by the test itself."""
+    for n, line in enumerate(text.splitlines(), start=1):
+        if re.match(pattern, line):
+            return n
+    raise AssertionError(pattern)
+
+
+def with_settings(office, tmp_path, edit) -> tuple:
+    """A copy of the office's templates with cai-dat.toml edited; returns (folder, text)."""
+    import shutil
+    templates = tmp_path / "templates"
+    shutil.copytree(office / "templates", templates)
+    path = templates / "cai-dat.toml"
+    text = edit(path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    return templates, text
+
+
+def test_the_shipped_file_has_every_key_of_the_schema_with_its_default():
+    shipped = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    text = SHIPPED.read_text(encoding="utf-8")
+    for section in SCHEMA:
+        assert section.meaning and section.name in shipped, section.name
+        for s in section.settings:
+            assert s.meaning, s.name
+            assert s.key in shipped[section.name], f"{s.name} is not in the shipped cai-dat.toml"
+            if s.default not in (REQUIRED, ""):   # "": computed from other keys (ten_day_du)
+                value = shipped[section.name][s.key]
+                want = s.default
+                if isinstance(want, Decimal):
+                    value = Decimal(str(value))
+                assert value == want, f"{s.name}: shipped {value!r}, schema default {want!r}"
+            if s.kind in ("int", "number"):
+                assert s.low is not None, f"{s.name} has no range"
+        if section.open_defaults:   # a table left out is the shipped one
+            assert dict(section.open_defaults) == {k: v for k, v in shipped[section.name].items()
+                                                   if k not in {x.key for x in section.settings}}
+        for key in shipped[section.name]:
+            assert section.setting(key) is not None, f"[{section.name}] {key} is not in the schema"
+    assert set(shipped) == {s.name for s in SCHEMA}
+    # each setting of the fixed tables carries a comment or a comment above it, for the clerk
+    assert text.count("#") >= 20
+
+
+@pytest.mark.parametrize("key", ["nguong_tuong_duong", "dung_sai_thanh_phan"])
+def test_a_decimal_comma_in_quotes_is_a_message_with_the_line(office, tmp_path, key):
+    templates, text = with_settings(office, tmp_path,
+                                    lambda t: re.sub(rf"(?m)^{key} = [0-9.]+", f'{key} = "0,5"', t))
+    line = line_of(text, rf'{key} = "0,5"')
+    for command in ("check", "build"):
+        proc = baocao(office, command, "--period", "2023-08", "--templates", templates, "--db", "",
+                      "--out", tmp_path / "out")
+        assert proc.returncode == 3, proc.stderr
+        assert "Traceback" not in proc.stderr and "InvalidOperation" not in proc.stderr
+        assert f'Cài đặt {key} = "0,5" không phải là số: viết 0.5 (dấu chấm, không có ngoặc kép)' in proc.stderr
+        assert f"dòng {line}, mục [kiem_tra]: Cài đặt {key}" in proc.stderr
+        assert "từ 0 đến 100" in proc.stderr   # what is allowed
+    assert not (tmp_path / "out" / "2023-08" / "BC-UBND-2023-08.docx").exists()
+
+
+def test_a_deadline_day_not_in_every_month_is_refused_before_init(office, tmp_path):
+    templates, text = with_settings(office, tmp_path,
+                                    lambda t: re.sub(r"(?m)^han_nop_ngay = \d+", "han_nop_ngay = 31", t))
+    line = line_of(text, r"han_nop_ngay = 31")
+    proc = baocao(office, "init", "--period", "2024-02", "--templates", templates, "--db", "",
+                  "--inputs", tmp_path / "in")
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"dòng {line}, mục [nop_bao_cao]: Cài đặt han_nop_ngay = 31 nằm ngoài khoảng cho phép" in proc.stderr
+    assert "từ 1 đến 28" in proc.stderr
+    assert not (tmp_path / "in" / "2024-02").exists() or not any((tmp_path / "in" / "2024-02").iterdir())
+
+
+def test_every_mistake_is_listed_once_with_its_line(office, tmp_path):
+    def edit(t):
+        t = t.replace('huong = "doc"', 'huong = "dọc"')
+        t = t.replace("in_de_muc_trong = true", 'in_de_muc_trong = "có"')
+        t = t.replace('tang = "tăng {pt}"', 'tang = "tăng {p}"')
+        t = t.replace("ngay_chot_cuoi = 14", "ngay_chot_cuoi = 14\nhan_nop = 20")
+        return t.replace('ho_ten = "Lương Trọng Quỳnh"\n', "")
+    templates, text = with_settings(office, tmp_path, edit)
+    proc = baocao(office, "check", "--period", "2023-08", "--templates", templates, "--db", "")
+    err = proc.stderr
+    assert proc.returncode == 3 and "Traceback" not in err, err
+    assert f'dòng {line_of(text, "huong = ")}, mục [phu_luc]: Cài đặt huong = "dọc" không hợp lệ' in err
+    assert '"doc", "ngang"' in err
+    assert f"dòng {line_of(text, 'in_de_muc_trong')}, mục [cach_viet]: Cài đặt in_de_muc_trong = \"có\"" in err
+    assert "true hoặc false" in err
+    assert "{p} không dùng được ở đây" in err and "{pt}" in err
+    assert f"dòng {line_of(text, 'han_nop = 20')}, mục [nop_bao_cao]: cài đặt han_nop không có" in err
+    assert "có phải han_nop_ngay?" in err
+    signer = line_of(text, r"\[ky_ten\]")
+    assert f"dòng {signer}, mục [ky_ten]: thiếu cài đặt ho_ten" in err
+    assert "có 5 lỗi" in err
+    assert len([x for x in err.splitlines() if x.startswith("- ")]) == 5
+
+
+def test_keys_left_out_take_the_schema_defaults(office, tmp_path):
+    """An office's older file without the newer keys builds the same report."""
+    def edit(t):
+        t = re.sub(r"(?ms)^\[phu_luc\].*", "", t)
+        for key in ("dung_sai_luy_ke", "tang_so", "giam_so", "bang_so", "in_de_muc_trong", "ten_tep", "ky_hieu"):
+            t = re.sub(rf"(?m)^{key} = .*\n", "", t)
+        return re.sub(r"(?ms)^\[web\].*?(?=^\[)", "", t)
+    templates, text = with_settings(office, tmp_path, edit)
+    assert "[phu_luc]" not in text and "ten_tep" not in text
+    proc = baocao(office, "build", "--period", "2023-08", "--templates", templates, "--db", "",
+                  "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("BC-UBND-2023-08.docx", "figures.json", "phu-luc-2023-08.xlsx"):
+        assert (tmp_path / "out" / "2023-08" / name).read_bytes() == \
+            (office / "build" / "2023-08" / name).read_bytes(), name
+
+
+def test_the_two_agency_names_agree_when_the_full_name_is_left_out(office, tmp_path):
+    templates, _ = with_settings(office, tmp_path, lambda t: re.sub(r"(?m)^ten_day_du = .*\n", "", t))
+    proc = baocao(office, "build", "--period", "2023-08", "--templates", templates, "--db", "",
+                  "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "2023-08" / "BC-UBND-2023-08.docx") as z:
+        core = z.read("docProps/core.xml").decode("utf-8")
+        body = z.read("word/document.xml").decode("utf-8")
+    agency = "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN"
+    assert f"<dc:creator>{agency}</dc:creator>" in core
+    assert f"của {agency})" in re.sub(r"<[^>]+>", "", body)
+
+
+def test_an_unexpected_failure_shows_no_traceback_on_the_terminal(tmp_path):
+    """A real process (no test harness capturing logging): the traceback goes to the log only."""
+    log = tmp_path / "baocao.log"
+    code = ("import sys\nfrom generator import cli, pipeline\n"
+            "def boom(*a, **k):\n    raise RuntimeError('hỏng giữa chừng')\n"
+            "pipeline.check = boom\n"
+            f"sys.exit(cli.main(['check', '--period', '2023-08', '--db', '', '--out', {str(tmp_path)!r}]))\n")
+    import os
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "BAOCAO_LOG": str(log)})
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr and "hỏng giữa chừng" in proc.stderr and str(log) in proc.stderr
+    assert "Traceback" in log.read_text(encoding="utf-8")
