@@ -263,7 +263,7 @@ def _one_period(pipeline, ctx, args) -> int:
         if got["warnings"]:
             print(f"{len(got['warnings'])} cảnh báo (xem «baocao check»).")
         for p in got["warnings"]:
-            if p.code == "font-missing":
+            if p.code in ("font-missing", "settings-changed"):
                 print(f"CẢNH BÁO: {p.message}")
         for kind, path in got["paths"].items():
             print(f"Đã ghi {path}")

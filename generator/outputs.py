@@ -100,7 +100,8 @@ def _num(v):
 
 def figures_document(period, figures: dict, settings: dict) -> dict:
     """The figures contract (README): values and derived as JSON numbers from the exact
-    decimals, text exactly as printed, sources as ``<file>!<sheet>!<cell>``."""
+    decimals, text exactly as printed, sources as ``<file>!<sheet>!<cell>``; ``settings``: the
+    settings in force for the period (``Settings.record``)."""
     from .phrases import texts
     out = []
     for code, fig in figures.items():
@@ -115,7 +116,7 @@ def figures_document(period, figures: dict, settings: dict) -> dict:
         })
         if fig.revisions:
             out[-1]["revisions"] = dict(sorted(fig.revisions.items()))
-    return {"period": str(period), "indicators": out}
+    return {"period": str(period), "indicators": out, "settings": settings.record()}
 
 
 def write_json(path: Path, doc: dict) -> None:

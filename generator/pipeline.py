@@ -12,7 +12,7 @@ from .catalogue import Catalogue, load_catalogue
 from .compute import compute
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
-from .settings import load_settings, resolve_templates
+from .settings import Settings, changes_since, load_settings, resolve_templates
 from .sources import entered
 from .timefmt import format_time, zone_setting
 from .workbooks import layout as L
@@ -28,7 +28,7 @@ class Context:
     inputs: Path
     out: Path
     templates: Path
-    settings: dict
+    settings: Settings   # in force for ``period`` ([[theo_ky]] blocks applied)
     catalogue: Catalogue
     db: Path | None = None   # the history store; None: work from the workbooks alone
     templates_origin: str = ""  # why these templates: --templates, ./templates or the package's
@@ -62,7 +62,7 @@ def open_context(period: str | Period, inputs="inputs", out="build", templates=N
     ``db``: path of the history store (the CLI's default is data/baocao.sqlite)."""
     p = period if isinstance(period, Period) else Period.parse(period)
     templates, origin = resolve_templates(templates)
-    settings = load_settings(templates)
+    settings = load_settings(templates).for_period(p)
     cat, problems = load_catalogue(templates)
     if has_errors(problems):
         raise InputError("Danh mục chỉ tiêu có lỗi", problems)
@@ -116,7 +116,7 @@ def new_office(folder: Path | str, sample: bool = False) -> list[Path]:
 def for_period(ctx: Context, period: Period) -> Context:
     """The same settings and catalogue for another period (a range is built without reloading)."""
     from dataclasses import replace
-    return replace(ctx, period=period, catalogue=ctx.catalogue.in_force(period))
+    return replace(ctx, period=period, catalogue=ctx.catalogue.in_force(period), settings=ctx.settings.for_period(period))
 
 
 def _open_store(ctx: Context):
@@ -476,6 +476,15 @@ def _annex_workbook(ctx: Context, annex):
     return elsewhere(annex_workbook, annex, months, build_time(ctx.period, ctx.settings))
 
 
+def _recorded_settings(figures_path: Path):
+    """The settings the period's last build recorded in its figures.json, or None."""
+    import json
+    try:
+        return json.loads(figures_path.read_text(encoding="utf-8")).get("settings")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None, draft: bool = False) -> dict:
     """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``.
     Refuses on any error in a submitted workbook; departments that have not submitted are an
@@ -507,6 +516,12 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     atomic_write_bytes(docx_path, docx)
     paths["docx"] = docx_path
     figures_path = output_path(ctx.out, ctx.settings, ctx.period, "json")
+    changed = changes_since(_recorded_settings(figures_path), ctx.settings)
+    if changed:
+        problems.append(warning("settings-changed", f"Kỳ {ctx.period} được lập lại với cài đặt khác lần lập trước: "
+                                + "; ".join(changed) + f". Nếu báo cáo kỳ {ctx.period} phải giữ giá trị cũ, đặt "
+                                "giá trị cũ trong một khối [[theo_ky]] có den_ky của cai-dat.toml (README, «Cài đặt "
+                                "theo kỳ») rồi lập lại", file=figures_path.name))
     write_json(figures_path, figures_document(ctx.period, res.figures, ctx.settings))
     paths["figures"] = figures_path
     annex_path = output_path(ctx.out, ctx.settings, ctx.period, "annex")

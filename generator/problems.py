@@ -181,6 +181,7 @@ CODES = {
     "extra-file": "tệp thừa trong thư mục kỳ",
     "unknown-file": "tệp lạ trong thư mục kỳ",
     "font-missing": "máy thiếu phông Times New Roman (PDF dùng phông thay thế)",
+    "settings-changed": "lập lại một kỳ với cài đặt (người ký, nơi nhận, tên cơ quan, cách viết…) khác lần lập trước",
 }
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
+from .periods import Period
 from .problems import BaocaoError
 from .settings_schema import REQUIRED, SCHEMA, SECTIONS, SettingProblem, check_derived
 
@@ -84,16 +87,196 @@ def _freeze(value):
 
 class Settings(Frozen):
     """cai-dat.toml, read-only. ``wording_key``: everything the printed texts depend on, as a
-    value (a cache keyed by it never returns the text of other wording)."""
-    __slots__ = ("wording_key",)
+    value (a cache keyed by it never returns the text of other wording).
 
-    def __init__(self, data: Mapping):
+    Values that changed over time (``[[theo_ky]]`` blocks, README «Cài đặt theo kỳ»): the
+    settings as loaded are those of no block; ``for_period(p)`` gives the settings in force in
+    period ``p`` (the blocks covering it applied), and ``applied`` names those blocks."""
+    __slots__ = ("wording_key", "dated", "applied", "_base", "_resolved")
+
+    def __init__(self, data: Mapping, dated: tuple = (), applied: tuple = (), base: dict | None = None):
         super().__init__(data)
         self.wording_key = wording_key_of(self)
+        self.dated = dated          # every [[theo_ky]] block of the file
+        self.applied = applied      # the blocks in force in this Settings' period
+        self._base = base           # the file's tables before blocks and derived defaults
+        self._resolved = {} if base is not None else None
+
+    def for_period(self, period) -> Settings:
+        """The settings in force in ``period``: this same object when the file has no block
+        (so a file without blocks behaves exactly as before), else the base tables with each
+        block covering the period applied (one per key: overlaps are refused on loading)."""
+        if not self.dated:
+            return self
+        key = str(period)
+        cache = self._resolved
+        if key not in cache:
+            applied = tuple(b for b in self.dated if b.covers(period))
+            data = {name: dict(table) if isinstance(table, dict) else table for name, table in self._base.items()}
+            for block in applied:
+                for section, values in block.values.items():
+                    data[section] = {**data[section], **values}
+            check_derived(data)
+            got = Settings(data, self.dated, applied, self._base)
+            got._resolved = cache
+            cache[key] = got
+        return cache[key]
+
+    def record(self) -> dict:
+        """What a build records of the settings in force (figures.json ``settings``): the
+        blocks applied and every value, as JSON."""
+        return {"theo_ky": [b.record() for b in self.applied],
+                "values": {name: _json(table) for name, table in self.items() if not name.startswith("_")}}
 
     def replace(self, **tables) -> Settings:
         """A copy with whole tables replaced, e.g. ``replace(cach_viet={**s["cach_viet"], "tang": …})``."""
         return Settings({**self.thaw(), **tables})
+
+
+def _json(value):
+    if isinstance(value, Mapping):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    if isinstance(value, Decimal):
+        i = value.to_integral_value()
+        return int(i) if value == i else float(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A ``[[theo_ky]]`` block: values in force from ``first`` to ``last`` (both included;
+    None: no limit on that side)."""
+    first: Period | None
+    last: Period | None
+    values: dict              # {section: {key: typed value}}
+    line: int | None
+
+    def covers(self, period) -> bool:
+        at = (period.year, period.month)
+        return ((self.first is None or (self.first.year, self.first.month) <= at)
+                and (self.last is None or at <= (self.last.year, self.last.month)))
+
+    def overlaps(self, other: Dated) -> bool:
+        low = max((p.year, p.month) for p in (self.first, other.first) if p is not None) \
+            if (self.first or other.first) else (0, 0)
+        high = min((p.year, p.month) for p in (self.last, other.last) if p is not None) \
+            if (self.last or other.last) else (9999, 12)
+        return low <= high
+
+    def label(self) -> str:
+        if self.first and self.last:
+            return f"từ kỳ {self.first} đến kỳ {self.last}"
+        return f"từ kỳ {self.first}" if self.first else f"đến kỳ {self.last}"
+
+    def record(self) -> dict:
+        out = {"tu_ky": str(self.first) if self.first else None, "den_ky": str(self.last) if self.last else None}
+        return {k: v for k, v in out.items() if v is not None} | {"dong": self.line}
+
+
+DATED = "theo_ky"
+
+
+def dated_blocks(blocks, lines: dict, problems: list) -> tuple:
+    """The ``[[theo_ky]]`` blocks, typed through the schema; what does not fit is appended to
+    ``problems``."""
+    if blocks is None:
+        return ()
+    if not isinstance(blocks, list) or not all(isinstance(b, Mapping) for b in blocks):
+        problems.append(f"{DATED} phải là các khối [[{DATED}]] (dòng «[[{DATED}]]», rồi tu_ky, den_ky và các "
+                        f"giá trị như «ky_ten.ho_ten = \"…\"»)")
+        return ()
+    out = []
+    for i, block in enumerate(blocks):
+        n = lines.get((DATED, i))
+        at = f"dòng {n}, khối [[{DATED}]]" if n else f"khối [[{DATED}]] thứ {i + 1}"
+        ends = {}
+        for end in ("tu_ky", "den_ky"):
+            text = block.get(end)
+            if text is None:
+                ends[end] = None
+                continue
+            try:
+                ends[end] = Period.parse(text) if isinstance(text, str) else None
+                if ends[end] is None:
+                    raise ValueError
+            except ValueError:
+                problems.append(f"{at}: {end} = {_shown(text)} không phải một kỳ: viết \"YYYY-MM\" trong ngoặc kép, "
+                                f"ví dụ \"2026-01\"")
+                ends[end] = False
+        if ends["tu_ky"] is None and ends["den_ky"] is None:
+            problems.append(f"{at}: thiếu tu_ky hoặc den_ky (khối áp dụng từ kỳ nào, đến kỳ nào)")
+            continue
+        if False in ends.values():
+            continue
+        if ends["tu_ky"] and ends["den_ky"] and (ends["tu_ky"].year, ends["tu_ky"].month) > \
+                (ends["den_ky"].year, ends["den_ky"].month):
+            problems.append(f"{at}: tu_ky {ends['tu_ky']} sau den_ky {ends['den_ky']}")
+            continue
+        values: dict = {}
+        for name, table in block.items():
+            if name in ("tu_ky", "den_ky"):
+                continue
+            section = SECTIONS.get(name)
+            if section is None or not isinstance(table, Mapping):
+                problems.append(f"{at}: «{name}» không phải một mục của cài đặt; viết «mục.khóa = giá trị», ví dụ "
+                                f"«ky_ten.ho_ten = \"…\"»")
+                continue
+            for key, value in table.items():
+                setting = section.setting(key)
+                where = f"dòng {lines[(DATED, i, name, key)]}" if (DATED, i, name, key) in lines else at
+                if setting is None:
+                    problems.append(f"{where}: cài đặt {name}.{key} không có trong mục [{name}]")
+                elif not (section.dated and setting.dated):
+                    problems.append(f"{where}: cài đặt {name}.{key} ({setting.meaning}) dùng chung cho mọi kỳ, "
+                                    f"không đặt theo kỳ được; sửa ở mục [{name}]")
+                else:
+                    try:
+                        values.setdefault(name, {})[key] = setting.coerce(value)
+                    except SettingProblem as e:
+                        problems.append(f"{where}: Cài đặt {name}.{key} = {_shown(value)} {e}")
+        out.append(Dated(ends["tu_ky"], ends["den_ky"], values, n))
+    for i, a in enumerate(out):
+        for b in out[i + 1:]:
+            if not a.overlaps(b):
+                continue
+            both = sorted(f"{s}.{k}" for s in a.values for k in a.values[s] if k in b.values.get(s, {}))
+            if both:
+                problems.append(f"hai khối [[{DATED}]] (dòng {a.line}: {a.label()}; dòng {b.line}: {b.label()}) cùng "
+                                f"đặt {', '.join(both)} cho những kỳ chung: mỗi kỳ chỉ một giá trị")
+    return tuple(out)
+
+
+def changes_since(previous: Mapping | None, now: Settings) -> list[str]:
+    """What differs between the settings a period was last built with (its figures.json
+    ``settings``) and those in force now, one Vietnamese phrase per setting; [] when the earlier
+    build recorded none."""
+    if not isinstance(previous, Mapping) or not isinstance(previous.get("values"), Mapping):
+        return []
+    before, after = previous["values"], now.record()["values"]
+    out = []
+    for name, table in after.items():
+        old_table = before.get(name)
+        if not isinstance(old_table, Mapping):
+            continue
+        for key in sorted(set(table) | set(old_table), key=lambda k: list(table).index(k) if k in table else 999):
+            old, new = old_table.get(key), table.get(key)
+            if old == new:
+                continue
+            if isinstance(old, list) and isinstance(new, list):
+                added = [f"«{x}»" for x in new if x not in old]
+                gone = [f"«{x}»" for x in old if x not in new]
+                what = "; ".join(filter(None, ["thêm " + ", ".join(added) if added else "",
+                                               "bỏ " + ", ".join(gone) if gone else ""])) or "đổi thứ tự"
+                out.append(f"[{name}] {key}: {what}")
+            else:
+                out.append(f"[{name}] {key}: «{_plain(old)}» → «{_plain(new)}»")
+    return out
+
+
+def _plain(value) -> str:
+    return "(không có)" if value is None else "true" if value is True else "false" if value is False else str(value)
 
 
 DEFAULT_TEMPLATES = package_templates()
@@ -117,13 +300,16 @@ def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> Settings:
         raise BaocaoError(f"Tệp cài đặt {path} viết sai cú pháp: {e}") from None
     lines = key_lines(raw.decode("utf-8"))
     problems: list[str] = []
-    typed = typed_tables(data, lines, problems)
+    typed = typed_tables({k: v for k, v in data.items() if k != DATED}, lines, problems)
+    dated = dated_blocks(data.get(DATED), lines, problems)
     if len(problems) == 1:
         raise BaocaoError(f"Tệp cài đặt {path}, {problems[0]}")
     if problems:
         raise BaocaoError(f"Tệp cài đặt {path} có {len(problems)} lỗi:\n" + "\n".join(f"- {p}" for p in problems))
     typed["_path"] = str(path)
-    return Settings(typed)
+    base = {name: dict(table) if isinstance(table, dict) else table for name, table in typed.items()}
+    check_derived(typed)
+    return Settings(typed, dated, (), base if dated else None)
 
 
 def _shown(value) -> str:
@@ -198,8 +384,6 @@ def typed_tables(data: Mapping, lines: dict, problems: list, prefix: tuple = ())
                 got[setting.key] = setting.default
         if section.open_keys == ".+" and table is not None and not table:
             problems.append(f"{_where(lines, prefix + (section.name,), section.name)}: mục trống ({section.meaning})")
-    if not problems:
-        check_derived(out)
     return out
 
 

@@ -145,9 +145,13 @@ def test_keys_left_out_take_the_schema_defaults(office, tmp_path):
     proc = baocao(office, "build", "--period", "2023-08", "--templates", templates, "--db", "",
                   "--out", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
-    for name in ("BC-UBND-2023-08.docx", "figures.json", "phu-luc-2023-08.xlsx"):
+    for name in ("BC-UBND-2023-08.docx", "phu-luc-2023-08.xlsx"):
         assert (tmp_path / "out" / "2023-08" / name).read_bytes() == \
             (office / "build" / "2023-08" / name).read_bytes(), name
+    import json
+    # the same figures and the same settings in force (recorded in the order the file gives)
+    assert json.loads((tmp_path / "out" / "2023-08" / "figures.json").read_text(encoding="utf-8")) == \
+        json.loads((office / "build" / "2023-08" / "figures.json").read_text(encoding="utf-8"))
 
 
 def test_the_two_agency_names_agree_when_the_full_name_is_left_out(office, tmp_path):
@@ -176,3 +180,102 @@ def test_an_unexpected_failure_shows_no_traceback_on_the_terminal(tmp_path):
     assert proc.returncode == 3
     assert "Traceback" not in proc.stderr and "hỏng giữa chừng" in proc.stderr and str(log) in proc.stderr
     assert "Traceback" in log.read_text(encoding="utf-8")
+
+
+OLD_SIGNER, NEW_SIGNER = "Lương Trọng Quỳnh", "Nguyễn Văn A"
+OLD_LINE, NEW_LINE = "UBND các huyện, thành phố;", "UBND các xã, phường;"
+
+
+def document_text(docx) -> str:
+    with zipfile.ZipFile(docx) as z:
+        return re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode("utf-8"))
+
+
+def changed_for_2026(text: str, keep_old: bool) -> str:
+    """The office changes the signer and the recipients; with ``keep_old`` it keeps the old
+    ones for the periods up to 2025-06 in a [[theo_ky]] block, as the README says."""
+    old_list = tomllib.loads(text)["noi_nhan"]["danh_sach"]
+    text = text.replace(f'ho_ten = "{OLD_SIGNER}"', f'ho_ten = "{NEW_SIGNER}"').replace(OLD_LINE, NEW_LINE)
+    if keep_old:
+        listed = ",\n  ".join(f'"{x}"' for x in old_list)
+        text += (f'\n[[theo_ky]]\nden_ky = "2025-06"\nky_ten.ho_ten = "{OLD_SIGNER}"\n'
+                 f"noi_nhan.danh_sach = [\n  {listed},\n]\n")
+    return text
+
+
+def test_a_rebuilt_old_report_keeps_the_signer_and_recipients_of_its_time(tmp_path):
+    root = tmp_path
+    folder = root / "vp"
+    assert baocao(root, "new", folder, "--sample").returncode == 0
+    proc = baocao(folder, "build", "--period", "2023-08", "--db", "")
+    assert proc.returncode == 0, proc.stderr
+    out = folder / "build" / "2023-08"
+    first = (out / "BC-UBND-2023-08.docx").read_bytes()
+    import json
+    recorded = json.loads((out / "figures.json").read_text(encoding="utf-8"))["settings"]
+    assert recorded["theo_ky"] == [] and recorded["values"]["ky_ten"]["ho_ten"] == OLD_SIGNER
+    assert OLD_LINE in recorded["values"]["noi_nhan"]["danh_sach"]
+    assert recorded["values"]["kiem_tra"]["dung_sai_thanh_phan"] == 0.5
+
+    settings = folder / "templates" / "cai-dat.toml"
+    text = changed_for_2026(settings.read_text(encoding="utf-8"), keep_old=True)
+    settings.write_text(text, encoding="utf-8")
+    proc = baocao(folder, "build", "--period", "2023-08", "--db", "")
+    assert proc.returncode == 0, proc.stderr
+    assert "cài đặt khác lần lập trước" not in proc.stdout + proc.stderr
+    # the 2023 report is the one first built, byte for byte: its signer and recipients
+    assert (out / "BC-UBND-2023-08.docx").read_bytes() == first
+    body = document_text(out / "BC-UBND-2023-08.docx")
+    assert OLD_SIGNER in body and OLD_LINE in body and NEW_SIGNER not in body and NEW_LINE not in body
+    recorded = json.loads((out / "figures.json").read_text(encoding="utf-8"))["settings"]
+    block = line_of(text, r"\[\[theo_ky\]\]")
+    assert recorded["theo_ky"] == [{"den_ky": "2025-06", "dong": block}]
+    assert recorded["values"]["ky_ten"]["ho_ten"] == OLD_SIGNER
+
+    # a 2026 period prints the new ones and records no block
+    proc = baocao(folder, "build", "--period", "2026-01", "--db", "", "--allow-missing")
+    assert proc.returncode == 0, proc.stderr
+    body = document_text(folder / "build" / "2026-01" / "BC-UBND-2026-01.docx")
+    assert NEW_SIGNER in body and NEW_LINE in body and OLD_SIGNER not in body and OLD_LINE not in body
+    recorded = json.loads((folder / "build" / "2026-01" / "figures.json").read_text(encoding="utf-8"))["settings"]
+    assert recorded["theo_ky"] == [] and recorded["values"]["ky_ten"]["ho_ten"] == NEW_SIGNER
+
+
+def test_a_rebuild_with_changed_settings_and_no_block_is_warned(tmp_path):
+    folder = tmp_path / "vp"
+    assert baocao(tmp_path, "new", folder, "--sample").returncode == 0
+    assert baocao(folder, "build", "--period", "2023-08", "--db", "").returncode == 0
+    settings = folder / "templates" / "cai-dat.toml"
+    settings.write_text(changed_for_2026(settings.read_text(encoding="utf-8"), keep_old=False), encoding="utf-8")
+    proc = baocao(folder, "build", "--period", "2023-08", "--db", "")
+    assert proc.returncode == 0, proc.stderr
+    said = proc.stdout
+    assert "Kỳ 2023-08 được lập lại với cài đặt khác lần lập trước" in said
+    assert f"[ky_ten] ho_ten: «{OLD_SIGNER}» → «{NEW_SIGNER}»" in said
+    assert f"[noi_nhan] danh_sach: thêm «{NEW_LINE}»; bỏ «{OLD_LINE}»" in said
+    assert "[[theo_ky]]" in said
+    import json
+    manifest = json.loads((folder / "build" / "2023-08" / "lap-bao-cao.json").read_text(encoding="utf-8"))
+    assert [w["code"] for w in manifest["warnings"]].count("settings-changed") == 1
+    # built again with the same settings: nothing to warn about
+    proc = baocao(folder, "build", "--period", "2023-08", "--db", "")
+    assert proc.returncode == 0 and "lần lập trước" not in proc.stdout
+
+
+def test_wrong_blocks_are_messages_with_their_lines(office, tmp_path):
+    def edit(t):
+        return t + ('\n[[theo_ky]]\ntu_ky = "2024-01"\nky_ten.ho_ten = "A"\nco_quan.ten_tep = "x-{ky}.docx"\n'
+                    '\n[[theo_ky]]\nden_ky = "2024-06"\nky_ten.ho_ten = "B"\n'
+                    '\n[[theo_ky]]\ntu_ky = "2024-13"\nky_ten.ho_ten = "C"\n'
+                    '\n[[theo_ky]]\nnoi_nhan.danh_sach = []\n')
+    templates, text = with_settings(office, tmp_path, edit)
+    proc = baocao(office, "check", "--period", "2023-08", "--templates", templates, "--db", "")
+    err = proc.stderr
+    assert proc.returncode == 3 and "Traceback" not in err, err
+    blocks = [n for n, line in enumerate(text.splitlines(), start=1) if line == "[[theo_ky]]"]
+    assert f"dòng {line_of(text, 'co_quan.ten_tep')}: cài đặt co_quan.ten_tep" in err and "không đặt theo kỳ" in err
+    assert (f"hai khối [[theo_ky]] (dòng {blocks[0]}: từ kỳ 2024-01; dòng {blocks[1]}: đến kỳ 2024-06) cùng đặt "
+            f"ky_ten.ho_ten") in err
+    assert f'dòng {blocks[2]}, khối [[theo_ky]]: tu_ky = "2024-13" không phải một kỳ' in err
+    assert f"dòng {blocks[3]}, khối [[theo_ky]]: thiếu tu_ky hoặc den_ky" in err
+    assert "có 4 lỗi" in err

@@ -63,6 +63,10 @@ class Web:
         """Where an accepted upload is kept, so a department can download any of its revisions."""
         return self.config.db.parent / "ban-nop" / str(period) / department / f"{sha256}.xlsx"
 
+    def settings_for(self, period: Period):
+        """The settings in force in ``period`` (cai-dat.toml's [[theo_ky]] blocks applied)."""
+        return self.base_ctx.settings.for_period(period)
+
     def ctx_for(self, period: str | Period) -> pipeline.Context:
         c = self.config
         return pipeline.open_context(period, c.inputs, c.out, c.templates, c.db)

@@ -32,7 +32,7 @@ async def dept_home(request: Request):
             sent = S.web.uploads(store, p, dept)
             current = S.history.current(store, p, dept)
             exists = (web.config.inputs / p / L.filename(dept)).exists()
-            rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.base_ctx.settings),
+            rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p))),
                          "submitted": exists, "last": sent[0] if sent else None, "uploads": sent,
                          "current": current.revision if current else None,
                          "current_at": current.accepted_at if current else None})

@@ -22,7 +22,7 @@ from .common import Web, base_of, check_csrf, user_of, web_of
 async def office_home(request: Request):
     web = web_of(request)
     user_of(request, "office")
-    rows = [{"period": p, "phrase": period_phrase(Period.parse(p), web.base_ctx.settings)} for p in web.periods()]
+    rows = [{"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p)))} for p in web.periods()]
     return web.render(request, "van-phong.html", rows=rows)
 
 
@@ -52,7 +52,7 @@ async def open_new_period(request: Request):
         return RedirectResponse(base_of(request) + f"/van-phong/{p}", 303)
     if form.get("xac_nhan") != "1":
         return web.render(request, "xac-nhan-mo-ky.html", period=str(p),
-                          phrase=period_phrase(p, web.base_ctx.settings))
+                          phrase=period_phrase(p, web.settings_for(p)))
     (web.config.inputs / str(p)).mkdir(parents=True, exist_ok=True)
     return RedirectResponse(base_of(request) + f"/van-phong/{p}", 303)
 
@@ -77,7 +77,7 @@ async def dashboard(request: Request):
         sent = S.web.uploads(store, str(period))
         newest = S.history.last_acceptance(store, str(period))
         current = {s["department"]: S.history.current(store, str(period), s["department"]) for s in res.statuses}
-    deadline = deadline_of(period, web.base_ctx.settings)
+    deadline = deadline_of(period, web.settings_for(period))
     overdue_now = deadline is not None and dt.date.today() > deadline
     rows = []
     for s in res.statuses:
@@ -103,7 +103,7 @@ async def dashboard(request: Request):
     files = current_outputs(web, period, manifest)
     stale = bool(manifest and newest and newest > manifest.get("time", ""))
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
-                      phrase=period_phrase(period, web.base_ctx.settings), deadline=deadline, manifest=manifest,
+                      phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
                       stale=stale, newest=newest, outputs=OUTPUTS)
 
 
