@@ -28,7 +28,7 @@ class SettingProblem(ValueError):
 class Setting:
     section: str
     key: str
-    kind: str                 # text | texts | int | number | bool | choice
+    kind: str                 # text | texts | table (of texts) | int | number | bool | choice
     meaning: str              # Vietnamese, for the office (README, messages)
     default: object = REQUIRED
     low: object = None        # inclusive bounds of an int or number
@@ -56,6 +56,8 @@ class Setting:
             return what
         if self.kind == "texts":
             return 'một danh sách chữ trong ngoặc vuông, ví dụ ["…;", "…"]'
+        if self.kind == "table":
+            return f'một bảng [{self.section}.{self.key}] gồm các dòng «khóa = "chữ"»'
         if self.fields:
             return "một dòng chữ trong ngoặc kép, được dùng " + ", ".join("{" + f + "}" for f in sorted(self.fields))
         if self.fields is not None:
@@ -77,6 +79,12 @@ class Setting:
             for v in value:
                 self._check_fields(v)
             return tuple(value)
+        if k == "table":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise SettingProblem(f"không phải bảng chữ; cho phép: {self.allowed()}")
+            for v in value.values():
+                self._check_fields(v)
+            return dict(value)
         if not isinstance(value, str):
             raise SettingProblem(f"không phải chữ; cho phép: {self.allowed()}")
         if k == "choice" and value not in self.choices:
@@ -184,10 +192,16 @@ SCHEMA: tuple[Section, ...] = (
         _s("nop_bao_cao", "ngay_chot_dau", "int", "số liệu tháng tính từ ngày này của tháng trước", 15, low=1, high=28),
         _s("nop_bao_cao", "ngay_chot_cuoi", "int", "đến ngày này của tháng báo cáo (Nghị định 09/2019/NĐ-CP)",
            14, low=1, high=28),
+        _s("nop_bao_cao", "khoa_so_sau_ngay", "int", "kỳ tự khóa sổ (không nhận biểu qua trang web) sau hạn gửi "
+           "bấy nhiêu ngày; 0 là không tự khóa", 0, low=0, high=366),
     )),
     Section("web", "Trang web nhận biểu", (
         _s("web", "mui_gio", "text", "múi giờ in thời điểm nộp biểu, lập báo cáo (Asia/Ho_Chi_Minh)",
            "Asia/Ho_Chi_Minh", dated=False),
+        _s("web", "gui_toi_da_moi_gio", "int", "số lần một đơn vị được gửi biểu trong một giờ, kể cả lần bị từ chối",
+           30, low=1, high=10000, dated=False),
+        _s("web", "luu_tru_toi_da_mb", "number", "dung lượng tối đa (MB) của kho bản nộp data/ban-nop/",
+           Decimal(5000), low=Decimal(1), dated=False),
     ), dated=False),
     Section("kiem_tra", "Ngưỡng kiểm tra và cách viết so sánh", (
         _s("kiem_tra", "nguong_tuong_duong", "number", "|tăng, giảm| (%) không quá ngưỡng này thì viết "
