@@ -293,11 +293,12 @@ def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> Settings:
     except FileNotFoundError:
         raise BaocaoError(f"Không tìm thấy tệp cài đặt {path}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise BaocaoError(f"Tệp cài đặt {path} không phải văn bản UTF-8: hãy lưu lại với bảng mã UTF-8") from None
     except tomllib.TOMLDecodeError as e:
-        raise BaocaoError(f"Tệp cài đặt {path} viết sai cú pháp: {e}") from None
+        raise BaocaoError(f"Tệp cài đặt {path} viết sai cú pháp: {syntax_message(str(e), text)}") from None
     lines = key_lines(raw.decode("utf-8"))
     problems: list[str] = []
     typed = typed_tables({k: v for k, v in data.items() if k != DATED}, lines, problems)
@@ -310,6 +311,49 @@ def load_settings(templates: Path | str = DEFAULT_TEMPLATES) -> Settings:
     base = {name: dict(table) if isinstance(table, dict) else table for name, table in typed.items()}
     check_derived(typed)
     return Settings(typed, dated, (), base if dated else None)
+
+
+# tomllib's reasons, in Vietnamese (its message is English: «Invalid value (at line 43, column 23)»)
+_SYNTAX = (
+    ("Expected newline or end of document after a statement", "sau giá trị còn chữ thừa"),
+    ("Invalid value", "giá trị không hợp lệ"),
+    ("Expected '=' after a key", "thiếu dấu = giữa khóa và giá trị"),
+    ("Unterminated string", "chữ mở ngoặc kép mà chưa đóng"),
+    ("Expected ']' at the end of a table declaration", "tên mục thiếu dấu ] ở cuối"),
+    ("Cannot overwrite a value", "một khóa viết hai lần"),
+    ("Cannot declare", "một mục viết hai lần"),
+)
+_HINT = ("chữ viết trong ngoặc kép (\"…\"), số không có ngoặc kép và dùng dấu chấm thập phân (0.5), "
+         "true/false viết thường")
+
+
+def syntax_message(reason: str, text: str) -> str:
+    """A TOML syntax error in Vietnamese: the line, the line as written, why, and how values
+    are written (a Vietnamese decimal comma gets its own advice)."""
+    at = re.search(r"\(at line (\d+), column (\d+)\)", reason)
+    why = next((vi for en, vi in _SYNTAX if reason.startswith(en)), reason)
+    if not at:
+        return f"{why} (ở cuối tệp); {_HINT}"
+    n = int(at.group(1))
+    line = text.splitlines()[n - 1].strip() if n <= len(text.splitlines()) else ""
+    line = _without_comment(line)
+    comma = re.match(r"([A-Za-z0-9_\-\.\"]+)\s*=\s*(-?\d+),(\d+)\s*(#.*)?$", line)
+    if comma:
+        return (f"dòng {n}: «{line}» — số viết dấu chấm thập phân, không có ngoặc kép: "
+                f"{comma.group(1)} = {comma.group(2)}.{comma.group(3)}")
+    return f"dòng {n}, cột {at.group(2)}: «{line}» — {why}; {_HINT}"
+
+
+def _without_comment(line: str) -> str:
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return line[:i].rstrip()
+    return line
 
 
 def _shown(value) -> str:

@@ -97,6 +97,20 @@ def test_a_decimal_comma_in_quotes_is_a_message_with_the_line(office, tmp_path, 
     assert not (tmp_path / "out" / "2023-08" / "BC-UBND-2023-08.docx").exists()
 
 
+@pytest.mark.parametrize("written, said", [
+    ("0,5", "số viết dấu chấm thập phân, không có ngoặc kép: nguong_tuong_duong = 0.5"),
+    ("có", "giá trị không hợp lệ; chữ viết trong ngoặc kép"),
+])
+def test_a_syntax_error_is_vietnamese_with_its_line(office, tmp_path, written, said):
+    templates, text = with_settings(office, tmp_path, lambda t: re.sub(r"(?m)^nguong_tuong_duong = [0-9.]+",
+                                                                       f"nguong_tuong_duong = {written}", t))
+    line = line_of(text, f"nguong_tuong_duong = {written}")
+    proc = baocao(office, "check", "--period", "2023-08", "--templates", templates, "--db", "")
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"viết sai cú pháp: dòng {line}" in proc.stderr and f"«nguong_tuong_duong = {written}»" in proc.stderr
+    assert said in proc.stderr and "at line" not in proc.stderr
+
+
 def test_a_deadline_day_not_in_every_month_is_refused_before_init(office, tmp_path):
     templates, text = with_settings(office, tmp_path,
                                     lambda t: re.sub(r"(?m)^han_nop_ngay = \d+", "han_nop_ngay = 31", t))
