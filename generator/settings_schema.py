@@ -28,7 +28,7 @@ class SettingProblem(ValueError):
 class Setting:
     section: str
     key: str
-    kind: str                 # text | texts | table (of texts) | int | number | bool | choice
+    kind: str                 # text | texts | table (of texts) | int | number | bool | choice | zone | docx
     meaning: str              # Vietnamese, for the office (README, messages)
     default: object = REQUIRED
     low: object = None        # inclusive bounds of an int or number
@@ -54,6 +54,10 @@ class Setting:
             if self.low is not None:
                 return f"{what} từ {_plain(self.low)} trở lên"
             return what
+        if self.kind == "zone":
+            return 'tên một múi giờ, ví dụ "Asia/Ho_Chi_Minh"'
+        if self.kind == "docx":
+            return 'tên một tệp có đuôi .docx, không có / hay \\, được dùng {ky}, ví dụ "BC-UBND-{ky}.docx"'
         if self.kind == "texts":
             return 'một danh sách chữ trong ngoặc vuông, ví dụ ["…;", "…"]'
         if self.kind == "table":
@@ -89,6 +93,15 @@ class Setting:
             raise SettingProblem(f"không phải chữ; cho phép: {self.allowed()}")
         if k == "choice" and value not in self.choices:
             raise SettingProblem(f"không hợp lệ; cho phép: {self.allowed()}")
+        if k == "zone":
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise SettingProblem(f"không phải múi giờ; cho phép: {self.allowed()}") from None
+        if k == "docx" and (not value.lower().endswith(".docx") or re.search(r"[/\\]", value)
+                            or value.strip(". ") == ""):
+            raise SettingProblem(f"không phải tên tệp báo cáo; cho phép: {self.allowed()}")
         self._check_fields(value)
         return value
 
@@ -173,7 +186,7 @@ SCHEMA: tuple[Section, ...] = (
            "«của …» trong dòng «Kèm theo» của phụ lục; để trống thì là tên cơ quan và tên tỉnh", ""),
         _s("co_quan", "dia_danh", "text", "địa danh ở dòng ngày tháng (Lạng Sơn, ngày … tháng … năm …)"),
         _s("co_quan", "ky_hieu", "text", "ký hiệu của báo cáo (Số: …/BC-UBND)", "BC-UBND"),
-        _s("co_quan", "ten_tep", "text", "tên tệp báo cáo trong build/<YYYY-MM>/, {ky} là kỳ (2023-08); "
+        _s("co_quan", "ten_tep", "docx", "tên tệp báo cáo trong build/<YYYY-MM>/, {ky} là kỳ (2023-08); "
            "đuôi .docx", "BC-UBND-{ky}.docx", fields=frozenset({"ky"}), dated=False),
     )),
     Section("ky_ten", "Người ký", (
@@ -196,7 +209,7 @@ SCHEMA: tuple[Section, ...] = (
            "bấy nhiêu ngày; 0 là không tự khóa", 0, low=0, high=366),
     )),
     Section("web", "Trang web nhận biểu", (
-        _s("web", "mui_gio", "text", "múi giờ in thời điểm nộp biểu, lập báo cáo (Asia/Ho_Chi_Minh)",
+        _s("web", "mui_gio", "zone", "múi giờ in thời điểm nộp biểu, lập báo cáo (Asia/Ho_Chi_Minh)",
            "Asia/Ho_Chi_Minh", dated=False),
         _s("web", "gui_toi_da_moi_gio", "int", "số lần một đơn vị được gửi biểu trong một giờ, kể cả lần bị từ chối",
            30, low=1, high=10000, dated=False),

@@ -147,6 +147,20 @@ def test_every_mistake_is_listed_once_with_its_line(office, tmp_path):
     assert len([x for x in err.splitlines() if x.startswith("- ")]) == 5
 
 
+@pytest.mark.parametrize("key, written, said", [
+    ("ten_tep", '"../../bao-cao-{ky}.docx"', "không phải tên tệp báo cáo"),
+    ("ten_tep", '"BC-{thang}.docx"', "có {thang} không dùng được ở đây"),
+    ("mui_gio", '"Asia/Ha_Noi"', "không phải múi giờ"),
+])
+def test_a_file_name_or_time_zone_that_cannot_work_is_refused(office, tmp_path, key, written, said):
+    templates, text = with_settings(office, tmp_path, lambda t: re.sub(rf"(?m)^{key} = \S+", f"{key} = {written}", t))
+    proc = baocao(office, "build", "--period", "2023-08", "--templates", templates, "--db", "",
+                  "--out", tmp_path / "out")
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"dòng {line_of(text, key)}" in proc.stderr and f"Cài đặt {key} = {written} {said}" in proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.docx"))
+
+
 def test_keys_left_out_take_the_schema_defaults(office, tmp_path):
     """An office's older file without the newer keys builds the same report."""
     def edit(t):
