@@ -4,8 +4,8 @@ absolute change, share of a parent, component sums against their parent.
 Input: the catalogue and, per indicator code, the entered values
 (``plan``, ``month``, ``cumulative``, ``month_last_year``, ``cumulative_last_year``, each a
 Decimal or None) with their sources. Output: one ``Figure`` per indicator, derived figures
-unrounded (rounding happens once, when printing). A missing or zero base gives None, never
-an exception or infinity.
+unrounded (rounding happens once, when printing). A missing, zero or negative base gives
+None for a percent or a ratio, never an exception, infinity or a meaningless sign.
 """
 from __future__ import annotations
 
@@ -58,8 +58,17 @@ class Figure:
 
 
 def pct_change(value, base) -> Decimal | None:
-    ratio = safe_div(value, base)
+    """The change in percent of ``base``; None when a value is missing or the base is zero
+    or negative (a percent of a base ≤ 0 has no meaning: «820 against −528,5» did not fall
+    255%; the phrases print the difference instead)."""
+    ratio = _ratio(value, base)
     return None if ratio is None else ratio * HUNDRED - HUNDRED
+
+
+def _ratio(value, base) -> Decimal | None:
+    if base is None or base <= 0:
+        return None
+    return safe_div(value, base)
 
 
 def derive(ind: Indicator, values: dict) -> dict:
@@ -103,7 +112,9 @@ def derive(ind: Indicator, values: dict) -> dict:
 
 
 def _pct(value, base):
-    r = safe_div(value, base)
+    """``value`` in percent of ``base`` (a ratio: % of plan, «bằng …% cùng kỳ», a share);
+    None against a missing, zero or negative base."""
+    r = _ratio(value, base)
     return None if r is None else r * HUNDRED
 
 

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .catalogue import INDEX
+from .catalogue import FLOW, INDEX, STOCK
 from .compute import Figure
 from .measures import VALUES
 from .settings import wording_key_of
 from .vi_numbers import format_number, format_percent, round_half_up
+
+
+# each printed change: (texts key, derived percent key, the value measure, its base measure)
+CHANGES = (("yoy_month", "yoy_month_pct", "month", "month_last_year"),
+           ("yoy_cumulative", "yoy_cumulative_pct", "cumulative", "cumulative_last_year"),
+           ("yoy_quarter", "yoy_quarter_pct", "quarter", "quarter_last_year"),
+           ("mom_month", "mom_month_pct", "month", "month_previous"))
+BASE_OF = {name: (value, base) for name, _key, value, base in CHANGES}
 
 
 def value_text(fig: Figure, measure: str) -> str | None:
@@ -20,6 +28,32 @@ def value_text(fig: Figure, measure: str) -> str | None:
         return None
     ind = fig.indicator
     return format_number(v, ind.decimals(measure), pad=ind.pad if ind.pad > 1 else 0)
+
+
+def no_base(fig: Figure, name: str) -> tuple | None:
+    """(value, base) when a change of a cộng dồn / thời điểm indicator has both its values but
+    a base ≤ 0, so that no percent exists (``name``: a key of ``CHANGES``); else None."""
+    if fig.indicator.kind not in (FLOW, STOCK) or name not in BASE_OF:
+        return None
+    value_m, base_m = BASE_OF[name]
+    v, b = fig.values.get(value_m), fig.values.get(base_m)
+    if v is None or b is None or b > 0:
+        return None
+    return v, b
+
+
+def difference_text(fig: Figure, value, base, measure: str, wording: dict, same: str) -> str:
+    """A change without a percent (its base is ≤ 0): ``tăng 1.348,5 tỷ đồng`` — the
+    difference with its unit, the direction word from the difference's sign — or ``same``
+    (``tương đương cùng kỳ``) when it rounds to nothing (0 against 0)."""
+    ind = fig.indicator
+    places = ind.decimals(measure)
+    r = round_half_up(value - base, places)
+    if r == 0:
+        return same
+    amount = format_number(abs(r), places, pad=ind.pad if ind.pad > 1 else 0)
+    amount = f"{amount} {ind.unit}" if ind.unit else amount
+    return wording["tang_so" if r > 0 else "giam_so"].format(so=amount)
 
 
 def change_text(change: Decimal | None, places: int, band: Decimal, wording: dict) -> str | None:
@@ -77,15 +111,13 @@ def _texts(fig: Figure, settings: dict) -> dict:
         if d.get(key) is not None:
             out[key] = format_percent(d[key], ind.dec_pct_plan)
     band = band_of(fig, settings)
-    for key, name in (("yoy_month_pct", "yoy_month"), ("yoy_cumulative_pct", "yoy_cumulative"),
-                      ("yoy_quarter_pct", "yoy_quarter")):
-        t = change_text(d.get(key), ind.dec_change, band, wording)
+    for name, key, value_m, _base_m in CHANGES:
+        words = dict(wording, tuong_duong=wording["tuong_duong_thang_truoc"]) if name == "mom_month" else wording
+        t = change_text(d.get(key), ind.dec_change, band, words)
+        if t is None and no_base(fig, name):   # no percent of a base ≤ 0: the difference, with its unit
+            t = difference_text(fig, *no_base(fig, name), value_m, words, words["tuong_duong"])
         if t is not None:
             out[name] = t
-    t = change_text(d.get("mom_month_pct"), ind.dec_change, band,
-                    dict(wording, tuong_duong=wording["tuong_duong_thang_truoc"]))
-    if t is not None:
-        out["mom_month"] = t
     for key, name in (("yoy_month_pp", "yoy_month"), ("yoy_cumulative_pp", "yoy_cumulative")):
         t = points_text(d.get(key), ind.dec_change, wording)
         if t is not None:
@@ -110,9 +142,15 @@ def main_change_pct(fig: Figure, settings: dict) -> str | None:
     """The size of the main change alone, ``81,8%`` (as in "tăng 18 vụ (81,8%)")."""
     d = fig.derived
     key = fig.main_change_key()
-    if d.get(key) is None:
-        return None
     places = fig.indicator.dec_change
+    if d.get(key) is None:   # no percent of a base ≤ 0: the difference's size, with its unit
+        got = no_base(fig, fig.main_change_text())
+        if got is None:
+            return None
+        if got == (0, 0):
+            return format_percent(0, places)
+        text = difference_text(fig, *got, fig.main_measure(), {"tang_so": "{so}", "giam_so": "{so}"}, "0")
+        return text
     if key.endswith("_pp"):
         return settings["cach_viet"]["diem"].format(so=format_number(abs(round_half_up(d[key], places)), places))
     return format_percent(abs(round_half_up(d[key], places)), places)
@@ -121,7 +159,10 @@ def main_change_pct(fig: Figure, settings: dict) -> str | None:
 def ratio_compare(fig: Figure, settings: dict) -> str | None:
     """``bằng 105,3% so với cùng kỳ`` (the year to date for cộng dồn, the month for thời điểm)."""
     t = texts(fig, settings).get("ratio_" + fig.main_measure())
-    return None if t is None else settings["cach_viet"]["bang_ck"].format(pt=t)
+    if t is None:   # no ratio to a base ≤ 0: the change as a difference (0 against 0: «tương đương cùng kỳ»)
+        return with_comparison(texts(fig, settings).get(fig.main_change_text()), settings) \
+            if no_base(fig, fig.main_change_text()) else None
+    return settings["cach_viet"]["bang_ck"].format(pt=t)
 
 
 def ratio_plan(fig: Figure, settings: dict) -> str | None:

@@ -46,13 +46,14 @@ def round_half_up(value, places: int) -> Decimal:
 
 
 def format_number(value, places: int = 0, pad: int = 0) -> str:
-    """``2945 -> '2.945'``, ``(48406.9, 1) -> '48.406,9'``, ``(2, 0, pad=2) -> '02'``."""
+    """``2945 -> '2.945'``, ``(48406.9, 1) -> '48.406,9'``, ``(2, 0, pad=2) -> '02'`` (zero is never
+    padded: ``0 vụ``)."""
     rounded = round_half_up(value, places)
     with localcontext() as ctx:
         ctx.prec = 60
         ctx.rounding = ROUND_HALF_UP
         text = _pattern(places).apply(rounded, _locale())
-    if pad and rounded >= 0 and rounded == rounded.to_integral_value() and places == 0:
+    if pad and rounded > 0 and rounded == rounded.to_integral_value() and places == 0:   # «05 vụ», never «00 vụ»
         text = text.zfill(pad)
     return text
 

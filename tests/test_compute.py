@@ -45,13 +45,17 @@ def test_band_from_settings(tmp_path):
     assert texts(figs["XNK_TONG"], wide)["yoy_cumulative"] == "tương đương cùng kỳ"
 
 
-def test_zero_or_missing_base_gives_no_phrase(tmp_path):
+def test_zero_or_missing_base_gives_no_percent(tmp_path):
     figs, _ = figures(tmp_path, {"XNK_TONG": {"plan": D(0), "cumulative": D(10), "cumulative_last_year": D(0)},
                                  "XNK_XK": {"cumulative": D(5)}})
     for code in ("XNK_TONG", "XNK_XK"):
         t = texts(figs[code], S)
-        assert "pct_plan" not in t and "yoy_cumulative" not in t
+        assert "pct_plan" not in t and "%" not in t.get("yoy_cumulative", "")
     assert figs["XNK_TONG"].derived["pct_plan"] is None
+    assert figs["XNK_TONG"].derived["yoy_cumulative_pct"] is None
+    # against last year's 0 the change is the difference, with its unit; with no base at all, nothing
+    assert texts(figs["XNK_TONG"], S)["yoy_cumulative"] == f"tăng {10 - 0} triệu USD"
+    assert "yoy_cumulative" not in texts(figs["XNK_XK"], S)
 
 
 def test_index_and_stock(tmp_path):
