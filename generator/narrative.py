@@ -9,23 +9,34 @@ Learnable in a minute:
 * ``[[ … ]]`` is a footnote: its text goes to the bottom of the page, numbered
   automatically; it may contain ``{MÃ…}`` references but not another footnote.
 * ``*nghiêng*`` and ``**đậm**`` set emphasis (body and footnotes); ``\*`` prints a star.
-* Anything else is plain text and printed as it is (``{{ 7*7 }}``, ``&``, ``<`` included).
+* Anything else is plain text and printed as it is (``{{ 7*7 }}``, ``&``, ``<`` included),
+  except a code or a word in braces that is not written exactly (``{a_xk}``, ``{A_XK:tháng}``,
+  ``{A_XK: thang}``): an error naming the spelling meant, found ignoring case and diacritics.
 
-``parse`` turns a cell's text into segments and problems (unknown code or measure, unclosed
-or stray footnote brackets); ``resolve`` turns segments into printed text given the figures.
+``parse`` turns a cell's text into segments and problems (unknown or misspelt code or word,
+unclosed or stray footnote brackets, a star left open); ``check_refs`` checks the references
+against the figures (a word that does not fit the indicator's kind, a comparison against a base
+≤ 0, a missing figure, direction words); ``resolve`` turns segments into printed text.
 """
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from .phrases import (direction_text, main_abs_change, main_change, main_change_pct, month_on_month,
-                      quarter_change, ratio_compare, ratio_plan, sentence, texts, with_comparison)
-from .vi_numbers import format_number, format_percent, round_half_up
+from .phrases import (BASE_OF, direction_text, main_abs_change, main_change, main_change_pct, month_on_month,
+                      no_base, quarter_change, ratio_compare, ratio_plan, sentence, texts, with_comparison)
+from .problems import error, warning
+from .vi_numbers import format_number, format_percent, format_plain, round_half_up
 
-from .measures import BY_WORD, MAGNITUDE_ONLY, WORDS
+from .measures import BY_WORD, DIRECTED, MAGNITUDE_ONLY, WORDS, not_applicable
 
 REF = re.compile(r"\{([A-Z][A-Z0-9_]*)(?::([a-z_]*))?\}")
+# anything in single braces; it is markup when it looks like a code or a word (``LIKE``):
+# ``{a_xk}``, ``{A_XK:tháng}``, ``{A_XK: thang}``; ``{{ 7*7 }}`` and ``{% if %}`` stay text
+BRACES = re.compile(r"\{([^{}\n]{0,80})\}")
+LIKE = re.compile(r"\s*([^\W\d_]\w*)\s*(?::\s*(\w[\w ]*?)?\s*)?\s*", re.UNICODE)
 NOTE_OPEN, NOTE_CLOSE = "[[", "]]"
 
 
@@ -45,26 +56,82 @@ class MarkupProblem:
     code: str
     message: str
     indicator: str = ""
+    warning: bool = False      # a warning, not an error: the text prints, but maybe not as meant
+
+
+def folded(text: str) -> str:
+    """A word as compared for «did you mean»: no case, no diacritics, no spaces or ``_``."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch) and ch not in " _").casefold()
+
+
+def suggest(typed: str, choices) -> str | None:
+    """The choice ``typed`` was meant to be: the same ignoring case, diacritics, spaces and
+    ``_``, else the closest spelling (``thangg`` → ``thang``), else None."""
+    by_fold: dict = {}
+    for c in choices:
+        by_fold.setdefault(folded(c), c)
+    key = folded(typed)
+    if key in by_fold:
+        return by_fold[key]
+    close = difflib.get_close_matches(key, list(by_fold), n=1, cutoff=0.6)
+    return by_fold[close[0]] if close else None
+
+
+def _reference(raw: str, code: str, word: str, known_codes, problems: list):
+    """A Ref for ``{code:word}`` written exactly, or a problem naming the fix."""
+    if code not in known_codes:
+        near = suggest(code, known_codes)
+        problems.append(MarkupProblem("markup-unknown-code",
+                                      f"Mã chỉ tiêu «{code}» trong «{raw}» không có trong danh mục"
+                                      + (f"; có phải «{near}»?" if near else ""), code))
+        return None
+    if word not in BY_WORD:
+        near = suggest(word, WORDS)
+        problems.append(MarkupProblem("markup-unknown-measure",
+                                      f"«{raw}»: «{word}» không hợp lệ; "
+                                      + (f"có phải «{{{code}:{near}}}»? " if near else "")
+                                      + "dùng một trong: " + ", ".join(WORDS), code))
+        return None
+    return Ref(code, word)
+
+
+def _misspelt(raw: str, code: str, word: str | None, known_codes, problems: list) -> None:
+    """Braces that look like markup but are not written exactly (a code in lower case, a word
+    with diacritics or capitals, spaces inside): an error with the spelling meant."""
+    fix_code = code if code in known_codes else suggest(code, known_codes)
+    fix_word = None if word is None else (word if word in BY_WORD else suggest(word, WORDS))
+    rule = "mã chỉ tiêu viết chữ in hoa như trong danh mục, từ sau dấu hai chấm viết thường không dấu, không có khoảng trắng"
+    if fix_code is None:
+        word_only = next((w for w in WORDS if folded(w) == folded(code)), None) if word is None else None
+        hint = (f"thiếu mã chỉ tiêu, viết «{{MÃ:{word_only}}}» với MÃ là mã trong danh mục" if word_only
+                else f"«{code}» không phải mã chỉ tiêu nào trong danh mục ({rule})")
+        problems.append(MarkupProblem("markup-unknown-code", f"«{raw}»: {hint}; muốn in nguyên văn thì viết "
+                                      f"ngoặc tròn thay cho ngoặc nhọn"))
+        return
+    if word is not None and fix_word is None:
+        problems.append(MarkupProblem("markup-unknown-measure",
+                                      f"«{raw}»: «{word}» không hợp lệ; dùng một trong: " + ", ".join(WORDS), fix_code))
+        return
+    meant = "{" + fix_code + (":" + fix_word if fix_word else "") + "}"
+    problems.append(MarkupProblem("markup-malformed", f"«{raw}» viết sai cách: có phải «{meant}»? ({rule})", fix_code))
 
 
 def _inline(text: str, known_codes, problems: list) -> list:
     out, pos = [], 0
-    for m in REF.finditer(text):
+    for m in BRACES.finditer(text):
+        exact = REF.fullmatch(m.group(0))
+        like = None if exact else LIKE.fullmatch(m.group(1))
+        if not exact and not like:
+            continue   # plain text in braces: ``{ 7*7 }``
         if m.start() > pos:
             out.append(text[pos:m.start()])
-        code, measure = m.group(1), m.group(2) or ""
-        if code not in known_codes:
-            problems.append(MarkupProblem("markup-unknown-code",
-                                          f"Mã chỉ tiêu «{code}» trong «{m.group(0)}» không có trong danh mục",
-                                          code))
-            out.append(m.group(0))
-        elif measure not in BY_WORD:
-            problems.append(MarkupProblem("markup-unknown-measure",
-                                          f"«{m.group(0)}»: «{measure}» không hợp lệ; dùng một trong: "
-                                          + ", ".join(WORDS), code))
-            out.append(m.group(0))
+        ref = None
+        if exact:
+            ref = _reference(m.group(0), exact.group(1), exact.group(2) or "", known_codes, problems)
         else:
-            out.append(Ref(code, measure))
+            _misspelt(m.group(0), like.group(1), like.group(2), known_codes, problems)
+        out.append(ref if ref is not None else m.group(0))
         pos = m.end()
     if pos < len(text):
         out.append(text[pos:])
@@ -77,9 +144,9 @@ def parse(text: str, known_codes) -> tuple[list, list[MarkupProblem]]:
     problems: list[MarkupProblem] = []
     parts = re.split(r"\[\[|\]\]", text)
     for part in ["".join(parts[0::2])] + parts[1::2]:  # stars pair up in the body and in each note
-        why = unclosed(REF.sub("", part))
+        why = unclosed(REF.sub("0", part))
         if why:
-            problems.append(MarkupProblem("markup-emphasis", why))
+            problems.append(MarkupProblem("markup-emphasis", why, warning=True))
             break
     segments: list = []
     pos = 0
@@ -158,10 +225,17 @@ _WORD_BEFORE = re.compile(r"(" + "|".join(sorted(DIRECTION_WORDS, key=len, rever
 
 
 def _signed_change(ref: Ref, fig) -> tuple[int, str] | None:
-    """(+1/-1, «tăng 54» as the figure goes) of a magnitude-only reference, or None (no
-    figure, or a change that rounds to nothing)."""
+    """(+1/-1, «tăng 54» as the figure goes) of a magnitude-only reference, (0, «0,0%») for a
+    change that rounds to nothing, or None (no figure)."""
     ind = fig.indicator
-    if ref.measure == "tyle_tang":
+    if ref.measure == "tyle_tang" and fig.derived.get(fig.main_change_key()) is None and \
+            no_base(fig, fig.main_change_text()):   # a base ≤ 0: the difference is printed
+        got = main_abs_change(fig)
+        if got is None:
+            return None
+        r, places = got
+        shown = format_number(abs(r), places) + (f" {ind.unit}" if ind.unit else "")
+    elif ref.measure == "tyle_tang":
         d = fig.derived.get(fig.main_change_key())
         if d is None:
             return None
@@ -179,14 +253,15 @@ def _signed_change(ref: Ref, fig) -> tuple[int, str] | None:
         r, places = got
         shown = format_number(abs(r), places)
     if r == 0:
-        return None
+        return 0, shown
     sign = 1 if r > 0 else -1
     return sign, ("tăng " if sign > 0 else "giảm ") + shown
 
 
 def direction_conflicts(segments: list, figures: dict, settings: dict):
-    """(word written, the figure's own change, ref) wherever a narrative writes a direction
-    word just before a magnitude-only reference and the figure goes the other way."""
+    """(word written, (the figure's direction, its change), ref) wherever a narrative writes a
+    direction word just before a magnitude-only reference and the figure goes the other way
+    or its change rounds to nothing (direction 0)."""
     def walk(parts):
         prev = None
         for part in parts:
@@ -194,7 +269,120 @@ def direction_conflicts(segments: list, figures: dict, settings: dict):
                 m = _WORD_BEFORE.search(prev)
                 got = _signed_change(part, figures[part.code]) if m else None
                 if got is not None and got[0] != DIRECTION_WORDS[m.group(1).lower()]:
-                    yield m.group(1), got[1], part
+                    yield m.group(1), got, part
+            elif isinstance(part, Note):
+                yield from walk(part.parts)
+            prev = part
+    yield from walk(segments)
+
+
+# the change a word compares (a key of phrases.CHANGES; None: the figure's main change)
+COMPARES = {"tang": None, "tang_ck": None, "tyle_tang": None, "bang_ck": None, "cau": None,
+            "tang_thang": "yoy_month", "tang_luyke": "yoy_cumulative", "tang_tt": "mom_month",
+            "tang_quy": "yoy_quarter"}
+BASE_NAMES = {"month_last_year": "số cùng kỳ tháng", "cumulative_last_year": "số cùng kỳ lũy kế",
+              "month_previous": "số tháng trước", "quarter_last_year": "số cùng quý năm trước"}
+# the words whose ratio has a base in the catalogue row: the plan, the second plan, the parent
+RATIO_BASES = {"dat": "plan", "bang_kh": "plan", "dat2": "plan2", "tytrong": "parent"}
+
+
+def shown(ref: Ref) -> str:
+    return "{" + ref.code + (":" + ref.measure if ref.measure else "") + "}"
+
+
+def _base_problem(ref: Ref, fig, figures: dict, settings: dict, printed_text):
+    """The problem of a reference whose comparison has all its values but a base ≤ 0: an
+    error when the word can print nothing true (a percent or a ratio of that base), a warning
+    saying what prints instead (the difference, with its unit); None otherwise (0 against 0
+    is simply «tương đương cùng kỳ»)."""
+    ind = fig.indicator
+    if ref.measure in RATIO_BASES:
+        which = RATIO_BASES[ref.measure]
+        if which == "parent":
+            parent = figures.get(ind.parent)
+            base, label = (parent.main_value(), f"số của chỉ tiêu cha {ind.parent}") if parent else (None, "")
+        else:
+            base = fig.values.get(which)
+            label = ind.plan2_word if which == "plan2" else f"{ind.plan_word} năm"
+        if printed_text is None and fig.main_value() is not None and base is not None and base <= 0:
+            return error("markup-no-base", f"«{shown(ref)}»: {label} là {format_plain(base)}, không tính được "
+                         f"tỷ lệ phần trăm so với số {'bằng 0' if base == 0 else 'âm'}; bỏ từ này hoặc sửa số liệu",
+                         indicator=ref.code)
+        return None
+    if ref.measure not in COMPARES:
+        return None
+    name = COMPARES[ref.measure] or fig.main_change_text()
+    got = no_base(fig, name)
+    if got is None or got == (0, 0):
+        return None
+    value, base = got
+    label = BASE_NAMES[BASE_OF[name][1]]
+    why = (f"{label} là {format_number(base, ind.decimals(BASE_OF[name][1]))} ({'bằng 0' if base == 0 else 'số âm'}), nên không có tỷ lệ phần trăm "
+           f"so với số đó")
+    if printed_text is None:
+        return None
+    return warning("change-no-base", f"«{shown(ref)}»: {why}; báo cáo in chênh lệch tuyệt đối: «{printed_text}»",
+                   indicator=ref.code)
+
+
+def check_refs(segments: list, figures: dict, settings: dict, skip=lambda code: False) -> list:
+    """The problems of a parsed cell's references against the figures (problems.Problem, no
+    place yet): a word that does not apply to the indicator's kind or catalogue row (an
+    error naming the word and the kind), a comparison against a base ≤ 0, a figure that is
+    missing, a direction word typed against the figure's direction or before a word that
+    prints its own. ``skip(code)``: leave an indicator alone (its workbook has errors)."""
+    out = []
+    wording = settings["cach_viet"]
+    for ref in refs(segments):
+        fig = figures[ref.code]
+        if skip(ref.code):
+            continue
+        why = not_applicable(ref.measure, fig.indicator)
+        if why:
+            out.append(error("markup-not-applicable", why, indicator=ref.code))
+            continue
+        text = printed(ref, figures, settings)
+        base = _base_problem(ref, fig, figures, settings, text)
+        if base is not None:
+            out.append(base)
+        elif text is None:   # "no figure" is a value, not a wording
+            out.append(warning(
+                "markup-no-figure", f"«{shown(ref)}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "
+                f"thực hiện của {ref.code}); báo cáo sẽ in «{wording['thieu_so_lieu']}»", indicator=ref.code))
+    for word, (sign, figure_text), ref in direction_conflicts(segments, figures, settings):
+        if skip(ref.code) or not_applicable(ref.measure, figures[ref.code].indicator):
+            continue
+        if sign == 0:
+            out.append(warning(
+                "direction-conflict", f"Viết «{word}» trước «{shown(ref)}», nhưng mức thay đổi làm tròn là "
+                f"{figure_text}: báo cáo sẽ in «{word} {figure_text}»; dùng «{{{ref.code}:tang}}» (in "
+                f"«{wording['tuong_duong']}» khi thay đổi không đáng kể)", indicator=ref.code))
+            continue
+        out.append(warning(
+            "direction-conflict", f"Viết «{word}» nhưng số liệu {figure_text} {wording['so_voi_cung_ky']} "
+            f"({ref.code}): sửa chữ, hoặc dùng «{{{ref.code}:tang_giam}}» để phần mềm tự viết tăng/giảm",
+            indicator=ref.code))
+    for word, ref in doubled_directions(segments):
+        if skip(ref.code) or not_applicable(ref.measure, figures[ref.code].indicator):
+            continue
+        text = printed(ref, figures, settings)
+        out.append(warning(
+            "direction-doubled", f"Viết «{word}» ngay trước «{shown(ref)}», mà «{shown(ref)}» tự in chữ chỉ chiều"
+            + (f" («{text}»): báo cáo sẽ in «{word} {text}»" if text else "") + f"; bỏ chữ «{word}»",
+            indicator=ref.code))
+    return out
+
+
+def doubled_directions(segments: list):
+    """(word typed, ref) wherever a direction word stands just before a word that prints its
+    own direction (``tăng {MÃ:tang}``)."""
+    def walk(parts):
+        prev = None
+        for part in parts:
+            if isinstance(part, Ref) and part.measure in DIRECTED and isinstance(prev, str):
+                m = _WORD_BEFORE.search(prev)
+                if m:
+                    yield m.group(1), part
             elif isinstance(part, Note):
                 yield from walk(part.parts)
             prev = part

@@ -3,7 +3,7 @@ returns plain data (paths, problems, figures); nothing here prints or exits. The
 web intake are shells around these."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import earlier as E
@@ -317,22 +317,8 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     res.figures = figures
     for section, dept, segments, place in texts:
         res.narrative.setdefault(section, []).append((dept, segments, place))
-        for ref in N.refs(segments):
-            if cat.indicators[ref.code].department in broken:
-                continue
-            if N.printed(ref, figures, settings) is None:   # "no figure" is a value, not a wording
-                shown = "{" + ref.code + (":" + ref.measure if ref.measure else "") + "}"
-                res.problems.append(warning(
-                    "markup-no-figure", f"«{shown}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "
-                    f"thực hiện của {ref.code}); báo cáo sẽ in «{settings['cach_viet']['thieu_so_lieu']}»",
-                    indicator=ref.code, **place))
-        for word, figure_text, ref in N.direction_conflicts(segments, figures, settings):
-            if cat.indicators[ref.code].department in broken:
-                continue
-            res.problems.append(warning(
-                "direction-conflict", f"Viết «{word}» nhưng số liệu {figure_text} "
-                f"{settings['cach_viet']['so_voi_cung_ky']} ({ref.code}): sửa chữ, hoặc dùng "
-                f"«{{{ref.code}:tang_giam}}» để phần mềm tự viết tăng/giảm", indicator=ref.code, **place))
+        _add_late(res, dept, [replace(p, **place) for p in N.check_refs(
+            segments, figures, settings, skip=lambda c: cat.indicators[c].department in broken)])
     from .coverage import place_indicators, template_uses
     res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
     res.problems += lost
@@ -345,6 +331,19 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     return res
 
 
+def _add_late(res: CheckResult, department: str, problems: list) -> None:
+    """Problems of a department's text found once the figures are computed: named with the
+    department, and counted in its status (an error makes it «có lỗi»)."""
+    res.problems += _of_department(problems, department)
+    for status in res.statuses:
+        if status["department"] == department and problems:
+            n_err = sum(p.is_error for p in problems)
+            status["errors"] += n_err
+            status["warnings"] += len(problems) - n_err
+            if n_err and status["status"] == SUBMITTED:
+                status["status"] = HAS_ERRORS
+
+
 def _narrative_row(section, body, place, department, codes, settings, probs) -> list:
     """One ``Thuyết minh`` row parsed: [(section, department, segments, place)], problems added to ``probs``."""
     if section not in settings["muc"]:
@@ -354,7 +353,7 @@ def _narrative_row(section, body, place, department, codes, settings, probs) -> 
     if not body:
         return []
     segments, mprobs = N.parse(body, codes)
-    probs += [error(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
+    probs += [(warning if m.warning else error)(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
     return [(section, department, segments, place)]
 
 

@@ -23,8 +23,11 @@ def test_markup_errors():
 
 
 def test_template_syntax_in_text_is_just_text():
-    segs, problems = N.parse("{{ 7*7 }} {% if x %} {xnk_tong} & < >", CODES)
-    assert problems == [] and segs == ["{{ 7*7 }} {% if x %} {xnk_tong} & < >"]
+    segs, problems = N.parse("{{ 7*7 }} {% if x %} { 7*7 } {1} & < >", CODES)
+    assert problems == [] and segs == ["{{ 7*7 }} {% if x %} { 7*7 } {1} & < >"]
+    # a code in braces written in lower case is a typo, not text (issue 21, point 13)
+    _, problems = N.parse("{xnk_tong}", CODES)
+    assert [p.code for p in problems] == ["markup-malformed"] and "«{XNK_TONG}»" in problems[0].message
 
 
 def test_workbook_text_is_escaped_and_never_run(filled):
