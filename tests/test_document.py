@@ -62,12 +62,16 @@ def test_emphasis_in_body_and_footnote_and_a_literal_star(filled):
             assert tags.index("i") < tags.index("sz")
 
 
-def test_a_star_left_open_is_an_error_at_its_cell(filled):
+def test_a_star_left_open_prints_as_typed_with_a_warning_at_its_cell(filled):
     fill(filled.period_inputs / "so-cong-thuong.xlsx", narrative=[("II.1.2", "Kim ngạch *tăng mạnh so với cùng kỳ.")])
     res = pipeline.check(filled)
     bad = [p for p in res.problems if p.code == "markup-emphasis"]
-    assert [(p.sheet, p.cell, p.severity) for p in bad] == [("Thuyết minh", "B2", "lỗi")]
+    assert [(p.sheet, p.cell, p.severity) for p in bad] == [("Thuyết minh", "B2", "cảnh báo")]
     assert "\\*" in bad[0].message
+    got = pipeline.build(filled)
+    with zipfile.ZipFile(got["paths"]["docx"]) as z:
+        body = z.read("word/document.xml").decode()
+    assert "Kim ngạch *tăng mạnh so với cùng kỳ." in re.sub(r"<[^>]+>", "", body) and runs_with(body, "i") == []
 
 
 def parts_of(path) -> dict:
