@@ -411,7 +411,10 @@ def _history(pipeline, ctx, args) -> int:
 
 
 def _export(path: Path, head, rows, ind) -> None:
+    from .catalogue import RATE
     from .outputs import atomic_write_bytes
+    # the change's number says its unit: a rate moves in percentage points, never in percent
+    head = [f"{h} ({'điểm %' if ind.kind == RATE else '%'})" if h == "So với cùng kỳ" else h for h in head]
     data = [[r["period"], r["department"], r["unit"], _plain(r["month"]), _plain(r["cumulative"]), _plain(r["plan"]),
              _plain(r["pct_plan"]), _plain(r["yoy_pct"]), ",".join(map(str, r["revisions"])), r["received"]]
             for r in rows]

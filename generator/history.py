@@ -198,14 +198,16 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
                     f"{format_number(prev.value, dec)} (lần nộp {prev.revision}) cộng số tháng {format_number(month, dec)} "
                     f"= {format_number(expected, dec)}: lệch {format_number(diff, dec)} {ind.unit} "
                     f"(nếu là điều chỉnh số ước tính kỳ trước thì ghi rõ ở cột «Ghi chú»)", **place("cumulative")))
-        plan, history = typed("plan"), known["plans"].get(code, [])
-        last_plan = stored_in_unit(history[-1][1]) if history else None
-        if plan is not None and last_plan is not None and last_plan.value != plan:
-            p_period, stored = history[-1][0], last_plan
-            out.append(warning(
-                "plan-changed", f"Kế hoạch năm {format_plain(plan)} khác kế hoạch đã "
-                f"báo ở kỳ {p_period} ({format_plain(stored.value)}, lần nộp "
-                f"{stored.revision}): kế hoạch thay đổi trong năm?", **place("plan")))
+        for key, table, label in (("plan", "plans", "Kế hoạch năm"),
+                                  ("plan2", "plans2", f"Kế hoạch khác ({ind.plan2_word})")):
+            plan, history = typed(key), known.get(table, {}).get(code, [])
+            last_plan = stored_in_unit(history[-1][1]) if history else None
+            if plan is not None and last_plan is not None and last_plan.value != plan:
+                p_period, stored = history[-1][0], last_plan
+                out.append(warning(
+                    "plan-changed", f"{label} {format_plain(plan)} khác số đã "
+                    f"báo ở kỳ {p_period} ({format_plain(stored.value)}, lần nộp "
+                    f"{stored.revision}): kế hoạch thay đổi trong năm?", **place(key)))
         for measure, src in LAST_YEAR_OF.items():
             v, stored = typed(measure), stored_in_unit(known["last_year"].get(code, {}).get(src))
             if v is not None and stored is not None and v != stored.value:
@@ -264,10 +266,12 @@ def known_for_init(store, cat, period: Period) -> tuple[dict, list]:
 
 
 def series_rows(store, cat, code: str, first: str, last: str, settings: dict) -> list[dict]:
-    """An indicator's history: value, cumulative, % of plan and YoY per period."""
+    """An indicator's history: value, cumulative, % of plan and YoY per period, the texts
+    as the report prints them (``phrases.texts``: a rate's change in percentage points, a
+    change against a base ≤ 0 as a difference). ``yoy_pct`` is the number behind the change,
+    in the unit ``yoy_unit`` says: ``pct`` (percent) or ``pp`` (percentage points)."""
     from .compute import Figure
-    from .phrases import band_of, change_text
-    from .vi_numbers import format_percent
+    from .phrases import texts
     ind = cat.indicators[code]
     out = []
     for period, measures in S.history.series(store, code, first, last):
@@ -285,12 +289,13 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
                     vals[dst] = value
         fig = Figure(ind, vals, derived=derive(ind, vals))
         d, key = fig.derived, fig.main_change_key()   # the same "main change" as the report's
+        printed = texts(fig, settings)                 # and the same words: points for a rate
         out.append({
             "period": period, "unit": unit, "department": department,
             "month": vals.get("month"), "cumulative": vals.get("cumulative"), "plan": vals.get("plan"),
-            "pct_plan": d.get("pct_plan"), "yoy_pct": d.get(key),
-            "text_pct_plan": format_percent(d["pct_plan"], ind.dec_pct_plan) if d.get("pct_plan") is not None else "",
-            "text_yoy": change_text(d.get(key), ind.dec_change, band_of(fig, settings), settings["cach_viet"]) or "",
+            "pct_plan": d.get("pct_plan"), "yoy_pct": d.get(key), "yoy_unit": "pp" if key.endswith("_pp") else "pct",
+            "text_pct_plan": printed.get("pct_plan", ""),
+            "text_yoy": printed.get(fig.main_change_text(), ""),
             "revisions": sorted({s.revision for s in measures.values()}),
             "received": max((s.accepted_at for s in measures.values() if s.accepted_at), default=""),
         })

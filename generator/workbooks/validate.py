@@ -1,7 +1,7 @@
 """Checks on the values read from the workbooks (the reader already checked each cell)."""
 from __future__ import annotations
 
-from ..catalogue import FLOW, Catalogue
+from ..catalogue import FLOW, RATE, Catalogue
 from ..problems import Problem, error, warning
 from ..sources import entered
 from ..vi_numbers import format_percent, format_plain
@@ -33,6 +33,9 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
                     continue  # the reader already said what is wrong with this cell (or its column)
                 if measure in L.LAST_YEAR_OF:
                     continue  # only needed where the text compares; the narrative check says so
+                if ind.kind == RATE and measure in ("month", "cumulative") and \
+                        vals.get("cumulative" if measure == "month" else "month") is not None:
+                    continue  # a rate as of the month (lao động qua đào tạo) or of the year to date: either is its figure
                 if ind.required:
                     out.append(error("required-empty", f"Chưa nhập «{LABEL[measure]}» của chỉ tiêu bắt buộc "
                                      f"«{ind.name}» ({ind.unit})", **place(measure)))
@@ -51,7 +54,9 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
                                f"kiểm tra lại số liệu", **place("plan")))
         if ind.kind == FLOW:
             m, c = vals.get("month"), vals.get("cumulative")
-            if m is not None and c is not None and c < m and m >= 0:
+            # a profit may lose money after a good month: only a quantity that cannot be negative
+            # has a year to date at least its month
+            if m is not None and c is not None and c < m and m >= 0 and not ind.allow_negative:
                 out.append(error("cumulative-below-month", f"Lũy kế ({format_plain(c)}) nhỏ hơn số thực hiện tháng ({format_plain(m)}); "
                                  f"lũy kế từ đầu năm phải lớn hơn hoặc bằng số tháng", **place("cumulative")))
         if ind.kind == FLOW and period is not None and period.month == 1:
