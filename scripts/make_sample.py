@@ -33,7 +33,7 @@ SOURCE = ROOT / "scripts" / "sample" / "2023-08.txt"
 PERIOD = "2023-08"
 MONTHS = 8
 ANNOT = re.compile(r"\{([A-Z][A-Z0-9_]*)(?::([a-z_]*))?=([^}|]*)((?:\|[^}|]*)*)\}")
-KIND = {"cd": "cộng dồn", "td": "thời điểm", "cs": "chỉ số"}
+KIND = {"cd": "cộng dồn", "td": "thời điểm", "cs": "chỉ số", "tl": "tỷ lệ"}
 
 
 @dataclass
@@ -141,7 +141,7 @@ def solve(inds: dict) -> None:
         allp = [x for xs in pr.values() for x in xs]
         if any(re.fullmatch(r"(?:-|tăng |giảm )?0\d+", x) for x in allp):
             ind.pad = 2
-        main = "month" if ind.kind == "td" else "cumulative"
+        main = "month" if ind.kind in ("td", "tl") else "cumulative"   # a rate (tl) as of the month
         if ind.kind == "cs":
             for key, measure in (("tang_thang", "month"), ("tang_luyke", "cumulative"), ("tang", "cumulative")):
                 if key in pr:
