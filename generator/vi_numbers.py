@@ -88,6 +88,15 @@ class ParsedNumber:
     ambiguous: bool = False    # e.g. "1.234": Vietnamese 1234, or 1.234 in English style
 
 
+def brief(text: str, limit: int = 50) -> str:
+    """A cell's text as a message quotes it: whole when short, else its first ``limit``
+    characters, «…» and its length (a 32.767-character paste stays one readable line)."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}… ({len(text):,} ký tự)".replace(",", ".")
+
+
 class NumberTextError(ValueError):
     """Text that is not a number written the Vietnamese way; the message is Vietnamese."""
 
@@ -103,7 +112,7 @@ def parse_number(text: str) -> ParsedNumber:
     raw = text
     text = text.strip()
     if any(ch.isalpha() for ch in text):
-        raise NumberTextError(f"«{raw}» không phải là số (ví dụ hợp lệ: 1.234,5 hoặc 1234,5 hoặc 77,5%)")
+        raise NumberTextError(f"«{brief(raw)}» không phải là số (ví dụ hợp lệ: 1.234,5 hoặc 1234,5 hoặc 77,5%)")
     percent = text.endswith("%")
     if percent:
         text = text[:-1].rstrip()
@@ -112,19 +121,19 @@ def parse_number(text: str) -> ParsedNumber:
         parts = _SPACES.split(text)
         if not (parts[0].lstrip("-+−").isdigit() and len(parts[0].lstrip("-+−")) <= 3
                 and all(len(p.split(",")[0]) == 3 and p.split(",")[0].isdigit() for p in parts[1:])):
-            raise NumberTextError(f"«{raw}» không phải là số (khoảng trắng chỉ được dùng để phân nhóm hàng nghìn)")
+            raise NumberTextError(f"«{brief(raw)}» không phải là số (khoảng trắng chỉ được dùng để phân nhóm hàng nghìn)")
         text = "".join(parts)
         if "." in text:
-            raise NumberTextError(f"«{raw}» trộn khoảng trắng và dấu chấm để phân nhóm hàng nghìn")
+            raise NumberTextError(f"«{brief(raw)}» trộn khoảng trắng và dấu chấm để phân nhóm hàng nghìn")
     m = _VI.match(text)
     if not m:
         english = (re.match(r"^[-+−]?\d{1,3}(,\d{3})+(\.\d+)?$", text)
                    or re.match(r"^[-+−]?\d+\.\d+$", text))
         if english:
             raise NumberTextError(
-                f"«{raw}» viết theo kiểu tiếng Anh; hãy dùng dấu chấm phân cách hàng nghìn và "
+                f"«{brief(raw)}» viết theo kiểu tiếng Anh; hãy dùng dấu chấm phân cách hàng nghìn và "
                 f"dấu phẩy thập phân, ví dụ 1.234,5")
-        raise NumberTextError(f"«{raw}» không phải là số (ví dụ hợp lệ: 1.234,5 hoặc 1234,5 hoặc 77,5%)")
+        raise NumberTextError(f"«{brief(raw)}» không phải là số (ví dụ hợp lệ: 1.234,5 hoặc 1234,5 hoặc 77,5%)")
     digits = m.group("int").replace(".", "")
     frac = m.group("frac")
     sign = "-" if m.group("sign") in ("-", "−") else ""

@@ -103,7 +103,7 @@ def refused_quickly(filled):
     '<!DOCTYPE x [<!ENTITY h SYSTEM "file:///etc/passwd">]>',
 ])
 def test_entities_in_a_sheet_are_refused_on_the_real_read_path(filled, doctype):
-    """The path the product reads by (preflight scan, then calamine in a worker), not a
+    """The path the product reads by (preflight, then the one model in a worker), not a
     library flag: a sheet declaring entities is refused quickly, nothing of them read."""
     import re
     path = filled.period_inputs / "so-cong-thuong.xlsx"

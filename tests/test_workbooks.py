@@ -114,7 +114,23 @@ def test_date_in_number_cell(filled):
     assert "ngày tháng" in only(problems_for(filled), "not-a-number").message
 
 
-@pytest.mark.parametrize("text, value", [("1.234,5", 1234.5), ("2945", 2945), ("1 234,5", 1234.5), ("77,5%", 77.5)])
+def test_percent_text_is_read_only_where_the_unit_is_percent(filled):
+    """«106,7%» typed as text in an indicator counted in % is 106,7 with a warning; «77,5%» in
+    an indicator counted in triệu USD is an error at its cell, never read as 77,5."""
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    fill(path, {"CSSX": {"F": "106,7%"}})
+    p = only(problems_for(filled), "text-number")
+    assert p.severity == "cảnh báo" and p.indicator == "CSSX" and "bỏ dấu %" in p.message
+    assert float(pipeline.check(filled).figures["CSSX"].values["cumulative"]) == 106.7
+    fill(path, {"XNK_TONG": {"H": "77,5%"}})
+    p = only(problems_for(filled), "percent-cell")
+    r = row_of(load_workbook(path)["Chỉ tiêu"], "XNK_TONG")
+    assert (p.severity, p.cell, p.indicator) == ("lỗi", f"H{r}", "XNK_TONG")
+    assert "«77,5%»" in p.message and "triệu USD" in p.message
+    assert pipeline.check(filled).figures["XNK_TONG"].values["cumulative_last_year"] is None
+
+
+@pytest.mark.parametrize("text, value", [("1.234,5", 1234.5), ("2945", 2945), ("1 234,5", 1234.5)])
 def test_text_numbers_accepted_with_warning(filled, text, value):
     fill(filled.period_inputs / "so-cong-thuong.xlsx", {"XNK_TONG": {"H": text}})
     p = only(problems_for(filled), "text-number")

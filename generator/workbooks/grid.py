@@ -1,31 +1,56 @@
-"""Workbooks read through python-calamine (Rust; about forty times faster than openpyxl
-here), behind the small part of openpyxl's worksheet interface the reader uses, for .xlsx and
-old .xls alike.
+"""One model of each sheet, from one reading of the file: every cell's value, type, number
+format and formula, the hidden rows, the merged ranges and the sheet's visibility come from the
+same parse, so no value can be used whose checks did not run.
 
-calamine gives cached values, sheet visibility and merged ranges. For .xlsx a light scan of
-each worksheet's XML adds what it does not report: error cells (``#DIV/0!``), formulas that have
-no cached value, and hidden rows. (An .xls keeps a value for every formula.)
+- ``.xlsx``: the package opened as Excel opens it (``package.py``) and each part parsed once by
+  lxml. Cells and rows that do not name their place (no ``r``) take the place after the previous
+  one, as the format says. Shared strings keep their rich-text runs, not their phonetic guides,
+  and ``_xHHHH_`` escapes are decoded once.
+- ``.xls``: xlrd with its formatting records (number formats, error cells, hidden rows and
+  sheets, merged ranges). xlrd cannot give a formula's text: the safety check that needs it
+  looks at the workbook's links and names instead (``xls_callouts``).
+
+Numbers are read the way a spreadsheet shows them: rounded to 15 significant digits, so a
+formula's binary noise (``12.000000000000002``) is the 12 the department saw.
+
+The sheet objects keep the small part of openpyxl's worksheet interface the reader uses
+(``cell(row, col).value``, ``max_row``, ``row_dimensions[r].hidden``, ``merged_cells.ranges``).
+Anything that cannot be read completely raises ``package.PackageError``.
 """
 from __future__ import annotations
 
-import html
+import datetime as dt
 import re
-import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from .package import MAX_PART_BYTES, NS_MAIN, NS_REL, SAVE_AS, Package, PackageError, local
 
-STATES = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
-CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
-ATTR = re.compile(rb'(\w+)="([^"]*)"')
-FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
-VALUE = re.compile(rb'<(?:\w+:)?v>(.*?)</(?:\w+:)?v>', re.S)
-HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?\bhidden="(?:1|true)"|'
-                        rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*?\br="(\d+)"')
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # a compound file: Excel 97-2003
+
+MAX_ROWS = 5000 + 20      # data rows plus the rows where the header may be (read.MAX_ROWS + HEADER_SCAN_ROWS)
+MAX_COLUMNS = 60          # a department workbook uses 9; «Hướng dẫn» a few
+
+STATES = {"visible": "visible", "hidden": "hidden", "veryhidden": "veryHidden"}
+ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+LINE_BREAKS = re.compile(r"[\r\n\v\f\u2028\u2029\x85]+")
+# number formats Excel has built in: percentages, and the ids that are dates in some locale
+BUILTIN_PERCENT = {9, 10}
+BUILTIN_DATES = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
+BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%",
+                   11: "0.00E+00", 12: "# ?/?", 13: "# ??/??", 14: "mm-dd-yy", 37: "#,##0 ;(#,##0)",
+                   38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)",
+                   48: "##0.0E+0", 49: "@"}
 
 
+class CellError(str):
+    """An error value of a cell (``#DIV/0!``), apart from text a department typed."""
+
+
+@lru_cache(maxsize=1024)
 def get_column_letter(n: int) -> str:
-    """1 -> A, 27 -> AA (openpyxl's helper, without importing openpyxl for reading)."""
+    """1 -> A, 27 -> AA."""
     out = ""
     while n:
         n, r = divmod(n - 1, 26)
@@ -33,15 +58,63 @@ def get_column_letter(n: int) -> str:
     return out
 
 
-COORD = re.compile(r"([A-Z]+)(\d+)")
+COORD = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 
 
-def _split(coord: str) -> tuple[int, int]:
-    letters, digits = COORD.fullmatch(coord).groups()
+@lru_cache(maxsize=1 << 16)
+def split_coordinate(coord: str) -> tuple[int, int]:
+    """``"G5"`` -> (5, 7); ``ValueError`` for anything else."""
+    m = COORD.fullmatch(coord.strip())
+    if not m:
+        raise ValueError(coord)
     col = 0
-    for ch in letters:
+    for ch in m.group(1).upper():
         col = col * 26 + ord(ch) - 64
-    return int(digits), col
+    return int(m.group(2)), col
+
+
+def excel_number(value: float) -> float:
+    """A stored double as a spreadsheet displays it: 15 significant digits."""
+    return float(f"{value:.15g}")
+
+
+def decode_escapes(text: str) -> str:
+    """``_xHHHH_`` as Excel writes characters XML cannot carry, decoded once, left to right
+    (``_x005F_x0041_`` is the literal text ``_x0041_``)."""
+    return ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def one_line(text: str) -> str:
+    """Line breaks inside a cell (Alt+Enter, a pasted Word line break: a vertical tab) as spaces."""
+    return LINE_BREAKS.sub(" ", text)
+
+
+def is_percent_format(code: str) -> bool:
+    """A number format that shows a percentage: a ``%`` outside quoted text and escapes."""
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+    return "%" in code
+
+
+def is_date_format(code: str) -> bool:
+    """A number format that shows a date or a time (day, month, year, hour or second letters
+    outside quoted text, escapes and colour or locale blocks)."""
+    if code.strip().lower() in ("general", "@", ""):
+        return False
+    bare = re.sub(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', "", code)
+    return bool(re.search(r"[dmyhsDMYHS]", bare.split(";")[0]))
+
+
+@dataclass(slots=True)
+class Cell:
+    value: object            # None, str, float, bool, dt.datetime or CellError
+    coordinate: str
+    formula: str = ""        # the formula («=…») when the cell has one
+    number_format: str = "General"
+
+    @property
+    def percent(self) -> bool:
+        """A number shown as a percentage (Excel stores 77,5% as 0,775)."""
+        return isinstance(self.value, float) and is_percent_format(self.number_format)
 
 
 @dataclass(frozen=True)
@@ -53,17 +126,13 @@ class CellRange:
     max_col: int
 
     def __contains__(self, coord: str) -> bool:
-        row, col = _split(coord)
+        row, col = split_coordinate(coord)
         return self.min_row <= row <= self.max_row and self.min_col <= col <= self.max_col
 
 
-@dataclass
-class _Cell:
-    value: object
-    coordinate: str
-
-
 class _Dim:
+    __slots__ = ("hidden",)
+
     def __init__(self, hidden=False):
         self.hidden = hidden
 
@@ -79,29 +148,25 @@ class _Merged:
 
 
 class GridSheet:
-    def __init__(self, name: str, rows: list, state: str, merged: list, extras: dict | None = None):
-        extras = extras or {}
+    """One sheet: its cells by (row, column), hidden rows, merged ranges, visibility."""
+
+    def __init__(self, name: str, cells: dict, state: str = "visible", merged: list | None = None,
+                 hidden_rows=(), unread: bool = False):
         self.title = name
         self.sheet_state = state
-        self._rows = rows
-        self._errors = extras.get("errors", {})
-        self.formulas = extras.get("formulas", {})   # coordinate -> formula text, for formulas with no value
-        self.percent_cells = extras.get("percent", set())  # coordinates of numbers shown as percentages
-        self.max_row = max(len(rows), max((int(re.sub(r"\D", "", c)) for c in self._errors), default=0))
-        self.max_column = max((len(r) for r in rows), default=0)
-        self.merged_cells = _Merged(merged)
-        self.row_dimensions = _Dims({r: _Dim(True) for r in extras.get("hidden_rows", ())})
+        self._cells = cells
+        self.max_row = max((r for r, _ in cells), default=0)
+        self.max_column = max((c for _, c in cells), default=0)
+        self.merged_cells = _Merged(merged or [])
+        self.row_dimensions = _Dims({r: _Dim(True) for r in hidden_rows})
+        self.unread = unread     # a part that holds cells the reader could not place (never silently empty)
 
-    def cell(self, row: int, column: int) -> _Cell:
-        coord = f"{get_column_letter(column)}{row}"
-        if coord in self._errors:
-            return _Cell(self._errors[coord], coord)
-        value = None
-        if 1 <= row <= len(self._rows) and 1 <= column <= len(self._rows[row - 1]):
-            value = self._rows[row - 1][column - 1]
-            if value == "":
-                value = None
-        return _Cell(value, coord)
+    def cell(self, row: int, column: int) -> Cell:
+        got = self._cells.get((row, column))
+        return got if got is not None else Cell(None, f"{get_column_letter(column)}{row}")
+
+    def cells(self):
+        return self._cells.values()
 
     def iter_rows(self, min_row=1, max_row=None, max_col=None, values_only=True):
         max_row = min(max_row or self.max_row, self.max_row)
@@ -110,109 +175,393 @@ class GridSheet:
 
 
 class GridBook:
-    def __init__(self, path):
-        from python_calamine import CalamineWorkbook
+    """Every sheet of a workbook, in the workbook's order. ``sheetnames`` as stored; ``find``
+    compares names as people type them (Unicode NFC, spaces trimmed, case ignored)."""
+
+    def __init__(self, path, limits: bool = True):
         path = Path(path)
-        wb = CalamineWorkbook.from_path(str(path))
-        self.sheetnames = list(wb.sheet_names)
-        states = {m.name: STATES.get(str(m.visible).split(".")[-1], "visible") for m in wb.sheets_metadata}
-        extras = _xlsx_extras(path) if path.suffix.lower() != ".xls" else {}
-        self._sheets = {}
-        for name in self.sheetnames:
-            sh = wb.get_sheet_by_name(name)
-            rows = sh.to_python()
-            # calamine starts at the first used cell: pad so that row/column numbers are Excel's
-            r0, c0 = sh.start if sh.start else (0, 0)
-            rows = [[] for _ in range(r0)] + [[""] * c0 + list(r) for r in rows]
-            merged = [CellRange(min_row=a[0] + 1, min_col=a[1] + 1, max_row=b[0] + 1, max_col=b[1] + 1)
-                      for a, b in (sh.merged_cell_ranges or [])]
-            self._sheets[name] = GridSheet(name, rows, states.get(name, "visible"), merged, extras.get(name))
+        self.path = path
+        self.defined_names: list[str] = []    # formulas of the workbook's defined names
+        self.links: list[str] = []            # what reaches out: external links, DDE, add-ins (for the safety check)
+        self.part_names: list[str] = []       # every part of an .xlsx package (canonical names)
+        self.macro_declared = False           # the package's content types declare macros
+        with open(path, "rb") as fh:
+            compound = fh.read(8) == CFB_MAGIC
+        if compound:   # Excel 97-2003, whatever the file is called
+            self._sheets = _read_xls(path, self)
+        else:
+            with Package(path) as pkg:
+                if pkg.big is not None:
+                    raise PackageError("part-too-large", f"Một phần của tệp ({pkg.big}) giải nén ra hơn "
+                                       f"{MAX_PART_BYTES // 2**20} MB: biểu có quá nhiều dòng hoặc dữ liệu thừa",
+                                       sheet=_sheet_of(pkg, pkg.big))
+                self.part_names = pkg.names
+                if pkg.has("[Content_Types].xml"):
+                    types = pkg.read("[Content_Types].xml")
+                    self.macro_declared = b"macroEnabled" in types or b"vbaProject" in types
+                self._sheets = _read_xlsx(pkg, self, limits)
+                dtd = pkg.declares_dtd()   # the parts not parsed above, none left unexamined
+                if dtd is not None:
+                    raise PackageError("not-a-workbook", f"Phần {dtd} của tệp khai báo DTD/thực thể XML (có thể là "
+                                       f"tệp độc hại), không được đọc: {SAVE_AS}")
+        self.sheetnames = list(self._sheets)
 
     def __getitem__(self, name):
         return self._sheets[name]
 
+    def find(self, name: str) -> GridSheet | None:
+        key = sheet_key(name)
+        return next((s for n, s in self._sheets.items() if sheet_key(n) == key), None)
 
-BUILTIN_PERCENT = {9, 10}   # 0% and 0.00%
-XF = re.compile(rb'<(?:\w+:)?xf\b([^>]*?)(?:/>|>)')
-NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b([^>]*?)/?>')
-CELLXFS = re.compile(rb'<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>', re.S)
-
-
-def is_percent_format(code: str) -> bool:
-    """A number format that shows a percentage: a ``%`` outside quoted text and escapes."""
-    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
-    return "%" in code
+    def sheets(self):
+        return self._sheets.values()
 
 
-def percent_styles(z: zipfile.ZipFile) -> set[bytes]:
-    """Indexes (as in a cell's ``s`` attribute) of the cell formats that show percentages."""
-    try:
-        xml = z.read("xl/styles.xml")
-    except KeyError:
-        return set()
+def sheet_key(name: str) -> str:
+    import unicodedata
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+
+
+class LimitExceeded(PackageError):
+    """A sheet with data beyond the rows and columns a department workbook can have."""
+
+    def __init__(self, sheet: str, coord: str):
+        super().__init__("too-large-sheet", f"Sheet «{sheet}» có dữ liệu ở ô {coord}, ngoài giới hạn "
+                         f"{MAX_ROWS:,} dòng × {MAX_COLUMNS} cột của một biểu".replace(",", ".")
+                         + ": hãy xóa các ô thừa (Ctrl+End cho biết ô cuối cùng có dữ liệu) rồi gửi lại")
+        self.sheet, self.coord = sheet, coord
+
+
+# ----------------------------------------------------------------------------------------- .xlsx
+
+def _text_of(el, t_tag: str, r_tag: str) -> str:
+    """The text of an ``<si>``/``<is>``: its ``<t>`` and the ``<t>`` of its runs, not ``<rPh>``."""
+    parts = []
+    for child in el:
+        if child.tag == t_tag:
+            parts.append(child.text or "")
+        elif child.tag == r_tag:
+            for t in child:
+                if t.tag == t_tag:
+                    parts.append(t.text or "")
+    return decode_escapes("".join(parts))
+
+
+def _number_formats(pkg: Package, part: str | None) -> list[str]:
+    """The number format of each cell format (the ``s`` of a cell indexes this list)."""
+    if part is None or not pkg.has(part):
+        return []
+    root = pkg.xml(part)
     custom = {}
-    for m in NUMFMT.finditer(xml):
-        a = dict(ATTR.findall(m.group(1)))
-        if b"numFmtId" in a:
-            custom[int(a[b"numFmtId"])] = html.unescape(a.get(b"formatCode", b"").decode("utf-8", "replace"))
-    xfs = CELLXFS.search(xml)
-    out = set()
-    for i, m in enumerate(XF.finditer(xfs.group(1) if xfs else b"")):
-        fmt = int(dict(ATTR.findall(m.group(1))).get(b"numFmtId", b"0") or 0)
-        if fmt in BUILTIN_PERCENT or (fmt in custom and is_percent_format(custom[fmt])):
-            out.add(str(i).encode())
+    out = []
+    for section in root:
+        name = local(section)
+        if name == "numFmts":
+            for f in section:
+                try:
+                    custom[int(f.get("numFmtId", ""))] = f.get("formatCode", "")
+                except ValueError:
+                    continue
+        elif name == "cellXfs":
+            for xf in section:
+                try:
+                    fid = int(xf.get("numFmtId", "0") or 0)
+                except ValueError:
+                    fid = 0
+                if fid in custom:
+                    out.append(custom[fid])
+                elif fid in BUILTIN_PERCENT:
+                    out.append(BUILTIN_FORMATS[fid])
+                elif fid in BUILTIN_DATES:
+                    out.append("dd/mm/yyyy")
+                else:
+                    out.append(BUILTIN_FORMATS.get(fid, "General"))
     return out
 
 
-def _xlsx_extras(path: Path) -> dict:
-    """{sheet name: {"errors", "formulas", "hidden_rows", "percent"}} from the worksheets' XML."""
+def _read_xlsx(pkg: Package, book: GridBook, limits: bool) -> dict:
+    wb_part = pkg.workbook_part()
+    root = pkg.xml(wb_part)
+    ns = etree_ns(root)
+    rels = pkg.rels(wb_part)
+    shared, styles = None, None
+    for kind, target, external in rels.values():
+        tail = kind.rsplit("/", 1)[-1]
+        if external:
+            book.links.append(target)
+        elif tail == "sharedStrings":
+            shared = target
+        elif tail == "styles":
+            styles = target
+        elif tail == "externalLink":
+            book.links.append(target)
+    date1904 = False
+    sheets_el = None
+    for el in root:
+        name = local(el)
+        if name == "workbookPr":
+            date1904 = el.get("date1904", "0") in ("1", "true")
+        elif name == "sheets":
+            sheets_el = el
+        elif name == "definedNames":
+            book.defined_names += [d.text or "" for d in el]
+    strings = []
+    if shared is not None and pkg.has(shared):
+        sst = pkg.xml(shared)
+        t_tag, r_tag = f"{{{ns}}}t", f"{{{ns}}}r"
+        strings = [_text_of(si, t_tag, r_tag) for si in sst if local(si) == "si"]
+    formats = _number_formats(pkg, styles)
     out = {}
-    with zipfile.ZipFile(path) as z:
-        pct = percent_styles(z)
-        pct_attr = re.compile(rb'\bs="(' + b"|".join(sorted(pct)) + rb')"') if pct else None
-        for name, part in sheet_parts(z).items():
-            try:
-                xml = z.read(part)
-            except KeyError:
-                continue
-            errors, formulas, percent = {}, {}, set()
-            if pct_attr is not None and pct_attr.search(xml):
-                for m in CELL.finditer(xml):
-                    attrs = dict(ATTR.findall(m.group(1)))
-                    if attrs.get(b"s") in pct and attrs.get(b"t", b"n") == b"n" and VALUE.search(m.group(2) or b""):
-                        percent.add(attrs.get(b"r", b"").decode())
-            if b"<f" in xml or b't="e"' in xml or b":f" in xml:
-                for m in CELL.finditer(xml):
-                    attrs = dict(ATTR.findall(m.group(1)))
-                    inner = m.group(2) or b""
-                    coord = attrs.get(b"r", b"").decode()
-                    v = VALUE.search(inner)
-                    if attrs.get(b"t") == b"e" and v:
-                        errors[coord] = html.unescape(v.group(1).decode("utf-8", "replace"))
-                    f = FORMULA.search(inner)
-                    if f and (not v or not v.group(1).strip()):
-                        formulas[coord] = "=" + html.unescape((f.group(1) or b"").decode("utf-8", "replace"))
-            hidden = {int(a or b) for a, b in HIDDEN_ROW.findall(xml)} if b"hidden=" in xml else set()
-            out[name] = {"errors": errors, "formulas": formulas, "hidden_rows": hidden, "percent": percent}
+    for el in (sheets_el if sheets_el is not None else ()):
+        if local(el) != "sheet":
+            continue
+        name = el.get("name", "")
+        state = STATES.get((el.get("state") or "visible").lower(), "hidden")
+        rid = el.get(f"{{{NS_REL}}}id") or next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
+        kind, target, external = rels.get(rid, ("", "", False))
+        if external or not target or not pkg.has(target):
+            raise PackageError("not-a-workbook", f"Không tìm thấy phần dữ liệu của sheet «{name}» trong tệp "
+                               f"(tệp do chương trình khác ghi không đúng chuẩn): {SAVE_AS}")
+        if not kind.endswith("/worksheet"):      # a chart sheet, a dialog sheet: no cells
+            out[name] = GridSheet(name, {}, state)
+            continue
+        out[name] = _read_worksheet(pkg, target, name, state, strings, formats, date1904, limits)
     return out
 
 
-def sheet_parts(z: zipfile.ZipFile) -> dict:
-    """{sheet name: worksheet part path} from workbook.xml and its relationships."""
-    def attrs(tag: bytes) -> dict:
-        return {k.decode().split(":")[-1]: html.unescape(v.decode("utf-8", "replace"))
-                for k, v in re.findall(rb'([\w:]+)="([^"]*)"', tag)}
+def _sheet_of(pkg: Package, part: str) -> str:
+    """The name of the sheet stored in ``part``, or "" (the part is not a sheet, or the
+    workbook cannot say)."""
+    from .package import canonical
     try:
-        rels = z.read("xl/_rels/workbook.xml.rels")
-        book = z.read("xl/workbook.xml")
-    except KeyError:
-        return {}
-    targets = {}
-    for a in map(attrs, re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels)):
-        target = a.get("Target", "")
-        targets[a.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return {a.get("name", ""): targets.get(a.get("id"), "") for a in map(attrs, re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", book))}
+        wb_part = pkg.workbook_part()
+        rels = pkg.rels(wb_part)
+        for el in pkg.xml(wb_part).iter(f"{{{NS_MAIN}}}sheet", "{http://purl.oclc.org/ooxml/spreadsheetml/main}sheet"):
+            rid = el.get(f"{{{NS_REL}}}id") or next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
+            if rels.get(rid, ("", "", False))[1] == canonical(part):
+                return el.get("name", "")
+    except (PackageError, KeyError):
+        pass
+    return ""
 
 
-def sheet_name_of(z: zipfile.ZipFile, part: str) -> str:
-    return next((name for name, p in sheet_parts(z).items() if p == part), "")
+def etree_ns(root) -> str:
+    from lxml import etree
+    return etree.QName(root).namespace or NS_MAIN
+
+
+def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) -> GridSheet:
+    root = pkg.xml(part)
+    ns = etree_ns(root)
+    c_tag, row_tag = f"{{{ns}}}c", f"{{{ns}}}row"
+    v_tag, f_tag, is_tag = f"{{{ns}}}v", f"{{{ns}}}f", f"{{{ns}}}is"
+    t_tag, r_tag = f"{{{ns}}}t", f"{{{ns}}}r"
+    cells: dict = {}
+    hidden, merged = [], []
+    masters: dict = {}          # shared formula index -> (formula text, row, col)
+    followers: list = []        # (cell, row, col, index): shared formulas that only point at their master
+    row_no = 0
+    for section in root:
+        kind = local(section)
+        if kind == "mergeCells":
+            for m in section:
+                ref = m.get("ref", "")
+                try:
+                    a, _, b = ref.partition(":")
+                    (r1, c1), (r2, c2) = split_coordinate(a), split_coordinate(b or a)
+                except ValueError:
+                    raise PackageError("not-a-workbook", f"Sheet «{name}» có vùng ô gộp không đọc được («{ref[:30]}»): "
+                                       f"{SAVE_AS}") from None
+                merged.append(CellRange(r1, c1, r2, c2))
+            continue
+        if kind != "sheetData":
+            continue
+        for row in section:
+            if row.tag != row_tag:
+                continue
+            r_attr = row.get("r")
+            row_no = int(r_attr) if r_attr and r_attr.isdigit() else row_no + 1
+            if row.get("hidden") in ("1", "true"):
+                hidden.append(row_no)
+            col = 0
+            for c in row:
+                if c.tag != c_tag:
+                    continue
+                ref = c.get("r")
+                if ref:
+                    try:
+                        row_at, col = split_coordinate(ref)
+                    except ValueError:
+                        raise PackageError("not-a-workbook", f"Sheet «{name}» có ô mang địa chỉ không hợp lệ "
+                                           f"(«{ref[:20]}»): {SAVE_AS}") from None
+                    if row_at != row_no:
+                        raise PackageError("not-a-workbook", f"Sheet «{name}»: ô {ref} nằm trong dòng {row_no} "
+                                           f"(tệp ghi không đúng chuẩn): {SAVE_AS}")
+                else:
+                    col += 1
+                if not len(c):
+                    continue            # formatting only
+                coord = ref.upper().replace("$", "") if ref else f"{get_column_letter(col)}{row_no}"
+                kind_t = c.get("t", "n")
+                v = f = inline = None
+                for child in c:
+                    if child.tag == v_tag:
+                        v = child.text
+                    elif child.tag == f_tag:
+                        f = child
+                    elif child.tag == is_tag:
+                        inline = child
+                if v is None and f is None and inline is None:
+                    continue            # formatting only
+                if limits and (row_no > MAX_ROWS or col > MAX_COLUMNS):
+                    raise LimitExceeded(name, coord)
+                try:
+                    s = int(c.get("s", "0") or 0)
+                except ValueError:
+                    s = 0
+                fmt = formats[s] if 0 <= s < len(formats) else "General"
+                value = _value(kind_t, v, inline, fmt, strings, date1904, t_tag, r_tag, name, coord)
+                cell = Cell(value, coord, "", fmt)
+                if f is not None:
+                    text = f.text or ""
+                    if f.get("t") == "shared" and f.get("si") is not None:
+                        if text:
+                            masters[f.get("si")] = (text, row_no, col)
+                        else:
+                            followers.append((cell, row_no, col, f.get("si")))
+                    cell.formula = "=" + text if text else ""
+                cells[(row_no, col)] = cell
+    for cell, row_no, col, si in followers:
+        if si in masters:
+            text, r0, c0 = masters[si]
+            cell.formula = "=" + _shift(text, row_no - r0, col - c0)
+        else:
+            cell.formula = "=?"
+    return GridSheet(name, cells, state, merged, hidden)
+
+
+_REF = re.compile(r'("[^"]*")|(\$?)([A-Z]{1,3})(\$?)(\d{1,7})(?![\w(])')
+
+
+def _shift(formula: str, rows: int, cols: int) -> str:
+    """A shared formula's text as it reads in a cell ``rows`` below and ``cols`` right of its
+    master: relative references moved, absolute ones (``$``) and quoted text kept."""
+    def move(m):
+        if m.group(1):
+            return m.group(1)
+        r, c = split_coordinate(m.group(3) + m.group(5))
+        c2 = c if m.group(2) else c + cols
+        r2 = r if m.group(4) else r + rows
+        if c2 < 1 or r2 < 1:
+            return "#REF!"
+        return f"{m.group(2)}{get_column_letter(c2)}{m.group(4)}{r2}"
+    return _REF.sub(move, formula)
+
+
+def _value(kind, v, inline, fmt, strings, date1904, t_tag, r_tag, sheet, coord):
+    if kind == "inlineStr":
+        return _text_of(inline, t_tag, r_tag) if inline is not None else None
+    if v is None:
+        return None
+    if kind == "n":
+        try:
+            number = excel_number(float(v))
+        except ValueError:
+            raise PackageError("not-a-workbook", f"Sheet «{sheet}», ô {coord}: giá trị số không đọc được "
+                               f"(«{v[:20]}»): {SAVE_AS}") from None
+        if is_date_format(fmt):
+            return _date(number, date1904)
+        return number
+    if kind == "s":
+        try:
+            return strings[int(v)]
+        except (ValueError, IndexError):
+            raise PackageError("not-a-workbook", f"Sheet «{sheet}», ô {coord} trỏ tới chuỗi không có trong tệp: "
+                               f"{SAVE_AS}") from None
+    if kind == "str":
+        return decode_escapes(v)
+    if kind == "b":
+        return v.strip() in ("1", "true")
+    if kind == "e":
+        return CellError(v.strip())
+    if kind == "d":
+        try:
+            return dt.datetime.fromisoformat(v.strip())
+        except ValueError:
+            return CellError("#VALUE!")
+    raise PackageError("not-a-workbook", f"Sheet «{sheet}», ô {coord} có kiểu dữ liệu lạ («{kind[:10]}»): {SAVE_AS}")
+
+
+def _date(serial: float, date1904: bool):
+    base = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+    try:
+        return base + dt.timedelta(days=serial)
+    except OverflowError:
+        return CellError("#VALUE!")
+
+
+# ------------------------------------------------------------------------------------------ .xls
+
+def _read_xls(path: Path, book: GridBook) -> dict:
+    import xlrd
+    from xlrd.biffh import error_text_from_code
+    try:
+        wb = xlrd.open_workbook(str(path), formatting_info=True, on_demand=False, logfile=_Quiet())
+    except xlrd.XLRDError as e:
+        if "encrypt" in str(e).lower():
+            raise PackageError("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật "
+                               "khẩu (File > Info > Protect Workbook) rồi gửi lại") from e
+        raise PackageError("not-a-workbook", f"Không đọc được tệp .xls ({str(e)[:80]}): {SAVE_AS}") from e
+    # what reaches out: links to other files, DDE/OLE links, add-in functions (WEBSERVICE and
+    # the like are stored as names of an add-in book)
+    for kind in getattr(wb, "_supbook_types", []):
+        if kind in (xlrd.book.SUPBOOK_EXTERNAL, xlrd.book.SUPBOOK_DDEOLE):
+            book.links.append("external" if kind == xlrd.book.SUPBOOK_EXTERNAL else "dde")
+    # an .xls names the functions Excel 97 did not have (``_xlfn.WEBSERVICE``) as add-in
+    # functions: given as calls to the safety check, with the workbook's defined names
+    book.defined_names += [name.rsplit(".", 1)[-1] + "()" for name in getattr(wb, "addin_func_names", [])]
+    book.defined_names += [n.name + "()" for n in wb.name_obj_list if n.name]
+    date_mode = wb.datemode
+    out = {}
+    for sh in wb.sheets():
+        state = {0: "visible", 1: "hidden"}.get(sh.visibility, "veryHidden")
+        cells = {}
+        for r in range(sh.nrows):
+            for c in range(sh.ncols):
+                x = sh.cell(r, c)
+                if x.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    continue
+                if r + 1 > MAX_ROWS or c + 1 > MAX_COLUMNS:
+                    raise LimitExceeded(sh.name, f"{get_column_letter(c + 1)}{r + 1}")
+                fmt = "General"
+                xf = wb.xf_list[x.xf_index] if x.xf_index is not None and x.xf_index < len(wb.xf_list) else None
+                if xf is not None and xf.format_key in wb.format_map:
+                    fmt = wb.format_map[xf.format_key].format_str
+                coord = f"{get_column_letter(c + 1)}{r + 1}"
+                if x.ctype == xlrd.XL_CELL_NUMBER:
+                    value = excel_number(x.value)
+                elif x.ctype == xlrd.XL_CELL_DATE:
+                    try:
+                        value = xlrd.xldate.xldate_as_datetime(x.value, date_mode)
+                    except (ValueError, OverflowError):
+                        value = CellError("#VALUE!")
+                elif x.ctype == xlrd.XL_CELL_BOOLEAN:
+                    value = bool(x.value)
+                elif x.ctype == xlrd.XL_CELL_ERROR:
+                    value = CellError(error_text_from_code.get(x.value, "#N/A"))
+                elif x.ctype == xlrd.XL_CELL_TEXT:
+                    value = x.value
+                else:
+                    raise PackageError("not-a-workbook", f"Sheet «{sh.name}», ô {coord} có kiểu dữ liệu lạ: {SAVE_AS}")
+                cells[(r + 1, c + 1)] = Cell(value, coord, "", fmt)
+        hidden = [r + 1 for r, info in sh.rowinfo_map.items() if getattr(info, "hidden", 0)]
+        merged = [CellRange(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]
+        out[sh.name] = GridSheet(sh.name, cells, state, merged, hidden)
+    return out
+
+
+class _Quiet:
+    """xlrd's log, not printed (it warns about harmless things in files written by other programs)."""
+
+    def write(self, _text):
+        return 0

@@ -1,6 +1,11 @@
 """Reading a department's workbook: headers found by their titles, every cell checked, every
 problem collected (never stopping at the first), values returned with their source cells.
 
+The workbook is read once (``grid.GridBook``): values, number formats, cell types, formulas and
+hidden rows come from that one model, so every check runs on exactly what is read. A workbook
+the model cannot read completely is refused with a message saying what to do, never read with
+checks skipped.
+
 Tolerated with a warning: numbers typed as text the Vietnamese way (``1.234,5``), hidden
 rows and sheets, extra columns, blank rows. Errors: anything that cannot be read as the
 number it should be, a formula with no cached value, merged data cells, a workbook made for
@@ -13,23 +18,21 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import repeat
 from pathlib import Path
 
 from ..catalogue import Catalogue
 from ..problems import Problem, error, warning
 from ..sources import Source
-from ..vi_numbers import NumberTextError, parse_number, to_decimal
+from ..vi_numbers import NumberTextError, brief, parse_number, to_decimal
 from . import layout as L
+from .grid import CellError, GridBook, LimitExceeded, one_line
+from .package import SAVE_AS, PackageError
 
 HEADER_SCAN_ROWS = 20
 MAX_ROWS = 5000                      # data rows read from a sheet
 MAX_FILE_BYTES = 50 * 2**20          # a department workbook is a few hundred kB
-MAX_UNZIPPED_BYTES = 200 * 2**20     # total uncompressed size: above this, a zip bomb
-MAX_PART_BYTES = 10 * 2**20          # one XML part (a 5.000-row sheet is well under 2 MB)
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
-MAX_COLUMNS = 60                     # a department workbook uses 9; «Hướng dẫn» a few
 VBA_STREAM = "_VBA_PROJECT".encode("utf-16-le")
 EXCEL_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 
@@ -56,9 +59,9 @@ def _norm(v) -> str:
     return " ".join(unicodedata.normalize("NFC", str(v)).split()) if v is not None else ""
 
 
-def open_workbook(path: Path):
-    """Both .xlsx and .xls through python-calamine, behind openpyxl's small interface (grid.py)."""
-    from .grid import GridBook
+def open_workbook(path: Path) -> GridBook:
+    """The one model of an .xlsx or .xls workbook (grid.py); ``PackageError`` when it cannot be
+    read completely."""
     return GridBook(path)
 
 
@@ -70,8 +73,8 @@ def is_blank_workbook(path: Path, cat: Catalogue) -> bool:
         wb = open_workbook(path)
     except Exception:
         return False
-    if L.SHEET_DATA in wb.sheetnames:
-        ws = wb[L.SHEET_DATA]
+    ws = wb.find(L.SHEET_DATA)
+    if ws is not None:
         hdr = _find_header(ws, L.COL_CODE)
         if hdr:
             row, cols = hdr
@@ -80,8 +83,9 @@ def is_blank_workbook(path: Path, cat: Catalogue) -> bool:
                     c = cols.get(title, [None])[0]
                     if c and ws.cell(r, c).value not in (None, ""):
                         return False
-    if L.SHEET_TEXT in wb.sheetnames:
-        for row in wb[L.SHEET_TEXT].iter_rows(min_row=2, values_only=True):
+    text = wb.find(L.SHEET_TEXT)
+    if text is not None:
+        for row in text.iter_rows(min_row=2, values_only=True):
             if any(v not in (None, "") for v in row):
                 return False
     return True
@@ -114,11 +118,9 @@ def _mb(n: int) -> str:
 
 
 def preflight(path: Path) -> Problem | None:
-    """Refuse, before any parser sees it, a file that is empty, not a workbook, encrypted,
-    a zip bomb or too large to read in bounded time and memory."""
-    import zipfile as zf
-
-    from .grid import sheet_name_of, sheet_parts
+    """Refuse, before any parser sees it, a file that is empty, not a workbook, encrypted or
+    too large to read in bounded time and memory. (The zip's limits, its parts and what they
+    contain are checked as the workbook is read: ``read_workbook``.)"""
     fname = path.name
     size = path.stat().st_size
     if size == 0:
@@ -128,162 +130,90 @@ def preflight(path: Path) -> Problem | None:
                      file=fname)
     with open(path, "rb") as fh:
         head = fh.read(8)
+    suffix = path.suffix.lower()
     if head == CFB_MAGIC:
         blob = path.read_bytes()
-        if path.suffix.lower() == ".xls":
+        if suffix == ".xls":
             if VBA_STREAM in blob:
                 return error("active-content", "Biểu chứa macro (VBA), không được nhận vì lý do an toàn: hãy chép số "
                              "liệu sang biểu mẫu trống của Văn phòng và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
-            return None  # the old format is a compound file: calamine reads it (and knows passwords)
-        if path.suffix.lower() == ".xls" and VBA_STREAM in blob:
-            return error("active-content", "Biểu chứa macro (VBA), không được nhận vì lý do an toàn: hãy chép số liệu "
-                         "sang biểu mẫu trống của Văn phòng và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
+            return None  # the old format is a compound file: xlrd reads it (and knows it is encrypted)
         if ENCRYPTION_INFO in blob:
             return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
                          "(File > Info > Protect Workbook) rồi gửi lại", file=fname)
         return error("not-a-workbook", "Tệp là bảng tính Excel 97-2003 nhưng mang đuôi .xlsx: hãy đổi đuôi thành .xls "
                      "hoặc lưu lại dạng «Excel Workbook (.xlsx)»", file=fname)
-    if path.suffix.lower() == ".xls":
+    if suffix == ".xls":
+        if head[:4] == b"PK\x03\x04":
+            return None   # an .xlsx named .xls: read as what it is (the model looks at the bytes, not the name)
         return error("not-a-workbook", "Tệp mang đuôi .xls nhưng không phải bảng tính Excel 97-2003", file=fname)
     if head[:4] != b"PK\x03\x04":
         return error("not-a-workbook", "Tệp không phải bảng tính Excel (.xlsx) (có thể là tệp khác bị đổi tên): "
                      "hãy mở bằng Excel và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
-    try:
-        with zf.ZipFile(path) as z:
-            infos = z.infolist()
-            total = sum(i.file_size for i in infos)
-            if total > MAX_UNZIPPED_BYTES:
-                return error("zip-bomb", f"Tệp giải nén ra {_mb(total)}, vượt giới hạn {_mb(MAX_UNZIPPED_BYTES)}: "
-                             f"không đọc tệp này (tệp hỏng hoặc độc hại)", file=fname)
-            names = {i.filename for i in infos}
-            big = next((i for i in infos if i.file_size > MAX_PART_BYTES), None)
-            if big is not None:
-                return error("part-too-large", f"Một phần của tệp ({big.filename}) giải nén ra {_mb(big.file_size)}, "
-                             f"vượt giới hạn {_mb(MAX_PART_BYTES)}: biểu có quá nhiều dòng hoặc dữ liệu thừa",
-                             file=fname, sheet=sheet_name_of(z, big.filename))
-            if "xl/workbook.xml" not in names:
-                return error("not-a-workbook", "Tệp nén không chứa bảng tính Excel (thiếu xl/workbook.xml)", file=fname)
-            found = active_content(z, names)
-            if found is not None:
-                what, sheet = found
-                return error("active-content", f"Biểu chứa {what}, không được nhận vì lý do an toàn: hãy mở tệp, "
-                             f"chép phần số liệu sang biểu mẫu trống của Văn phòng (dán dạng giá trị: Paste Special > "
-                             f"Values) rồi lưu dạng «Excel Workbook (.xlsx)» và gửi lại", file=fname, sheet=sheet)
-            for name, part in sheet_parts(z).items():
-                if part not in names:
-                    continue
-                row, col, coord = real_extent(z.read(part))
-                if row > MAX_ROWS + HEADER_SCAN_ROWS or col > MAX_COLUMNS:
-                    return error("too-large-sheet", f"Sheet «{name}» có dữ liệu ở ô {coord}, ngoài giới hạn "
-                                 f"{MAX_ROWS + HEADER_SCAN_ROWS:,} dòng × {MAX_COLUMNS} cột của một biểu".replace(",", ".")
-                                 + ": hãy xóa các ô thừa (Ctrl+End cho biết ô cuối cùng có dữ liệu) rồi gửi lại",
-                                 file=fname, sheet=name, cell=coord)
-    except zf.BadZipFile:
-        return error("not-a-workbook", "Tệp .xlsx bị hỏng hoặc bị cắt cụt (gửi chưa hết?): hãy gửi lại tệp", file=fname)
     return None
-
-
-# rows and cells in document order; a cell's content is what calamine would place in its grid
-_ROW_OR_CELL = re.compile(rb'<(?:\w+:)?row\b(?P<row>[^>]*?)/?>|'
-                          rb'<(?:\w+:)?c\b(?P<cell>[^>]*?)(?:/>|>(?P<body>.*?)</(?:\w+:)?c>)', re.S)
-_R_ATTR = re.compile(rb'\br="([A-Z]*)(\d*)"')
-
-
-_CELL_OPEN = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?<!/)>')
-_CELL_AT = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
-
-
-def real_extent(xml: bytes) -> tuple[int, int, str]:
-    """(largest row, largest column, its cell) of the cells that hold something, from the
-    cells themselves — not from the recorded ``<dimension>``, which a crafted file can fake.
-    Rows and cells without an ``r`` attribute take the position after the previous one."""
-    # the usual file: every cell with content names its place; the largest is found at C
-    # speed (columns compared as right-aligned letters: «  Z» < « AA»)
-    opened = _CELL_OPEN.findall(xml)
-    places = _CELL_AT.findall(b"\x00".join(opened))
-    if len(places) == len(opened):
-        if not places:
-            return 0, 0, ""
-        letters, digits = zip(*places)
-        rows = list(map(int, digits))
-        aligned = list(map(bytes.rjust, letters, repeat(3)))
-        best_row, far_col = max(rows), max(aligned)
-        best_col = 0
-        for ch in far_col.strip().decode():
-            best_col = best_col * 26 + ord(ch) - 64
-        i_row, i_col = rows.index(best_row), aligned.index(far_col)
-        # the cell that lies farthest out: the far column when that is the only excess
-        i = i_col if best_col > MAX_COLUMNS and best_row <= MAX_ROWS + HEADER_SCAN_ROWS else i_row
-        return best_row, best_col, f"{letters[i].decode()}{rows[i]}"
-    return _real_extent_walk(xml)
-
-
-def _real_extent_walk(xml: bytes) -> tuple[int, int, str]:
-    """``real_extent`` for a sheet with cells or rows that do not name their place."""
-    from .grid import get_column_letter
-    row = col = max_row = max_col = 0
-    last = ""
-    for m in _ROW_OR_CELL.finditer(xml):
-        if m.group("row") is not None:
-            r = _R_ATTR.search(m.group("row"))
-            row = int(r.group(2)) if r and r.group(2) else row + 1
-            col = 0
-            continue
-        r = _R_ATTR.search(m.group("cell"))
-        if r and r.group(1):
-            col = 0
-            for ch in r.group(1).decode():
-                col = col * 26 + ord(ch) - 64
-            row = int(r.group(2)) if r.group(2) else row
-        else:
-            col += 1
-        body = m.group("body")
-        if body and (b"<v" in body or b"<is" in body or b":v" in body or b":is" in body or b"<f" in body):
-            if row > max_row or col > max_col:
-                last = f"{get_column_letter(max(col, 1))}{row}"
-            max_row, max_col = max(max_row, row), max(max_col, col)
-    return max_row, max_col, last
 
 
 _CALLOUT = re.compile(r"\b(WEBSERVICE|CALL|REGISTER(?:\.ID)?|EXEC|FILTERXML)\s*\(|"
                       r"HYPERLINK\s*\(\s*\"\s*(?:file:|\\\\|[A-Za-z]:\\)|"
                       r"(?:^|[=(,+\-*/&\s])'?[A-Za-z][\w.]*'?\|", re.I)
-_FORMULA_TEXT = re.compile(rb'<(?:\w+:)?(?:f|definedName)\b[^>]*>(.*?)</(?:\w+:)?(?:f|definedName)>', re.S)
 
 
-def active_content(z, names: set) -> tuple[str, str] | None:
-    """(what was found, sheet) for content that runs or reaches out: macros, external links,
-    OLE and ActiveX objects, DDE and formulas that call out; None for a plain workbook."""
-    import html as _html
+def _calls_out(formula: str) -> bool:
+    text_wo_strings = re.sub(r'"[^"]*"', '""', formula)
+    return bool(_CALLOUT.search(formula) if "HYPERLINK" in formula.upper() else _CALLOUT.search(text_wo_strings))
 
-    from .grid import sheet_parts
-    lowered = {n.lower() for n in names}
-    if any(n.endswith("vbaproject.bin") for n in lowered):
+
+def active_content(wb: GridBook, part_names: list[str]) -> tuple[str, str] | None:
+    """(what was found, sheet) for content that runs or reaches out — macros, external links,
+    OLE and ActiveX objects, DDE and formulas that call out — looked for in every part and every
+    formula of the model the values come from; None for a plain workbook."""
+    names = [n.lower() for n in part_names]
+    if any(n.endswith("vbaproject.bin") for n in names):
         return "macro (VBA)", ""
-    if any(n.startswith("xl/externallinks/") for n in lowered):
-        return "liên kết tới tệp khác (External Links)", ""
-    if any(n.startswith(("xl/embeddings/", "xl/activex/")) for n in lowered):
+    if wb.links or any(n.startswith("xl/externallinks/") for n in names):
+        return "liên kết tới tệp khác (External Links, DDE)", ""
+    if any(n.startswith(("xl/embeddings/", "xl/activex/")) for n in names):
         return "đối tượng nhúng (OLE/ActiveX)", ""
-    try:
-        types = z.read("[Content_Types].xml")
-    except KeyError:
-        types = b""
-    if b"macroEnabled" in types or b"vbaProject" in types:
-        return "macro (VBA)", ""
-    parts = {part: name for name, part in sheet_parts(z).items()}
-    for part in ["xl/workbook.xml"] + sorted(parts):
-        if part not in names:
-            continue
-        xml = z.read(part)
-        if b"<f" not in xml and b":f" not in xml and b"definedName" not in xml:
-            continue
-        for m in _FORMULA_TEXT.finditer(xml):
-            text = _html.unescape(m.group(1).decode("utf-8", "replace"))
-            text_wo_strings = re.sub(r'"[^"]*"', '""', text)
-            hit = _CALLOUT.search(text) if "HYPERLINK" in text.upper() else _CALLOUT.search(text_wo_strings)
-            if hit:
-                return f"công thức gọi ra ngoài («={text[:60]}»)", parts.get(part, "")
+    for text in wb.defined_names:
+        if _calls_out(text):
+            return f"công thức gọi ra ngoài («{brief(text, 60)}»)", ""
+    for ws in wb.sheets():
+        for cell in ws.cells():
+            if cell.formula and _calls_out(cell.formula):
+                return f"công thức gọi ra ngoài («{brief(cell.formula, 60)}»)", ws.title
     return None
+
+
+def load(path: Path) -> tuple[GridBook | None, Problem | None]:
+    """The workbook's one model, or the refusal that says why it cannot be read completely
+    and safely (sizes, broken zip, DTDs, parts not found, data far outside the sheet, active
+    content)."""
+    fname = path.name
+    refused = preflight(path)
+    if refused is not None:
+        return None, refused
+    try:
+        wb = GridBook(path)
+    except LimitExceeded as e:
+        return None, error(e.code, e.message, file=fname, sheet=e.sheet, cell=e.coord)
+    except PackageError as e:
+        return None, error(e.code, e.message, file=fname, sheet=e.sheet)
+    except MemoryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a parser failure nobody foresaw refuses the file
+        return None, _not_a_workbook(fname, e)
+    if wb.macro_declared:
+        return None, error("active-content", _ACTIVE.format(what="macro (VBA)"), file=fname)
+    found = active_content(wb, wb.part_names)
+    if found is not None:
+        what, sheet = found
+        return None, error("active-content", _ACTIVE.format(what=what), file=fname, sheet=sheet)
+    return wb, None
+
+
+_ACTIVE = ("Biểu chứa {what}, không được nhận vì lý do an toàn: hãy mở tệp, chép phần số liệu sang biểu mẫu "
+           "trống của Văn phòng (dán dạng giá trị: Paste Special > Values) rồi lưu dạng «Excel Workbook (.xlsx)» "
+           "và gửi lại")
 
 
 def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[WorkbookData | None, list[Problem]]:
@@ -291,44 +221,46 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
     fname = path.name
     problems: list[Problem] = []
     data = WorkbookData(path, department, period=str(period))
-    refused = preflight(path)
+    wb, refused = load(path)
     if refused is not None:
         return None, [refused]
-    try:
-        wb = open_workbook(path)
-    except Exception as e:  # noqa: BLE001 - calamine raises several kinds for broken files
-        return None, [_not_a_workbook(fname, e)]
-
-    def formula_at(sheet: str, coord: str):
-        """The formula of a cell that has no cached value (found by the XML scan), or None."""
-        return getattr(wb[sheet], "formulas", {}).get(coord)
-
-    def percent_at(sheet: str, coord: str) -> bool:
-        """True when the cell's number format shows a percentage (Excel stores 77,5% as 0,775)."""
-        return coord in getattr(wb[sheet], "percent_cells", ())
 
     _check_identity(wb, fname, period, department, problems)
 
-    if L.SHEET_DATA not in wb.sheetnames:
-        near = [s for s in wb.sheetnames if _norm(s).lower().replace(" ", "") in ("chitieu", "chỉtiêu")]
+    for ws in wb.sheets():
+        if ws.unread:
+            problems.append(error("not-a-workbook", f"Sheet «{ws.title}» không đọc được (tệp lưu theo cách phần mềm "
+                                  f"không đọc được): {SAVE_AS}", file=fname, sheet=ws.title))
+            return None, problems
+    data_ws = wb.find(L.SHEET_DATA)
+    if data_ws is None:
+        near = [s for s in wb.sheetnames if _plain_letters(_norm(s)).replace(" ", "") == "chitieu"]
         problems.append(error("sheet-missing", f"Không có sheet «{L.SHEET_DATA}»"
                               + (f" (có sheet «{near[0]}»: hãy đổi tên đúng là «{L.SHEET_DATA}»)" if near else
                                  f"; các sheet hiện có: {', '.join(wb.sheetnames)}; hãy dùng biểu mẫu Văn phòng gửi"),
                               file=fname))
         data.structure_broken = True
     else:
-        _read_data(wb[L.SHEET_DATA], cat, department, fname, data, problems, formula_at, percent_at)
-    if L.SHEET_TEXT in wb.sheetnames:
-        _read_text(wb[L.SHEET_TEXT], fname, data, problems)
+        _read_data(data_ws, cat, department, fname, data, problems)
+    text_ws = wb.find(L.SHEET_TEXT)
+    if text_ws is not None:
+        _read_text(text_ws, fname, data, problems)
+    else:
+        near = [s for s in wb.sheetnames
+                if _plain_letters(_norm(s)).replace(" ", "") in ("thuyetminh", "thuyetmin", "thuyetminhs")]
+        if near:
+            problems.append(error("sheet-missing", f"Không có sheet «{L.SHEET_TEXT}» nhưng có sheet «{near[0]}»: phần "
+                                  f"thuyết minh chưa được đọc; hãy đổi tên sheet đúng là «{L.SHEET_TEXT}»",
+                                  file=fname, sheet=near[0]))
     return data, problems
 
 
 def _not_a_workbook(fname: str, exc) -> Problem:
     kind = type(exc).__name__
-    if kind == "PasswordError" or "password" in str(exc).lower():
+    if kind == "PasswordError" or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
         return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
                      "rồi gửi lại", file=fname)
-    if kind == "BadZipFile" or "zip" in str(exc).lower() or "calamine" in kind.lower():
+    if kind == "BadZipFile" or "zip" in str(exc).lower():
         why = "tệp không phải bảng tính Excel (.xlsx) hoặc đã bị hỏng, cắt cụt"
     else:
         why = "không đọc được tệp như một bảng tính Excel (.xlsx)"
@@ -336,24 +268,24 @@ def _not_a_workbook(fname: str, exc) -> Problem:
 
 
 def _check_identity(wb, fname, period, department, problems):
-    if L.SHEET_META not in wb.sheetnames:
+    ws = wb.find(L.SHEET_META)
+    if ws is None:
         problems.append(warning("identity-missing",
                                 "Biểu không mang dấu nhận dạng kỳ báo cáo và đơn vị (không phải biểu mẫu "
                                 "Văn phòng gửi cho kỳ này); không kiểm tra được kỳ và đơn vị", file=fname))
         return
-    ws = wb[L.SHEET_META]
     meta = {_norm(r[0]): _norm(r[1]) for r in ws.iter_rows(min_row=1, max_row=10, max_col=2, values_only=True) if r[0]}
     got_period, got_dept = meta.get(L.META_PERIOD, ""), meta.get(L.META_DEPARTMENT, "")
     if got_period and got_period != str(period):
         problems.append(error("wrong-period", f"Biểu này được tạo cho kỳ {got_period}, không phải kỳ {period}: "
-                              f"hãy dùng biểu của kỳ {period}", file=fname, sheet=L.SHEET_META, cell="B1"))
+                              f"hãy dùng biểu của kỳ {period}", file=fname, sheet=ws.title, cell="B1"))
     if got_dept and got_dept != department:
         problems.append(error("wrong-department", f"Biểu này được tạo cho đơn vị «{got_dept}», nhưng tệp mang tên "
                               f"của đơn vị «{department}»: có thể đã chép nhầm biểu của đơn vị khác",
-                              file=fname, sheet=L.SHEET_META, cell="B2"))
+                              file=fname, sheet=ws.title, cell="B2"))
 
 
-def _read_data(ws, cat, department, fname, data, problems, formula_at, percent_at):
+def _read_data(ws, cat, department, fname, data, problems):
     import difflib
 
     from ..units import same_unit
@@ -459,7 +391,7 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at, percent_a
                                       f"và nhập số vào từng ô", **place))
                 continue
             before = len(problems)
-            value = _cell_number(cell, sheet, title, ind, place, problems, formula_at, percent_at)
+            value = _cell_number(cell, title, ind, place, problems)
             if any(p.is_error for p in problems[before:]):
                 data.bad_cells.setdefault(code, set()).add(measure)
             if value is not None:
@@ -481,14 +413,19 @@ def _read_data(ws, cat, department, fname, data, problems, formula_at, percent_a
                                   f"hãy dùng biểu mẫu Văn phòng gửi cho kỳ này", file=fname, sheet=sheet, indicator=code))
 
 
-def _cell_number(cell, sheet, title, ind, place, problems, formula_at, percent_at=lambda *_: False) -> Decimal | None:
+def _cell_number(cell, title, ind, place, problems) -> Decimal | None:
+    """The number a cell of the model holds, or None with the problem said: empty (a formula
+    without a computed value is an error), an error value, a truth value, a date, text that is
+    not a number. A number in a percent-formatted cell is read as the percentage it shows."""
     v = cell.value
+    if isinstance(v, CellError):
+        problems.append(error("excel-error", f"Ô «{title}» chứa lỗi công thức {brief(v, 20)}; cần một số", **place))
+        return None
     if v is None or (isinstance(v, str) and not v.strip()):
-        f = formula_at(sheet, cell.coordinate)
-        if f:
-            problems.append(error("formula-no-value", f"Ô có công thức «{f[:60]}» nhưng không có giá trị đã tính "
-                                  f"(tệp do chương trình khác ghi, chưa được Excel tính lại): hãy mở bằng Excel, "
-                                  f"lưu lại, hoặc nhập số trực tiếp", **place))
+        if cell.formula:
+            problems.append(error("formula-no-value", f"Ô có công thức «{brief(cell.formula, 60)}» nhưng không có giá "
+                                  f"trị đã tính (tệp do chương trình khác ghi, chưa được Excel tính lại): hãy mở bằng "
+                                  f"Excel, lưu lại, hoặc nhập số trực tiếp", **place))
         return None
     if isinstance(v, bool):
         problems.append(error("not-a-number", f"Ô «{title}» chứa giá trị đúng/sai ({'TRUE' if v else 'FALSE'}); cần một số",
@@ -499,11 +436,11 @@ def _cell_number(cell, sheet, title, ind, place, problems, formula_at, percent_a
                               **place))
         return None
     if isinstance(v, (int, float)):
-        number = Decimal(int(v)) if isinstance(v, float) and v.is_integer() else to_decimal(v)  # calamine: floats
-        if percent_at(sheet, cell.coordinate):
+        number = Decimal(int(v)) if isinstance(v, float) and v.is_integer() else to_decimal(v)
+        if cell.percent:
             return _percent_cell(number, title, ind, place, problems)
         return number
-    text = _norm(v)
+    text = _norm(one_line(v))
     if text.upper() in EXCEL_ERRORS:
         problems.append(error("excel-error", f"Ô «{title}» chứa lỗi công thức {text}; cần một số", **place))
         return None
@@ -517,6 +454,10 @@ def _cell_number(cell, sheet, title, ind, place, problems, formula_at, percent_a
         problems.append(error("ambiguous-number", f"Ô «{title}» ghi «{text}» dạng chữ, đọc được hai cách: «{vi}» "
                               f"hoặc «{en}»; hãy xóa ô rồi nhập lại số vào ô dạng số (Number) để không còn nhầm",
                               **place))
+        return None
+    if parsed.percent and ind.unit.strip() != "%":
+        problems.append(error("percent-cell", f"Ô «{title}» ghi «{text}» (có dấu %), nhưng «{ind.name}» tính bằng "
+                              f"«{ind.unit}»: hãy nhập số theo «{ind.unit}», không có dấu %", **place))
         return None
     problems.append(warning("text-number", f"Ô «{title}» ghi số dạng chữ «{text}»; đã đọc là "
                             f"{str(parsed.value).replace('.', ',')}" + (" (bỏ dấu %)" if parsed.percent else "")
@@ -553,13 +494,6 @@ def data_period(data) -> str:
     return data.period or "này"
 
 
-def _unescape_ooxml(text: str) -> str:
-    """Excel writes characters XML cannot carry as ``_xHHHH_``; give them back (the composer
-    then drops the control characters among them)."""
-    import re
-    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
-
-
 def _read_text(ws, fname, data, problems):
     sheet = ws.title
     found = _find_header(ws, L.TEXT_SECTION)
@@ -577,7 +511,7 @@ def _read_text(ws, fname, data, problems):
         sec = _norm(ws.cell(r, cs).value)
         body_cell = ws.cell(r, cb)
         raw = body_cell.value
-        body = unicodedata.normalize("NFC", _unescape_ooxml(str(raw))).strip() if raw is not None else ""
+        body = unicodedata.normalize("NFC", one_line(str(raw))).strip() if raw is not None else ""
         if not sec and not body:
             continue
         data.narrative.append((sec, body, body_cell.coordinate))
@@ -591,13 +525,21 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
     path = Path(path)
     fname = path.name
     problems: list[Problem] = []
+    refused = preflight(path)
+    if refused is not None:
+        return {}, [refused]
     try:
-        wb = open_workbook(path)
+        wb = GridBook(path, limits=False)   # years of history: more rows than a month's workbook
+    except PackageError as e:
+        return {}, [error(e.code, e.message, file=fname)]
     except Exception as e:  # noqa: BLE001 - any unreadable file is the same problem for the user
         return {}, [_not_a_workbook(fname, e)]
-    if L.SHEET_DATA not in wb.sheetnames:
+    found = active_content(wb, wb.part_names) or (("macro (VBA)", "") if wb.macro_declared else None)
+    if found is not None:
+        return {}, [error("active-content", _ACTIVE.format(what=found[0]), file=fname, sheet=found[1])]
+    ws = wb.find(L.SHEET_DATA)
+    if ws is None:
         return {}, [error("sheet-missing", f"Không có sheet «{L.SHEET_DATA}»", file=fname)]
-    ws = wb[L.SHEET_DATA]
     found = _find_header(ws, L.COL_CODE)
     if not found or L.COL_PERIOD not in found[1]:
         return {}, [error("header-missing", f"Cần dòng tiêu đề có «{L.COL_PERIOD}», «{L.COL_CODE}» và các cột số liệu",
@@ -638,7 +580,7 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
                 continue
             cell = ws.cell(r, c)
             place = dict(file=fname, sheet=L.SHEET_DATA, cell=cell.coordinate, indicator=code)
-            value = _cell_number(cell, L.SHEET_DATA, title, ind, place, problems, lambda *_: None)
+            value = _cell_number(cell, title, ind, place, problems)
             if value is not None:
                 rows.append((code, measure, value, L.SHEET_DATA, cell.coordinate, unit or ind.unit))
     return out, problems

@@ -3,8 +3,8 @@
 native abort, an allocation of hundreds of GB, a loop — refuses that file instead of killing
 ``baocao serve`` or hanging ``baocao check``. The workers also read several files at once.
 
-The XML scan of ``read.preflight`` refuses the known attacks before any parser runs; this is
-the second wall. Limits (documented in the README): ``MEMORY_LIMIT`` bytes of address space
+``read.preflight`` and the package's limits refuse the known attacks before a sheet is parsed;
+this is the second wall. Limits (documented in the README): ``MEMORY_LIMIT`` bytes of address space
 per worker, ``TIME_LIMIT`` seconds per file, ``workers()`` processes.
 """
 from __future__ import annotations
@@ -68,7 +68,7 @@ def _get_pool() -> cf.ProcessPoolExecutor:
 
 
 def _preload() -> None:
-    import python_calamine  # noqa: F401
+    import lxml.etree  # noqa: F401
 
     from . import grid, read  # noqa: F401
 

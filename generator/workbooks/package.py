@@ -1,0 +1,193 @@
+"""An .xlsx file opened the way Excel opens it (Open Packaging Conventions, ECMA-376 part 2):
+parts found through the relationships, their names compared without regard to case, ``\\``
+taken as ``/`` and percent-escapes decoded; each XML part parsed by lxml, which honours the
+encoding its declaration or byte-order mark names (UTF-8, UTF-16…) and CDATA sections.
+
+Every part is parsed by one safe parser: no DTD is loaded, no entity resolved, nothing fetched
+from the network; a part that declares a DTD (the entity attacks: a billion laughs, an external
+file) is refused. Limits on the file and on each part are checked before anything is parsed.
+
+Raises ``PackageError`` (its ``code`` a ``problems.CODES`` code, its message Vietnamese) for
+anything that cannot be opened safely and completely.
+"""
+from __future__ import annotations
+
+import posixpath
+import threading
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote
+
+from lxml import etree
+
+MAX_UNZIPPED_BYTES = 200 * 2**20     # total uncompressed size: above this, a zip bomb
+MAX_PART_BYTES = 10 * 2**20          # one XML part (a 5.000-row sheet is well under 2 MB)
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_OFFICE_DOCUMENT = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+                       "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument")
+
+SAVE_AS = "hãy mở tệp bằng Excel rồi lưu lại dạng «Excel Workbook (.xlsx)» và gửi lại"
+
+
+class PackageError(Exception):
+    """The file cannot be opened as a workbook safely and completely."""
+
+    def __init__(self, code: str, message: str, part: str = "", sheet: str = ""):
+        super().__init__(message)
+        self.code, self.message, self.part, self.sheet = code, message, part, sheet
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.0f} MB"
+
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """The one safe parser (one per thread: an lxml parser is not shared between threads)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                                 dtd_validation=False, huge_tree=False, remove_comments=True,
+                                                 remove_pis=True)
+    return parser
+
+
+def canonical(name: str) -> str:
+    """A part name as compared: ``/`` separators, no leading ``/``, escapes decoded, lower case."""
+    name = unquote(name.replace("\\", "/")).lstrip("/")
+    return posixpath.normpath(name).lower() if name else ""
+
+
+class Package:
+    """The parts of an .xlsx file, found and parsed as Excel does."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as e:
+            raise PackageError("not-a-workbook", "Tệp .xlsx bị hỏng hoặc bị cắt cụt (gửi chưa hết?): hãy gửi lại "
+                               "tệp") from e
+        infos = self._zip.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNZIPPED_BYTES:
+            raise PackageError("zip-bomb", f"Tệp giải nén ra {_mb(total)}, vượt giới hạn {_mb(MAX_UNZIPPED_BYTES)}: "
+                               f"không đọc tệp này (tệp hỏng hoặc độc hại)")
+        self._infos: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            if info.is_dir():
+                continue
+            key = canonical(info.filename)
+            if key in self._infos:
+                raise PackageError("not-a-workbook", f"Tệp chứa hai phần cùng tên «{info.filename}» (khác nhau chữ hoa, "
+                                   f"chữ thường hoặc dấu phân cách): không biết đọc phần nào; {SAVE_AS}")
+            self._infos[key] = info
+        self.parsed: set[str] = set()
+        self.big = next((i.filename.replace("\\", "/") for i in infos if i.file_size > MAX_PART_BYTES), None)
+
+    def declares_dtd(self) -> str | None:
+        """The first XML part whose prolog declares a DTD (entities: a billion laughs, an external
+        file) among those not parsed yet (a parsed part was refused if it had one: ``xml``),
+        parts no relationship reaches included; None when there is none."""
+        for key, info in self._infos.items():
+            if not key.endswith((".xml", ".rels", ".vml")) or info.file_size > MAX_PART_BYTES \
+                    or key in self.parsed:
+                continue
+            try:
+                with self._zip.open(info) as fh:
+                    head = fh.read(4096)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+                raise PackageError("not-a-workbook", f"Tệp .xlsx bị hỏng (phần {info.filename} không giải nén "
+                                   f"được): hãy gửi lại tệp") from e
+            if b"<!DOCTYPE" in head.upper() or "<!DOCTYPE".encode("utf-16-le") in head \
+                    or "<!DOCTYPE".encode("utf-16-be") in head:
+                return info.filename
+        return None
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def names(self) -> list[str]:
+        """Every part's canonical name (lower case, ``/``)."""
+        return list(self._infos)
+
+    def has(self, name: str) -> bool:
+        return canonical(name) in self._infos
+
+    def size(self, name: str) -> int:
+        info = self._infos.get(canonical(name))
+        return info.file_size if info else 0
+
+    def read(self, name: str) -> bytes:
+        """A part's bytes; ``KeyError`` when there is no such part."""
+        info = self._infos[canonical(name)]
+        if info.file_size > MAX_PART_BYTES:
+            raise PackageError("part-too-large", f"Một phần của tệp ({info.filename}) giải nén ra "
+                               f"{_mb(info.file_size)}, vượt giới hạn {_mb(MAX_PART_BYTES)}: biểu có quá nhiều dòng "
+                               f"hoặc dữ liệu thừa", part=canonical(name))
+        try:
+            return self._zip.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:   # a bad CRC, a cut stream
+            raise PackageError("not-a-workbook", f"Tệp .xlsx bị hỏng (phần {info.filename} không giải nén được): "
+                               f"hãy gửi lại tệp") from e
+
+    def xml(self, name: str) -> etree._Element:
+        """A part parsed safely; ``KeyError`` when absent, ``PackageError`` when it is not XML
+        or declares a DTD."""
+        data = self.read(name)
+        self.parsed.add(canonical(name))
+        try:
+            root = etree.fromstring(data, _parser())
+        except etree.XMLSyntaxError as e:
+            raise PackageError("not-a-workbook", f"Phần {name} của tệp không phải XML hợp lệ ({str(e)[:80]}): "
+                               f"{SAVE_AS}", part=canonical(name)) from e
+        if root.getroottree().docinfo.doctype:
+            raise PackageError("not-a-workbook", f"Phần {name} của tệp khai báo DTD/thực thể XML (có thể là tệp độc "
+                               f"hại), không được đọc: {SAVE_AS}", part=canonical(name))
+        return root
+
+    def rels(self, source: str) -> dict[str, tuple[str, str, bool]]:
+        """{Id: (type, target part's canonical name or the external target, external?)} of
+        ``source``'s relationships part (``""``: the package's own)."""
+        folder, base = posixpath.split(canonical(source)) if source else ("", "")
+        rels_name = posixpath.join(folder, "_rels", base + ".rels")
+        if not self.has(rels_name):
+            return {}
+        out = {}
+        for rel in self.xml(rels_name):
+            if not isinstance(rel.tag, str) or etree.QName(rel).localname != "Relationship":
+                continue
+            target = rel.get("Target", "")
+            external = rel.get("TargetMode", "") == "External"
+            if not external:
+                target = target.replace("\\", "/")
+                target = canonical(target if target.startswith("/") else posixpath.join(folder, target))
+            out[rel.get("Id", "")] = (rel.get("Type", ""), target, external)
+        return out
+
+    def workbook_part(self) -> str:
+        """The canonical name of the workbook part (the package's officeDocument)."""
+        for kind, target, external in self.rels("").values():
+            if kind in REL_OFFICE_DOCUMENT and not external and target in self._infos:
+                return target
+        if "xl/workbook.xml" in self._infos:
+            return "xl/workbook.xml"
+        raise PackageError("not-a-workbook", f"Tệp nén không chứa bảng tính Excel (không có phần workbook): {SAVE_AS}")
+
+
+def local(el) -> str:
+    """An element's name without its namespace (transitional and strict files alike)."""
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
