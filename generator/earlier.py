@@ -27,7 +27,10 @@ def quiet_read(ctx: Context, period: Period, dept: str):
     None when the reader faults it (another period's or department's file, unreadable cells):
     nothing is carried, compared or summed from a workbook that would not be accepted."""
     import copy
-    path = ctx.inputs / str(period) / L.filename(dept)
+    found = L.workbook_files(ctx.inputs / str(period), dept)
+    if len(found) != 1:
+        return None    # none, or two: nothing is carried from a folder the department must resolve
+    path = found[0]
     try:
         st = path.stat()
     except FileNotFoundError:

@@ -205,7 +205,7 @@ def check(ctx: Context, progress=None, override: dict | None = None, record: boo
         return _check(ctx, store, progress, override or {}, record)
 
 
-SUBMISSION_SUFFIXES = (".xlsx", ".xls")
+SUBMISSION_SUFFIXES = L.WORKBOOK_SUFFIXES
 
 
 def _of_department(problems: list, department: str) -> list:
@@ -226,19 +226,31 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     broken: set = set()        # departments whose workbook could not be read as a whole
     codes = set(cat.indicators)
     wrong_format = _wrong_format_files(ctx, folder, res)
-    paths = {}
+    paths, two = {}, {}
     for code in cat.departments:
-        path = Path(override[code]) if code in override else folder / L.filename(code)
-        if not path.exists() and (folder / L.filename(code, ".xls")).exists():
-            path = folder / L.filename(code, ".xls")  # an old-format submission
-        paths[code] = path
+        found = [Path(override[code])] if code in override else L.workbook_files(folder, code)
+        if len(found) > 1:   # «so-a.xlsx» and a corrected «so-a.xls»: which one is meant is the department's call
+            res.problems += _of_department([error(
+                "two-workbooks", f"Thư mục kỳ {ctx.period} có {len(found)} biểu của «{cat.departments[code].name}»: "
+                + ", ".join(p.name for p in found) + ": không biết đọc tệp nào; hãy giữ lại một tệp (bản đúng) và "
+                "chuyển các tệp còn lại ra khỏi thư mục", file=found[0].name)], code)
+            wrong_format.pop(code, None)
+            broken.add(code)
+            paths[code] = None
+            two[code] = ", ".join(p.name for p in found)
+            continue
+        paths[code] = found[0] if found else folder / L.filename(code)
     # every workbook read at once, in the bounded workers (memory and time capped)
-    present = [c for c, p in paths.items() if p.exists()]
+    present = [c for c, p in paths.items() if p is not None and p.exists()]
     read = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present])))
     for i, (code, dept) in enumerate(cat.departments.items(), start=1):
         path = paths[code]
         if progress:
             progress(i, len(cat.departments), dept.name)
+        if path is None:   # two workbooks: said above
+            res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=two[code], errors=1,
+                                     warnings=0))
+            continue
         if code not in read and code in wrong_format:
             other = wrong_format[code]
             res.problems.append(error(
@@ -365,12 +377,12 @@ def _wrong_format_files(ctx: Context, folder: Path, res: CheckResult) -> dict:
     out: dict = {}
     if not folder.is_dir():
         return out
-    expected = {L.filename(c, sfx) for c in cat.departments for sfx in SUBMISSION_SUFFIXES}
-    for extra in sorted(p for p in folder.iterdir() if p.is_file() and p.name not in expected
-                        and not p.name.startswith((".", "~$"))):
+    for extra in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))):
         stem = extra.name.split(".")[0]
+        if stem in cat.departments and L.is_workbook_name(extra.name, stem):
+            continue
         if stem in cat.departments:
-            if not any((folder / L.filename(stem, sfx)).exists() for sfx in SUBMISSION_SUFFIXES):
+            if not L.workbook_files(folder, stem):
                 out[stem] = extra
             else:
                 res.problems.append(warning("extra-file", f"Tệp «{extra.name}» của «{cat.departments[stem].name}» "

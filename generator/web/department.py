@@ -19,6 +19,7 @@ from .. import pipeline
 from .. import store as S
 from ..periods import Period, period_phrase
 from ..workbooks import layout as L
+from ..workbooks.grid import CFB_MAGIC
 from .common import XLSX, Web, base_of, check_csrf, user_of, web_of
 
 
@@ -31,7 +32,7 @@ async def dept_home(request: Request):
         for p in web.periods():
             sent = S.web.uploads(store, p, dept)
             current = S.history.current(store, p, dept)
-            exists = (web.config.inputs / p / L.filename(dept)).exists()
+            exists = bool(L.workbook_files(web.config.inputs / p, dept))
             rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p))),
                          "submitted": exists, "last": sent[0] if sent else None, "uploads": sent,
                          "current": current.revision if current else None,
@@ -49,7 +50,10 @@ async def download_revision(request: Request):
         else None
     if path is None or not path.exists():
         raise HTTPException(404, "Không tìm thấy bản nộp này.")
-    return FileResponse(path, media_type=XLSX, filename=f"{user['department']}-{period}-lan-gui-{row['id']}.xlsx")
+    with open(path, "rb") as fh:
+        old_format = fh.read(8) == CFB_MAGIC   # an .xls upload is given back as the .xls it is
+    return FileResponse(path, media_type="application/vnd.ms-excel" if old_format else XLSX,
+                        filename=f"{user['department']}-{period}-lan-gui-{row['id']}" + (".xls" if old_format else ".xlsx"))
 
 
 def own_upload(web: Web, request: Request, period: Period, department: str) -> dict:
@@ -129,8 +133,12 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
     folder = web.config.inputs / str(period)
     staging = folder / ".tai-len" / uuid.uuid4().hex
     staging.mkdir(parents=True)
-    staged = staging / L.filename(dept)  # the uploaded file's own name is never used
-    target = folder / L.filename(dept)
+    # the uploaded file's own name is never used; its suffix follows its bytes (an Excel 97-2003
+    # compound file is an .xls, whatever it was called)
+    suffix = ".xls" if data[:8] == CFB_MAGIC else ".xlsx"
+    staged = staging / L.filename(dept, suffix)
+    target = folder / L.filename(dept, suffix)
+    others = [p for p in L.workbook_files(folder, dept) if p != target]   # replaced by this upload
     sha = hashlib.sha256(data).hexdigest()
     try:
         staged.write_bytes(data)
@@ -144,16 +152,22 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
             if n_err or dept not in res.data:
                 return S.web.log_upload(store, str(period), dept, username, False, **event)
             subs = []
-            if target.exists():
-                old_sha = sha256_of(target)
+            from ..outputs import atomic_write_bytes
+            for old_path in ([target] if target.exists() else []) + others:
+                old_sha = sha256_of(old_path)
+                # every file this upload replaces is kept in the archive first
+                atomic_write_bytes(web.archive_path(str(period), dept, old_sha), old_path.read_bytes(), mode=0o600)
                 if not any(r[2] == old_sha for r in S.history.revisions(store, str(period), dept)):
-                    old, old_probs = read_workbook_bounded(target, ctx.catalogue, period, dept)
+                    old, old_probs = read_workbook_bounded(old_path, ctx.catalogue, period, dept)
                     if old is not None and not any(p.is_error for p in old_probs):
                         subs.append(submission_of(ctx.catalogue, period, dept, old, old_sha))
             subs.append(submission_of(ctx.catalogue, period, dept, res.data[dept], sha))
-            from ..outputs import atomic_write_bytes
             atomic_write_bytes(web.archive_path(str(period), dept, sha), data, mode=0o600)
-            return S.web.accept_upload(store, str(period), dept, username, lambda: os.replace(staged, target), subs,
-                                   event)
+
+            def move_into_place():
+                os.replace(staged, target)
+                for other in others:   # the department's file of the other format, archived above
+                    other.unlink(missing_ok=True)
+            return S.web.accept_upload(store, str(period), dept, username, move_into_place, subs, event)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -167,6 +167,10 @@ def write_blank_workbooks(cat: Catalogue, period: Period, settings: dict, inputs
         if departments and code not in departments:
             continue
         path = folder / L.filename(code)
+        existing = L.workbook_files(folder, code)
+        if existing and existing != [path]:
+            skipped.append((existing[0], "đã có biểu của đơn vị (tên tệp khác); không ghi thêm biểu trống"))
+            continue
         if path.exists():
             if not force:
                 skipped.append((path, "đã có; không ghi đè (dùng --force để thay một biểu còn trống)"))

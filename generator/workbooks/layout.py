@@ -55,3 +55,22 @@ def headers_for(indicators) -> tuple[str, ...]:
 
 def filename(department: str, suffix: str = ".xlsx") -> str:
     return f"{department}{suffix}"
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xls")   # compared without regard to case: «.XLSX» is an .xlsx
+
+
+def is_workbook_name(name: str, department: str) -> bool:
+    """``so-y-te.xlsx``, ``so-y-te.XLSX``, ``so-y-te.Xls``: a workbook of that department."""
+    stem, dot, suffix = name.rpartition(".")
+    return bool(dot) and stem == department and "." + suffix.lower() in WORKBOOK_SUFFIXES
+
+
+def workbook_files(folder, department: str) -> list:
+    """Every file in ``folder`` that is a workbook of ``department`` (``.xlsx``/``.xls`` in
+    any case), sorted by name; more than one is the department's error to resolve."""
+    from pathlib import Path
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and is_workbook_name(p.name, department))
