@@ -123,15 +123,15 @@ def test_the_wheel_installed_outside_the_checkout_builds_the_sample(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     py = venv / "bin" / "python"
     wheel = next(wheels.glob("baocao-*.whl"))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}   # only the venv's own packages
     proc = subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True,
-                          timeout=900)
+                          timeout=900, env=env)
     if proc.returncode != 0:
         if STRICT:
             pytest.fail(f"installing the wheel failed: {proc.stderr[-2000:]}")
         pytest.skip(f"the package index is not reachable to install the wheel's dependencies: {proc.stderr[-300:]}")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     exe = venv / "bin" / "baocao"
     proc = subprocess.run([str(exe), "new", "vp", "--sample"], cwd=scratch, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
