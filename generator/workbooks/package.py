@@ -16,7 +16,6 @@ import posixpath
 import threading
 import zipfile
 from pathlib import Path
-from urllib.parse import unquote
 
 from lxml import etree
 
@@ -60,7 +59,11 @@ def _parser() -> etree.XMLParser:
 
 def canonical(name: str) -> str:
     """A part name as compared: ``/`` separators, no leading ``/``, escapes decoded, lower case."""
-    name = unquote(name.replace("\\", "/")).lstrip("/")
+    name = name.replace("\\", "/")
+    if "%" in name:   # (urllib loaded only for the rare escaped name: a command starts faster)
+        from urllib.parse import unquote
+        name = unquote(name)
+    name = name.lstrip("/")
     return posixpath.normpath(name).lower() if name else ""
 
 
