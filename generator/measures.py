@@ -91,4 +91,13 @@ def _lacks(m: Markup, ind) -> str | None:
 
 def help_lines() -> list[str]:
     """Every markup word with its explanation, one per line (the workbook's «Hướng dẫn»)."""
-    return [f"  {{MÃ{':' + m.word if m.word else ''}}} — {m.explain}" for m in MARKUP]
+    return [f"  {{MÃ{':' + m.word if m.word else ''}}} — {m.explain}" + _fits(m) for m in MARKUP]
+
+
+def _fits(m: Markup) -> str:
+    """`` (chỉ tiêu loại cộng dồn, thời điểm)`` for a word that some kinds cannot use."""
+    from .catalogue import KIND_NAMES
+    if m.kinds == ALL:
+        return ""
+    return " (chỉ dùng cho chỉ tiêu loại " + ", ".join(KIND_NAMES[k] for k in (FLOW, STOCK, INDEX, RATE)
+                                                        if k in m.kinds) + ")"

@@ -43,6 +43,11 @@ CASES = [
      ["hàm «cau_moi» không có", "cau, chu_thich, in_de_muc, muc, so, ten_muc"]),
     ("unknown-section", lambda x: x.replace('{%p for doan in muc("II.3") %}', '{%p for doan in muc("II.9") %}'),
      ["muc(«II.9»): mục «II.9» không có trong [muc]"]),
+    # a word that does not fit the indicator's kind (issue 21, point 12): a stock has no year to date
+    ("word-not-for-kind", after_heading('ten_muc("II.1.1")', 'Đàn trâu {{ so("NN_TRAU", "luyke") }} con'),
+     ["so(«NN_TRAU», «luyke»)", "từ «luyke»", "loại «thời điểm»"]),
+    ("word-misspelt", after_heading('ten_muc("II.1.2")', 'Tổng {{ so("XNK_TONG", "Lũy_kế") }}'),
+     ["so(«XNK_TONG», «Lũy_kế»)", "có phải «luyke»?"]),
 ]
 
 

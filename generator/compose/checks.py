@@ -199,9 +199,11 @@ def _uses(ast) -> Uses:
     return Uses(frozenset(found["cau"] | found["so"]), sections)
 
 
-def check_template(template: Path | Parsed, context: dict, codes: set, sections: set, settings: dict,
+def check_template(template: Path | Parsed, context: dict, codes, sections: set, settings: dict,
                    written: dict | None = None) -> list[str]:
     """Every problem of the template, as Vietnamese sentences (empty: it can be rendered).
+    ``codes``: the catalogue's codes, or its indicators by code (then a ``so()`` word that does
+    not fit the indicator's kind is a problem too).
     ``written``: {section: [names of the departments whose narrative is in it]} — a section
     with narrative that the template no longer prints is a problem naming them."""
     problems: list[str] = []
@@ -265,8 +267,15 @@ def check_template(template: Path | Parsed, context: dict, codes: set, sections:
         if fn == "so" and len(call.args) > 1 and isinstance(call.args[1], nodes.Const):
             from ..measures import BY_WORD, WORDS
             if call.args[1].value not in BY_WORD:
+                from ..narrative import suggest
+                near = suggest(str(call.args[1].value), WORDS)
                 problems.append(f"{at(call)}: so(«{first}», «{call.args[1].value}»): «{call.args[1].value}» không "
-                                f"hợp lệ; dùng một trong: {', '.join(WORDS)}")
+                                f"hợp lệ; " + (f"có phải «{near}»? " if near else "") + f"dùng một trong: {', '.join(WORDS)}")
+            elif isinstance(codes, Mapping) and first in codes:   # the catalogue's rows: the word must fit the kind
+                from ..measures import not_applicable
+                why = not_applicable(call.args[1].value, codes[first])
+                if why:
+                    problems.append(f"{at(call)}: so(«{first}», «{call.args[1].value}»): {why}")
         if fn in ("muc", "ten_muc", "in_de_muc") and first not in sections:
             problems.append(f"{at(call)}: {fn}(«{first}»): mục «{first}» không có trong [muc] của cai-dat.toml")
     printed = _uses(ast).sections

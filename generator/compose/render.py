@@ -155,7 +155,7 @@ def render_docx(template_path, ctx, res, draft: bool = False, annex=None) -> byt
             name = ctx.catalogue.departments[dept].name if dept in ctx.catalogue.departments else dept
             if name not in written.setdefault(section, []):
                 written[section].append(name)
-    problems = check_template(parsed, context, set(ctx.catalogue.indicators), set(ctx.settings["muc"]),
+    problems = check_template(parsed, context, ctx.catalogue.indicators, set(ctx.settings["muc"]),
                               ctx.settings, written)
     if problems:
         raise TemplateProblems(template_path.name, problems)
