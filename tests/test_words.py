@@ -308,3 +308,27 @@ def test_the_sample_catalogue_declares_its_rates_as_rates_and_they_move_in_point
     figures, _ = compute(cat, {"LD_TL_QDT": {"values": {"month": now, "month_last_year": ly}}}, settings)
     assert print_ref(Ref("LD_TL_QDT", "tang_ck"), figures, settings) == \
         f"tăng {vi(now - ly, 1)} điểm phần trăm so với cùng kỳ"
+
+
+def test_month_on_month_against_a_negative_or_zero_previous_month(tmp_path):
+    """A month cycle: April recorded, May compares with it (the store carries April's month)."""
+    office = Office(tmp_path, NEGATIVE, "2024-04", db=True)
+    april = {"A_LN": {"E": -20, "F": -50, "G": -10, "H": -30}, "A_CHENH": {"E": 0, "G": 3}}
+    fill(office.workbook(), april)
+    assert office.run("build").returncode == 0
+    office.init("2024-05")
+    may = {"A_LN": {"E": 5, "F": -45, "G": -5, "H": -35}, "A_CHENH": {"E": 0, "G": 0}}
+    fill(office.workbook(period="2024-05"), may, narrative=[
+        ("II.1.6", "Lợi nhuận tháng {A_LN:thang} tỷ đồng, {A_LN:tang_tt}; chênh lệch {A_CHENH:tang_tt}, "
+                   "{A_CHENH:tang_ck}.")])
+    check = office.run("check", period="2024-05")
+    out = check.stdout + check.stderr
+    assert check.returncode == 0, out
+    assert office.run("build", period="2024-05").returncode == 0
+    mom = Decimal(may["A_LN"]["E"] - april["A_LN"]["E"])
+    want = (f"Lợi nhuận tháng {vi(may['A_LN']['E'], 1)} tỷ đồng, tăng {vi(mom, 1)} tỷ đồng so với tháng trước; "
+            f"chênh lệch tương đương tháng trước, tương đương cùng kỳ.")
+    assert want in office.paragraphs("2024-05")
+    why = problems_of(out, "[A_LN]")
+    assert len(why) == 1 and "số tháng trước là -20,0 (số âm)" in why[0] and "Thuyết minh!B2" in why[0]
+    assert not problems_of(out, "[A_CHENH]") and "thiếu số liệu" not in out
