@@ -268,8 +268,9 @@ def known_for_init(store, cat, period: Period) -> tuple[dict, list]:
 def series_rows(store, cat, code: str, first: str, last: str, settings: dict) -> list[dict]:
     """An indicator's history: value, cumulative, % of plan and YoY per period, the texts
     as the report prints them (``phrases.texts``: a rate's change in percentage points, a
-    change against a base ≤ 0 as a difference). ``yoy_pct`` is the number behind the change,
-    in the unit ``yoy_unit`` says: ``pct`` (percent) or ``pp`` (percentage points)."""
+    change against a base ≤ 0 as a difference), each worded with the settings in force in its
+    period ([[theo_ky]]). ``yoy_pct`` is the number behind the change, in the unit ``yoy_unit``
+    says: ``pct`` (percent) or ``pp`` (percentage points)."""
     from .compute import Figure
     from .phrases import texts
     ind = cat.indicators[code]
@@ -289,7 +290,8 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
                     vals[dst] = value
         fig = Figure(ind, vals, derived=derive(ind, vals))
         d, key = fig.derived, fig.main_change_key()   # the same "main change" as the report's
-        printed = texts(fig, settings)                 # and the same words: points for a rate
+        here = settings.for_period(Period.parse(period)) if hasattr(settings, "for_period") else settings
+        printed = texts(fig, here)                     # and the same words: points for a rate
         out.append({
             "period": period, "unit": unit, "department": department,
             "month": vals.get("month"), "cumulative": vals.get("cumulative"), "plan": vals.get("plan"),

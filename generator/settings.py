@@ -1,8 +1,13 @@
 """The office's settings (``templates/cai-dat.toml``): agency, signer, recipients, deadlines,
 thresholds and the report's wording, as one read-only ``Settings`` (a mapping, read like the
-TOML: ``settings["co_quan"]["ten_tinh"]``). Read-only, so that whatever is computed from it
-(the printed texts of a figure, cached under ``settings.wording_key``) can never be stale;
-a changed copy is ``settings.replace(cach_viet={...})``."""
+TOML: ``settings["co_quan"]["ten_tinh"]``). The file is read through ``settings_schema``: every
+key is there and typed (its default where the file leaves it out), so readers never carry a
+default of their own; a wrong value is a ``BaocaoError`` naming the setting, its line and what
+is allowed. ``[[theo_ky]]`` blocks give values for a range of periods: ``Settings.for_period``
+applies them (``pipeline.open_context`` does, so ``Context.settings`` is the period's).
+Read-only, so that whatever is computed from it (the printed texts of a figure, cached under
+``settings.wording_key``) can never be stale; a changed copy is
+``settings.replace(cach_viet={...})``."""
 from __future__ import annotations
 
 import re
@@ -49,7 +54,7 @@ def wording_key_of(settings: Mapping) -> tuple:
     never return the text of other wording (``id(settings)`` could, for a dict changed in
     place or a new dict at a reused address)."""
     return (tuple(sorted((k, str(v)) for k, v in settings["cach_viet"].items())),
-            str(settings["kiem_tra"].get("nguong_tuong_duong")))
+            str(settings["kiem_tra"]["nguong_tuong_duong"]))
 
 
 class Frozen(Mapping):

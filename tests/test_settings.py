@@ -307,3 +307,33 @@ def test_wrong_blocks_are_messages_with_their_lines(office, tmp_path):
     assert f'dòng {blocks[2]}, khối [[theo_ky]]: tu_ky = "2024-13" không phải một kỳ' in err
     assert f"dòng {blocks[3]}, khối [[theo_ky]]: thiếu tu_ky hoặc den_ky" in err
     assert "có 4 lỗi" in err
+
+
+def test_history_words_each_period_with_its_own_settings(tmp_path):
+    """`baocao history` prints each period's change with the wording in force then."""
+    from openpyxl import load_workbook
+
+    from generator import pipeline
+    from generator.history import history_template
+
+    from .conftest import make_templates
+    templates = make_templates(tmp_path / "templates")
+    settings = templates / "cai-dat.toml"
+    settings.write_text(settings.read_text(encoding="utf-8")
+                        + '\n[[theo_ky]]\nden_ky = "2022-12"\ncach_viet.tang = "cao hơn {pt}"\n', encoding="utf-8")
+    ctx = pipeline.open_context("2023-08", tmp_path / "inputs", tmp_path / "build", templates, tmp_path / "db.sqlite")
+    target = tmp_path / "lich-su.xlsx"
+    history_template(ctx.catalogue, target)
+    wb = load_workbook(target)
+    for row in (["2021-08", "XNK_TONG", "", "", 3000, 200, 1000], ["2022-08", "XNK_TONG", "", "", 3000, 300, 1729],
+                ["2023-08", "XNK_TONG", "", "", 3800, 330, 2945]):
+        wb["Chỉ tiêu"].append(row)
+    wb.save(target)
+    pipeline.import_history(ctx, target)
+    proc = baocao(tmp_path, "history", "XNK_TONG", "--templates", templates, "--db", tmp_path / "db.sqlite")
+    assert proc.returncode == 0, proc.stderr
+    lines = {line.split()[0]: line for line in proc.stdout.splitlines() if line[:4].isdigit()}
+    up_2022 = (Decimal(1729) / 1000 * 100 - 100).quantize(Decimal("0.1"))
+    up_2023 = (Decimal(2945) / 1729 * 100 - 100).quantize(Decimal("0.1"))
+    assert f"cao hơn {str(up_2022).replace('.', ',')}%" in lines["2022-08"]
+    assert f"tăng {str(up_2023).replace('.', ',')}%" in lines["2023-08"] and "cao hơn" not in lines["2023-08"]
