@@ -192,7 +192,7 @@ def run(argv=None) -> int:
         for name in ("first", "last"):
             if getattr(args, name, None):
                 from .periods import Period
-                Period.parse(getattr(args, name))
+                setattr(args, name, str(Period.from_text(getattr(args, name))))
         from .periods import Period
         periods = Period.parse_range(getattr(args, "period", None) or "2000-01")
         ctx = pipeline.open_context(periods[0], getattr(args, "inputs", "inputs"),

@@ -24,6 +24,28 @@ class Period:
             raise ValueError(f"Kỳ báo cáo «{text}» không hợp lệ: cần dạng YYYY-MM, ví dụ 2023-08")
         return cls(int(m.group(1)), int(m.group(2)))
 
+    @classmethod
+    def from_text(cls, text: str) -> "Period":
+        """A period as people write it: ``2026-11``, ``11/2026``, ``11-2026``, ``11.2026``,
+        ``tháng 11/2026``, ``Tháng 11 năm 2026``, ``T11/2026``. ``ValueError`` (Vietnamese)
+        otherwise. (Folder and store keys stay ``YYYY-MM``: ``parse``.)"""
+        import unicodedata
+        raw = " ".join(unicodedata.normalize("NFC", text or "").split())
+        low = raw.lower()
+        low = re.sub(r"^(tháng|thang|t)\s*", "", low)
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})", low) or None
+        if m:
+            year, month = int(m.group(1)), int(m.group(2))
+        else:
+            m = re.fullmatch(r"(\d{1,2})\s*(?:[/.\-]|\s+năm\s+|\s+nam\s+|\s)\s*(\d{4})", low)
+            if not m:
+                raise ValueError(f"Kỳ báo cáo «{raw}» không hợp lệ: hãy ghi tháng và năm, ví dụ «11/2026», "
+                                 f"«tháng 11/2026» hoặc «2026-11»")
+            month, year = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"Kỳ báo cáo «{raw}» không hợp lệ: tháng phải từ 1 đến 12")
+        return cls(year, month)
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
@@ -41,8 +63,8 @@ class Period:
     def parse_range(cls, text: str) -> list["Period"]:
         """``2023-08`` or ``2023-01..2023-12`` (every period in between, in order)."""
         if ".." not in (text or ""):
-            return [cls.parse(text)]
-        first, last = (cls.parse(t) for t in text.split("..", 1))
+            return [cls.from_text(text)]
+        first, last = (cls.from_text(t) for t in text.split("..", 1))
         if last < first:
             raise ValueError(f"Khoảng kỳ «{text}» không hợp lệ: kỳ cuối đứng trước kỳ đầu")
         out = [first]

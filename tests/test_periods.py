@@ -53,3 +53,24 @@ def test_decree_30_dates(d, expected):
 def test_bad_period(text):
     with pytest.raises(ValueError, match="YYYY-MM"):
         Period.parse(text)
+
+
+@pytest.mark.parametrize("text", ["11/2026", "tháng 11/2026", "Tháng 11 năm 2026", "2026-11", "T11/2026", "11-2026",
+                                  " 11 / 2026 "])
+def test_a_period_as_people_write_it(text):
+    assert str(Period.from_text(text)) == "2026-11"
+
+
+@pytest.mark.parametrize("text, fragment", [("13/2026", "tháng phải từ 1 đến 12"), ("2026/11", "ví dụ «11/2026»"),
+                                            ("", "ví dụ «11/2026»")])
+def test_a_period_that_is_not_one_is_a_sentence(text, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        Period.from_text(text)
+
+
+def test_the_cli_takes_a_period_as_people_write_it(tmp_path):
+    from .conftest import ROOT, run_cli
+    proc = run_cli("check", "--period", "tháng 8/2023", "--inputs", ROOT / "inputs", "--out", tmp_path / "out",
+                   "--db", "")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "2023-08" / "kiem-tra.xlsx").exists()

@@ -86,7 +86,7 @@ def test_department_cannot_reach_other_files(web):
             assert r.status_code == 403 and "không có quyền" in r.text and "Traceback" not in r.text, url
         # another department's workbook, uploaded under this account, is refused
         r = upload(c, sample_bytes("so-cong-thuong"))
-        assert "Biểu chưa được nhận" in r.text and "so-cong-thuong" in r.text
+        assert "Biểu chưa được nhận" in r.text and "Đây là biểu của «Sở Công Thương»" in r.text
         assert not (config.inputs / "2023-08" / f"{MISSING}.xlsx").exists()
         before = (config.inputs / "2023-08" / "so-cong-thuong.xlsx").read_bytes()
         upload(c, sample_bytes(MISSING))  # its own accepted upload never touches another's file
@@ -191,12 +191,14 @@ def test_office_opens_a_period(web):
         first, last = plausible_periods()
         old = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": str(first.previous())})
         assert old.status_code == 400 and "hai năm trước" in old.text
-        ask = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": str(last)})
+        written = f"tháng {last.month}/{last.year}"    # as the office writes it
+        ask = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": written})
         assert ask.status_code == 200 and "Xác nhận mở kỳ" in ask.text and not (config.inputs / str(last)).exists()
-        r = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": str(last), "xac_nhan": "1"})
+        r = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": f"{last.month}/{last.year}",
+                                              "xac_nhan": "1"})
         assert r.url.path == f"/van-phong/{last}" and (config.inputs / str(last)).is_dir()
-        r = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": "2023-9"})
-        assert r.status_code == 400 and "YYYY-MM" in r.text
+        r = c.post("/van-phong/mo-ky", data={"csrf": csrf_of(page.text), "ky": "2023/9"})
+        assert r.status_code == 400 and "ví dụ «11/2026»" in r.text
 
 
 def test_secure_cookies_setting(tmp_path):

@@ -185,12 +185,27 @@ def test_warnings(filled):
 def test_wrong_period_and_department(filled, tmp_path):
     folder = filled.period_inputs
     (folder / "so-nong-nghiep.xlsx").write_bytes((folder / "so-cong-thuong.xlsx").read_bytes())
-    p = only(problems_for(filled, "so-nong-nghiep.xlsx"), "wrong-department")
-    assert p.severity == "lỗi" and p.sheet == "_baocao" and "so-cong-thuong" in p.message
+    # another department's workbook: one message naming that department (not a hidden sheet's cell,
+    # not one error per row)
+    probs = [p for p in problems_for(filled, "so-nong-nghiep.xlsx") if p.is_error]
+    assert [p.code for p in probs] == ["wrong-department"] and probs[0].sheet == ""
+    assert "«Sở Công Thương»" in probs[0].message and "Sở Nông nghiệp" in probs[0].message
     wb = load_workbook(folder / "so-cong-thuong.xlsx")
     wb["_baocao"]["B1"] = "2023-07"
     wb.save(folder / "so-cong-thuong.xlsx")
-    assert "2023-07" in only(problems_for(filled, "so-cong-thuong.xlsx"), "wrong-period").message
+    probs = [p for p in problems_for(filled, "so-cong-thuong.xlsx") if p.is_error]
+    assert [p.code for p in probs] == ["wrong-period"]
+    assert "tháng 7/2023" in probs[0].message and "tháng 8/2023" in probs[0].message
+
+
+def test_another_departments_workbook_without_identity_is_one_message(filled):
+    """Its rows all belong to one other department: one error naming it, not one per row."""
+    folder = filled.period_inputs
+    wb = load_workbook(folder / "so-cong-thuong.xlsx")
+    del wb["_baocao"]
+    wb.save(folder / "so-nong-nghiep.xlsx")
+    probs = [p for p in problems_for(filled, "so-nong-nghiep.xlsx") if p.is_error]
+    assert [p.code for p in probs] == ["wrong-department"] and "«Sở Công Thương»" in probs[0].message
 
 
 @pytest.mark.parametrize("content, code, fragment", [

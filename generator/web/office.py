@@ -41,7 +41,7 @@ async def open_new_period(request: Request):
     form = await request.form(max_files=0, max_fields=4)
     check_csrf(request, form)
     try:
-        p = Period.parse(str(form.get("ky", "")))
+        p = Period.from_text(str(form.get("ky", "")))
     except ValueError as e:
         raise HTTPException(400, str(e)) from None
     first, last = plausible_periods()

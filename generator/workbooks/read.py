@@ -225,7 +225,8 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
     if refused is not None:
         return None, [refused]
 
-    _check_identity(wb, fname, period, department, problems)
+    if _check_identity(wb, cat, fname, period, department, problems):
+        return None, problems    # another period's or department's workbook: that one message, nothing read
 
     for ws in wb.sheets():
         if ws.unread:
@@ -267,22 +268,36 @@ def _not_a_workbook(fname: str, exc) -> Problem:
     return error("not-a-workbook", f"{why}; hãy mở lại bằng Excel và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
 
 
-def _check_identity(wb, fname, period, department, problems):
+def _month_name(period: str) -> str:
+    year, _, month = str(period).partition("-")
+    return f"tháng {int(month)}/{year}" if month.isdigit() else str(period)
+
+
+def _check_identity(wb, cat, fname, period, department, problems) -> bool:
+    """The hidden identity sheet against the period and department the file is read for; an
+    identity that differs is one error in words a department reads (both periods, or the other
+    department's name) — True then, and nothing else of the workbook is read."""
     ws = wb.find(L.SHEET_META)
     if ws is None:
         problems.append(warning("identity-missing",
                                 "Biểu không mang dấu nhận dạng kỳ báo cáo và đơn vị (không phải biểu mẫu "
                                 "Văn phòng gửi cho kỳ này); không kiểm tra được kỳ và đơn vị", file=fname))
-        return
+        return False
     meta = {_norm(r[0]): _norm(r[1]) for r in ws.iter_rows(min_row=1, max_row=10, max_col=2, values_only=True) if r[0]}
     got_period, got_dept = meta.get(L.META_PERIOD, ""), meta.get(L.META_DEPARTMENT, "")
-    if got_period and got_period != str(period):
-        problems.append(error("wrong-period", f"Biểu này được tạo cho kỳ {got_period}, không phải kỳ {period}: "
-                              f"hãy dùng biểu của kỳ {period}", file=fname, sheet=ws.title, cell="B1"))
     if got_dept and got_dept != department:
-        problems.append(error("wrong-department", f"Biểu này được tạo cho đơn vị «{got_dept}», nhưng tệp mang tên "
-                              f"của đơn vị «{department}»: có thể đã chép nhầm biểu của đơn vị khác",
-                              file=fname, sheet=ws.title, cell="B2"))
+        other = cat.departments.get(got_dept)
+        own = cat.departments.get(department)
+        problems.append(error("wrong-department", f"Đây là biểu của «{other.name if other else got_dept}», không phải "
+                              f"của «{own.name if own else department}»: có thể đã chọn nhầm tệp hoặc chép nhầm biểu "
+                              f"của đơn vị khác; hãy gửi biểu của chính đơn vị mình", file=fname))
+        return True
+    if got_period and got_period != str(period):
+        problems.append(error("wrong-period", f"Đây là biểu của kỳ {_month_name(got_period)}, không phải kỳ "
+                              f"{_month_name(str(period))} đang nộp: hãy tải biểu của kỳ {_month_name(str(period))} "
+                              f"và điền vào đó", file=fname))
+        return True
+    return False
 
 
 def _read_data(ws, cat, department, fname, data, problems):
@@ -338,6 +353,7 @@ def _read_data(ws, cat, department, fname, data, problems):
     merged = [m for m in ws.merged_cells.ranges if m.max_row > hrow]
     own = {i.code: i for i in cat.of_department(department)}
     seen: dict = {}
+    foreign: list = []     # (index in problems, owner) of rows that are another department's
     last_row = min(ws.max_row, hrow + MAX_ROWS)
     if ws.max_row > hrow + MAX_ROWS:
         problems.append(error("too-many-rows", f"Sheet có {ws.max_row} dòng, vượt giới hạn {MAX_ROWS} dòng số liệu; "
@@ -354,6 +370,7 @@ def _read_data(ws, cat, department, fname, data, problems):
             continue
         if code not in own:
             owner = cat.departments.get(cat.indicators[code].department)
+            foreign.append((len(problems), cat.indicators[code].department))
             problems.append(error("foreign-indicator", f"Chỉ tiêu «{code}» thuộc đơn vị «"
                                   f"{owner.name if owner else cat.indicators[code].department}», không thuộc biểu của "
                                   f"đơn vị này: hãy xóa dòng này", file=fname, sheet=sheet, cell=coord, indicator=code))
@@ -407,6 +424,17 @@ def _read_data(ws, cat, department, fname, data, problems):
                 data.notes[code] = note
         data.values[code] = vals
         data.sources[code] = srcs
+    owners = {o for _, o in foreign}
+    if foreign and not seen and len(owners) == 1:
+        # every row is another department's: one message, not one per row and per missing code
+        other = cat.departments.get(owners.pop())
+        drop = {i for i, _ in foreign}
+        problems[:] = [p for i, p in enumerate(problems) if i not in drop]
+        problems.append(error("wrong-department", f"Đây là biểu của «{other.name if other else '?'}», không phải của "
+                              f"«{cat.departments[department].name if department in cat.departments else department}»: "
+                              f"có thể đã chọn nhầm tệp; hãy gửi biểu của chính đơn vị mình", file=fname))
+        data.structure_broken = True
+        return
     for code, ind in own.items():
         if code not in seen:
             problems.append(error("missing-indicator", f"Thiếu dòng của chỉ tiêu «{code}» ({ind.name}); "
