@@ -114,6 +114,7 @@ CODES = {
     # the workbook as a file
     "not-a-workbook": "tệp không phải bảng tính Excel (.xlsx) hoặc đã hỏng",
     "wrong-format": "biểu lưu dạng khác .xlsx (.ods, .csv…)",
+    "sheet-duplicate": "hai sheet trùng tên (khác nhau chỉ ở khoảng trắng, chữ hoa hay kiểu gõ dấu)",
     "two-workbooks": "hai biểu của cùng một đơn vị trong thư mục kỳ (.xlsx và .xls…)",
     "password-protected": "biểu đặt mật khẩu mở tệp",
     "empty-file": "tệp rỗng",

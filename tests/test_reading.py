@@ -475,3 +475,36 @@ def test_the_web_accepts_a_real_xls_and_replaces_the_xlsx_it_supersedes(tmp_path
     assert sample.read_bytes() in [p.read_bytes() for p in archived]
     res = pipeline.check(pipeline.open_context("2023-08", config.inputs, tmp_path / "out"))
     assert MISSING in res.data and not [p for p in res.problems if p.is_error and p.department == MISSING]
+
+
+def test_what_a_careless_or_crafted_file_cannot_make_the_reader_do(filled):
+    """A cell written twice, a number that is not one («NaN»), two sheets whose names differ
+    only in spaces: each refuses the file with its reason, never a value picked at random."""
+    import unicodedata
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    original = path.read_bytes()
+
+    def twice(parts):
+        name = sheet_part(parts, "Chỉ tiêu")
+        xml = parts[name].decode()
+        m = re.search(r'<c r="E2"[^>]*?(?:/>|>.*?</c>)', xml)
+        parts[name] = xml.replace(m.group(0), m.group(0) + m.group(0).replace('r="E2"', 'r="E2"'), 1).encode()
+
+    def nan(parts):
+        name = sheet_part(parts, "Chỉ tiêu")
+        parts[name] = re.sub(r'(<c r="E2"[^>]*>)<v>[^<]*</v>', r"\1<v>NaN</v>", parts[name].decode(), 1).encode()
+
+    for edit, fragment in ((twice, "ô E2 được ghi hai lần"), (nan, "ô E2: giá trị số không đọc được")):
+        path.write_bytes(original)
+        rewrite(path, edit)
+        res = pipeline.check(filled)
+        refused = [p for p in res.problems if p.file == "so-cong-thuong.xlsx" and p.is_error]
+        assert [p.code for p in refused] == ["not-a-workbook"] and fragment in refused[0].message, fragment
+        assert "so-cong-thuong" not in res.data
+    path.write_bytes(original)
+    wb = load_workbook(path)
+    wb.create_sheet(unicodedata.normalize("NFD", "Chỉ tiêu") + " ")
+    wb.save(path)
+    res = pipeline.check(filled)
+    refused = [p for p in res.problems if p.file == "so-cong-thuong.xlsx" and p.is_error]
+    assert [p.code for p in refused] == ["sheet-duplicate"]

@@ -205,6 +205,12 @@ class GridBook:
                     raise PackageError("not-a-workbook", f"Phần {dtd} của tệp khai báo DTD/thực thể XML (có thể là "
                                        f"tệp độc hại), không được đọc: {SAVE_AS}")
         self.sheetnames = list(self._sheets)
+        keys = [sheet_key(n) for n in self.sheetnames]
+        twins = sorted({n for n, k in zip(self.sheetnames, keys) if keys.count(k) > 1})
+        if twins:   # «Chỉ tiêu» and «Chỉ tiêu » (or typed in decomposed Unicode): which one is meant?
+            raise PackageError("sheet-duplicate", "Biểu có các sheet trùng tên khi bỏ khoảng trắng thừa và dấu gõ "
+                               "khác kiểu: " + ", ".join(f"«{n}»" for n in twins) + ": hãy xóa hoặc đổi tên để mỗi "
+                               "sheet một tên rồi gửi lại", sheet=twins[0])
 
     def __getitem__(self, name):
         return self._sheets[name]
@@ -421,6 +427,9 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
                     s = 0
                 fmt = formats[s] if 0 <= s < len(formats) else "General"
                 value = _value(kind_t, v, inline, fmt, strings, date1904, t_tag, r_tag, name, coord)
+                if (row_no, col) in cells:
+                    raise PackageError("not-a-workbook", f"Sheet «{name}»: ô {coord} được ghi hai lần trong tệp (tệp ghi "
+                                       f"không đúng chuẩn, không biết giá trị nào đúng): {SAVE_AS}")
                 cell = Cell(value, coord, "", fmt)
                 if f is not None:
                     text = f.text or ""
@@ -466,6 +475,8 @@ def _value(kind, v, inline, fmt, strings, date1904, t_tag, r_tag, sheet, coord):
     if kind == "n":
         try:
             number = excel_number(float(v))
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ValueError(v)   # «NaN», «INF»: no spreadsheet stores these as numbers
         except ValueError:
             raise PackageError("not-a-workbook", f"Sheet «{sheet}», ô {coord}: giá trị số không đọc được "
                                f"(«{v[:20]}»): {SAVE_AS}") from None
