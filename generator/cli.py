@@ -159,12 +159,15 @@ def _print_problems(problems, out=None):
             print(f"  {p.severity.upper():9s} {where}{code}: {p.message}", file=out)
 
 
-def _status_table(statuses, out=None):
+def _status_table(rows, out=None):
+    """The same statuses as the office's dashboard (status.py), with the reason when there is one."""
     out = out or sys.stdout
-    w = max([len(s["name"]) for s in statuses] + [10])
-    print(f"{'Đơn vị':{w}s}  {'Tình trạng':10s}  {'Lỗi':>4s}  {'Cảnh báo':>8s}", file=out)
-    for s in statuses:
-        print(f"{s['name']:{w}s}  {s['status']:10s}  {s['errors']:4d}  {s['warnings']:8d}", file=out)
+    w = max([len(s["name"]) for s in rows] + [10])
+    sw = max([len(s["status"]) for s in rows] + [10])
+    print(f"{'Đơn vị':{w}s}  {'Tình trạng':{sw}s}  {'Lỗi':>4s}  {'Cảnh báo':>8s}", file=out)
+    for s in rows:
+        note = f"  ({s['note']})" if s.get("note") else ""
+        print(f"{s['name']:{w}s}  {s['status']:{sw}s}  {s['errors']:4d}  {s['warnings']:8d}{note}", file=out)
 
 
 def _progress(i, n, name):
@@ -241,7 +244,8 @@ def _one_period(pipeline, ctx, args) -> int:
         print(f"Mẫu và danh mục: {ctx.templates} ({ctx.templates_origin})")
         res = pipeline.check(ctx, progress=_progress)
         problems = list(res.problems) + ([] if args.allow_missing else pipeline.missing_problems(res))
-        _status_table(res.statuses)
+        from .status import of_period
+        _status_table(of_period(ctx, res))
         _print_problems(problems)
         from .outputs import write_problems_xlsx
         target = ctx.period_out / "kiem-tra.xlsx"

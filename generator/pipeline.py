@@ -19,7 +19,7 @@ from .workbooks import layout as L
 from .workbooks.sandbox import read_workbooks
 from .workbooks.validate import validate_values
 
-SUBMITTED, MISSING, HAS_ERRORS = "đã nộp", "chưa nộp", "có lỗi"
+from .status import HAS_ERRORS, MISSING, SUBMITTED, is_blank  # noqa: F401 - the statuses' one definition
 
 
 @dataclass
@@ -262,7 +262,17 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                                      errors=1, warnings=0))
             broken.add(code)
             continue
-        if code not in read:  # (the files present were listed once, before reading: one consistent view)
+        blank = code in read and is_blank(*read[code])
+        if blank and code in override:   # an upload nobody filled in
+            res.problems.append(error(
+                "blank-workbook", f"Biểu gửi lên của «{dept.name}» còn trống: chưa có số «Thực hiện tháng», «Lũy kế» "
+                f"hay dòng thuyết minh nào; hãy điền số liệu rồi gửi lại", file=path.name, sheet=L.SHEET_DATA,
+                department=code))
+            res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=path.name,
+                                     errors=1, warnings=0))
+            broken.add(code)
+            continue
+        if code not in read or blank:  # (the files present were listed once, before reading: one consistent view)
             got = H.stored_submission(store, cat, ctx.period, code, stored_ctx) if store is not None else None
             if got is not None:  # no workbook in the folder, but an accepted submission for the period
                 cur, stored, rows, sprobs = got
@@ -283,7 +293,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                                          file=f"store:{cur.revision}", errors=n_err, warnings=len(sprobs) - n_err))
                 continue
             res.statuses.append(dict(department=code, name=dept.name, status=MISSING, file=path.name,
-                                     errors=0, warnings=0))
+                                     errors=0, warnings=0, blank=blank))
             continue
         data, probs = read[code]
         if data is not None:
@@ -340,6 +350,13 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             if section not in written:
                 res.problems.append(warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết "
                                             f"minh và không có chỉ tiêu nào: báo cáo để trống mục này"))
+    for s in res.statuses:   # counted once everything is known: the narrative's and the figures' warnings too
+        if s["status"] != MISSING:
+            mine = department_problems(res, s["department"])
+            s["errors"] = sum(p.is_error for p in mine)
+            s["warnings"] = len(mine) - s["errors"]
+            if s["errors"] and s["status"] == SUBMITTED:
+                s["status"] = HAS_ERRORS
     return res
 
 
@@ -415,12 +432,15 @@ def department_problems(res: CheckResult, department: str) -> list[Problem]:
     """The problems that belong to one department: its file's, and those of its indicators."""
     status = next(s for s in res.statuses if s["department"] == department)
     own = {i.code for i in res.context.catalogue.of_department(department)}
-    return [p for p in res.problems if p.file == status["file"] or (not p.file and p.indicator in own)
+    return [p for p in res.problems if p.department == department or p.file == status["file"]
+            or (not p.file and not p.department and p.indicator in own)
             or (p.indicator in own and p.code == "components-sum")]
 
 
 def missing_problems(res: CheckResult) -> list[Problem]:
-    return [error("not-submitted", f"Đơn vị «{s['name']}» chưa nộp biểu {s['file']}", file=s["file"], department=s["department"])
+    return [error("not-submitted", f"Đơn vị «{s['name']}» chưa nộp biểu {s['file']}"
+                  + (" (biểu trong thư mục kỳ còn trống, như khi mới tạo: chưa có số «Thực hiện tháng», «Lũy kế» hay "
+                     "dòng thuyết minh nào)" if s.get("blank") else ""), file=s["file"], department=s["department"])
             for s in res.statuses if s["status"] == MISSING]
 
 

@@ -184,6 +184,7 @@ CODES = {
     "not-printed": "số liệu đã gửi không được in ở đâu trong báo cáo",
     # the period's folder and the build
     "not-submitted": "đơn vị chưa nộp biểu",
+    "blank-workbook": "biểu gửi lên còn trống",
     "from-store": "dùng lần nộp đã nhận (tệp không còn trong thư mục)",
     "extra-file": "tệp thừa trong thư mục kỳ",
     "unknown-file": "tệp lạ trong thư mục kỳ",

@@ -20,7 +20,9 @@ def test_init_check_build_exit_codes(tmp_path):
     proc = run_cli("init", *common)
     assert proc.returncode == 0 and "Đã tạo" in proc.stdout
     proc = run_cli("check", *common)
-    assert proc.returncode == 1 and "Chưa nhập" in proc.stdout and "LỖI" in proc.stdout
+    # the blanks init wrote are not submissions: «chưa nộp», an error unless --allow-missing
+    assert proc.returncode == 1 and "chưa nộp" in proc.stdout and "còn trống" in proc.stdout and "LỖI" in proc.stdout
+    assert "Chưa nhập" not in proc.stdout
     assert (tmp_path / "out" / "2023-08" / "kiem-tra.xlsx").exists()
     proc = run_cli("build", *common)
     assert proc.returncode == 1 and "chưa lập báo cáo" in proc.stderr and "Traceback" not in proc.stderr
@@ -63,6 +65,7 @@ def test_problem_list_links_to_the_workbook_cells(tmp_path):
     common = ("--period", "2023-08", "--inputs", tmp_path / "in", "--out", tmp_path / "out", "--templates", t,
               "--db", "")
     run_cli("init", *common)
+    fill(tmp_path / "in" / "2023-08" / "so-cong-thuong.xlsx", {"XNK_TONG": {"E": 330}})  # begun, not finished
     proc = run_cli("check", *common)
     assert proc.returncode == 1
     ws = load_workbook(tmp_path / "out" / "2023-08" / "kiem-tra.xlsx").active

@@ -24,20 +24,29 @@ from .common import XLSX, Web, base_of, check_csrf, user_of, web_of
 
 
 async def dept_home(request: Request):
+    from ..status import CSS, of_period
     web = web_of(request)
     user = user_of(request, "department")
     dept = user["department"]
+
+    def standing() -> dict:
+        """Each open period's status of this department — the office's definition (status.py)."""
+        out = {}
+        for p in web.periods():
+            ctx = web.ctx_for(p)
+            out[p] = of_period(ctx, pipeline.check(ctx, record=False), {dept})[0]
+        return out
+    states = await run_in_threadpool(standing)
     rows = []
     with S.open_store(web.config.db) as store:
         for p in web.periods():
             sent = S.web.uploads(store, p, dept)
             current = S.history.current(store, p, dept)
-            exists = bool(L.workbook_files(web.config.inputs / p, dept))
             rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p))),
-                         "submitted": exists, "last": sent[0] if sent else None, "uploads": sent,
+                         "state": states.get(p), "last": sent[0] if sent else None, "uploads": sent,
                          "current": current.revision if current else None,
                          "current_at": current.accepted_at if current else None})
-    return web.render(request, "don-vi.html", rows=rows, department=web.departments[dept])
+    return web.render(request, "don-vi.html", rows=rows, department=web.departments[dept], css=CSS)
 
 
 async def download_revision(request: Request):

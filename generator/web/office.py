@@ -72,39 +72,23 @@ async def dashboard(request: Request):
     web = web_of(request)
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
-    res = await run_in_threadpool(pipeline.check, web.ctx_for(period), None, None, False)
+    from ..status import AFTER_BUILD, CSS, SUBMITTED, counts as count_statuses, of_period
+    ctx = web.ctx_for(period)
+    res = await run_in_threadpool(pipeline.check, ctx, None, None, False)
+    rows = await run_in_threadpool(of_period, ctx, res)
     with S.open_store(web.config.db) as store:
-        sent = S.web.uploads(store, str(period))
         newest = S.history.last_acceptance(store, str(period))
-        current = {s["department"]: S.history.current(store, str(period), s["department"]) for s in res.statuses}
     deadline = deadline_of(period, web.settings_for(period))
     overdue_now = deadline is not None and dt.date.today() > deadline
-    rows = []
-    for s in res.statuses:
-        mine = [u for u in sent if u["department"] == s["department"]]
-        last = mine[0] if mine else None
-        accepted = next((u for u in mine if u["accepted"]), None)
-        status, note = s["status"], ""
-        cur = current.get(s["department"])
-        if last and not last["accepted"]:
-            if status == pipeline.SUBMITTED and cur is not None:
-                # a refused re-send: the accepted submission is still the one in use
-                note = f"đang dùng bản nộp lúc {web.pages.env.filters['gio'](cur.accepted_at)}; lần gửi lúc " \
-                       f"{web.pages.env.filters['gio'](last['uploaded_at'])} bị từ chối"
-            elif status == pipeline.MISSING:
-                status, note = pipeline.HAS_ERRORS, "lần gửi gần nhất bị từ chối"
-        rows.append({**s, "status": status, "note": note,
-                     "uploaded_at": (accepted or last or {}).get("uploaded_at", ""),
-                     "by": accepted["username"] if accepted else "",
-                     "overdue": overdue_now and status != pipeline.SUBMITTED})
-    counts = {k: sum(1 for r in rows if r["status"] == k)
-              for k in (pipeline.SUBMITTED, pipeline.MISSING, pipeline.HAS_ERRORS)}
+    for r in rows:
+        r["overdue"] = overdue_now and r["status"] not in (SUBMITTED, AFTER_BUILD)
+    counts = count_statuses(rows)
     manifest = read_manifest(web.config.out / str(period))
     files = current_outputs(web, period, manifest)
     stale = bool(manifest and newest and newest > manifest.get("time", ""))
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
                       phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
-                      stale=stale, newest=newest, outputs=OUTPUTS)
+                      stale=stale, newest=newest, outputs=OUTPUTS, css=CSS)
 
 
 def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
