@@ -231,3 +231,37 @@ def test_the_sample_without_one_departments_narrative_still_prints_its_figures(t
         if plan:
             start += f", đạt {vi(Decimal(cumulative) / Decimal(plan) * 100, int(row['Số lẻ % kế hoạch']))}% kế hoạch"
         assert len(sentence) == 1 and sentence[0].startswith(start), (code, start, sentence)
+
+
+def test_without_the_annex_in_the_docx_its_indicators_get_their_sentences(tmp_path):
+    """The annex counts as reported only where the report carries it: with it in the Excel
+    file alone, the beds are printed in their section too."""
+    common = office(tmp_path, {"so-giao-duc": [("II.2", "Ngành giáo dục có {GD_HS:cau}.")]})
+    settings = tmp_path / "templates" / "cai-dat.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("trong_van_ban = true", "trong_van_ban = false"),
+                        encoding="utf-8")
+    proc = run_cli("build", *common)
+    assert proc.returncode == 0, proc.stderr
+    body = section_body(paragraphs(tmp_path / "out" / "2024-05" / "BC-UBND-2024-05.docx"), TITLE)
+    change = vi((Decimal(3120) / 3050 - 1) * 100, 1)
+    assert f"Giường bệnh kế hoạch: {vi(3120, 0)} giường, tăng {change}% so với cùng kỳ." in body, body
+
+
+def test_a_section_named_by_a_variable_is_not_guessed(tmp_path):
+    """A template that prints sections through a variable (a loop over names) cannot be checked
+    section by section: it builds, and nothing is called lost."""
+    common = office(tmp_path, {"so-giao-duc": [("II.2", "Ngành giáo dục có {GD_HS:cau}.")]})
+    d = Document()
+    d.add_paragraph('{%p for s in ["II.2", "II.3"] %}')
+    d.add_paragraph("{%p for doan in muc(s) %}")
+    d.add_paragraph("{{ doan }}")
+    d.add_paragraph("{%p endfor %}")
+    d.add_paragraph("{%p endfor %}")
+    d.save(tmp_path / "templates" / "BC-UBND.docx")
+    proc = run_cli("build", *common)
+    assert proc.returncode == 0, proc.stderr
+    paras = paragraphs(tmp_path / "out" / "2024-05" / "BC-UBND-2024-05.docx")
+    assert paras[0].startswith("Ngành giáo dục có ") and paras[1].startswith("Tỷ lệ dân số tham gia bảo hiểm y tế: ")
+    proc = run_cli("check", *common)
+    lost = [line for line in proc.stdout.splitlines() if "không được in ở đâu" in line]
+    assert len(lost) == 1 and "[YT_HIENMAU]" in lost[0], proc.stdout
