@@ -78,6 +78,8 @@ def make_parser() -> Parser:
                    help="vẫn lập báo cáo khi có đơn vị chưa nộp (số liệu của đơn vị đó ghi là chưa có)")
     p.add_argument("--pdf", action="store_true", help="tạo thêm bản PDF/A bằng LibreOffice")
     p.add_argument("--du-thao", action="store_true", help="đóng dấu «DỰ THẢO» (bản gửi xin ý kiến trước khi ký)")
+    from .review_cli import add_parsers
+    add_parsers(sub, _common)
     p = sub.add_parser("import-history", help="nhập số liệu các năm trước vào cơ sở dữ liệu",
                        description="Nhập một lần số liệu các kỳ trước từ một tệp Excel (sheet «Chỉ tiêu» có thêm cột "
                        "«Kỳ báo cáo» dạng YYYY-MM). Có lỗi thì không ghi gì.")
@@ -255,10 +257,14 @@ def _one_period(pipeline, ctx, args) -> int:
         n_err = sum(p.is_error for p in problems)
         print(f"\n{n_err} lỗi, {len(problems) - n_err} cảnh báo. Danh sách: {target}")
         return EXIT_INPUT if n_err else EXIT_OK
+    from .review_cli import COMMANDS, run as run_review
+    if args.command in COMMANDS:
+        return run_review(pipeline, ctx, args)
     if args.command == "build":
+        from .review_cli import who
         try:
             got = pipeline.build(ctx, allow_missing=args.allow_missing, pdf=args.pdf, progress=_progress,
-                                 draft=args.du_thao)
+                                 draft=args.du_thao, by=who())
         except InputError as e:
             _print_problems(e.problems, out=sys.stderr)
             n = sum(p.is_error for p in e.problems)
@@ -267,10 +273,11 @@ def _one_period(pipeline, ctx, args) -> int:
         if got["warnings"]:
             print(f"{len(got['warnings'])} cảnh báo (xem «baocao check»).")
         for p in got["warnings"]:
-            if p.code in ("font-missing", "settings-changed"):
+            if p.code in ("font-missing", "settings-changed", "edit-stale", "edit-orphan"):
                 print(f"CẢNH BÁO: {p.message}")
         for kind, path in got["paths"].items():
             print(f"Đã ghi {path}")
+        print(f"Lần lập số {got['version']['number']} (xem «baocao lan-lap», «baocao so-sanh»)")
         return EXIT_OK
     return EXIT_USAGE
 

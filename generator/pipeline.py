@@ -51,6 +51,8 @@ class CheckResult:
     narrative: dict = field(default_factory=dict)     # section -> [(department, segments, place)]
     data: dict = field(default_factory=dict)          # department -> WorkbookData read from its workbook
     automatic: dict = field(default_factory=dict)     # section -> [codes printed as automatic sentences]
+    edits: dict = field(default_factory=dict)         # paragraph key -> the office's edit applied (edits.py)
+    overrides: dict = field(default_factory=dict)     # (section, code) -> an edited automatic sentence's segments
 
     @property
     def has_errors(self) -> bool:
@@ -342,8 +344,11 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         _add_late(res, dept, [replace(p, **place) for p in N.check_refs(
             segments, figures, settings, skip=lambda c: cat.indicators[c].department in broken)])
     from .coverage import place_indicators, template_uses
+    from .edits import apply_automatic, apply_narrative
+    res.problems += apply_narrative(ctx, res)   # the office's wording, before the automatic sentences are placed
     res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
     res.problems += lost
+    res.problems += apply_automatic(ctx, res)
     if not broken and not any(s["status"] == MISSING for s in res.statuses):
         written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
         for section, title in settings["muc"].items():
@@ -516,8 +521,10 @@ def _recorded_settings(figures_path: Path):
         return None
 
 
-def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None, draft: bool = False) -> dict:
-    """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``.
+def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None, draft: bool = False,
+          by: str = "") -> dict:
+    """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``,
+    and keep them as the period's next numbered version (``versions``; ``by``: who started it).
     Refuses on any error in a submitted workbook; departments that have not submitted are an
     error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
     from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
@@ -570,5 +577,9 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
                                     f"thay thế (cùng cỡ chữ nhưng nét khác); cài phông Times New Roman (README, mục "
                                     f"«Chạy cho cả tỉnh») rồi lập lại PDF", file=paths["pdf"].name))
     warnings = [p for p in problems if not p.is_error]
-    write_manifest(out, {("json" if k == "figures" else k): v for k, v in paths.items()}, warnings, utc_now_text())
-    return {"paths": paths, "check": res, "warnings": warnings}
+    at = utc_now_text()
+    write_manifest(out, {("json" if k == "figures" else k): v for k, v in paths.items()}, warnings, at)
+    from .edits import edits_path
+    from .versions import keep
+    version = keep(ctx, res, paths, at, by=by, edits_file=edits_path(ctx), warnings=warnings)
+    return {"paths": paths, "check": res, "warnings": warnings, "version": version}

@@ -190,6 +190,10 @@ CODES = {
     "unknown-file": "tệp lạ trong thư mục kỳ",
     "font-missing": "máy thiếu phông Times New Roman (PDF dùng phông thay thế)",
     "settings-changed": "lập lại một kỳ với cài đặt (người ký, nơi nhận, tên cơ quan, cách viết…) khác lần lập trước",
+    # the office's edits (bien-tap/<YYYY-MM>.xlsx, the web's «Biên tập»)
+    "edit-file": "tệp biên tập của văn phòng không đọc được hoặc sai cột",
+    "edit-stale": "đơn vị đã sửa đoạn văn sau khi văn phòng biên tập (báo cáo in bản biên tập; cần xem lại)",
+    "edit-orphan": "bản biên tập không còn đoạn văn nào để thay (không được in)",
 }
 
 

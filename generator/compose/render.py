@@ -65,6 +65,13 @@ def build_context(ctx, res, notes: Notes) -> dict:
             if text.strip():
                 out.append(text.strip())
         for code in res.automatic.get(section, ()):   # figures no narrative, template or annex prints
+            edited = getattr(res, "overrides", {}).get((section, code))   # the office's wording (edits.py)
+            if edited is not None:
+                pieces = N.resolve(edited, figures, settings)
+                text = E.to_markers("".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces))
+                if text.strip():
+                    out.append(text.strip())
+                continue
             fig = figures[code]
             out.append(f"{fig.indicator.name}: {sentence(fig, settings)}.")
         if section == last_section:
