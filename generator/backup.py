@@ -30,7 +30,8 @@ def backup(target: Path | str, inputs: Path, out: Path, templates: Path, db: Pat
     if target.exists() and any(target.iterdir()):
         raise BaocaoError(f"Thư mục sao lưu {target} đã có nội dung; hãy chọn thư mục mới")
     target.mkdir(parents=True, exist_ok=True)
-    for src, name in ((Path(inputs), "inputs"), (Path(templates), "templates"), (Path(out), "build")):
+    for src, name in ((Path(inputs), "inputs"), (Path(templates), "templates"), (Path(out), "build"),
+                      (Path(inputs).parent / "bien-tap", "bien-tap")):   # the office's edits (edits.py)
         if src.is_dir():
             shutil.copytree(src, target / name, ignore=SKIP)
     if db is not None and Path(db).exists():
@@ -85,7 +86,7 @@ def restore(source: Path | str, target: Path | str, force: bool = False) -> list
     problems = verify(source)
     if problems:
         raise BaocaoError("Bản sao lưu không dùng được: " + "; ".join(problems[:10]))
-    parts = [p for p in ("inputs", "templates", "build", "data") if (source / p).exists()]
+    parts = [p for p in ("inputs", "templates", "build", "data", "bien-tap") if (source / p).exists()]
     busy = [p for p in parts if (target / p).exists() and any((target / p).iterdir())]
     if busy and not force:
         raise BaocaoError(f"Thư mục {target} đã có dữ liệu ({', '.join(busy)}); khôi phục sẽ ghi đè: thêm --force "
