@@ -17,6 +17,7 @@ from .sources import entered
 from .timefmt import format_time, zone_setting
 from .workbooks import layout as L
 from .workbooks.sandbox import read_workbooks
+from .workbooks.typed import name_form_fields
 from .workbooks.validate import validate_values
 
 from .status import HAS_ERRORS, MISSING, SUBMITTED, is_blank  # noqa: F401 - the statuses' one definition
@@ -299,6 +300,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             continue
         data, probs = read[code]
         if data is not None:
+            name_form_fields(data, path)   # typed into the web form: sources name its fields
             res.data[code] = data
             if stored_ctx is not None:
                 probs += H.fill_missing(cat, data, stored_ctx)

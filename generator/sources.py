@@ -4,7 +4,9 @@ apart; ``figures.json`` writes it as text (``str``):
 
 * ``<file>!<sheet>!<cell>`` — the period's workbook, e.g. ``so-cong-thuong.xlsx!Chỉ tiêu!F3``;
 * ``<YYYY-MM>/<file>!<sheet>!<cell>`` — an earlier period's workbook (month on month);
-* ``store:<revision>`` — a submission in the history store.
+* ``store:<revision>`` — a submission in the history store;
+* ``form:<department>!<CODE>!<column>`` — a field of the web form (the workbook the form wrote
+  keeps the cell, for problems and the store).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ class Source:
     cell: str = ""
     period: str = ""              # an earlier period's workbook ("": the period's own)
     revision: int | None = None   # a submission in the history store
+    form: str = ""                # typed into the web form: "<department>!<CODE>!<column>"
 
     @classmethod
     def workbook(cls, file: str, sheet: str, cell: str) -> Source:
@@ -50,7 +53,7 @@ class Source:
     def __str__(self) -> str:
         if self.revision is not None:
             return f"store:{self.revision}"
-        text = f"{self.file}!{self.sheet}!{self.cell}"
+        text = f"form:{self.form}" if self.form else f"{self.file}!{self.sheet}!{self.cell}"
         return f"{self.period}/{text}" if self.period else text
 
 

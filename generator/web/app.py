@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
 from .. import store as S
-from . import department, office, signin
+from . import department, form, office, signin
 from .common import HERE, Web, WebConfig, base_of, web_of
 
 __all__ = ["WebConfig", "create_app"]
@@ -87,6 +87,8 @@ ROUTES = [
     Route("/don-vi", department.dept_home),
     Route("/don-vi/{period}/bieu-trong.xlsx", department.blank_workbook),
     Route("/don-vi/{period}/nop", department.upload, methods=["POST"]),
+    Route("/don-vi/{period}/bieu-mau", form.form_page),
+    Route("/don-vi/{period}/bieu-mau", form.form_post, methods=["POST"]),
     Route("/don-vi/{period}/ket-qua/{upload}", department.upload_result),
     Route("/don-vi/{period}/ban-nop/{upload}", department.download_revision),
     Route("/van-phong", office.office_home),

@@ -1,0 +1,322 @@
+"""The department's figures typed on the page (``/don-vi/<kỳ>/bieu-mau``): one row (on a phone,
+one card) per indicator in force, the columns its kind uses, the narrative per section.
+
+Nothing here checks or stores on its own: the typed figures become the department's workbook,
+made by ``init``'s writer and filled with them (``workbooks.typed``), and that workbook goes
+the way an upload goes — «Kiểm tra» through ``pipeline.check`` (nothing stored), «Gửi» through
+``department.accept_upload`` (revision, time, account, receipt, the folder's file). So the rules,
+their words, the history and every later path are the workbook's; the problems found are shown
+beside the field their cell stands for. «Lưu nháp» keeps the typed text (``data/ban-nhap/``)
+without checking or sending it."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from .. import pipeline
+from .. import store as S
+from ..periods import Period, period_phrase
+from ..workbooks import layout as L
+from ..workbooks import typed as T
+from .common import Web, base_of, check_csrf, user_of, web_of
+
+ACTIONS = ("kiem-tra", "luu-nhap", "gui")
+SENDS_PER_HOUR = 30        # when the office's own limit (isolation's intake check) is not there
+TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def draft_path(web: Web, period: str, dept: str) -> Path:
+    return web.config.db.parent / "ban-nhap" / str(period) / f"{dept}.json"
+
+
+def _columns(own) -> list[tuple[str, str]]:
+    """(measure, column title) of the department's workbook, in its order."""
+    return [(L.MEASURE_OF[t], t) for t in L.headers_for(own) if t in L.MEASURE_OF]
+
+
+def _text_of(value) -> str:
+    from ..vi_numbers import format_plain
+    return "" if value is None else format_plain(value)
+
+
+def _sections(settings: dict, extra=()) -> list[tuple[str, str]]:
+    out = [(k, v) for k, v in settings["muc"].items()]
+    return out + [(s, "") for s in extra if s not in settings["muc"]]
+
+
+def _current(web: Web, period: Period, dept: str):
+    """The department's workbook in the folder, read (values, notes, narrative), or None."""
+    from ..workbooks.sandbox import read_workbook_bounded
+    path = web.config.inputs / str(period) / L.filename(dept)
+    if not path.exists():
+        return None
+    ctx = web.ctx_for(period)
+    data, _ = read_workbook_bounded(path, ctx.catalogue, period, dept)
+    return data
+
+
+def prefilled(web: Web, period: Period, dept: str) -> tuple[dict, str]:
+    """The fields' text as the page opens: a draft saved after the current submission; else the
+    current submission's values; else what the blank workbook would carry (plan, last year).
+    Returns (fields, where from)."""
+    ctx = web.ctx_for(period)
+    own = ctx.catalogue.of_department(dept)
+    with S.open_store(web.config.db) as store:
+        cur = S.history.current(store, str(period), dept)
+    draft = draft_path(web, str(period), dept)
+    if draft.exists():
+        saved = json.loads(draft.read_text(encoding="utf-8"))
+        if cur is None or saved["saved_at"] > cur.accepted_at:
+            return saved["fields"], "nhap:" + saved["saved_at"]
+    fields: dict = {}
+    data = _current(web, period, dept)
+    if data is not None:
+        for ind in own:
+            for measure, _ in _columns(own):
+                fields[f"v:{ind.code}:{measure}"] = _text_of(data.values.get(ind.code, {}).get(measure))
+            fields[f"n:{ind.code}"] = data.notes.get(ind.code, "")
+        by_section: dict = {}
+        for section, body, _cell in data.narrative:
+            by_section.setdefault(section, []).append(body)
+        for section, bodies in by_section.items():
+            fields[f"t:{section}"] = "\n".join(bodies)
+        return fields, "hien-hanh"
+    known = pipeline.known_values(ctx)[0]
+    for ind in own:
+        for measure in L.measures_for(ind):
+            fields[f"v:{ind.code}:{measure}"] = _text_of(known.get(ind.code, {}).get(measure))
+    return fields, "trong"
+
+
+def _read_fields(form, own, settings) -> dict:
+    """The posted fields, each the department's own: an unknown field is refused."""
+    allowed = {f"v:{i.code}:{m}" for i in own for m in L.measures_for(i)} | {f"n:{i.code}" for i in own}
+    fields = {}
+    for key, value in form.multi_items():
+        if key in ("csrf", "viec"):
+            continue
+        if not isinstance(value, str):
+            raise HTTPException(400, "Biểu mẫu không nhận tệp.")
+        if key.startswith("t:"):
+            if not key[2:] or len(key) > 40:
+                raise HTTPException(400, "Biểu mẫu có ô không thuộc đơn vị.")
+        elif key not in allowed:
+            raise HTTPException(400, "Biểu mẫu có ô không thuộc đơn vị (chỉ nhập được các chỉ tiêu của đơn vị mình).")
+        fields[key] = value.replace("\r\n", "\n").replace("\r", "\n")
+    return fields
+
+
+def _as_workbook(ctx, dept: str, fields: dict) -> bytes:
+    """The typed fields as the department's workbook (init's writer, filled)."""
+    cat = ctx.catalogue
+    own = cat.of_department(dept)
+    values, notes = {}, {}
+    for ind in own:
+        for measure in L.measures_for(ind):
+            v = T.typed_number(fields.get(f"v:{ind.code}:{measure}", ""), ind.unit)
+            if v is not None:
+                values.setdefault(ind.code, {})[measure] = v
+        note = " ".join(fields.get(f"n:{ind.code}", "").split())
+        if note:
+            notes[ind.code] = note
+    extra = [k[2:] for k in fields if k.startswith("t:")]
+    narrative = []
+    for section, _ in _sections(ctx.settings, extra):
+        for line in fields.get(f"t:{section}", "").split("\n"):
+            if line.strip():
+                narrative.append((section, line.strip()))
+    return T.filled_workbook(cat, cat.departments[dept], ctx.period, ctx.settings, {}, values, notes, narrative)
+
+
+def _rows_of_narrative(ctx, fields: dict) -> dict:
+    """Row of «Thuyết minh» -> (section, paragraph number), as ``_as_workbook`` writes them."""
+    extra = [k[2:] for k in fields if k.startswith("t:")]
+    out, row = {}, 2
+    for section, _ in _sections(ctx.settings, extra):
+        n = 0
+        for line in fields.get(f"t:{section}", "").split("\n"):
+            if line.strip():
+                n += 1
+                out[row] = (section, n)
+                row += 1
+    return out
+
+
+def check_typed(web: Web, period: Period, dept: str, fields: dict):
+    """Check the typed figures as an upload is checked, storing nothing: (problems, result)."""
+    ctx = web.ctx_for(period)
+    data = _as_workbook(ctx, dept, fields)
+    with tempfile.TemporaryDirectory(prefix="baocao-bieu-mau-") as tmp:
+        path = Path(tmp) / L.filename(dept)
+        path.write_bytes(data)
+        res = pipeline.check(ctx, override={dept: path}, record=False)
+    return [p.to_dict() for p in pipeline.department_problems(res, dept)], res
+
+
+def _throttle(web: Web, period: Period, dept: str) -> None:
+    from . import department
+    refusal = getattr(department, "intake_refusal", None)
+    if refusal is not None:   # the office's limits for uploads (closed period, sends per hour, archive)
+        refusal(web, period, dept, 0)
+        return
+    since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).strftime(TIME)
+    with S.open_store(web.config.db) as store:
+        n = sum(1 for p in web.periods() for u in S.web.uploads(store, p, dept) if u["uploaded_at"] >= since)
+    if n >= SENDS_PER_HOUR:
+        raise HTTPException(429, f"Đơn vị đã gửi {n} lần trong một giờ qua, quá số lần cho phép "
+                                 f"({SENDS_PER_HOUR} lần mỗi giờ): hãy kiểm tra kỹ rồi gửi lại sau.")
+
+
+def send_typed(web: Web, period: Period, dept: str, username: str, fields: dict) -> int:
+    """Send the typed figures: the very path of an upload (``accept_upload``). Returns the
+    upload event's id; the draft is dropped once the figures are accepted."""
+    from .department import accept_upload
+    ctx = web.ctx_for(period)
+    upload_id = accept_upload(web, period, dept, username, _as_workbook(ctx, dept, fields), T.FORM_NAME)
+    with S.open_store(web.config.db) as store:
+        row = next(u for u in S.web.uploads(store, str(period), dept) if u["id"] == upload_id)
+    if row["accepted"]:
+        draft_path(web, str(period), dept).unlink(missing_ok=True)
+    return upload_id
+
+
+def save_draft(web: Web, period: Period, dept: str, username: str, fields: dict) -> str:
+    from ..outputs import atomic_write_bytes
+    at = dt.datetime.now(dt.timezone.utc).strftime(TIME)
+    body = json.dumps({"saved_at": at, "username": username, "fields": fields}, ensure_ascii=False, sort_keys=True)
+    atomic_write_bytes(draft_path(web, str(period), dept), body.encode("utf-8"), mode=0o600)
+    return at
+
+
+def _own_only(segments, own: set):
+    """Narrative segments with references to other departments' indicators left as written:
+    the preview never prints another department's figure."""
+    from .. import narrative as N
+
+    def keep(part):
+        if isinstance(part, N.Ref) and part.code not in own:
+            return "{" + part.code + (":" + part.measure if part.measure else "") + "}"
+        return part
+    out = []
+    for seg in segments:
+        if isinstance(seg, N.Note):
+            out.append(N.Note(tuple(keep(p) for p in seg.parts)))
+        else:
+            out.append(keep(seg))
+    return out
+
+
+def previews(res, dept: str, own: set) -> dict:
+    """{section: [[pieces]]}: the department's paragraphs as the report prints them (a piece is
+    text, or a list holding a footnote's text)."""
+    from .. import narrative as N
+    out: dict = {}
+    figures = {c: f for c, f in res.figures.items() if c in own}
+    for section, rows in res.narrative.items():
+        for who, segments, _place in rows:
+            if who == dept:
+                out.setdefault(section, []).append(N.resolve(_own_only(segments, own), figures, res.context.settings))
+    return out
+
+
+def page(web: Web, request: Request, period: Period, dept: str, fields: dict, origin: str = "",
+         problems: list | None = None, res=None, status_code: int = 200, note: str = ""):
+    ctx = web.ctx_for(period)
+    own = ctx.catalogue.of_department(dept)
+    cells = T.cells_of(ctx.catalogue, dept)
+    field_of = {coord: key for key, coord in cells.items()}
+    rows_of = _rows_of_narrative(ctx, fields)
+    by_field: dict = {}
+    by_indicator: dict = {}
+    by_section: dict = {}
+    general = []
+    for p in problems or []:
+        key = field_of.get(p.get("cell")) if p.get("sheet") == L.SHEET_DATA else None
+        if key:
+            by_field.setdefault(key, []).append(p)
+            continue
+        if p.get("sheet") == L.SHEET_TEXT and p.get("cell", "")[1:].isdigit() and int(p["cell"][1:]) in rows_of:
+            section, n = rows_of[int(p["cell"][1:])]
+            by_section.setdefault(section, []).append(dict(p, paragraph=n))
+            continue
+        if p.get("indicator") in {i.code for i in own}:
+            by_indicator.setdefault(p["indicator"], []).append(p)
+            continue
+        general.append(p)
+    columns = _columns(own)
+    indicators = []
+    for ind in own:
+        applies = set(L.measures_for(ind))
+        indicators.append({
+            "code": ind.code, "name": ind.name, "unit": ind.unit, "kind": ind.kind_name,
+            "integer": ind.integer, "negative": ind.allow_negative,
+            "cells": [{"measure": m, "title": t, "applies": m in applies, "name": f"v:{ind.code}:{m}",
+                       "id": f"o-{ind.code}-{m}", "value": fields.get(f"v:{ind.code}:{m}", ""),
+                       "problems": by_field.get((ind.code, m), [])} for m, t in columns],
+            "note": fields.get(f"n:{ind.code}", ""), "note_problems": by_field.get((ind.code, "note"), []),
+            "problems": by_indicator.get(ind.code, [])})
+    extra = [k[2:] for k in fields if k.startswith("t:")]
+    shown = previews(res, dept, {i.code for i in own}) if res is not None else None
+    sections = [{"key": k, "title": t, "text": fields.get(f"t:{k}", ""), "problems": by_section.get(k, []),
+                 "preview": (shown or {}).get(k, []), "id": "tm-" + k.replace(".", "-")}
+                for k, t in _sections(ctx.settings, extra)]
+    from ..workbooks.init import MARKUP_HELP
+    n_err = sum(p["severity"] == "lỗi" for p in problems or [])
+    return web.render(request, "bieu-mau.html", status_code=status_code, period=str(period),
+                      phrase=period_phrase(period, ctx.settings), columns=columns, indicators=indicators,
+                      sections=sections, general=general, checked=problems is not None, errors=n_err,
+                      warnings=len(problems or []) - n_err, origin=origin, note=note,
+                      help=MARKUP_HELP[1:], codes=[(i.code, i.name) for i in own], previewed=shown is not None)
+
+
+async def form_page(request: Request):
+    web = web_of(request)
+    user = user_of(request, "department")
+    period = web.open_period(request.path_params["period"])
+    fields, origin = await run_in_threadpool(prefilled, web, period, user["department"])
+    note = "Đã lưu bản nháp (chưa gửi)." if request.query_params.get("da-luu") else ""
+    return page(web, request, period, user["department"], fields, origin, note=note)
+
+
+async def form_post(request: Request):
+    web = web_of(request)
+    user = user_of(request, "department")
+    dept = user["department"]
+    period = web.open_period(request.path_params["period"])
+    limit = web.config.max_upload_bytes
+    length = request.headers.get("content-length")
+    if length is None:
+        raise HTTPException(411)
+    if not length.isdigit() or int(length) > limit:
+        raise HTTPException(413, f"Nội dung gửi lên vượt giới hạn {limit // 2**20} MB.")
+    ctx = web.ctx_for(period)
+    own = ctx.catalogue.of_department(dept)
+    form = await request.form(max_files=0, max_fields=8 * len(own) + len(ctx.settings["muc"]) + 20)
+    check_csrf(request, form)
+    action = form.get("viec")
+    if action not in ACTIONS:
+        raise HTTPException(400, "Thao tác không hợp lệ.")
+    fields = _read_fields(form, own, ctx.settings)
+    if action == "luu-nhap":
+        await run_in_threadpool(save_draft, web, period, dept, user["username"], fields)
+        return RedirectResponse(base_of(request) + f"/don-vi/{period}/bieu-mau?da-luu=1", 303)
+    if action == "kiem-tra":
+        problems, res = await run_in_threadpool(check_typed, web, period, dept, fields)
+        return page(web, request, period, dept, fields, problems=problems, res=res)
+    await run_in_threadpool(_throttle, web, period, dept)
+    upload_id = await run_in_threadpool(send_typed, web, period, dept, user["username"], fields)
+    with S.open_store(web.config.db) as store:
+        row = next(u for u in S.web.uploads(store, str(period), dept) if u["id"] == upload_id)
+    if row["accepted"]:   # Post/Redirect/Get: the receipt has its own address, as for an upload
+        return RedirectResponse(base_of(request) + f"/don-vi/{period}/ket-qua/{upload_id}", 303)
+    problems = json.loads(row["problems"])
+    return page(web, request, period, dept, fields, problems=problems,
+                note=f"Chưa gửi được: có {row['errors']} lỗi. Hãy sửa các ô được đánh dấu rồi gửi lại.")
