@@ -124,6 +124,9 @@ def test_send_records_a_submission_like_an_upload_and_sources_name_the_form(tmp_
         r = form_post(c, "gui", fields)
         assert r.status_code == 200 and 'id="da-nhan"' in r.text
         assert re.search(rf"/don-vi/{PERIOD}/ket-qua/\d+$", str(r.url))
+        # a receipt: the event, the revision, time, account, the form as the file
+        receipt = re.sub(r"<[^>]+>", "", r.text.split('id="bien-nhan"')[1].split("</p>")[0])
+        assert "Biên nhận số" in receipt and f"tài khoản {dept}" in receipt and "Biểu mẫu trên trang" in receipt
         # reopened: the current submission's values
         again = c.get(f"/don-vi/{PERIOD}/bieu-mau")
         assert 'id="dang-sua"' in again.text and 'name="v:NG_DOAN_DEN:cumulative" value="61"' in again.text
@@ -133,6 +136,7 @@ def test_send_records_a_submission_like_an_upload_and_sources_name_the_form(tmp_
         values = S.history.current_values(store, cur.revision)
     assert [e["accepted"] for e in events] == [1, 0]       # the refused send is an event too
     assert events[0]["username"] == dept and events[0]["revision"] == cur.revision
+    assert f"Biên nhận số {events[0]['id']}: lần nộp {cur.revision}," in receipt.replace("\n", " ")
     assert events[0]["file_name"] == "Biểu mẫu trên trang" and len(events[0]["sha256"]) == 64
     assert values["NG_DOAN_DEN"]["cumulative"].value == Decimal(61)
     # the folder holds the workbook: check reads it like any other
@@ -213,6 +217,11 @@ def test_a_draft_is_kept_without_checking_or_sending(tmp_path):
             assert S.web.uploads(store, PERIOD, dept) == []
         draft = config.db.parent / "ban-nhap" / PERIOD / f"{dept}.json"
         assert draft.stat().st_mode & 0o777 == 0o600
+        # reopened: the draft, until it is dropped
+        assert 'value="4.321,5"' in c.get(f"/don-vi/{PERIOD}/bieu-mau").text
+        dropped = form_post(c, "bo-nhap", {})
+        assert 'id="bieu-trong"' in dropped.text and "4.321,5" not in dropped.text and not draft.exists()
+        form_post(c, "luu-nhap", {"v:NG_DOAN_HD:month": "4.321,5"})
         # another department never sees it
         c.post("/dang-xuat", data={"csrf": csrf_of(r.text)})
         login(c, "thanh-tra-tinh")
@@ -280,3 +289,21 @@ def test_a_form_workbook_saved_again_elsewhere_is_an_upload(tmp_path):
     wb.save(again)
     assert not made_by_form(again)
     assert not made_by_form(ROOT / "inputs" / PERIOD / "so-ngoai-vu.xlsx")
+
+
+def test_the_preview_prints_emphasis_and_footnotes_and_the_store_copy_reopens(tmp_path):
+    dept = "so-ngoai-vu"
+    app, config = web_setup(tmp_path, remove=(dept,))
+    text = "*Đánh giá chung:* đón **{NG_DOAN_DEN:luyke} đoàn**[[Trong đó {NG_DOAN_HD} đoàn liên ngành.]] \\* hết."
+    with TestClient(app) as c:
+        login(c, dept)
+        r = form_post(c, "kiem-tra", dict(sample_fields(dept), **{"t:II.6": text}))
+        preview = r.text.split('id="xt-tm-II-6"')[1].split("</div>")[0]
+        assert "<i>Đánh giá chung:</i> đón <b>59 đoàn</b>" in preview
+        assert '<span class="chu-thich">[chú thích: Trong đó 30 đoàn liên ngành.]</span> * hết.' in preview
+        assert 'id="da-nhan"' in form_post(c, "gui", dict(sample_fields(dept), **{"t:II.6": text})).text
+        # the accepted file taken out of the folder: the form reopens with the stored submission
+        (config.inputs / PERIOD / f"{dept}.xlsx").unlink()
+        page = c.get(f"/don-vi/{PERIOD}/bieu-mau").text
+        assert 'id="dang-sua"' in page and 'name="v:NG_NGUOI_DEN:cumulative" value="393"' in page
+        assert "{NG_DOAN_DEN:luyke} đoàn**" in page

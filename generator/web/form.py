@@ -28,7 +28,7 @@ from ..workbooks import layout as L
 from ..workbooks import typed as T
 from .common import Web, base_of, check_csrf, user_of, web_of
 
-ACTIONS = ("kiem-tra", "luu-nhap", "gui")
+ACTIONS = ("kiem-tra", "luu-nhap", "bo-nhap", "gui")
 SENDS_PER_HOUR = 30        # when the office's own limit (isolation's intake check) is not there
 TIME = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -88,6 +88,18 @@ def prefilled(web: Web, period: Period, dept: str) -> tuple[dict, str]:
             by_section.setdefault(section, []).append(body)
         for section, bodies in by_section.items():
             fields[f"t:{section}"] = "\n".join(bodies)
+        return fields, "hien-hanh"
+    if cur is not None:   # accepted, but its file is no longer in the folder: the store's copy
+        with S.open_store(web.config.db) as store:
+            stored, rows = S.history.current_values(store, cur.revision), S.history.narrative(store, cur.revision)
+        for ind in own:
+            for measure, _ in _columns(own):
+                got = stored.get(ind.code, {}).get(measure)
+                fields[f"v:{ind.code}:{measure}"] = _text_of(got.value if got is not None else None)
+        by_section = {}
+        for section, body, _cell in rows:
+            by_section.setdefault(section, []).append(body)
+        fields.update({f"t:{k}": "\n".join(v) for k, v in by_section.items()})
         return fields, "hien-hanh"
     known = pipeline.known_values(ctx)[0]
     for ind in own:
@@ -214,17 +226,45 @@ def _own_only(segments, own: set):
     return out
 
 
+def _runs(text: str) -> list[tuple[str, bool, bool]]:
+    """Printed text as (text, bold, italic) runs: the emphasis markup as the report sets it."""
+    from ..compose import emphasis as E
+    runs, bold, italic, cur = [], False, False, []
+    for ch in E.to_markers(text):
+        if ch in E.MARKS:
+            if cur:
+                runs.append(("".join(cur), bold, italic))
+                cur = []
+            bold = {E.B_ON: True, E.B_OFF: False}.get(ch, bold)
+            italic = {E.I_ON: True, E.I_OFF: False}.get(ch, italic)
+        else:
+            cur.append(ch)
+    if cur:
+        runs.append(("".join(cur), bold, italic))
+    return runs
+
+
 def previews(res, dept: str, own: set) -> dict:
-    """{section: [[pieces]]}: the department's paragraphs as the report prints them (a piece is
-    text, or a list holding a footnote's text)."""
+    """{section: [paragraph]}: the department's paragraphs as the report prints them; a
+    paragraph is a list of {"note": bool, "runs": [(text, bold, italic)]} (a footnote's text
+    shown where its number will be)."""
     from .. import narrative as N
     out: dict = {}
     figures = {c: f for c, f in res.figures.items() if c in own}
     for section, rows in res.narrative.items():
         for who, segments, _place in rows:
-            if who == dept:
-                out.setdefault(section, []).append(N.resolve(_own_only(segments, own), figures, res.context.settings))
+            if who != dept:
+                continue
+            pieces = N.resolve(_own_only(segments, own), figures, res.context.settings)
+            out.setdefault(section, []).append([
+                {"note": not isinstance(p, str), "runs": _runs(p if isinstance(p, str) else "".join(p))}
+                for p in pieces])
     return out
+
+
+def _rows(text: str) -> int:
+    """A narrative box tall enough for what it holds (2 to 14 lines)."""
+    return max(2, min(14, sum(1 + len(line) // 110 for line in text.split("\n")) + 1)) if text else 2
 
 
 def page(web: Web, request: Request, period: Period, dept: str, fields: dict, origin: str = "",
@@ -266,6 +306,7 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
     extra = [k[2:] for k in fields if k.startswith("t:")]
     shown = previews(res, dept, {i.code for i in own}) if res is not None else None
     sections = [{"key": k, "title": t, "text": fields.get(f"t:{k}", ""), "problems": by_section.get(k, []),
+                 "rows": _rows(fields.get(f"t:{k}", "")),
                  "preview": (shown or {}).get(k, []), "id": "tm-" + k.replace(".", "-")}
                 for k, t in _sections(ctx.settings, extra)]
     from ..workbooks.init import MARKUP_HELP
@@ -304,6 +345,9 @@ async def form_post(request: Request):
     action = form.get("viec")
     if action not in ACTIONS:
         raise HTTPException(400, "Thao tác không hợp lệ.")
+    if action == "bo-nhap":
+        draft_path(web, str(period), dept).unlink(missing_ok=True)
+        return RedirectResponse(base_of(request) + f"/don-vi/{period}/bieu-mau", 303)
     fields = _read_fields(form, own, ctx.settings)
     if action == "luu-nhap":
         await run_in_threadpool(save_draft, web, period, dept, user["username"], fields)
