@@ -63,11 +63,15 @@ def place_indicators(cat, figures: dict, narrative: dict, settings: dict, uses, 
         printed = section is not None and (uses.sections is None or section in uses.sections)
         if lost and not printed:
             dept = cat.departments[ind.department].name if ind.department in cat.departments else ind.department
-            where = (f"mục {section} «{settings['muc'][section]}» của chỉ tiêu không còn trong mẫu báo cáo"
-                     if section is not None else "chỉ tiêu không có «Mục báo cáo» trong danh mục")
+            if section is not None:
+                where = f"mục {section} «{settings['muc'][section]}» của chỉ tiêu không còn trong mẫu báo cáo"
+                fix = f"thêm lại khối mục {section} vào mẫu BC-UBND.docx, hoặc viết {{{code}}} trong thuyết minh"
+            else:
+                where = "chỉ tiêu không có «Mục báo cáo» trong danh mục"
+                fix = (f"viết {{{code}}} trong thuyết minh, hoặc ghi «Mục báo cáo» hay «Phụ lục» cho chỉ tiêu trong "
+                       f"chi-tieu.csv")
             problems.append(warning(
                 "not-printed", f"Số liệu của «{ind.name}» ({code}) do «{dept}» gửi không được in ở đâu trong báo "
                 f"cáo: không thuyết minh nào, không đoạn nào của mẫu trích dẫn, không có trong phụ lục, và {where}. "
-                f"Hãy viết {{{code}}} trong thuyết minh, ghi «Mục báo cáo» hoặc «Phụ lục» cho chỉ tiêu trong "
-                f"chi-tieu.csv", indicator=code, department=ind.department))
+                f"Hãy {fix}", indicator=code, department=ind.department))
     return automatic, problems
