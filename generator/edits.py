@@ -234,7 +234,7 @@ def set_edit(ctx, res, key: str, text: str, by: str) -> Path:
     section, dept, which = keys[key]
     edited = (res.edits or {}).get(key)
     base = edited["department_source"] if edited else _source(res, key, section, dept, which)
-    if text.strip():
+    if text.strip() and text.strip() != base.strip():   # the department's own text again: no edit
         others.append({"key": key, "section": section, "department": dept, "which": which, "base": base,
                        "text": text.strip(), "by": by, "at": _now()})
     rows = rows_for(ctx, res, others)

@@ -347,3 +347,75 @@ def test_so_sanh_needs_two_versions(small_office):
     body = part(folder / "build" / P / f"so-sanh-{P}.docx", "word/document.xml")
     assert body.find(f".//{W}ins") is None and body.find(f".//{W}del") is None
     assert small_run(folder, "so-sanh", "--tu", "1", "--den", "7").returncode == 3
+
+
+# ------------------------------------------------------------------------------ the web pages
+
+def test_office_web_versions_comparison_and_edits(tmp_path):
+    import re
+    import time
+
+    from starlette.testclient import TestClient
+
+    from .web_helpers import csrf_of, login, web_setup
+    app, config = web_setup(tmp_path, remove=())
+
+    def build_on(client) -> None:
+        page = client.get("/van-phong/2023-08")
+        r = client.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+        for _ in range(600):
+            state = client.get(r.headers["location"])
+            if "lap-xong" in state.text or "lap-loi" in state.text:
+                break
+            time.sleep(0.1)
+        assert "Đã lập báo cáo" in state.text
+
+    with TestClient(app) as office:
+        login(office, "vanphong")
+        assert "Chưa có lần lập nào" in office.get("/van-phong/2023-08").text
+        build_on(office)
+        page = office.get("/van-phong/2023-08").text
+        assert 'id="lan-1"' in page and "vanphong" in page.split('id="lan-1"')[1][:400]
+        assert 'id="so-sanh"' not in page   # one version: nothing to compare yet
+        assert "cần ít nhất hai lần lập" in office.get("/van-phong/2023-08/so-sanh").text
+
+        # the «Biên tập» page of section II.2: the office rewrites Sở Giáo dục's paragraph, markup live
+        home = office.get("/van-phong/2023-08/bien-tap")
+        assert home.status_code == 200 and 'id="muc-II.2"' in home.text
+        section = office.get("/van-phong/2023-08/bien-tap/II.2")
+        assert 'id="doan-II.2-so-giao-duc-1"' in section.text
+        text = "Văn phòng viết lại: xuất khẩu địa phương lũy kế {CT_XK_DP:luyke} triệu USD."
+        r = office.post("/van-phong/2023-08/bien-tap/II.2", data={"csrf": csrf_of(section.text), "doan": "II.2/so-giao-duc/1",
+                                                                 "van_ban": text}, follow_redirects=False)
+        assert r.status_code == 303
+        edits = load_workbook(tmp_path / "bien-tap" / "2023-08.xlsx")["Biên tập"]
+        row = next(r for r in edits.iter_rows(values_only=True) if r[:3] == ("II.2", "so-giao-duc", "1"))
+        assert row[4] == text and row[5] == "vanphong" and row[3].startswith("Triển khai nhiệm vụ năm học")
+        assert "đã biên tập" in office.get("/van-phong/2023-08/bien-tap/II.2").text.split('id="doan-II.2-so-giao-duc-1"')[1][:800]
+        assert office.post("/van-phong/2023-08/bien-tap/II.2", data={"csrf": "sai", "doan": "II.2/so-giao-duc/1",
+                                                                     "van_ban": "x"}).status_code == 403
+
+        # a department's corrected figure, then a second build: the comparison as a table and as tracked changes
+        path = config.inputs / "2023-08" / "so-cong-thuong.xlsx"
+        wb = load_workbook(path)
+        wb["Chỉ tiêu"][f"F{row_of(wb['Chỉ tiêu'], 'CT_XK_DP')}"] = 99
+        wb.save(path)
+        build_on(office)
+        page = office.get("/van-phong/2023-08").text
+        assert 'id="lan-2"' in page and 'id="so-sanh"' in page
+        cmp = office.get("/van-phong/2023-08/so-sanh")
+        assert cmp.status_code == 200
+        rows = re.findall(r'<tr class="thay-doi-([A-Z_0-9]+)">', cmp.text)
+        assert set(rows) == {"CT_XK_DP"}
+        first = cmp.text.split('class="thay-doi-CT_XK_DP"')[1][:600]
+        assert "<td>97</td><td>99</td>" in first and "so-cong-thuong.xlsx" in first
+        assert "Văn phòng viết lại: xuất khẩu địa phương lũy kế 99 triệu USD." in cmp.text
+        docx = office.get("/van-phong/2023-08/so-sanh.docx")
+        assert docx.status_code == 200 and docx.content[:2] == b"PK"
+        (tmp_path / "so-sanh.docx").write_bytes(docx.content)
+        body = part(tmp_path / "so-sanh.docx", "word/document.xml")
+        assert body.find(f".//{W}ins") is not None and body.find(f".//{W}del") is not None
+        old = office.get("/van-phong/2023-08/lan-lap/1/bao-cao.docx")
+        assert old.status_code == 200
+        assert old.content == (config.out / "2023-08" / "lan-lap" / "1" / f"BC-UBND-{P}.docx").read_bytes()
+        assert office.get("/van-phong/2023-08/lan-lap/9/bao-cao.docx").status_code == 404

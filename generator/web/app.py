@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
 from .. import store as S
-from . import department, form, office, signin
+from . import department, form, office, review, signin
 from .common import HERE, Web, WebConfig, base_of, web_of
 
 __all__ = ["WebConfig", "create_app"]
@@ -98,6 +98,11 @@ ROUTES = [
     Route("/van-phong/{period}/lap-bao-cao", office.start_build, methods=["POST"]),
     Route("/van-phong/{period}/tien-do/{job}", office.build_progress),
     Route("/van-phong/{period}/tai/{kind}", office.download),
+    Route("/van-phong/{period}/so-sanh", review.compare_page),
+    Route("/van-phong/{period}/so-sanh.docx", review.compare_download),
+    Route("/van-phong/{period}/lan-lap/{number}/bao-cao.docx", review.version_download),
+    Route("/van-phong/{period}/bien-tap", review.edits_home),
+    Route("/van-phong/{period}/bien-tap/{section}", review.edits_section, methods=["GET", "POST"]),
 ]
 
 

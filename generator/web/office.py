@@ -16,6 +16,7 @@ from .. import pipeline
 from ..periods import Period, period_phrase
 from ..problems import BaocaoError, InputError
 from ..outputs import OUTPUT_OF, OUTPUTS, output_path
+from .review import versions_of
 from .common import Web, base_of, check_csrf, user_of, web_of
 
 
@@ -88,7 +89,8 @@ async def dashboard(request: Request):
     stale = bool(manifest and newest and newest > manifest.get("time", ""))
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
                       phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
-                      stale=stale, newest=newest, outputs=OUTPUTS, css=CSS)
+                      stale=stale, newest=newest, outputs=OUTPUTS, css=CSS,
+                      versions=versions_of(web, period))
 
 
 def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
@@ -132,7 +134,7 @@ async def start_build(request: Request):
         raise HTTPException(409, f"Đang có một lượt lập báo cáo kỳ {period} (hoặc đã đủ {MAX_BUILDS} lượt cùng lúc): "
                                  f"hãy đợi lượt đó xong rồi lập lại.")
     state = {"period": str(period), "done": False, "ok": False, "step": "Bắt đầu", "i": 0, "n": 0, "message": "",
-             "problems": [], "started": time.time()}
+             "problems": [], "started": time.time(), "by": user["username"]}
     with web.config.lock:
         web.config.jobs[job] = state
     allow = form.get("cho_phep_thieu") == "1"
@@ -148,7 +150,8 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
     def progress(i, n, name):
         state.update(step=f"Đang đọc biểu: {name}", i=i, n=n)
     try:
-        got = pipeline.build(web.ctx_for(period), allow_missing=allow, pdf=pdf, progress=progress)
+        got = pipeline.build(web.ctx_for(period), allow_missing=allow, pdf=pdf, progress=progress,
+                             by=state.get("by", ""))
         state.update(ok=True, step="Xong", message=f"Đã lập báo cáo ({len(got['warnings'])} cảnh báo).")
     except InputError as e:
         state.update(step="Không lập được", message=str(e), problems=[p.to_dict() for p in e.problems][:200])
