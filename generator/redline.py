@@ -60,6 +60,7 @@ class Redline:
         self.author, self.when = author, when
         self.old_notes, self.new_notes, self.notes_root = old_notes, new_notes, notes_root
         self.next_id = 1
+        self.marked: set = set()              # footnotes whose text is already marked inserted
         self.note_pairs: list = []           # (old footnote, new footnote) whose reference was kept
         self.next_note = 1 + max([int(i) for i in new_notes] + [0])
 
@@ -146,6 +147,12 @@ class Redline:
         mark = self.mark(tag)
         for r in self.runs(toks, tag == "del", notes):
             mark.append(r)
+        if tag == "ins":   # a footnote inserted with its reference: its text shows as inserted too
+            for tok in toks:
+                note = self.new_notes.get(tok.value) if tok.kind == "fn" else None
+                if note is not None and id(note) not in self.marked:
+                    self.marked.add(id(note))
+                    self.mark_note(note, "ins")
         return [mark]
 
     def carry_note(self, old_id: str) -> str:
