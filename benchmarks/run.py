@@ -131,8 +131,29 @@ def main() -> int:
                       f"{'met' if rounds <= goal else 'NOT met'}); {best:.2f}x best against best")
         else:
             print("  pandoc: not installed (apt-get install pandoc) — no yardstick")
+        reading_time()
         upload_latency(tmp / "web")
     return 0
+
+
+def reading_time(rounds: int = 7) -> None:
+    """The reader alone: the 23 sample workbooks read in this process (one parse each into the
+    sheet model, every check on it), best of ``rounds``."""
+    import time
+    sys.path.insert(0, str(ROOT))
+    from generator.catalogue import load_catalogue
+    from generator.periods import Period
+    from generator.workbooks.read import read_workbook
+    cat, _ = load_catalogue(ROOT / "templates")
+    files = sorted((ROOT / "inputs" / "2023-08").glob("*.xlsx"))
+    period = Period.parse("2023-08")
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for f in files:
+            read_workbook(f, cat, period, f.stem)
+        best = min(best, time.perf_counter() - start)
+    print(f"  reading {len(files)} workbooks in one process  {best:6.3f} s  (best of {rounds})")
 
 
 def upload_latency(tmp: Path) -> None:
