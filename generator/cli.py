@@ -273,7 +273,7 @@ def _one_period(pipeline, ctx, args) -> int:
         if got["warnings"]:
             print(f"{len(got['warnings'])} cảnh báo (xem «baocao check»).")
         for p in got["warnings"]:
-            if p.code in ("font-missing", "settings-changed", "edit-stale", "edit-orphan"):
+            if p.code in ("font-missing", "settings-changed", "edit-stale", "edit-orphan", "earlier-file-recorded"):
                 print(f"CẢNH BÁO: {p.message}")
         for kind, path in got["paths"].items():
             print(f"Đã ghi {path}")
@@ -365,6 +365,14 @@ def _submissions(ctx, args) -> int:
         print("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())
     if not rows:
         print(f"(chưa có lần gửi biểu nào qua trang web cho kỳ {ctx.period})")
+    from .archive import replaced_files
+    replaced = replaced_files(Path(ctx.db).parent / "ban-nop", str(ctx.period), args.department)
+    if replaced:
+        print("\nTệp có sẵn trong thư mục kỳ đã bị thay bởi biểu gửi qua trang web (bản cũ được giữ lại):")
+        for r in replaced:
+            state = f"có {r['errors']} lỗi" if r["errors"] else f"đã ghi thành lần nộp {r['revision']}"
+            print(f"  {format_time(r['replaced_at'], zone)}  {r['department']}  {r['file_name']} ({state}), thay bởi "
+                  f"lần gửi {r['replaced_by_upload']}: {r['path']}")
     return EXIT_OK
 
 

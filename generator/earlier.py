@@ -109,3 +109,58 @@ def quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
                                         f"thiếu số tháng của kỳ {missing}; báo cáo không in số quý thay vì đoán",
                                         indicator=code))
     return out, problems
+
+
+def consulted(period: Period) -> list[Period]:
+    """The earlier periods a period's figures and checks read: the previous month (month on
+    month, the cumulative check), the same month last year, a quarter's other months and the
+    same quarter last year, and the year's earlier months (the annual plan)."""
+    out = {period.previous(), period.same_month_last_year()}
+    if period.month % 3 == 0:
+        for m in (period.previous().previous(), period.previous()):
+            out |= {m, m.same_month_last_year()}
+    out |= {Period(period.year, m) for m in range(1, period.month)}
+    return sorted(out - {period}, key=str)
+
+
+def folder_file(ctx: Context, period: Period, dept: str):
+    """The department's workbook in the period's folder (.xlsx, else an old .xls), or None."""
+    folder = ctx.inputs / str(period)
+    for suffix in (".xlsx", ".xls"):
+        path = folder / L.filename(dept, suffix)
+        if path.exists():
+            return path
+    return None
+
+
+def identities(ctx: Context, store, period: Period) -> dict:
+    """{department: SHA-256} of what a build reads for ``period``: the workbook in its folder,
+    else the department's current submission in the store."""
+    from .history import sha256_of
+    out = {}
+    stored = {}
+    if store is not None:
+        from . import store as S
+        stored = S.history.current_files(store, str(period))
+    for dept in sorted(set(ctx.catalogue.in_force(period).departments) | set(stored)):
+        path = folder_file(ctx, period, dept)
+        try:
+            out[dept] = sha256_of(path) if path is not None else stored[dept][1] if dept in stored else None
+        except FileNotFoundError:
+            out[dept] = stored[dept][1] if dept in stored else None
+    return {d: s for d, s in out.items() if s is not None}
+
+
+def differing_files(ctx: Context, store, period: Period) -> list[str]:
+    """Departments of an earlier period whose folder workbook (filled in, not a blank) is not
+    their current submission in the store: a correction put in the folder by hand."""
+    from . import store as S
+    from .history import sha256_of
+    from .workbooks.read import is_blank_workbook
+    stored = S.history.current_files(store, str(period))
+    out = []
+    for dept, (_rev, sha, _at) in sorted(stored.items()):
+        path = folder_file(ctx, period, dept)
+        if path is not None and sha256_of(path) != sha and not is_blank_workbook(path, ctx.catalogue.in_force(period)):
+            out.append(dept)
+    return out

@@ -237,9 +237,15 @@ def mark_recorded(data, revision: int) -> None:
                 data.revisions.setdefault(code, {})[measure] = revision
 
 
-def record_workbook(store, cat, period: Period, department: str, data) -> int:
-    """Record the workbook as the department's current submission."""
-    rev, _created = S.history.record(store, *submission_of(cat, period, department, data, sha256_of(data.path)))
+def record_workbook(store, cat, period: Period, department: str, data, sha256: str | None = None) -> int | None:
+    """Record the workbook as the department's current submission. ``sha256``: the file's
+    SHA-256 when it was read; a file replaced since (an upload accepted meanwhile, which
+    recorded itself) is not recorded over it: None."""
+    sub = submission_of(cat, period, department, data, sha256 or sha256_of(data.path))
+    with S.transaction(store):   # the upload moves its file inside its own transaction: one consistent view
+        if sha256 is not None and (not data.path.exists() or sha256_of(data.path) != sha256):
+            return None
+        rev, _created = S.history.insert_submission(store, *sub)
     mark_recorded(data, rev)
     return rev
 
@@ -356,7 +362,9 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
         return None, problems
     if inputs is not None:
         folder = Path(inputs) / period
-        present = [f for f in (folder / L.filename(dept), folder / L.filename(dept, ".xls")) if f.exists()]
+        from .workbooks.read import is_blank_workbook   # a blank made by init is no submission
+        present = [f for f in (folder / L.filename(dept), folder / L.filename(dept, ".xls"))
+                   if f.exists() and not is_blank_workbook(f, cat.in_force(Period.parse(period)))]
         if present:
             return None, [error(
                 "import-over-workbook", f"Kỳ {period} của {dept} đã có biểu {period}/{present[0].name} trong thư mục "

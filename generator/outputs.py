@@ -41,9 +41,13 @@ def output_path(out: Path, settings: dict, period, kind: str) -> Path:
 MANIFEST = "lap-bao-cao.json"   # the last build's outputs, as one set with its time and warnings
 
 
-def write_manifest(folder: Path, files: dict, warnings: list, at: str) -> None:
-    doc = {"time": at, "files": {k: Path(v).name for k, v in files.items()},
-           "warnings": [p.to_dict() for p in warnings]}
+def write_manifest(folder: Path, files: dict, warnings: list, at: str, read_at: str = "",
+                   inputs: dict | None = None) -> None:
+    """``at``: when the outputs were written; ``read_at``: when the build started reading its
+    inputs; ``inputs``: {period: {department: SHA-256}} of the workbooks and submissions it read
+    (the period's and the earlier periods'), which the dashboard compares with what is there now."""
+    doc = {"time": at, "read_at": read_at or at, "files": {k: Path(v).name for k, v in files.items()},
+           "warnings": [p.to_dict() for p in warnings], "inputs": inputs or {}}
     write_json(Path(folder) / MANIFEST, doc)
 
 

@@ -54,6 +54,7 @@ class CheckResult:
     automatic: dict = field(default_factory=dict)     # section -> [codes printed as automatic sentences]
     edits: dict = field(default_factory=dict)         # paragraph key -> the office's edit applied (edits.py)
     overrides: dict = field(default_factory=dict)     # (section, code) -> an edited automatic sentence's segments
+    inputs: dict = field(default_factory=dict)        # department -> SHA-256 of the file or submission read
 
     @property
     def has_errors(self) -> bool:
@@ -198,14 +199,57 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
 def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True) -> CheckResult:
     """Read and validate every department's workbook of the period, collecting every problem.
     ``override``: {department: path} read instead of the folder's file (an upload being
-    checked before it is accepted); ``record``: store accepted workbooks as revisions."""
+    checked before it is accepted); ``record``: store accepted workbooks as revisions, and
+    first record an earlier period's workbook that differs from its stored submission (a
+    correction put in that period's folder), or name it in an error."""
     from .workbooks.sandbox import ready
     ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
     store = _open_store(ctx)
     if store is None:
         return _check(ctx, None, progress, override or {}, record)
     with store:
-        return _check(ctx, store, progress, override or {}, record)
+        earlier = _refresh_earlier(ctx, store) if record else []
+        res = _check(ctx, store, progress, override or {}, record)
+        res.problems[:0] = earlier
+        return res
+
+
+def _refresh_earlier(ctx: Context, store) -> list:
+    """An earlier period this one reads (``earlier.consulted``) whose folder holds a workbook
+    that is not the department's stored current submission: that period is checked as
+    ``check`` would, which records the workbook (a warning says so), or, when it has errors,
+    an error names it — a build never uses the stored number the folder corrects."""
+    from . import store as S
+    out = []
+    zone = zone_setting(ctx.settings)
+    for p in E.consulted(ctx.period):
+        depts = E.differing_files(ctx, store, p)
+        if not depts:
+            continue
+        before = S.history.current_files(store, str(p))
+        got = _check(for_period(ctx, p), store, None, {}, True)
+        after = S.history.current_files(store, str(p))
+        for dept in depts:
+            path = E.folder_file(ctx, p, dept)
+            name = f"{p}/{path.name}"
+            rev, _sha, at = before[dept]
+            errs = [x for x in department_problems(got, dept) if x.is_error]
+            if not errs and after.get(dept, before[dept])[0] != rev:
+                out.append(warning(
+                    "earlier-file-recorded", f"Tệp {name} khác lần nộp đã ghi của kỳ {p} (lần nộp {rev}, nhận lúc "
+                    f"{format_time(at, zone)}): đã đọc, kiểm tra và ghi thành lần nộp {after[dept][0]}, nên báo cáo kỳ "
+                    f"{ctx.period} dùng số của tệp này; báo cáo kỳ {p} đã lập trước đây (nếu có) cần lập lại",
+                    file=name, department=dept))
+                continue
+            first = errs[0] if errs else None
+            where = "!".join(x for x in (first.sheet, first.position) if x) if first else ""
+            out.append(error(
+                "earlier-file-differs", f"Tệp {name} khác lần nộp đã ghi của kỳ {p} (lần nộp {rev}, nhận lúc "
+                f"{format_time(at, zone)}) nhưng chưa ghi được vì có {len(errs)} lỗi"
+                + (f" (ví dụ {where}: {first.message})" if first else "")
+                + f"; báo cáo kỳ {ctx.period} không dùng số đã cũ thay cho tệp này: hãy chạy «baocao check --period "
+                f"{p}» và sửa tệp, hoặc bỏ tệp khỏi thư mục nếu đó không phải bản đúng", file=name, department=dept))
+    return out
 
 
 SUBMISSION_SUFFIXES = L.WORKBOOK_SUFFIXES
@@ -220,6 +264,7 @@ def _of_department(problems: list, department: str) -> list:
 def _check(ctx: Context, store, progress, override: dict, record: bool) -> CheckResult:
     if store is not None:   # (the history and its store are loaded only when there is a store)
         from . import history as H
+        from . import store as S
     res = CheckResult(ctx)
     cat, settings = ctx.catalogue, ctx.settings
     stored_ctx = H.stored_context(store, ctx.period) if store is not None else None
@@ -245,7 +290,16 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         paths[code] = found[0] if found else folder / L.filename(code)
     # every workbook read at once, in the bounded workers (memory and time capped)
     present = [c for c, p in paths.items() if p is not None and p.exists()]
+    # each file's SHA-256 as read: one replaced while it was read (an upload accepted meanwhile) is read again
+    shas = {c: _sha_now(paths[c]) for c in present}
     read = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present])))
+    for _attempt in range(3):
+        moved = [c for c in present if _sha_now(paths[c]) != shas[c]]
+        if not moved:
+            break
+        shas.update({c: _sha_now(paths[c]) for c in moved})
+        read.update(zip(moved, read_workbooks([(paths[c], cat, ctx.period, c) for c in moved])))
+    res.inputs = {c: s for c, s in shas.items() if s is not None}
     for i, (code, dept) in enumerate(cat.departments.items(), start=1):
         path = paths[code]
         if progress:
@@ -280,6 +334,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             if got is not None:  # no workbook in the folder, but an accepted submission for the period
                 cur, stored, rows, sprobs = got
                 entered.update(stored)
+                res.inputs[code] = S.history.current_files(store, str(ctx.period)).get(code, (0, None))[1]
                 place_file = cur.file_name
                 sprobs.insert(0, warning(
                     "from-store", f"Không có tệp {L.filename(code)} trong thư mục kỳ {ctx.period}: dùng nguyên lần nộp "
@@ -309,7 +364,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 probs += H.cross_period_checks(cat, data, stored_ctx, settings)
                 probs += _same_as_previous(cat, data, stored_ctx, dept.name)
                 if record and not has_errors(probs):
-                    H.record_workbook(store, cat, ctx.period, code, data)
+                    H.record_workbook(store, cat, ctx.period, code, data, shas.get(code))
             for ind_code, vals in data.values.items():
                 entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {}),
                                      "revisions": data.revisions.get(ind_code, {})}
@@ -378,6 +433,19 @@ def _add_late(res: CheckResult, department: str, problems: list) -> None:
             status["warnings"] += len(problems) - n_err
             if n_err and status["status"] == SUBMITTED:
                 status["status"] = HAS_ERRORS
+
+
+def _sha_now(path: Path) -> str | None:
+    """The file's SHA-256 now (None when it is gone); without loading the store's code."""
+    import hashlib
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def _narrative_row(section, body, place, department, codes, settings, probs) -> list:
@@ -523,6 +591,56 @@ def _recorded_settings(figures_path: Path):
         return None
 
 
+def read_identities(ctx: Context) -> dict:
+    """{period: {department: SHA-256}} of what the earlier periods a build reads hold now."""
+    store = _open_store(ctx)
+    try:
+        return {str(p): E.identities(for_period(ctx, p), store, p) for p in E.consulted(ctx.period)}
+    finally:
+        if store is not None:
+            store.close()
+
+
+def changed_inputs(ctx: Context, manifest: dict | None) -> list[dict]:
+    """What changed since the build the manifest describes read its inputs: [{"period",
+    "department", "at" (UTC text: the acceptance, or the file's time)}] for each department of
+    the period or of an earlier period it read whose workbook or current submission is no
+    longer the one the build read. A manifest of an older version (no inputs) compares times."""
+    import datetime as dt
+    if not manifest:
+        return []
+    store = _open_store(ctx)
+    try:
+        if "inputs" not in manifest:
+            from . import store as S
+            newest = S.history.last_acceptance(store, str(ctx.period)) if store is not None else None
+            return [{"period": str(ctx.period), "department": "", "at": newest}] \
+                if newest and newest > manifest.get("time", "") else []
+        out = []
+        for period, then in sorted(manifest["inputs"].items()):
+            p = Period.parse(period)
+            now = E.identities(for_period(ctx, p), store, p)
+            current = {}
+            if store is not None:
+                from . import store as S
+                current = S.history.current_files(store, period)
+            for dept in sorted(set(then) | set(now)):
+                if then.get(dept) == now.get(dept):
+                    continue
+                at = ""
+                if dept in current and current[dept][1] == now.get(dept):
+                    at = current[dept][2]
+                else:
+                    path = E.folder_file(for_period(ctx, p), p, dept)
+                    if path is not None:
+                        at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                out.append({"period": period, "department": dept, "at": at})
+        return out
+    finally:
+        if store is not None:
+            store.close()
+
+
 def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None, draft: bool = False,
           by: str = "") -> dict:
     """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``,
@@ -534,6 +652,8 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     # The composer is loaded after the check, not in a thread during it: on two cores the
     # workers already take both, and a thread would only contend for this process's lock
     # (measured: no faster).
+    read_at = utc_now_text()   # the build reports the submissions as they were when it started reading
+    earlier = read_identities(ctx)
     res = check(ctx, progress=progress)
     problems = list(res.problems)
     if not allow_missing:
@@ -580,7 +700,8 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
                                     f"«Chạy cho cả tỉnh») rồi lập lại PDF", file=paths["pdf"].name))
     warnings = [p for p in problems if not p.is_error]
     at = utc_now_text()
-    write_manifest(out, {("json" if k == "figures" else k): v for k, v in paths.items()}, warnings, at)
+    write_manifest(out, {("json" if k == "figures" else k): v for k, v in paths.items()}, warnings, at,
+                   read_at=read_at, inputs={str(ctx.period): res.inputs, **earlier})
     from .edits import edits_path
     from .versions import keep
     version = keep(ctx, res, paths, at, by=by, edits_file=edits_path(ctx), warnings=warnings)

@@ -188,6 +188,8 @@ CODES = {
     "from-store": "dùng lần nộp đã nhận (tệp không còn trong thư mục)",
     "extra-file": "tệp thừa trong thư mục kỳ",
     "unknown-file": "tệp lạ trong thư mục kỳ",
+    "earlier-file-recorded": "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi: đã ghi thành lần nộp mới",
+    "earlier-file-differs": "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi nhưng có lỗi",
     "font-missing": "máy thiếu phông Times New Roman (PDF dùng phông thay thế)",
     "settings-changed": "lập lại một kỳ với cài đặt (người ký, nơi nhận, tên cơ quan, cách viết…) khác lần lập trước",
     # the office's edits (bien-tap/<YYYY-MM>.xlsx, the web's «Biên tập»)

@@ -68,7 +68,12 @@ def of_period(ctx, res, departments=None) -> list[dict]:
             elif row["status"] == MISSING:
                 row["status"] = HAS_ERRORS
                 row["note"] = f"lần gửi lúc {format_time(last['uploaded_at'], zone)} bị từ chối"
-        if row["status"] == SUBMITTED and built_at and row["received_at"] and row["received_at"] > built_at:
+        if manifest and "inputs" in manifest:   # the build recorded what it read: compare the files themselves
+            then = manifest["inputs"].get(str(ctx.period), {})
+            after = getattr(res, "inputs", {}).get(dept) != then.get(dept)
+        else:
+            after = bool(built_at and row["received_at"] and row["received_at"] > built_at)
+        if row["status"] == SUBMITTED and after:
             row["status"] = AFTER_BUILD
             row["note"] = row["note"] or (f"nhận lúc {format_time(row['received_at'], zone)}, sau khi báo cáo được "
                                           f"lập lúc {format_time(manifest['time'], zone)}; báo cáo chưa có biểu này")

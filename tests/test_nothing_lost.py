@@ -184,3 +184,180 @@ def test_init_takes_each_value_from_the_store_or_else_the_earlier_workbooks(offi
     assert cells("XNK_TONG") == (3700, 300, 1729)        # all three from the store (the store first)
     assert cells("XNK_XK") == (1300, None, None)          # the plan the July workbook carries
     assert cells("XNK_NK") == (2500, None, None)
+
+
+# ---- point 4 and 6: a corrected earlier month in its folder; what a build read ----
+
+def one_indicator_office(tmp_path):
+    from .conftest import HEADER
+    make_templates(tmp_path / "templates", HEADER + "\nQ_XK,Kim ngạch xuất khẩu,triệu USD,so-a,cộng dồn,0,0,1,1,,,,,,,,,,"
+                   "II.1.2\n", "Mã đơn vị,Tên đơn vị\nso-a,Sở Công Thương\n")
+    for name in ("inputs", "data", "build"):
+        (tmp_path / name).mkdir()
+    return tmp_path
+
+
+def month_workbook(office, period: str, month, cum, narrative=None) -> Path:
+    """The department's workbook of a period, made by the real ``init`` and filled in."""
+    path = office / "inputs" / period / "so-a.xlsx"
+    if not path.exists():
+        assert cli(office, "init", "--period", period).returncode == 0
+    fill(path, {"Q_XK": {"E": month, "F": cum}}, narrative)
+    return path
+
+
+def docx_text(path: Path) -> str:
+    import re
+    import zipfile
+    xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
+    return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml))
+
+
+def pct(new, old) -> str:
+    from generator.vi_numbers import format_number
+    return format_number((Decimal(new) / Decimal(old) - 1) * 100, 1) + "%"
+
+
+def test_a_corrected_earlier_month_in_its_folder_is_used_by_the_quarter_and_month_on_month(tmp_path):
+    office = one_indicator_office(tmp_path)
+    ly = history_file(office, "ls.xlsx", [("2023-04", "Q_XK", None, 170, 370), ("2023-05", "Q_XK", None, 190, 560),
+                                          ("2023-06", "Q_XK", None, 180, 740)])
+    assert cli(office, "import-history", ly).returncode == 0
+    month_workbook(office, "2024-04", 100, 400)
+    assert cli(office, "build", "--period", "2024-04").returncode == 0
+    may = month_workbook(office, "2024-05", 200, 600)
+    assert cli(office, "build", "--period", "2024-05").returncode == 0
+    may_manifest = json.loads((office / "build" / "2024-05" / "lap-bao-cao.json").read_text(encoding="utf-8"))
+    # the department's corrected May, put in the May folder by the clerk
+    fill(may, {"Q_XK": {"E": 250, "F": 650}})
+    month_workbook(office, "2024-06", 300, 950, [("II.1.2", "Xuất khẩu tháng 6 {Q_XK:tang_tt}; quý II đạt {Q_XK:quy} "
+                                                              "triệu USD, {Q_XK:tang_quy}.")])
+    proc = cli(office, "build", "--period", "2024-06")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    said = proc.stdout + proc.stderr
+    assert "2024-05/so-a.xlsx" in said and "lập lại" in said
+    figures = json.loads((office / "build" / "2024-06" / "figures.json").read_text(encoding="utf-8"))
+    q = figures["indicators"][0]
+    assert q["values"]["month_previous"] == 250 and q["values"]["quarter"] == 100 + 250 + 300
+    text = docx_text(office / "build" / "2024-06" / "BC-UBND-2024-06.docx")
+    assert f"tăng {pct(300, 250)} so với tháng trước" in text
+    assert f"{100 + 250 + 300} triệu USD, tăng {pct(650, 170 + 190 + 180)} so với cùng kỳ" in text
+    # May's report, built from the number since corrected, is older than its submissions
+    ctx_may = pipeline.open_context("2024-05", office / "inputs", office / "build", office / "templates",
+                                    office / "data" / "baocao.sqlite")
+    assert [(c["period"], c["department"]) for c in pipeline.changed_inputs(ctx_may, may_manifest)] == \
+        [("2024-05", "so-a")]
+    ctx_jun = pipeline.for_period(ctx_may, ctx_may.period.next())
+    june = json.loads((office / "build" / "2024-06" / "lap-bao-cao.json").read_text(encoding="utf-8"))
+    assert pipeline.changed_inputs(ctx_jun, june) == []
+    # a second correction of May recorded by its own check: June is stale too
+    fill(may, {"Q_XK": {"E": 260, "F": 660}})
+    assert cli(office, "check", "--period", "2024-05").returncode == 0
+    assert ("2024-05", "so-a") in [(c["period"], c["department"]) for c in pipeline.changed_inputs(ctx_jun, june)]
+    # a corrected May with an error is named, and June is not built from the stored number
+    fill(may, {"Q_XK": {"E": "khoảng 270"}})
+    proc = cli(office, "build", "--period", "2024-06")
+    assert proc.returncode == 1
+    assert any("2024-05/so-a.xlsx" in ln and "có 1 lỗi" in ln for ln in (proc.stdout + proc.stderr).splitlines())
+
+
+# ---- points 5 and 6 on the web: a replaced folder file is kept; an upload during a build ----
+
+def web_office(tmp_path):
+    from .web_helpers import web_setup
+    return web_setup(tmp_path, remove=())
+
+
+def test_a_folder_file_an_upload_replaces_is_archived_with_its_record(tmp_path):
+    import io
+
+    from starlette.testclient import TestClient
+
+    from .conftest import ROOT
+    from .web_helpers import csrf_of, login
+    app, config = web_office(tmp_path)
+    dept = "so-cong-thuong"
+    sample = (ROOT / "inputs" / "2023-08" / f"{dept}.xlsx").read_bytes()
+    # the e-mailed version the office copied into the folder: one bad cell, one text only it has
+    wb = load_workbook(io.BytesIO(sample))
+    wb["Chỉ tiêu"]["E2"] = "14,5,3"
+    text = wb["Thuyết minh"]
+    text.cell(text.max_row + 1, 1).value = "II.1.3"
+    text.cell(text.max_row, 2).value = "Đoạn chỉ có trong bản gửi qua thư."
+    buf = io.BytesIO()
+    wb.save(buf)
+    emailed = buf.getvalue()
+    target = config.inputs / "2023-08" / f"{dept}.xlsx"
+    target.write_bytes(emailed)
+    with TestClient(app) as office, TestClient(app) as client:
+        login(office, "vanphong")
+        assert "14,5,3" in office.get(f"/van-phong/2023-08/don-vi/{dept}").text
+        login(client, dept)
+        sent = client.post("/don-vi/2023-08/nop", data={"csrf": csrf_of(client.get("/don-vi").text)},
+                           files={"tep": ("bieu.xlsx", sample, "application/octet-stream")})
+        assert "Đã nhận biểu" in sent.text
+        assert target.read_bytes() == sample
+        import hashlib
+        sha = hashlib.sha256(emailed).hexdigest()
+        kept = config.db.parent / "ban-nop" / "2023-08" / dept / f"{sha}.xlsx"
+        assert kept.read_bytes() == emailed
+        record = json.loads(kept.with_suffix(".json").read_text(encoding="utf-8"))
+        from generator import store as S
+        with S.open_store(config.db) as store:
+            upload_id = S.web.uploads(store, "2023-08", dept)[0]["id"]
+        assert record["origin"] == "thu-muc" and record["errors"] == 1 and record["replaced_by_upload"] == upload_id
+        # the office sees it and opens what the department e-mailed
+        page = office.get(f"/van-phong/2023-08/don-vi/{dept}").text
+        link = page.split('id="ban-thay"')[1].split('href="')[1].split('"')[0]
+        got = office.get(link)
+        assert got.status_code == 200 and got.content == emailed
+        # a department cannot
+        assert client.get(link).status_code == 403
+    # the command line lists it
+    proc = run_cli("submissions", "--period", "2023-08", "--db", config.db, cwd=tmp_path)
+    assert proc.returncode == 0 and sha in proc.stdout and "có 1 lỗi" in proc.stdout
+
+
+def test_an_upload_accepted_while_the_build_reads_makes_the_report_older_than_the_submissions(tmp_path):
+    from starlette.testclient import TestClient
+
+    from generator import store as S
+
+    from .conftest import ROOT
+    from .web_helpers import csrf_of, login
+    app, config = web_office(tmp_path)
+    dept = "so-cong-thuong"
+    ctx = pipeline.open_context("2023-08", config.inputs, config.out, None, config.db)
+    sample = (ROOT / "inputs" / "2023-08" / f"{dept}.xlsx").read_bytes()
+    wb = load_workbook(config.inputs / "2023-08" / f"{dept}.xlsx")
+    text = wb["Thuyết minh"]
+    text.cell(text.max_row + 1, 1).value = "II.1.3"
+    text.cell(text.max_row, 2).value = "Đoạn gửi khi văn phòng đang lập báo cáo."
+    late = tmp_path / "late.xlsx"
+    wb.save(late)
+    with TestClient(app) as office, TestClient(app) as client:
+        login(office, "vanphong")
+        login(client, dept)
+        sent = []
+
+        def progress(i, n, name):   # every workbook has been read: the department sends its new one
+            if not sent:
+                r = client.post("/don-vi/2023-08/nop", data={"csrf": csrf_of(client.get("/don-vi").text)},
+                                files={"tep": ("bieu.xlsx", late.read_bytes(), "application/octet-stream")})
+                sent.append(r)
+        pipeline.build(ctx, progress=progress)
+        assert "Đã nhận biểu" in sent[0].text
+        # the upload stays the current submission: the build never records its older read over it
+        with S.open_store(config.db) as store:
+            cur = S.history.current(store, "2023-08", dept)
+            sha = S.history.revisions(store, "2023-08", dept)
+        import hashlib
+        assert next(r[2] for r in sha if r[0] == cur.revision) == hashlib.sha256(late.read_bytes()).hexdigest()
+        manifest = json.loads((config.out / "2023-08" / "lap-bao-cao.json").read_text(encoding="utf-8"))
+        assert manifest["inputs"]["2023-08"][dept] == hashlib.sha256(sample).hexdigest()
+        assert manifest["read_at"] <= manifest["time"]
+        page = office.get("/van-phong/2023-08").text
+        assert 'id="cu-hon-bieu"' in page and "Sở Công Thương" in page.split('id="cu-hon-bieu"')[1].split("</p>")[0]
+        # built again: current
+        pipeline.build(ctx)
+        assert 'id="cu-hon-bieu"' not in office.get("/van-phong/2023-08").text

@@ -228,6 +228,13 @@ def revisions(store, period: str, department: str) -> list[tuple[int, str, str]]
                               "ORDER BY revision", (period, department)))
 
 
+def current_files(store, period: str) -> dict:
+    """{department: (revision, sha256, accepted_at)} of each department's current submission."""
+    return {dept: (rev, sha, at) for dept, rev, at, sha in store.execute(
+        f"SELECT c.department, c.revision, c.accepted_at, s.sha256 FROM ({_CURRENT}) c "
+        f"JOIN submission s ON s.revision = c.revision", (period,))}
+
+
 def last_acceptance(store, period: str) -> str | None:
     """When a submission of the period was last accepted (UTC text), or None."""
     return store.execute("SELECT accepted_at FROM acceptance WHERE period=? ORDER BY id DESC LIMIT 1",

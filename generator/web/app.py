@@ -95,6 +95,7 @@ ROUTES = [
     Route("/van-phong/mo-ky", office.open_new_period, methods=["POST"]),
     Route("/van-phong/{period}", office.dashboard),
     Route("/van-phong/{period}/don-vi/{dept}", office.dept_problems),
+    Route("/van-phong/{period}/don-vi/{dept}/ban-thay/{sha}", office.download_replaced),
     Route("/van-phong/{period}/lap-bao-cao", office.start_build, methods=["POST"]),
     Route("/van-phong/{period}/tien-do/{job}", office.build_progress),
     Route("/van-phong/{period}/tai/{kind}", office.download),

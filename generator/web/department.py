@@ -137,7 +137,7 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
     atomically, in one store transaction with its upload event (SHA-256, account, time, file);
     a file already in place that was never recorded is recorded first. A refused upload is an
     event too. Returns the upload event's id."""
-    from ..history import sha256_of, submission_of
+    from ..history import submission_of
     from ..workbooks.sandbox import read_workbook_bounded
     folder = web.config.inputs / str(period)
     staging = folder / ".tai-len" / uuid.uuid4().hex
@@ -161,15 +161,22 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
             if n_err or dept not in res.data:
                 return S.web.log_upload(store, str(period), dept, username, False, **event)
             subs = []
+            kept = []   # folder files never archived before: (name, sha256, size, errors), recorded beside their bytes
             from ..outputs import atomic_write_bytes
             for old_path in ([target] if target.exists() else []) + others:
-                old_sha = sha256_of(old_path)
-                # every file this upload replaces is kept in the archive first
-                atomic_write_bytes(web.archive_path(str(period), dept, old_sha), old_path.read_bytes(), mode=0o600)
-                if not any(r[2] == old_sha for r in S.history.revisions(store, str(period), dept)):
+                old_bytes = old_path.read_bytes()
+                old_sha = hashlib.sha256(old_bytes).hexdigest()
+                archived = web.archive_path(str(period), dept, old_sha)
+                known = any(r[2] == old_sha for r in S.history.revisions(store, str(period), dept))
+                if not known or not archived.exists():
                     old, old_probs = read_workbook_bounded(old_path, ctx.catalogue, period, dept)
-                    if old is not None and not any(p.is_error for p in old_probs):
+                    errors = sum(p.is_error for p in old_probs) if old is not None else max(1, len(old_probs))
+                    if not known and old is not None and not errors:
                         subs.append(submission_of(ctx.catalogue, period, dept, old, old_sha))
+                    if not archived.exists():   # a file the office put in the folder, with or without errors
+                        kept.append((old_path.name, old_sha, len(old_bytes), errors))
+                # every file this upload replaces is kept in the archive first
+                atomic_write_bytes(archived, old_bytes, mode=0o600)
             subs.append(submission_of(ctx.catalogue, period, dept, res.data[dept], sha))
             atomic_write_bytes(web.archive_path(str(period), dept, sha), data, mode=0o600)
 
@@ -177,6 +184,12 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
                 os.replace(staged, target)
                 for other in others:   # the department's file of the other format, archived above
                     other.unlink(missing_ok=True)
-            return S.web.accept_upload(store, str(period), dept, username, move_into_place, subs, event)
+            upload_id = S.web.accept_upload(store, str(period), dept, username, move_into_place, subs, event)
+            from ..archive import record_replaced
+            for name, old_sha, size, errors in kept:
+                revision = next((r[0] for r in S.history.revisions(store, str(period), dept) if r[2] == old_sha), None)
+                record_replaced(web.archive_path(str(period), dept, old_sha), name, old_sha, size, errors, revision,
+                                upload_id)
+            return upload_id
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -86,10 +86,20 @@ async def dashboard(request: Request):
     counts = count_statuses(rows)
     manifest = read_manifest(web.config.out / str(period))
     files = current_outputs(web, period, manifest)
-    stale = bool(manifest and newest and newest > manifest.get("time", ""))
+    # stale: a workbook or submission differs from those the build read (of this period or an earlier one it used)
+    changes = await run_in_threadpool(pipeline.changed_inputs, web.ctx_for(period), manifest)
+    stale = bool(changes)
+    if stale:
+        newest = max((c["at"] for c in changes if c["at"]), default=newest)
+        names = web.departments
+        stale_list = [f"{names[c['department']].name if c['department'] in names else c['department']}"
+                      + (f" (kỳ {c['period']})" if c["period"] != str(period) else "")
+                      for c in changes if c["department"]]
+    else:
+        stale_list = []
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
                       phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
-                      stale=stale, newest=newest, outputs=OUTPUTS, css=CSS,
+                      stale=stale, newest=newest, outputs=OUTPUTS, css=CSS, stale_list=stale_list,
                       versions=versions_of(web, period))
 
 
@@ -114,8 +124,25 @@ async def dept_problems(request: Request):
     problems = pipeline.department_problems(res, dept)
     up = web.uploads(str(period)).get(dept)
     rejected = json.loads(up["problems"]) if up and not up["accepted"] else []
+    from ..archive import replaced_files
+    replaced = replaced_files(web.config.db.parent / "ban-nop", str(period), dept)
     return web.render(request, "loi-don-vi.html", period=str(period), department=web.departments[dept],
-                      problems=problems, rejected=rejected, last=up)
+                      problems=problems, rejected=rejected, last=up, replaced=replaced)
+
+
+async def download_replaced(request: Request):
+    """The office opens a file it had put in the period's folder that an upload replaced."""
+    from ..archive import replaced_files
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    dept = request.path_params["dept"]
+    row = next((r for r in replaced_files(web.config.db.parent / "ban-nop", str(period), dept)
+                if dept in web.departments and r["sha256"] == request.path_params["sha"]), None)
+    if row is None or not row["path"].exists():
+        raise HTTPException(404, "Không tìm thấy tệp này.")
+    from .common import XLSX
+    return FileResponse(row["path"], media_type=XLSX, filename=f"{dept}-{period}-thu-muc-{row['sha256'][:8]}.xlsx")
 
 
 async def start_build(request: Request):
