@@ -256,6 +256,7 @@ def _one_period(pipeline, ctx, args) -> int:
         write_problems_xlsx(target, problems, link_prefix=prefix)
         n_err = sum(p.is_error for p in problems)
         print(f"\n{n_err} lỗi, {len(problems) - n_err} cảnh báo. Danh sách: {target}")
+        _say_if_stale(pipeline, ctx)
         return EXIT_INPUT if n_err else EXIT_OK
     from .review_cli import COMMANDS, run as run_review
     if args.command in COMMANDS:
@@ -374,6 +375,22 @@ def _submissions(ctx, args) -> int:
             print(f"  {format_time(r['replaced_at'], zone)}  {r['department']}  {r['file_name']} ({state}), thay bởi "
                   f"lần gửi {r['replaced_by_upload']}: {r['path']}")
     return EXIT_OK
+
+
+def _say_if_stale(pipeline, ctx) -> None:
+    """After ``check``: the period's last report, when what it read has changed since."""
+    from .outputs import read_manifest
+    from .timefmt import format_time, zone_setting
+    manifest = read_manifest(ctx.period_out)
+    changes = pipeline.changed_inputs(ctx, manifest)
+    if not changes:
+        return
+    names = ctx.catalogue.full.departments
+    which = ", ".join(f"{names[c['department']].name if c['department'] in names else c['department']}"
+                      + (f" (kỳ {c['period']})" if c["period"] != str(ctx.period) else "")
+                      for c in changes if c["department"])
+    print(f"Báo cáo kỳ {ctx.period} lập lúc {format_time(manifest['time'], zone_setting(ctx.settings))} cũ hơn biểu"
+          + (f": {which} đã khác" if which else "") + f"; hãy lập lại báo cáo («baocao build --period {ctx.period}»).")
 
 
 def _import_history(pipeline, ctx, args) -> int:

@@ -254,6 +254,8 @@ def test_a_corrected_earlier_month_in_its_folder_is_used_by_the_quarter_and_mont
     fill(may, {"Q_XK": {"E": 260, "F": 660}})
     assert cli(office, "check", "--period", "2024-05").returncode == 0
     assert ("2024-05", "so-a") in [(c["period"], c["department"]) for c in pipeline.changed_inputs(ctx_jun, june)]
+    stale = cli(office, "check", "--period", "2024-06")
+    assert "Báo cáo kỳ 2024-06" in stale.stdout and "cũ hơn biểu: Sở Công Thương (kỳ 2024-05)" in stale.stdout
     # a corrected May with an error is named, and June is not built from the stored number
     fill(may, {"Q_XK": {"E": "khoảng 270"}})
     proc = cli(office, "build", "--period", "2024-06")
