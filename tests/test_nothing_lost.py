@@ -320,7 +320,7 @@ def test_a_folder_file_an_upload_replaces_is_archived_with_its_record(tmp_path):
     assert proc.returncode == 0 and sha in proc.stdout and "có 1 lỗi" in proc.stdout
 
 
-def test_an_upload_accepted_while_the_build_reads_makes_the_report_older_than_the_submissions(tmp_path):
+def test_an_upload_accepted_while_the_build_reads_makes_the_report_older_than_the_submissions(tmp_path, monkeypatch):
     from starlette.testclient import TestClient
 
     from generator import store as S
@@ -360,6 +360,20 @@ def test_an_upload_accepted_while_the_build_reads_makes_the_report_older_than_th
         assert manifest["read_at"] <= manifest["time"]
         page = office.get("/van-phong/2023-08").text
         assert 'id="cu-hon-bieu"' in page and "Sở Công Thương" in page.split('id="cu-hon-bieu"')[1].split("</p>")[0]
+        # the office's own build through the web says so when it ends
+        from generator.web.office import run_build
+        state = {"period": "2023-08", "done": False, "ok": False, "step": "", "i": 0, "n": 0, "message": "",
+                 "problems": []}
+        sent.clear()
+        late.write_bytes(sample)   # the department sends its first version again, during this build
+        with S.open_store(config.db) as store:
+            S.web.start_build_job(store, "thu", "2023-08", "vanphong", "2023-08-20T00:00:00Z", 2)
+        real = pipeline.build
+        monkeypatch.setattr(pipeline, "build", lambda c, **kw: real(c, **{**kw, "progress": progress}))
+        run_build(app.state.web, "thu", state, ctx.period, False, False)
+        monkeypatch.setattr(pipeline, "build", real)
+        assert "Đã nhận biểu" in sent[0].text
+        assert state["ok"] and "trong lúc đang lập (Sở Công Thương)" in state["message"], state["message"]
         # built again: current
         pipeline.build(ctx)
         assert 'id="cu-hon-bieu"' not in office.get("/van-phong/2023-08").text

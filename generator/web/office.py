@@ -177,9 +177,17 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
     def progress(i, n, name):
         state.update(step=f"Đang đọc biểu: {name}", i=i, n=n)
     try:
-        got = pipeline.build(web.ctx_for(period), allow_missing=allow, pdf=pdf, progress=progress,
-                             by=state.get("by", ""))
-        state.update(ok=True, step="Xong", message=f"Đã lập báo cáo ({len(got['warnings'])} cảnh báo).")
+        ctx = web.ctx_for(period)
+        got = pipeline.build(ctx, allow_missing=allow, pdf=pdf, progress=progress, by=state.get("by", ""))
+        message = f"Đã lập báo cáo ({len(got['warnings'])} cảnh báo)."
+        from ..outputs import read_manifest
+        late = [c for c in pipeline.changed_inputs(ctx, read_manifest(ctx.period_out)) if c["department"]]
+        if late:   # accepted while the build was reading: the report does not have it
+            names = web.departments
+            message += " Có biểu được nhận trong lúc đang lập (" + ", ".join(
+                names[c["department"]].name if c["department"] in names else c["department"] for c in late) + \
+                "): báo cáo này chưa có biểu đó, hãy lập lại báo cáo."
+        state.update(ok=True, step="Xong", message=message)
     except InputError as e:
         state.update(step="Không lập được", message=str(e), problems=[p.to_dict() for p in e.problems][:200])
     except BaocaoError as e:
