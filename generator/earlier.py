@@ -124,13 +124,10 @@ def consulted(period: Period) -> list[Period]:
 
 
 def folder_file(ctx: Context, period: Period, dept: str):
-    """The department's workbook in the period's folder (.xlsx, else an old .xls), or None."""
-    folder = ctx.inputs / str(period)
-    for suffix in (".xlsx", ".xls"):
-        path = folder / L.filename(dept, suffix)
-        if path.exists():
-            return path
-    return None
+    """The department's workbook in the period's folder (.xlsx or .xls, in any case; the first
+    by name when there are two, which ``check`` reports), or None."""
+    found = L.workbook_files(ctx.inputs / str(period), dept)
+    return found[0] if found else None
 
 
 def identities(ctx: Context, store, period: Period) -> dict:

@@ -363,8 +363,8 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
     if inputs is not None:
         folder = Path(inputs) / period
         from .workbooks.read import is_blank_workbook   # a blank made by init is no submission
-        present = [f for f in (folder / L.filename(dept), folder / L.filename(dept, ".xls"))
-                   if f.exists() and not is_blank_workbook(f, cat.in_force(Period.parse(period)))]
+        present = [f for f in L.workbook_files(folder, dept)
+                   if not is_blank_workbook(f, cat.in_force(Period.parse(period)))]
         if present:
             return None, [error(
                 "import-over-workbook", f"Kỳ {period} của {dept} đã có biểu {period}/{present[0].name} trong thư mục "
