@@ -301,6 +301,11 @@ def test_the_preview_prints_emphasis_and_footnotes_and_the_store_copy_reopens(tm
         preview = r.text.split('id="xt-tm-II-6"')[1].split("</div>")[0]
         assert "<i>Đánh giá chung:</i> đón <b>59 đoàn</b>" in preview
         assert '<span class="chu-thich">[chú thích: Trong đó 30 đoàn liên ngành.]</span> * hết.' in preview
+        # an indicator the narrative no longer cites: the automatic sentence the report prints for it
+        assert "NG_VIECRIENG" not in text
+        auto = re.sub(r"<[^>]+>", "", r.text.split('id="cau-NG_VIECRIENG"')[1].split("</p>")[0])
+        assert "Lượt công chức, viên chức đi nước ngoài về việc riêng: 207" in auto and "mục II.6" in auto
+        assert 'id="cau-NG_DOAN_DEN"' not in r.text     # cited by the narrative
         assert 'id="da-nhan"' in form_post(c, "gui", dict(sample_fields(dept), **{"t:II.6": text})).text
         # the accepted file taken out of the folder: the form reopens with the stored submission
         (config.inputs / PERIOD / f"{dept}.xlsx").unlink()

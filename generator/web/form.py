@@ -262,6 +262,19 @@ def previews(res, dept: str, own: set) -> dict:
     return out
 
 
+def automatic_sentences(res, own: set) -> dict:
+    """{code: (section, sentence)} of the department's indicators no narrative, template or
+    annex prints: the sentence the report prints for each under its «Mục báo cáo»."""
+    from ..phrases import sentence
+    out = {}
+    for section, codes in res.automatic.items():
+        for code in codes:
+            if code in own and code in res.figures:
+                fig = res.figures[code]
+                out[code] = (section, f"{fig.indicator.name}: {sentence(fig, res.context.settings)}.")
+    return out
+
+
 def _rows(text: str) -> int:
     """A narrative box tall enough for what it holds (2 to 14 lines)."""
     return max(2, min(14, sum(1 + len(line) // 110 for line in text.split("\n")) + 1)) if text else 2
@@ -303,6 +316,9 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
                        "problems": by_field.get((ind.code, m), [])} for m, t in columns],
             "note": fields.get(f"n:{ind.code}", ""), "note_problems": by_field.get((ind.code, "note"), []),
             "problems": by_indicator.get(ind.code, [])})
+    automatic = automatic_sentences(res, {i.code for i in own}) if res is not None else {}
+    for item in indicators:
+        item["automatic"] = automatic.get(item["code"])
     extra = [k[2:] for k in fields if k.startswith("t:")]
     shown = previews(res, dept, {i.code for i in own}) if res is not None else None
     sections = [{"key": k, "title": t, "text": fields.get(f"t:{k}", ""), "problems": by_section.get(k, []),
