@@ -69,14 +69,45 @@ def changed_figures(old_doc: dict, new_doc: dict, old_v: dict, new_v: dict) -> l
     return out
 
 
+def _aligned(old_paras: list, new_paras: list) -> list[tuple]:
+    """(old, new) pairs (None for an added or removed paragraph): within each section and
+    department the paragraphs are aligned by their text, so a paragraph the department put
+    before others is one added paragraph, not every later one changed."""
+    from difflib import SequenceMatcher
+
+    def groups(paras):
+        out: dict = {}
+        for p in paras:
+            out.setdefault((p["section"], p["department"]), []).append(p)
+        return out
+    old_g, new_g = groups(old_paras), groups(new_paras)
+    pairs = []
+    for group in list(new_g) + [g for g in old_g if g not in new_g]:
+        a, b = old_g.get(group, []), new_g.get(group, [])
+        if group[1] == V.AUTOMATIC:   # an automatic sentence is its indicator's
+            keys = {p["key"] for p in a} | {p["key"] for p in b}
+            by_a, by_b = {p["key"]: p for p in a}, {p["key"]: p for p in b}
+            order = [p["key"] for p in b] + [p["key"] for p in a if p["key"] not in by_b]
+            pairs += [(by_a.get(k), by_b.get(k)) for k in order if k in keys]
+            continue
+        ta = [(p["text"], tuple(p.get("footnotes", []))) for p in a]
+        tb = [(p["text"], tuple(p.get("footnotes", []))) for p in b]
+        for op, i1, i2, j1, j2 in SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+            if op == "equal":
+                pairs += list(zip(a[i1:i2], b[j1:j2]))
+                continue
+            n = min(i2 - i1, j2 - j1) if op == "replace" else 0
+            pairs += list(zip(a[i1:i1 + n], b[j1:j1 + n]))
+            pairs += [(None, p) for p in b[j1 + n:j2]] + [(p, None) for p in a[i1 + n:i2]]
+    return pairs
+
+
 def changed_paragraphs(old_paras: list, new_paras: list) -> tuple[list, list]:
-    """(paragraphs, footnotes): each added, removed or changed, keyed by the paragraph's place
-    (section, department, its number among the department's paragraphs of the section)."""
-    old = {p["key"]: p for p in old_paras}
-    new = {p["key"]: p for p in new_paras}
+    """(paragraphs, footnotes): each added, removed or changed, with its section, department
+    and key (the paragraph's place in the newer version, or in the older one when removed)."""
     paras, notes = [], []
-    for key in list(new) + [k for k in old if k not in new]:
-        a, b = old.get(key), new.get(key)
+    for a, b in _aligned(old_paras, new_paras):
+        key = (b or a)["key"]
         base = b or a
         where = {"key": key, "section": base["section"], "department": base["department"]}
         if a is None:

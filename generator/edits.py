@@ -94,9 +94,16 @@ def apply_narrative(ctx, res) -> list:
         for i, (dept, _segments, _where_) in enumerate(items):
             seen[dept] = seen.get(dept, 0) + 1
             rows[f"{section}/{dept}/{seen[dept]}"] = (section, i)
+    sources = {key: unparse(res.narrative[sec][i][1]) for key, (sec, i) in rows.items()}
+    taken = {e["key"] for e in edits}
     for e in edits:
         if e["department"] == AUTOMATIC:
             continue
+        row_key = e["key"]
+        moved = _moved(e, rows, sources, taken)
+        if moved is not None:   # the department added or removed a paragraph before it: the edit follows its text
+            taken.add(moved)
+            e = dict(e, key=moved, which=moved.rsplit("/", 1)[1])
         if e["key"] not in rows:
             problems.append(warning("edit-orphan", f"Bản biên tập {_where(ctx, e)} không được in: đơn vị không còn đoạn "
                                     f"văn này; bản biên tập: «{e['text']}». Hãy xóa dòng này hoặc chuyển bản biên tập "
@@ -110,12 +117,28 @@ def apply_narrative(ctx, res) -> list:
             problems += [error(m.code, f"Bản biên tập {_where(ctx, e)}: {m.message}", indicator=m.indicator,
                                **_place(path, e["row"])) for m in probs]
             continue
+        problems += [error(p.code, f"Bản biên tập {_where(ctx, e)}: {p.message}", indicator=p.indicator,
+                           **_place(path, e["row"])) if p.is_error else
+                     warning(p.code, f"Bản biên tập {_where(ctx, e)}: {p.message}", indicator=p.indicator,
+                             **_place(path, e["row"]))
+                     for p in N.check_refs(new, res.figures, ctx.settings)]
         stale = e["base"].strip() != current.strip()
         if stale:
             problems.append(_stale(ctx, e, current, path))
         res.narrative[section][i] = (dept, new, _place(path, e["row"]))
-        res.edits[e["key"]] = {"department_source": current, "text": e["text"], "stale": stale}
+        res.edits[e["key"]] = {"department_source": current, "text": e["text"], "stale": stale, "row_key": row_key}
     return problems
+
+
+def _moved(e: dict, rows: dict, sources: dict, taken: set) -> str | None:
+    """Where an edit's paragraph is now when the department's paragraphs of the section moved:
+    the one other paragraph of the same department and section whose text is the edit's base."""
+    base = e["base"].strip()
+    if not base or sources.get(e["key"], "").strip() == base:
+        return None
+    prefix = f"{e['section']}/{e['department']}/"
+    found = [k for k in rows if k.startswith(prefix) and k not in taken and sources[k].strip() == base]
+    return found[0] if len(found) == 1 else None
 
 
 def _stale(ctx, e: dict, current: str, path: Path):
@@ -151,6 +174,15 @@ def apply_automatic(ctx, res) -> list:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def placed(res, edits: list) -> list[dict]:
+    """The file's edits at the paragraphs they apply to now (an edit whose paragraph moved
+    — the department added or removed one before it — at its new place)."""
+    moved = {info["row_key"]: key for key, info in (res.edits or {}).items()
+             if info.get("row_key", key) != key}
+    return [dict(e, key=moved[e["key"]], which=moved[e["key"]].rsplit("/", 1)[1]) if e["key"] in moved else e
+            for e in edits]
 
 
 def rows_for(ctx, res, edits: list) -> list[list]:
@@ -213,7 +245,7 @@ def write_edits_file(ctx, res) -> tuple[Path, int]:
     if problems:
         from .problems import InputError
         raise InputError("Tệp biên tập có lỗi", problems)
-    rows = rows_for(ctx, res, edits)
+    rows = rows_for(ctx, res, placed(res, edits))
     path = edits_path(ctx)
     write_rows(path, rows)
     return path, len(rows)
@@ -227,7 +259,7 @@ def set_edit(ctx, res, key: str, text: str, by: str) -> Path:
         from .problems import InputError
         raise InputError("Tệp biên tập có lỗi", problems)
     keys = {k: (s, d, w) for k, s, d, w in paragraph_keys(res)}
-    others = [e for e in edits if e["key"] != key]
+    others = [e for e in placed(res, edits) if e["key"] != key]
     if key not in keys:
         from .problems import BaocaoError
         raise BaocaoError(f"Báo cáo kỳ {ctx.period} không có đoạn văn «{key}»")

@@ -419,3 +419,38 @@ def test_office_web_versions_comparison_and_edits(tmp_path):
         assert old.status_code == 200
         assert old.content == (config.out / "2023-08" / "lan-lap" / "1" / f"BC-UBND-{P}.docx").read_bytes()
         assert office.get("/van-phong/2023-08/lan-lap/9/bao-cao.docx").status_code == 404
+
+
+def test_an_edit_follows_its_paragraph_when_the_department_adds_one_before_it(small_office):
+    folder = small_office
+    inputs = folder / "inputs" / P
+    fill(inputs / "so-cong-thuong.xlsx", GOOD_VALUES, [("II.1.2", "Kim ngạch lũy kế {XNK_TONG:luyke} triệu USD."),
+                                                       ("II.1.2", "Xuất khẩu {XNK_XK:luyke} triệu USD.")])
+    fill(inputs / "so-nong-nghiep.xlsx", GOOD_VALUES)
+    assert small_run(folder, "bien-tap").returncode == 0
+    edits = folder / "bien-tap" / f"{P}.xlsx"
+    set_edit(edits, "II.1.2", "so-cong-thuong", "2", "Văn phòng: xuất khẩu đạt {XNK_XK:luyke} triệu USD.")
+    assert small_run(folder, "build").returncode == 0
+    # the department puts a new paragraph first: its paragraphs are now 1 (new), 2, 3
+    fill(inputs / "so-cong-thuong.xlsx", None, [("II.1.2", "Đoạn mới của sở đặt lên đầu."),
+                                                ("II.1.2", "Kim ngạch lũy kế {XNK_TONG:luyke} triệu USD."),
+                                                ("II.1.2", "Xuất khẩu {XNK_XK:luyke} triệu USD.")])
+    got = small_run(folder, "build")
+    assert got.returncode == 0, got.stderr
+    assert "sau khi văn phòng biên tập" not in got.stdout and "không được in" not in got.stdout, got.stdout
+    text = body_text(folder)
+    assert text.count("Văn phòng: xuất khẩu đạt 1.620 triệu USD.") == 1
+    assert "Xuất khẩu 1.620" not in text and "Đoạn mới của sở đặt lên đầu." in text
+    assert small_run(folder, "so-sanh").returncode == 0
+    doc = json.loads((folder / "build" / P / f"so-sanh-{P}.json").read_text(encoding="utf-8"))
+    assert [(p["change"], p.get("new")) for p in doc["paragraphs"]] == [("added", "Đoạn mới của sở đặt lên đầu.")]
+    # the office's file, written again, shows the edit at the paragraph it now applies to
+    assert small_run(folder, "bien-tap").returncode == 0
+    rows = {tuple(r[:3]): r for r in load_workbook(edits)["Biên tập"].iter_rows(values_only=True)}
+    assert rows[("II.1.2", "so-cong-thuong", "3")][4] == "Văn phòng: xuất khẩu đạt {XNK_XK:luyke} triệu USD."
+    assert not rows[("II.1.2", "so-cong-thuong", "2")][4] and not rows[("II.1.2", "so-cong-thuong", "1")][4]
+    # an edit citing a figure that cannot be computed is warned about like a department's text
+    set_edit(edits, "II.1.2", "so-cong-thuong", "3", "Văn phòng: chỉ số {CSSX:dat}.")
+    got = small_run(folder, "build")
+    said = [line for line in (got.stdout + got.stderr).splitlines() if "Bản biên tập đoạn 3" in line]
+    assert said and all("CSSX" in line and "không được in" not in line for line in said), got.stdout + got.stderr

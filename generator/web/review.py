@@ -71,9 +71,9 @@ async def version_download(request: Request):
 def _paragraphs(res) -> list[dict]:
     """The report's paragraphs with what the edits page shows: the department's text (markup),
     the edit (if any), and whether the department changed its text after the edit."""
-    from ..edits import read_edits
+    from ..edits import placed, read_edits
     model = V.paragraph_model(res)
-    edits = {e["key"]: e for e in read_edits(res.context)[0]}
+    edits = {e["key"]: e for e in placed(res, read_edits(res.context)[0])}
     printed = {p["key"]: p for p in model}
     out = []
     for key, section, dept, which in V.paragraph_keys(res):
