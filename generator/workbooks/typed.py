@@ -25,6 +25,7 @@ MARK = "baocao-bieu-mau"
 CORE = "docProps/core.xml"
 FORM_NAME = "Biểu mẫu trên trang"        # the upload event's file name of a form submission
 MAX_CORE_BYTES = 65536
+MAX_FORM_BYTES = 20 * 2**20   # the form's workbooks are tens of kB unpacked
 
 
 def cells_of(cat, department: str) -> dict:
@@ -113,6 +114,8 @@ def made_by_form(path: Path) -> bool:
             if info.file_size > MAX_CORE_BYTES:
                 return False
             core = z.read(info).decode("utf-8", "replace")
+            if sum(i.file_size for i in z.infolist()) > MAX_FORM_BYTES:
+                return False   # far bigger than any workbook the form writes: not hashed
     except (OSError, KeyError, zipfile.BadZipFile, ValueError):
         return False
     m = re.search(MARK + r" ([0-9a-f]{64})", core)
