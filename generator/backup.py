@@ -10,7 +10,9 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from .history import sha256_of
 from .problems import BaocaoError
+from .timefmt import utc_now_text
 
 MANIFEST = "SAO-LUU.json"
 STORE_NAME = "baocao.sqlite"
@@ -18,14 +20,12 @@ SKIP = shutil.ignore_patterns("*.sqlite", "*.sqlite-wal", "*.sqlite-shm", "~$*",
 
 
 def _files(root: Path) -> dict:
-    from .history import sha256_of
     return {p.relative_to(root).as_posix(): sha256_of(p) for p in sorted(root.rglob("*"))
             if p.is_file() and p.name != MANIFEST}
 
 
 def backup(target: Path | str, inputs: Path, out: Path, templates: Path, db: Path | None) -> dict:
     """Write the copy into ``target`` (new or empty). Returns the manifest."""
-    from .timefmt import utc_now_text
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise BaocaoError(f"Thư mục sao lưu {target} đã có nội dung; hãy chọn thư mục mới")

@@ -7,18 +7,15 @@ naming the file, line and column, all of them at once.
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from typing import TYPE_CHECKING
-
+from .officecsv import read_csv
+from .periods import Period
 from .problems import Problem, error
-
-if TYPE_CHECKING:
-    from .units import UnitTable
+from .units import UnitTable, load_units
 
 DEPARTMENTS_FILE = "don-vi.csv"
 INDICATORS_FILE = "chi-tieu.csv"
@@ -137,14 +134,13 @@ class Catalogue:
     period — every reader of a period goes through it."""
     departments: dict[str, Department] = field(default_factory=dict)
     indicators: dict[str, Indicator] = field(default_factory=dict)
-    units: "UnitTable" = None     # the office's unit conversions (templates/doi-don-vi.csv)
+    units: UnitTable = None     # the office's unit conversions (templates/doi-don-vi.csv)
     all_departments: list = field(default_factory=list)
     all_indicators: list = field(default_factory=list)
     period: object = None         # the period this view is in force for (None: latest rows)
 
     def __post_init__(self):
         if self.units is None:
-            from .units import UnitTable
             self.units = UnitTable()
 
     @property
@@ -195,7 +191,6 @@ def _latest_view(cat: Catalogue) -> Catalogue:
 
 def _range(row: dict, where, problems: list) -> tuple:
     """(Từ kỳ, Đến kỳ) of a row as Periods (None when empty), or None after reporting."""
-    from .periods import Period
     out = []
     for col in ("Từ kỳ", "Đến kỳ"):
         text = row.get(col, "")
@@ -230,43 +225,14 @@ def _span(row) -> str:
     return f"{first} – {last}"
 
 
-def _read_csv(path: Path, problems: list):
-    """``(rows, header)`` with rows as (line number, {title: text}), or None after reporting
-    why the file cannot be read. A UTF-8 BOM (Excel's «CSV UTF-8») is accepted."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            rows = list(reader)
-    except FileNotFoundError:
-        problems.append(error("catalogue-missing", f"Không tìm thấy tệp danh mục {path.name}",
-                              file=path.name))
-        return None
-    except UnicodeDecodeError:
-        problems.append(error("catalogue-encoding",
-                              f"Tệp {path.name} không phải văn bản UTF-8; hãy lưu lại dạng «CSV UTF-8»",
-                              file=path.name))
-        return None
-    if not rows:
-        problems.append(error("catalogue-empty", f"Tệp {path.name} trống", file=path.name))
-        return None
-    header = [h.strip() for h in rows[0]]
-    out = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row) or row[0].strip().startswith("#"):
-            continue
-        out.append((n, {header[i]: (row[i].strip() if i < len(row) else "") for i in range(len(header))}))
-    return out, header
-
-
 def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
     templates = Path(templates)
     problems: list[Problem] = []
     cat = Catalogue()
-    from .units import load_units
     cat.units = load_units(templates, problems)
 
     dept_path = templates / DEPARTMENTS_FILE
-    got = _read_csv(dept_path, problems)
+    got = read_csv(dept_path, problems)
     if got:
         rows, header = got
         for col in ("Mã đơn vị", "Tên đơn vị"):
@@ -298,7 +264,7 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
             cat.departments[code] = dept
 
     ind_path = templates / INDICATORS_FILE
-    got = _read_csv(ind_path, problems)
+    got = read_csv(ind_path, problems)
     if not got:
         return cat, problems
     rows, header = got

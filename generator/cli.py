@@ -7,7 +7,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import pipeline
+from . import store as S
+from .backup import backup, restore
+from .catalogue import RATE
+from .failures import record_failure
+from .history import history_template
+from .files import atomic_save_workbook, atomic_write_bytes
+from .outputs import write_problems_xlsx
+from .periods import Period
 from .problems import BaocaoError, InputError
+from .timefmt import format_time, zone_setting
+from .vi_numbers import format_number
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_OTHER = 0, 1, 2, 3
 
@@ -177,13 +188,11 @@ def _progress(i, n, name):
 
 
 def run(argv=None) -> int:
-    from . import pipeline
     args = make_parser().parse_args(argv)
     if not args.command:
         make_parser().print_help()
         return EXIT_USAGE
     if args.command == "restore":
-        from .backup import restore
         for path in restore(args.folder, Path(args.to), force=args.force):
             print(f"Đã khôi phục {path}")
         return EXIT_OK
@@ -196,9 +205,7 @@ def run(argv=None) -> int:
     try:
         for name in ("first", "last"):
             if getattr(args, name, None):
-                from .periods import Period
                 setattr(args, name, str(Period.from_text(getattr(args, name))))
-        from .periods import Period
         periods = Period.parse_range(getattr(args, "period", None) or "2000-01")
         ctx = pipeline.open_context(periods[0], getattr(args, "inputs", "inputs"),
                                     getattr(args, "out", "build"), args.templates, args.db or None)
@@ -217,7 +224,6 @@ def run(argv=None) -> int:
     if args.command == "submissions":
         return _submissions(ctx, args)
     if args.command == "backup":
-        from .backup import backup
         got = backup(args.folder, Path(args.inputs), Path(args.out), ctx.templates, ctx.db)
         print(f"Đã sao lưu {len(got['files'])} tệp vào {args.folder}")
         return EXIT_OK
@@ -249,7 +255,6 @@ def _one_period(pipeline, ctx, args) -> int:
         from .status import of_period
         _status_table(of_period(ctx, res))
         _print_problems(problems)
-        from .outputs import write_problems_xlsx
         target = ctx.period_out / "kiem-tra.xlsx"
         import os
         prefix = Path(os.path.relpath(ctx.period_inputs.resolve(), ctx.period_out.resolve())).as_posix() + "/"
@@ -288,6 +293,7 @@ def _serve(ctx, args) -> int:
         print("baocao: trang web cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
     import uvicorn
+
     from .web import WebConfig, create_app
     app = create_app(WebConfig(inputs=Path(args.inputs), out=Path(args.out), db=ctx.db, templates=args.templates,
                                max_upload_bytes=args.max_upload_mb * 2**20, secure_cookies=args.secure_cookies))
@@ -298,7 +304,6 @@ def _serve(ctx, args) -> int:
 
 
 def _user(ctx, args) -> int:
-    from . import store as S
     from .web.auth import create_account, reset_account
     if ctx.db is None:
         print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
@@ -348,14 +353,11 @@ def _user(ctx, args) -> int:
 
 
 def _submissions(ctx, args) -> int:
-    from . import store as S
-    from .timefmt import format_time
     if ctx.db is None:
         print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
     with S.open_store(ctx.db) as store:
         rows = S.web.uploads(store, str(ctx.period), args.department)
-    from .timefmt import zone_setting
     zone = zone_setting(ctx.settings)
     head = ["Thời điểm", "Đơn vị", "Tài khoản", "Kết quả", "Cỡ (byte)", "SHA-256", "Lần nộp"]
     table = [[format_time(r["uploaded_at"], zone), r["department"], r["username"],
@@ -394,7 +396,6 @@ def _say_if_stale(pipeline, ctx) -> None:
 
 
 def _import_history(pipeline, ctx, args) -> int:
-    from .history import history_template
     if args.template:
         history_template(ctx.catalogue, Path(args.file))
         print(f"Đã tạo tệp mẫu {args.file}: điền cột «Kỳ báo cáo» (YYYY-MM) và số liệu, rồi chạy "
@@ -422,10 +423,8 @@ def _history(pipeline, ctx, args) -> int:
         return EXIT_USAGE
     rows = pipeline.history_series(ctx, args.code, args.first, args.last)
     ind = ctx.catalogue.full.indicators[args.code]
-    from .vi_numbers import format_number
     print(f"{ind.code}: {ind.name}")
     names = ctx.catalogue.full.departments
-    from .timefmt import format_time, zone_setting
     zone = zone_setting(ctx.settings)
     head = ["Kỳ", "Đơn vị báo cáo", "Đơn vị tính", "Thực hiện tháng", "Lũy kế", "Kế hoạch năm", "% kế hoạch",
             "So với cùng kỳ", "Lần nộp", "Nhận lúc"]
@@ -447,8 +446,6 @@ def _history(pipeline, ctx, args) -> int:
 
 
 def _export(path: Path, head, rows, ind) -> None:
-    from .catalogue import RATE
-    from .outputs import atomic_write_bytes
     # the change's number says its unit: a rate moves in percentage points, never in percent
     head = [f"{h} ({'điểm %' if ind.kind == RATE else '%'})" if h == "So với cùng kỳ" else h for h in head]
     data = [[r["period"], r["department"], r["unit"], _plain(r["month"]), _plain(r["cumulative"]), _plain(r["plan"]),
@@ -466,7 +463,6 @@ def _export(path: Path, head, rows, ind) -> None:
     if path.suffix.lower() != ".xlsx":
         raise BaocaoError(f"Chỉ xuất được .xlsx hoặc .csv, không phải «{path.suffix}»")
     from openpyxl import Workbook
-    from .outputs import atomic_save_workbook
     wb = Workbook()
     ws = wb.active
     ws.title = ind.code[:31]
@@ -497,7 +493,6 @@ def main(argv=None) -> int:
         print("baocao: đã dừng theo yêu cầu", file=sys.stderr)
         code = EXIT_OTHER
     except Exception as e:  # never a traceback for a clerk; the log file keeps it
-        from .failures import record_failure
         db = _db_of(argv)
         logged = record_failure(e, "baocao " + " ".join(argv if argv is not None else sys.argv[1:]), db,
                                 server_log=False)

@@ -13,7 +13,10 @@ cáo», or a section the template no longer prints) is named in a warning of ``c
 from __future__ import annotations
 
 from . import narrative as N
-from .problems import warning
+from .annex import annex_settings
+from .compose import TEMPLATE_FILE
+from .compose.checks import template_uses as uses
+from .problems import BaocaoError, warning
 
 
 def submitted(fig) -> bool:
@@ -23,8 +26,6 @@ def submitted(fig) -> bool:
 
 def in_annex_docx(settings: dict) -> bool:
     """Whether the annex is printed in the DOCX (``[phu_luc] trong_van_ban``)."""
-    from .annex import annex_settings
-    from .problems import BaocaoError
     try:
         return bool(annex_settings(settings)["trong_van_ban"])
     except BaocaoError:   # a wrong [phu_luc] setting is the build's error to report
@@ -34,8 +35,6 @@ def in_annex_docx(settings: dict) -> bool:
 def template_uses(templates):
     """What the period's Word template prints (``compose.checks.Uses``); a template that cannot
     be read cites nothing and hides no section (its build names what is wrong)."""
-    from .compose import TEMPLATE_FILE
-    from .compose.checks import template_uses as uses
     from pathlib import Path
     return uses(Path(templates) / TEMPLATE_FILE)
 

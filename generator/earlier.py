@@ -5,18 +5,18 @@ quarter last year (``cộng dồn`` indicators, in a quarter's last month). From
 when there is one, else from those periods' workbooks; always in today's units."""
 from __future__ import annotations
 
+import copy
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from .catalogue import FLOW, STOCK
+from .context import Context
+from .history import months_in_unit
 from .periods import Period
 from .problems import has_errors, warning
 from .sources import Sourced
-from .workbooks import layout as L
+from .store import history as store_history
+from .workbooks import layout
 from .workbooks.sandbox import read_workbook_bounded
-
-if TYPE_CHECKING:   # the library's context: what a period reads and where
-    from .pipeline import Context
-
 
 _EARLIER: dict = {}   # earlier periods' workbooks read in this process, by file identity
 
@@ -26,8 +26,7 @@ def quiet_read(ctx: Context, period: Period, dept: str):
     unchanged: a range of periods reads each month for the next month and the quarter.
     None when the reader faults it (another period's or department's file, unreadable cells):
     nothing is carried, compared or summed from a workbook that would not be accepted."""
-    import copy
-    found = L.workbook_files(ctx.inputs / str(period), dept)
+    found = layout.workbook_files(ctx.inputs / str(period), dept)
     if len(found) != 1:
         return None    # none, or two: nothing is carried from a folder the department must resolve
     path = found[0]
@@ -51,10 +50,8 @@ def months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | 
     cat = ctx.catalogue
     out: dict = {}
     if stored is None and store is not None:
-        from . import store as S
-        stored = S.history.latest(store, str(period))
+        stored = store_history.latest(store, str(period))
     if stored:
-        from .history import months_in_unit
         for code, conv in months_in_unit(cat, stored, wanted).items():
             out[code] = Sourced(conv.value, conv.source, conv.revision)
     folder = ctx.inputs / str(period)
@@ -74,7 +71,6 @@ def months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | 
 
 def previous_months(ctx: Context, store, known: dict | None) -> dict:
     """The previous period's month values, for month-on-month comparisons."""
-    from .catalogue import FLOW, STOCK
     wanted = {c: i for c, i in ctx.catalogue.indicators.items() if i.kind in (FLOW, STOCK)}
     return months_of(ctx, store, ctx.period.previous(), wanted, (known or {}).get("prior"))
 
@@ -83,7 +79,6 @@ def quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
     """In a quarter's last month, the quarter of each cộng dồn indicator (the sum of its three
     months) and the same quarter last year: {code: {"quarter": Sourced(value, sources),
     "quarter_last_year": …}}, and a warning for each quarter that lacks a month (never a guess)."""
-    from .catalogue import FLOW
     period = ctx.period
     if period.month % 3:
         return {}, []

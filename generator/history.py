@@ -10,13 +10,16 @@ from pathlib import Path
 
 from . import store as S
 from .catalogue import FLOW
-from .compute import derive
+from .compute import Figure, derive
+from .files import atomic_save_workbook
 from .periods import Period
+from .phrases import texts
 from .problems import error, warning
 from .sources import Source, entered
 from .units import UNITS_FILE, same_unit
 from .vi_numbers import format_number, format_plain, safe_div
 from .workbooks import layout as L
+from .workbooks.validate import validate_values
 
 LAST_YEAR_OF = L.LAST_YEAR_OF
 
@@ -277,8 +280,6 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
     change against a base ≤ 0 as a difference), each worded with the settings in force in its
     period ([[theo_ky]]). ``yoy_pct`` is the number behind the change, in the unit ``yoy_unit``
     says: ``pct`` (percent) or ``pp`` (percentage points)."""
-    from .compute import Figure
-    from .phrases import texts
     ind = cat.indicators[code]
     out = []
     for period, measures in S.history.series(store, code, first, last):
@@ -313,7 +314,9 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
 def import_rows(cat, path: Path):
     """Read an import-history workbook: the ``Chỉ tiêu`` header plus ``Kỳ báo cáo``.
     Returns ([(period, department, file, sha, values)], problems)."""
-    from .workbooks.read import read_history
+    from .workbooks.read import (
+        read_history,  # deferred on purpose: the reader loads lxml
+    )
     rows, problems = read_history(path, cat)
     sha = sha256_of(path)
     subs = []
@@ -383,10 +386,11 @@ def import_checks(cat, settings: dict, period: str, dept: str, fname: str, own: 
     values as they will be stored (``merged``: the file's and those kept from the store),
     each problem at its cell of the imported file; a value the file does not give is not
     required. ``own``: the file's rows [(code, measure, value, sheet, cell, unit)]."""
-    from .workbooks.read import WorkbookData
-    from .workbooks.validate import validate_values
     p = Period.parse(period)
     cat_p = cat.in_force(p)
+    from .workbooks.read import (
+        WorkbookData,  # deferred on purpose: the reader loads lxml
+    )
     data = WorkbookData(Path(fname), dept, period=period)
     for code, measure, _value, _sheet, cell, _unit in own:
         if code in cat_p.indicators:
@@ -405,7 +409,6 @@ def history_template(cat, path: Path) -> None:
     """A blank import-history workbook: one row per indicator, the period to fill in."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    from .outputs import atomic_save_workbook
     wb = Workbook()
     ws = wb.active
     ws.title = L.SHEET_DATA

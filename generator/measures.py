@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalogue import FLOW, INDEX, RATE, STOCK
+from .catalogue import FLOW, INDEX, KIND_NAMES, RATE, STOCK
 
 ALL = frozenset((FLOW, STOCK, INDEX, RATE))
 LEVELS = frozenset((FLOW, STOCK))          # kinds with an absolute change and a month on month
@@ -96,7 +96,6 @@ def help_lines() -> list[str]:
 
 def _fits(m: Markup) -> str:
     """`` (chỉ tiêu loại cộng dồn, thời điểm)`` for a word that some kinds cannot use."""
-    from .catalogue import KIND_NAMES
     if m.kinds == ALL:
         return ""
     return " (chỉ dùng cho chỉ tiêu loại " + ", ".join(KIND_NAMES[k] for k in (FLOW, STOCK, INDEX, RATE)

@@ -25,12 +25,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .phrases import (BASE_OF, direction_text, main_abs_change, main_change, main_change_pct, month_on_month,
-                      no_base, quarter_change, ratio_compare, ratio_plan, sentence, texts, with_comparison)
-from .problems import error, warning
-from .vi_numbers import format_number, format_percent, format_plain, round_half_up
-
 from .measures import BY_WORD, DIRECTED, MAGNITUDE_ONLY, WORDS, not_applicable
+from .phrases import (BASE_OF, direction_text, main_abs_change, main_change, main_change_pct, month_on_month, no_base,
+                      quarter_change, ratio_compare, ratio_plan, sentence, texts, with_comparison)
+from .problems import error, warning
+from .stars import unclosed
+from .vi_numbers import format_number, format_percent, format_plain, round_half_up
 
 REF = re.compile(r"\{([A-Z][A-Z0-9_]*)(?::([a-z_]*))?\}")
 # anything in single braces; it is markup when it looks like a code or a word (``LIKE``):
@@ -140,7 +140,6 @@ def _inline(text: str, known_codes, problems: list) -> list:
 
 def parse(text: str, known_codes) -> tuple[list, list[MarkupProblem]]:
     """Segments (str, Ref, Note) of a narrative cell, and its markup problems."""
-    from .compose.emphasis import unclosed
     problems: list[MarkupProblem] = []
     parts = re.split(r"\[\[|\]\]", text)
     for part in ["".join(parts[0::2])] + parts[1::2]:  # stars pair up in the body and in each note

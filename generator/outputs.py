@@ -3,12 +3,16 @@ failed build leaves the previous good output intact. figures.json, kiem-tra.xlsx
 a build's outputs (``OUTPUTS``: the report, its PDF, figures.json, the annex workbook)."""
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+from .files import OUTPUT_MODE, atomic_save_workbook, atomic_write_bytes  # noqa: F401  (also importable from here, as before files.py)
+from .phrases import texts
+from .problems import meaning
 
 
 @dataclass(frozen=True)
@@ -66,33 +70,6 @@ def forget_manifest(folder: Path) -> None:
         pass
 
 
-OUTPUT_MODE = 0o640   # outputs: readable by the office's group (mkstemp alone would leave 0600)
-
-
-def atomic_write_bytes(path: Path, data: bytes, mode: int = OUTPUT_MODE) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_save_workbook(wb, path: Path) -> None:
-    import io
-    buf = io.BytesIO()
-    wb.save(buf)
-    atomic_write_bytes(path, buf.getvalue())
-
-
 def _num(v):
     if v is None:
         return None
@@ -106,7 +83,6 @@ def figures_document(period, figures: dict, settings: dict) -> dict:
     """The figures contract (README): values and derived as JSON numbers from the exact
     decimals, text exactly as printed, sources as ``<file>!<sheet>!<cell>``; ``settings``: the
     settings in force for the period (``Settings.record``)."""
-    from .phrases import texts
     out = []
     for code, fig in figures.items():
         ind = fig.indicator
@@ -131,17 +107,13 @@ def write_json(path: Path, doc: dict) -> None:
 def write_problems_xlsx(path: Path, problems: list, link_prefix: str = "") -> None:
     """kiem-tra.xlsx: one row per problem, its cell a link into the department's workbook.
     Written with XlsxWriter (a write-only library that loads in a fraction of openpyxl's time)."""
-    import datetime as dt
-    import io
-
-    import xlsxwriter
+    import xlsxwriter  # deferred on purpose: only a check writing kiem-tra.xlsx loads it
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_urls": False})
     wb.set_properties({"title": "Kết quả kiểm tra biểu", "created": dt.datetime(2000, 1, 1)})
     ws = wb.add_worksheet("Kiểm tra")
     bold = wb.add_format({"bold": True})
     link = wb.add_format({"font_color": "#0563C1", "underline": 1})
-    from .problems import meaning
     for col, (title, width) in enumerate(zip(("Mức độ", "Tệp", "Sheet", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã lỗi",
                                               "Loại lỗi"), (10, 26, 14, 8, 20, 100, 22, 40))):
         ws.write(0, col, title, bold)

@@ -7,40 +7,31 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import earlier as E
+from . import history as H
 from . import narrative as N
-from .catalogue import Catalogue, load_catalogue
+from . import store as S
+from .annex import annex_settings, build_annex
+from .annex.xlsx import annex_workbook
+from .catalogue import load_catalogue
+from .compose import render_report
+from .compose.pdf import FONT, docx_to_pdf, font_substitute
 from .compute import compute
+from .context import Context
+from .history import known_for_init
+from .files import atomic_write_bytes
+from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
-from .settings import Settings, changes_since, load_settings, resolve_templates
+from .settings import changes_since, load_settings, package_sample, package_templates, resolve_templates
 from .sources import entered
-from .timefmt import format_time, zone_setting
+from .store import open_store
+from .timefmt import format_time, utc_now_text, zone_setting
 from .workbooks import layout as L
-from .workbooks.sandbox import read_workbooks
+from .workbooks.sandbox import elsewhere, read_workbooks, ready
 from .workbooks.typed import name_form_fields
 from .workbooks.validate import validate_values
 
 from .status import HAS_ERRORS, MISSING, SUBMITTED, is_blank  # noqa: F401 - the statuses' one definition
-
-
-@dataclass
-class Context:
-    period: Period
-    inputs: Path
-    out: Path
-    templates: Path
-    settings: Settings   # in force for ``period`` ([[theo_ky]] blocks applied)
-    catalogue: Catalogue
-    db: Path | None = None   # the history store; None: work from the workbooks alone
-    templates_origin: str = ""  # why these templates: --templates, ./templates or the package's
-
-    @property
-    def period_inputs(self) -> Path:
-        return self.inputs / str(self.period)
-
-    @property
-    def period_out(self) -> Path:
-        return self.out / str(self.period)
 
 
 @dataclass
@@ -97,7 +88,6 @@ def new_office(folder: Path | str, sample: bool = False) -> list[Path]:
     short guide, and with ``sample`` the 2023-08 sample. Refuses a folder that is not empty."""
     import shutil
 
-    from .settings import package_sample, package_templates
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise BaocaoError(f"Thư mục {folder} đã có nội dung; hãy chọn một thư mục mới hoặc trống")
@@ -126,13 +116,14 @@ def for_period(ctx: Context, period: Period) -> Context:
 def _open_store(ctx: Context):
     if not ctx.db:
         return None
-    from .store import open_store
     return open_store(ctx.db)
 
 
 def init(ctx: Context, force: bool = False) -> dict:
     """Blank workbooks for the period. Returns {"written", "skipped", "warnings"}."""
-    from .workbooks.init import write_blank_workbooks
+    from .workbooks.init import (
+        write_blank_workbooks,  # deferred on purpose: openpyxl loads only for init
+    )
     prefill, problems = known_values(ctx)
     got = write_blank_workbooks(ctx.catalogue, ctx.period, ctx.settings, ctx.inputs, force=force, prefill=prefill)
     got["warnings"] = problems
@@ -147,7 +138,6 @@ def known_values(ctx: Context) -> tuple[dict, list]:
     stored, stored_problems = {}, []
     store = _open_store(ctx)
     if store is not None:
-        from .history import known_for_init
         with store:
             stored, stored_problems = known_for_init(store, ctx.catalogue, ctx.period)
     found, problems = _known_from_workbooks(ctx)
@@ -400,6 +390,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         res.narrative.setdefault(section, []).append((dept, segments, place))
         _add_late(res, dept, [replace(p, **place) for p in N.check_refs(
             segments, figures, settings, skip=lambda c: cat.indicators[c].department in broken)])
+    # deferred on purpose: the template checks load Jinja2 and lxml
     from .coverage import place_indicators, template_uses
     from .edits import apply_automatic, apply_narrative
     res.problems += apply_narrative(ctx, res)   # the office's wording, before the automatic sentences are placed
@@ -525,8 +516,6 @@ def import_history(ctx: Context, path: Path) -> dict:
     merged with it (a value given again with another number is an error naming both); every
     value is checked as ``check`` checks a workbook's. Returns {"recorded": [(period, dept,
     revision)], "merged": [(period, dept)], "problems"}."""
-    from . import history as H
-    from . import store as S
     if ctx.db is None:
         raise BaocaoError("Cần chỉ ra cơ sở dữ liệu lịch sử (--db)")
     subs, problems = H.import_rows(ctx.catalogue, Path(path))
@@ -553,8 +542,6 @@ def import_history(ctx: Context, path: Path) -> dict:
 
 
 def history_series(ctx: Context, code: str, first: str | None = None, last: str | None = None) -> list[dict]:
-    from . import history as H
-    from . import store as S
     if ctx.db is None:
         raise BaocaoError("Xem lịch sử chỉ tiêu cần cơ sở dữ liệu lịch sử (--db)")
     full = ctx.catalogue.full   # a retired indicator has a history too
@@ -568,13 +555,11 @@ def _annex_workbook(ctx: Context, annex):
     """The annex workbook, written in a worker while the caller renders the DOCX (``.result()``
     gives its bytes): this period's table and the year's months from the history store
     (without a store, the months other than this one are blank)."""
-    from .annex.xlsx import annex_workbook
-    from .compose.properties import build_time
-    from .workbooks.sandbox import elsewhere
+    from .compose.properties import (
+        build_time,  # deferred on purpose: lxml loads only when the annex is built
+    )
     months: dict = {}
     if ctx.db is not None:
-        from . import history as H
-        from . import store as S
         with S.open_store(ctx.db) as store:
             months = H.months_of_year(store, ctx.catalogue, ctx.period, [r.code for r in annex.rows])
     for row in annex.rows:   # this period's own values are the report's, whatever the store holds
@@ -647,8 +632,6 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     and keep them as the period's next numbered version (``versions``; ``by``: who started it).
     Refuses on any error in a submitted workbook; departments that have not submitted are an
     error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
-    from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
-    from .timefmt import utc_now_text
     # The composer is loaded after the check, not in a thread during it: on two cores the
     # workers already take both, and a thread would only contend for this process's lock
     # (measured: no faster).
@@ -660,9 +643,6 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         problems += missing_problems(res)
     if has_errors(problems):
         raise InputError("Số liệu đầu vào có lỗi; chưa lập báo cáo", problems)
-    from .annex import annex_settings, build_annex
-    from .compose import render_report
-    from .outputs import atomic_write_bytes
     annex = build_annex(ctx.catalogue, res.figures, ctx.settings, ctx.period)
     conf = annex_settings(ctx.settings)
     pending = _annex_workbook(ctx, annex) if annex is not None and conf["bang_tinh"] else None
@@ -691,7 +671,6 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     elif annex_path.exists():
         annex_path.unlink()   # an annex no longer asked for is never left as if current
     if pdf:
-        from .compose.pdf import FONT, docx_to_pdf, font_substitute
         paths["pdf"] = docx_to_pdf(docx_path, output_path(ctx.out, ctx.settings, ctx.period, "pdf"))
         other = font_substitute()
         if other:

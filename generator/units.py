@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .officecsv import read_csv
 from .problems import Problem, error
+from .vi_numbers import NumberTextError, parse_number
 
 UNITS_FILE = "doi-don-vi.csv"
 COLUMNS = ("Từ đơn vị", "Sang đơn vị", "Nhân với")
@@ -54,13 +56,11 @@ def plain(v: Decimal) -> Decimal:
 def load_units(templates: Path, problems: list[Problem]) -> UnitTable:
     """The table of ``templates/doi-don-vi.csv``; no file: no conversions (every unit change is
     then an error or a blank, never a silent carry)."""
-    from .catalogue import _read_csv
-    from .vi_numbers import NumberTextError, parse_number
     path = Path(templates) / UNITS_FILE
     table = UnitTable()
     if not path.exists():
         return table
-    got = _read_csv(path, problems)
+    got = read_csv(path, problems)
     if not got:
         return table
     rows, header = got

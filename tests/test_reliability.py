@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from generator import outputs, pipeline
+from generator import files, outputs, pipeline
 
 from .conftest import ROOT, fill
 
@@ -25,7 +25,7 @@ def test_a_failed_write_keeps_the_previous_output(filled, monkeypatch):
 
     def crash(src, dst):
         raise OSError("ổ đĩa đầy")
-    monkeypatch.setattr(outputs.os, "replace", crash)
+    monkeypatch.setattr(files.os, "replace", crash)
     with pytest.raises(OSError):
         pipeline.build(filled)
     assert first.read_bytes() == good

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..periods import Period, period_phrase
+from ..phrases import texts
 
 MISSING = "-"
 
@@ -99,7 +100,6 @@ def _cell(fig, key: str, text_key: str, source: tuple, texts: dict) -> Cell:
 
 def build_annex(catalogue, figures: dict, settings: dict, period: Period) -> Annex | None:
     """The annex of a period, or None when no indicator in force has a «Phụ lục» order."""
-    from ..phrases import texts
     chosen = sorted((ind for ind in catalogue.indicators.values() if ind.annex_order is not None),
                     key=lambda ind: (ind.annex_order, ind.line))
     if not chosen:

@@ -19,6 +19,8 @@ from pathlib import Path
 from jinja2 import TemplateSyntaxError, nodes
 from lxml import etree
 
+from ..measures import BY_WORD, WORDS, not_applicable
+from ..narrative import suggest
 from ..problems import BaocaoError
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -265,14 +267,11 @@ def check_template(template: Path | Parsed, context: dict, codes, sections: set,
         if fn in ("cau", "so") and first not in codes:
             problems.append(f"{at(call)}: {fn}(«{first}»): mã chỉ tiêu «{first}» không có trong danh mục của kỳ")
         if fn == "so" and len(call.args) > 1 and isinstance(call.args[1], nodes.Const):
-            from ..measures import BY_WORD, WORDS
             if call.args[1].value not in BY_WORD:
-                from ..narrative import suggest
                 near = suggest(str(call.args[1].value), WORDS)
                 problems.append(f"{at(call)}: so(«{first}», «{call.args[1].value}»): «{call.args[1].value}» không "
                                 f"hợp lệ; " + (f"có phải «{near}»? " if near else "") + f"dùng một trong: {', '.join(WORDS)}")
             elif isinstance(codes, Mapping) and first in codes:   # the catalogue's rows: the word must fit the kind
-                from ..measures import not_applicable
                 why = not_applicable(call.args[1].value, codes[first])
                 if why:
                     problems.append(f"{at(call)}: so(«{first}», «{call.args[1].value}»): {why}")

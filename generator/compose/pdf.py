@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..outputs import atomic_write_bytes
+from ..files import atomic_write_bytes
 from ..problems import BaocaoError
 
 

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 import io
 import re
-
-from docxtpl import DocxTemplate
 from pathlib import Path
 
+from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from .. import narrative as N
+from .. import stars
+from ..annex.docx import append_annex
 from ..measures import BY_WORD
 from ..periods import month_text, period_phrase, subject_line, task_phrase
 from ..phrases import sentence
 from ..problems import BaocaoError
 from . import emphasis as E
 from . import footnotes as F
+from .checks import Parsed, TemplateProblems, check_template, paragraphs_in, parse_template, style_names_of, translate
 from .package import read_parts, write_parts
+from .properties import build_time, finalize
 
 # characters XML 1.0 cannot carry (control characters from pasted text)
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -46,7 +49,7 @@ class Notes:
 
     def add(self, text: str) -> str:
         key = len(self.texts) + 1
-        self.texts[key] = E.to_markers(clean(text).strip())
+        self.texts[key] = stars.to_markers(clean(text).strip())
         return F.marker(key)
 
 
@@ -61,7 +64,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
         for _dept, segments, _place in res.narrative.get(section, []):
             pieces = N.resolve(segments, figures, settings)
             text = "".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces)
-            text = E.to_markers(text)  # emphasis may run across a footnote reference
+            text = stars.to_markers(text)  # emphasis may run across a footnote reference
             if text.strip():
                 out.append(text.strip())
         for code in res.automatic.get(section, ()):   # figures no narrative, template or annex prints
@@ -77,7 +80,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
         if section == last_section:
             if not out:
                 out.append(END_MARK)
-            elif not E.strip(F.strip_markers(out[-1])).endswith(END_MARK):
+            elif not stars.strip(F.strip_markers(out[-1])).endswith(END_MARK):
                 out[-1] = out[-1].rstrip(".") + END_MARK
         return out
 
@@ -122,7 +125,6 @@ def build_context(ctx, res, notes: Notes) -> dict:
 def _open_template(template_path: Path):
     """(the template opened by docxtpl, its tags parsed for the checks); a file that cannot be
     opened raises BaocaoError."""
-    from .checks import parse_template
     if not template_path.is_file():
         raise BaocaoError(f"Không có mẫu báo cáo {template_path}: hãy chép lại tệp {template_path.name} vào thư mục "
                           f"mẫu (bản gốc có trong thư mục do «baocao new» tạo) hoặc chỉ đúng thư mục bằng --templates")
@@ -138,7 +140,6 @@ def _open_template(template_path: Path):
 def _parsed_in_memory(tpl):
     """The checks' paragraphs from the parts python-docx has already parsed (the same parts,
     in the same order, as ``checks.paragraphs`` reads from the file)."""
-    from .checks import Parsed, paragraphs_in, style_names_of
     try:
         package = tpl.docx.part.package
         parts = {str(part.partname).lstrip("/"): part for part in package.iter_parts()}
@@ -151,7 +152,6 @@ def _parsed_in_memory(tpl):
 
 
 def render_docx(template_path, ctx, res, draft: bool = False, annex=None) -> bytes:
-    from .checks import TemplateProblems, check_template
     template_path = Path(template_path)
     tpl, parsed = _open_template(template_path)
     notes = Notes()
@@ -172,11 +172,9 @@ def render_docx(template_path, ctx, res, draft: bool = False, annex=None) -> byt
     except UndefinedError as e:
         raise TemplateProblems(template_path.name, [f"tên không có trong báo cáo: {e.message}"]) from None
     except TemplateError as e:
-        from .checks import translate
         raise TemplateProblems(template_path.name, [f"lỗi cú pháp — {translate(str(e))}"]) from None
     buf = io.BytesIO()
     tpl.save(buf)
-    from .properties import build_time, finalize
     settings = ctx.settings
     title = subject_line(ctx.period, settings)
     agency = settings["co_quan"]["ten_day_du"]
@@ -200,7 +198,6 @@ def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
     notes = F.replace_markers(doc, texts)
     E.apply(doc)
     if annex is not None:
-        from ..annex.docx import append_annex
         append_annex(doc, annex, landscape=annex.landscape)
     if notes:
         part = F.ensure_relationship(tree("word/_rels/document.xml.rels"))

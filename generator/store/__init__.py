@@ -12,54 +12,17 @@ baocao as a shared server could put PostgreSQL behind the same functions.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 from ..problems import BaocaoError
-
-
-class Store:
-    """An open store: the connection it owns, closed by ``close()`` or by leaving ``with``."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path):
-        self.conn = conn
-        self.path = path
-
-    def execute(self, sql: str, params=()):
-        return self.conn.execute(sql, params)
-
-    def executemany(self, sql: str, rows):
-        return self.conn.executemany(sql, rows)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc) -> bool:
-        self.close()
-        return False
-
-
-class transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all or nothing."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def __enter__(self):
-        self.store.execute("BEGIN IMMEDIATE")
-        return self.store
-
-    def __exit__(self, exc_type, exc, tb):
-        self.store.execute("COMMIT" if exc_type is None else "ROLLBACK")
-        return False
+from . import history, web
+from .db import Store, transaction
 
 
 def migrations() -> list[tuple[int, str]]:
     """Every part's migrations, in version order (versions are shared: one ``user_version``)."""
-    from . import history, web
     merged = {**history.MIGRATIONS, **web.MIGRATIONS}
     assert len(merged) == len(history.MIGRATIONS) + len(web.MIGRATIONS), "two parts claim one version"
     assert sorted(merged) == list(range(1, len(merged) + 1)), "migration versions must follow one another"
@@ -71,7 +34,6 @@ def open_store(path: Path | str) -> Store:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():  # the store holds password hashes and sessions: owner only
-        import os
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     try:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -97,7 +59,5 @@ def open_store(path: Path | str) -> Store:
             store.execute(f"PRAGMA user_version = {n}")
     return store
 
-
-from . import history, web  # noqa: E402  (the two parts, as store.history and store.web)
 
 __all__ = ["Store", "history", "migrations", "open_store", "transaction", "web"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..sources import Source
-from . import transaction
+from .db import transaction
 
 MIGRATIONS = {
     # version 1

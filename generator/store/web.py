@@ -2,7 +2,8 @@
 reads it), the upload log (every upload on record with its SHA-256) and report builds."""
 from __future__ import annotations
 
-from . import transaction
+from ..timefmt import utc_now_text
+from .db import transaction
 from .history import insert_submission
 
 MIGRATIONS = {
@@ -188,7 +189,6 @@ def build_job(store, job: str) -> dict | None:
 
 def _log_upload(store, period, department, username, accepted, errors, warnings, problems_json,
                 sha256=None, size=None, file_name=None, revision=None) -> int:
-    from ..timefmt import utc_now_text
     cur = store.execute("INSERT INTO upload (period, department, username, accepted, errors, warnings, problems, "
                         "sha256, size, file_name, revision, uploaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                         (period, department, username, int(accepted), errors, warnings, problems_json,

@@ -7,11 +7,11 @@ import os
 import secrets
 
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.datastructures import MutableHeaders
 from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
@@ -117,15 +117,12 @@ async def http_error(request: Request, exc: HTTPException):
 
 
 async def server_error(request: Request, exc: Exception):
-    from ..failures import record_failure
     record_failure(exc, f"{request.method} {request.url.path}", web_of(request).config.db)
     return web_of(request).refuse(request, 500)
 
 
 def create_app(config: WebConfig) -> Starlette:
-    from ..workbooks.sandbox import serving
     serving()   # the server's reading workers come from a forkserver
-    from ..timefmt import utc_now_text
     with S.open_store(config.db) as store:  # create or migrate before the first request
         S.web.interrupt_build_jobs(store, utc_now_text())
     middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=_secret(config), session_cookie="baocao_phien",

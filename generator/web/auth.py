@@ -20,6 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from .. import store as S
 from ..problems import BaocaoError
 
 N, R, P = 2**14, 8, 1
@@ -86,7 +87,6 @@ def _role(department: str | None, catalogue) -> str:
 def create_account(db, username: str, password: str, department: str | None, catalogue) -> dict:
     """A new account; ``department`` None makes an office account. An existing name is refused
     (``reset_account`` changes one)."""
-    from .. import store as S
     _check_name(username)
     why = password_problem(password, username)
     if why:
@@ -102,7 +102,6 @@ def reset_account(db, username: str, catalogue, password: str | None = None, dep
                   office: bool = False, disabled: bool | None = None) -> dict:
     """Reset a password, change the role or department, disable or enable an account; every
     one of its sessions ends."""
-    from .. import store as S
     changes: dict = {}
     if password is not None:
         why = password_problem(password, username)
@@ -155,7 +154,6 @@ def _wait(failures: list[float], now: float, free: int, lock: int | None) -> tup
 
 def sign_in(db, username: str, password: str, address: str, now: float | None = None) -> SignIn:
     """Check a sign-in against the throttle, then the password; every attempt is logged."""
-    from .. import store as S
     now = time.time() if now is None else now
     with S.open_store(db) as store:
         since = now - max(WINDOW, LOCK_SECONDS) - MAX_DELAY
@@ -175,7 +173,6 @@ def sign_in(db, username: str, password: str, address: str, now: float | None = 
 
 def authenticate(db, username: str, password: str) -> dict | None:
     """The account when the password is right (no throttling, no log: for scripts and tests)."""
-    from .. import store as S
     with S.open_store(db) as store:
         account = S.web.get_account(store, username)
     if account is None:
@@ -189,7 +186,6 @@ def _token_hash(token: str) -> str:
 
 
 def start_session(db, username: str) -> str:
-    from .. import store as S
     token = secrets.token_urlsafe(32)
     with S.open_store(db) as store:
         S.web.create_session(store, _token_hash(token), username, time.time())
@@ -197,7 +193,6 @@ def start_session(db, username: str) -> str:
 
 
 def session_account(db, token: str) -> dict | None:
-    from .. import store as S
     if not token:
         return None
     with S.open_store(db) as store:
@@ -205,7 +200,6 @@ def session_account(db, token: str) -> dict | None:
 
 
 def end_session(db, token: str) -> None:
-    from .. import store as S
     if not token:
         return
     with S.open_store(db) as store:

@@ -17,6 +17,8 @@ from starlette.templating import Jinja2Templates
 from .. import pipeline
 from .. import store as S
 from ..periods import Period
+from ..timefmt import format_time, zone_setting
+from .auth import session_account
 
 HERE = Path(__file__).resolve().parent
 MESSAGES = {
@@ -52,7 +54,6 @@ class Web:
 
     def __init__(self, config: WebConfig):
         self.config = config
-        from ..timefmt import format_time, zone_setting
         self.pages = Jinja2Templates(directory=str(HERE / "templates"))
         self.base_ctx = self.ctx_for("2000-01")
         self.departments = self.base_ctx.catalogue.full.departments   # ended ones keep their names
@@ -133,7 +134,6 @@ def check_csrf(request: Request, form) -> None:
 def current_user(request: Request) -> dict | None:
     """The signed-in account, from the server-side session the cookie names (None when the
     session ended: signed out, password reset, role changed, account disabled, idle)."""
-    from .auth import session_account
     if hasattr(request.state, "user"):
         return request.state.user
     account = session_account(web_of(request).config.db, request.session.get("sid", ""))

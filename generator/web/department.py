@@ -17,9 +17,12 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from .. import pipeline
 from .. import store as S
+from ..files import atomic_write_bytes
+from ..history import sha256_of, submission_of
 from ..periods import Period, period_phrase
 from ..workbooks import layout as L
 from ..workbooks.grid import CFB_MAGIC
+from ..workbooks.sandbox import read_workbook_bounded
 from .common import XLSX, Web, base_of, check_csrf, user_of, web_of
 
 
@@ -84,8 +87,10 @@ async def blank_workbook(request: Request):
     period = web.open_period(request.path_params["period"])
 
     def make() -> bytes:
-        from ..workbooks.init import department_workbook
         ctx = web.ctx_for(period)
+        from ..workbooks.init import (
+            department_workbook,  # deferred on purpose: openpyxl loads for a download only
+        )
         wb = department_workbook(ctx.catalogue, web.departments[user["department"]], period, ctx.settings,
                                  pipeline.known_values(ctx)[0])
         buf = io.BytesIO()

@@ -13,6 +13,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 
 from .. import pipeline
+from .. import store as S
+from ..failures import record_failure
+from ..outputs import OUTPUT_OF, OUTPUTS, output_path, read_manifest
 from ..periods import Period, period_phrase
 from ..problems import BaocaoError, InputError
 from ..outputs import OUTPUT_OF, OUTPUTS, output_path
@@ -68,8 +71,6 @@ def deadline_of(period: Period, settings: dict):
 async def dashboard(request: Request):
     import datetime as dt
 
-    from .. import store as S
-    from ..outputs import read_manifest
     web = web_of(request)
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
@@ -151,8 +152,6 @@ async def start_build(request: Request):
     period = web.open_period(request.path_params["period"])
     form = await request.form(max_files=0, max_fields=5)
     check_csrf(request, form)
-    from .. import store as S
-    from ..timefmt import utc_now_text
     user = user_of(request, "office")
     job = uuid.uuid4().hex[:12]
     with S.open_store(web.config.db) as store:
@@ -193,13 +192,10 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
     except BaocaoError as e:
         state.update(step="Không lập được", message=str(e))
     except Exception as e:  # noqa: BLE001 - shown as a message, never as a trace
-        from ..failures import record_failure
         record_failure(e, f"lập báo cáo kỳ {period}", web.config.db)
         state.update(step="Không lập được", message=f"Lỗi ngoài ý muốn ({type(e).__name__}).")
     finally:
         state["done"] = True
-        from .. import store as S
-        from ..timefmt import utc_now_text
         with S.open_store(web.config.db) as store:
             S.web.finish_build_job(store, job, utc_now_text(), state["ok"], state["message"],
                                json.dumps(state["problems"], ensure_ascii=False))
@@ -211,7 +207,6 @@ async def build_progress(request: Request):
     period = web.open_period(request.path_params["period"])
     state = web.config.jobs.get(request.path_params["job"])
     if state is None:   # not in this server's memory: what the store recorded (after a restart)
-        from .. import store as S
         with S.open_store(web.config.db) as store:
             row = S.web.build_job(store, request.path_params["job"])
         if row is not None:
@@ -220,7 +215,6 @@ async def build_progress(request: Request):
                      "message": row["message"], "problems": json.loads(row["problems"])}
     if state is None or state["period"] != str(period):
         raise HTTPException(404, "Không tìm thấy lượt lập báo cáo này.")
-    from ..outputs import read_manifest
     files = current_outputs(web, period, read_manifest(web.config.out / str(period)))
     return web.render(request, "tien-do.html", period=str(period), state=state, files=files)
 
@@ -232,7 +226,6 @@ async def download(request: Request):
     kind = request.path_params["kind"]
     if kind not in OUTPUT_OF:
         raise HTTPException(404)
-    from ..outputs import read_manifest
     path = output_path(web.config.out, web.base_ctx.settings, period, kind)
     if not current_outputs(web, period, read_manifest(web.config.out / str(period))).get(kind):
         raise HTTPException(404, "Lần lập báo cáo gần nhất không có tệp này: hãy lập báo cáo trước.")

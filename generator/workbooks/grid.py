@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .package import MAX_PART_BYTES, NS_MAIN, NS_REL, SAVE_AS, Package, PackageError, local
+from .package import MAX_PART_BYTES, NS_MAIN, NS_REL, SAVE_AS, Package, PackageError, canonical, local
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # a compound file: Excel 97-2003
 
@@ -338,7 +338,6 @@ def _read_xlsx(pkg: Package, book: GridBook, limits: bool) -> dict:
 def _sheet_of(pkg: Package, part: str) -> str:
     """The name of the sheet stored in ``part``, or "" (the part is not a sheet, or the
     workbook cannot say)."""
-    from .package import canonical
     try:
         wb_part = pkg.workbook_part()
         rels = pkg.rels(wb_part)

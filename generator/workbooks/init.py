@@ -11,9 +11,11 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..catalogue import Catalogue, Department
+from ..files import atomic_save_workbook
 from ..measures import WORDS, help_lines
 from ..periods import Period, date_long, date_short, period_phrase
 from . import layout as L
+from .read import is_blank_workbook
 
 GREY = PatternFill("solid", fgColor="D9D9D9")
 INPUT = PatternFill("solid", fgColor="FFF2CC")
@@ -158,8 +160,6 @@ def write_blank_workbooks(cat: Catalogue, period: Period, settings: dict, inputs
     """Write ``<inputs>/<period>/<dept>.xlsx`` for each department. Never overwrites a
     workbook that exists unless ``force`` (and then only a blank one: one without any
     filled value). Returns {"written": [...], "skipped": [(path, reason)]}."""
-    from .read import is_blank_workbook  # late: the reader imports more
-    from ..outputs import atomic_save_workbook
     folder = Path(inputs) / str(period)
     folder.mkdir(parents=True, exist_ok=True)
     written, skipped = [], []

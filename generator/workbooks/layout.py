@@ -2,6 +2,8 @@
 identity sheet. Shared by the writer and the reader so they cannot drift apart."""
 from __future__ import annotations
 
+from ..catalogue import FLOW, RATE, STOCK
+
 SHEET_GUIDE = "Hướng dẫn"
 SHEET_DATA = "Chỉ tiêu"
 SHEET_TEXT = "Thuyết minh"
@@ -38,7 +40,6 @@ META_DEPARTMENT = "don_vi"
 
 def measures_for(ind) -> tuple[str, ...]:
     """The measures a department fills for an indicator, by its kind."""
-    from ..catalogue import FLOW, RATE, STOCK
     if ind.kind in (FLOW, RATE):   # a rate (tỷ lệ giải ngân…): of the month and of the year to date
         base = ("month", "cumulative", "month_last_year", "cumulative_last_year")
     elif ind.kind == STOCK:

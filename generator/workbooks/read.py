@@ -21,11 +21,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..catalogue import Catalogue
+from ..periods import Period
 from ..problems import Problem, error, warning
 from ..sources import Source
-from ..vi_numbers import NumberTextError, brief, parse_number, to_decimal
+from ..units import plain, same_unit
+from ..vi_numbers import NumberTextError, brief, format_plain, parse_number, to_decimal
 from . import layout as L
-from .grid import CellError, GridBook, LimitExceeded, one_line
+from .grid import CellError, GridBook, LimitExceeded, get_column_letter, one_line
 from .package import SAVE_AS, PackageError
 
 HEADER_SCAN_ROWS = 20
@@ -303,8 +305,6 @@ def _check_identity(wb, cat, fname, period, department, problems) -> bool:
 def _read_data(ws, cat, department, fname, data, problems):
     import difflib
 
-    from ..units import same_unit
-    from .grid import get_column_letter
     sheet = ws.title
     if ws.sheet_state != "visible":
         problems.append(warning("sheet-hidden", f"Sheet «{sheet}» đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet))
@@ -505,8 +505,6 @@ def readings(text: str) -> tuple[str, str]:
 
 def _percent_cell(number: Decimal, title, ind, place, problems) -> Decimal | None:
     """A number in a cell formatted as a percentage: typing «77,5%» stores 0,775."""
-    from ..units import plain
-    from ..vi_numbers import format_plain
     shown = plain(number * 100)
     if ind.unit.strip() == "%":
         problems.append(warning("percent-cell", f"Ô «{title}» định dạng phần trăm: Excel lưu {format_plain(number)}, "
@@ -549,7 +547,6 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
     """The import-history workbook: sheet ``Chỉ tiêu`` with the usual header plus
     ``Kỳ báo cáo`` (YYYY-MM) on each row. Returns ({(period, department): [(code, measure,
     value, sheet, cell)]}, problems)."""
-    from ..periods import Period
     path = Path(path)
     fname = path.name
     problems: list[Problem] = []

@@ -68,6 +68,7 @@ def _get_pool() -> cf.ProcessPoolExecutor:
 
 
 def _preload() -> None:
+    # a worker's warm-up: these imports are the point (the parent never loads them)
     import lxml.etree  # noqa: F401
 
     from . import grid, read  # noqa: F401
@@ -218,7 +219,9 @@ def run_one(fn, job: tuple, name: Path):
 
 def read_workbooks(jobs: list[tuple]) -> list:
     """``read_workbook(path, catalogue, period, department)`` for each job, bounded."""
-    from .read import read_workbook
+    from .read import (
+        read_workbook,  # deferred on purpose: the parent never parses a workbook (lxml loads in the workers)
+    )
     return run_many(read_workbook, jobs, [Path(j[0]) for j in jobs])
 
 

@@ -1,0 +1,35 @@
+"""Writing a file whole or not at all: a temporary file beside the target, fsynced, then renamed
+into place, so a failed step leaves the previous good file intact. The lowest layer: the
+composer's PDF, ``init``'s blank workbooks, the history export and the outputs all write
+through it."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+OUTPUT_MODE = 0o640   # outputs: readable by the office's group (mkstemp alone would leave 0600)
+
+
+def atomic_write_bytes(path: Path, data: bytes, mode: int = OUTPUT_MODE) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_save_workbook(wb, path: Path) -> None:
+    buf = io.BytesIO()
+    wb.save(buf)
+    atomic_write_bytes(path, buf.getvalue())

@@ -1,0 +1,74 @@
+"""The package's structure holds: the layer contract of pyproject.toml is kept (the same
+check `.ci/run` makes with `lint-imports`), and no module imports one that imports it back."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+grimp = pytest.importorskip("grimp", reason="import-linter (the test extras) is not installed")
+
+
+def _cycles(graph) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each sorted."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph.find_modules_directly_imported_by(v):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for m in sorted(graph.modules):
+        if m not in index:
+            visit(m)
+    return out
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    sys.path.insert(0, str(ROOT))
+    try:
+        graph = grimp.build_graph("generator", cache_dir=None)
+    finally:
+        sys.path.remove(str(ROOT))
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_sees_a_cycle():
+    """The check above can fail: two modules importing each other are one cycle."""
+    class Graph:
+        modules = {"a", "b", "c"}
+        edges = {"a": {"b"}, "b": {"a"}, "c": {"a"}}
+
+        def find_modules_directly_imported_by(self, m):
+            return self.edges[m]
+    assert _cycles(Graph()) == [["a", "b"]]
+
+
+def test_the_layer_contract_is_kept():
+    exe = os.path.join(os.path.dirname(sys.executable), "lint-imports")
+    if not os.path.exists(exe):
+        pytest.skip("lint-imports is not installed")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([exe, "--no-cache"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "0 broken" in proc.stdout
