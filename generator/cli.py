@@ -16,11 +16,10 @@ from .history import history_template
 from .files import atomic_save_workbook, atomic_write_bytes
 from .outputs import write_problems_xlsx
 from .periods import Period
-from .problems import BaocaoError, InputError
+from .problems import EXIT_INPUT, EXIT_OK, EXIT_OTHER, EXIT_USAGE, BaocaoError, InputError
 from .timefmt import format_time, zone_setting
 from .vi_numbers import format_number
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_OTHER = 0, 1, 2, 3
 
 
 class Parser(argparse.ArgumentParser):

@@ -68,6 +68,10 @@ def has_errors(problems) -> bool:
     return any(p.is_error for p in problems)
 
 
+# the commands' exit codes (README «Các lệnh»): 0 done, 1 the inputs have errors, 2 wrong usage, 3 anything else
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_OTHER = 0, 1, 2, 3
+
+
 class BaocaoError(Exception):
     """A failure that is not the inputs' fault (template, settings, missing program).
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from .problems import EXIT_OK
+
 
 def add_parsers(sub, common) -> None:
     p = sub.add_parser("lan-lap", help="liệt kê các lần lập báo cáo của kỳ",
@@ -36,7 +38,6 @@ def who() -> str:
 
 
 def run(pipeline, ctx, args) -> int:
-    from .cli import EXIT_OK
     if args.command == "lan-lap":
         return _versions(ctx)
     if args.command == "so-sanh":
@@ -52,7 +53,6 @@ def run(pipeline, ctx, args) -> int:
 
 def _versions(ctx) -> int:
     from . import versions as V
-    from .cli import EXIT_OK
     from .timefmt import format_time, zone_setting
     kept = V.listing(ctx.out, ctx.period)
     if not kept:
@@ -70,7 +70,6 @@ def _versions(ctx) -> int:
 
 
 def _compare(ctx, args) -> int:
-    from .cli import EXIT_OK
     from .compare import write_comparison
     from .timefmt import format_time, zone_setting
     got = write_comparison(ctx.out, ctx.settings, ctx.period, args.tu, args.den)
