@@ -73,9 +73,9 @@ def paragraph_keys(res) -> list[tuple[str, str, str, str]]:
 
 
 def _plain(text: str) -> str:
-    from .compose import emphasis as E
+    from . import stars
     from .compose.render import clean
-    return E.strip(E.to_markers(clean(text))).strip()
+    return stars.strip(stars.to_markers(clean(text))).strip()
 
 
 def paragraph_model(res) -> list[dict]:

@@ -71,7 +71,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
             edited = getattr(res, "overrides", {}).get((section, code))   # the office's wording (edits.py)
             if edited is not None:
                 pieces = N.resolve(edited, figures, settings)
-                text = E.to_markers("".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces))
+                text = stars.to_markers("".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces))
                 if text.strip():
                     out.append(text.strip())
                 continue
