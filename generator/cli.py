@@ -4,22 +4,29 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import getpass
+import io
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import pipeline
-from . import store as S
+from . import store as storage
 from .backup import backup, restore
 from .catalogue import RATE
 from .failures import record_failure
-from .history import history_template
 from .files import atomic_save_workbook, atomic_write_bytes
+from .history import history_template
 from .outputs import write_problems_xlsx
 from .periods import Period
 from .problems import EXIT_INPUT, EXIT_OK, EXIT_OTHER, EXIT_USAGE, BaocaoError, InputError
+from .review_cli import COMMANDS, add_parsers, who
+from .review_cli import run as run_review
+from .status import of_period
 from .timefmt import format_time, zone_setting
 from .vi_numbers import format_number
-
 
 
 class Parser(argparse.ArgumentParser):
@@ -88,7 +95,6 @@ def make_parser() -> Parser:
                    help="vẫn lập báo cáo khi có đơn vị chưa nộp (số liệu của đơn vị đó ghi là chưa có)")
     p.add_argument("--pdf", action="store_true", help="tạo thêm bản PDF/A bằng LibreOffice")
     p.add_argument("--du-thao", action="store_true", help="đóng dấu «DỰ THẢO» (bản gửi xin ý kiến trước khi ký)")
-    from .review_cli import add_parsers
     add_parsers(sub, _common)
     p = sub.add_parser("import-history", help="nhập số liệu các năm trước vào cơ sở dữ liệu",
                        description="Nhập một lần số liệu các kỳ trước từ một tệp Excel (sheet «Chỉ tiêu» có thêm cột "
@@ -209,7 +215,6 @@ def run(argv=None) -> int:
         ctx = pipeline.open_context(periods[0], getattr(args, "inputs", "inputs"),
                                     getattr(args, "out", "build"), args.templates, args.db or None)
         if not getattr(args, "period", None):  # commands of no one period see every row
-            from dataclasses import replace
             ctx = replace(ctx, catalogue=ctx.catalogue.full)
     except ValueError as e:
         print(f"baocao: lỗi cách dùng: {e}", file=sys.stderr)
@@ -251,22 +256,18 @@ def _one_period(pipeline, ctx, args) -> int:
         print(f"Mẫu và danh mục: {ctx.templates} ({ctx.templates_origin})")
         res = pipeline.check(ctx, progress=_progress)
         problems = list(res.problems) + ([] if args.allow_missing else pipeline.missing_problems(res))
-        from .status import of_period
         _status_table(of_period(ctx, res))
         _print_problems(problems)
         target = ctx.period_out / "kiem-tra.xlsx"
-        import os
         prefix = Path(os.path.relpath(ctx.period_inputs.resolve(), ctx.period_out.resolve())).as_posix() + "/"
         write_problems_xlsx(target, problems, link_prefix=prefix)
         n_err = sum(p.is_error for p in problems)
         print(f"\n{n_err} lỗi, {len(problems) - n_err} cảnh báo. Danh sách: {target}")
         _say_if_stale(pipeline, ctx)
         return EXIT_INPUT if n_err else EXIT_OK
-    from .review_cli import COMMANDS, run as run_review
     if args.command in COMMANDS:
         return run_review(pipeline, ctx, args)
     if args.command == "build":
-        from .review_cli import who
         try:
             got = pipeline.build(ctx, allow_missing=args.allow_missing, pdf=args.pdf, progress=_progress,
                                  draft=args.du_thao, by=who())
@@ -291,9 +292,11 @@ def _serve(ctx, args) -> int:
     if ctx.db is None:
         print("baocao: trang web cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
-    import uvicorn
+    # deferred on purpose: uvicorn loads only for serve
+    import uvicorn  # noqa: PLC0415
 
-    from .web import WebConfig, create_app
+    # deferred on purpose: Starlette loads only for serve
+    from .web import WebConfig, create_app  # noqa: PLC0415
     app = create_app(WebConfig(inputs=Path(args.inputs), out=Path(args.out), db=ctx.db, templates=args.templates,
                                max_upload_bytes=args.max_upload_mb * 2**20, secure_cookies=args.secure_cookies))
     print(f"Trang web: http://{args.host}:{args.port}/  (Ctrl+C để dừng)")
@@ -303,13 +306,14 @@ def _serve(ctx, args) -> int:
 
 
 def _user(ctx, args) -> int:
-    from .web.auth import create_account, reset_account
+    # deferred on purpose: the web package loads Starlette; only the user commands need it
+    from .web.auth import create_account, reset_account  # noqa: PLC0415
     if ctx.db is None:
         print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
     if args.action == "list":
-        with S.open_store(ctx.db) as store:
-            for a in S.web.list_accounts(store):
+        with storage.open_store(ctx.db) as store:
+            for a in storage.web.list_accounts(store):
                 if a["role"] == "office":
                     who = "văn phòng"
                 elif a["department"] in ctx.catalogue.departments:
@@ -334,7 +338,6 @@ def _user(ctx, args) -> int:
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
-            import getpass
             password = getpass.getpass("Mật khẩu: ")
             if getpass.getpass("Nhập lại mật khẩu: ") != password:
                 print("baocao: hai lần nhập mật khẩu không khớp", file=sys.stderr)
@@ -355,8 +358,8 @@ def _submissions(ctx, args) -> int:
     if ctx.db is None:
         print("baocao: cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
-    with S.open_store(ctx.db) as store:
-        rows = S.web.uploads(store, str(ctx.period), args.department)
+    with storage.open_store(ctx.db) as store:
+        rows = storage.web.uploads(store, str(ctx.period), args.department)
     zone = zone_setting(ctx.settings)
     head = ["Thời điểm", "Đơn vị", "Tài khoản", "Kết quả", "Cỡ (byte)", "SHA-256", "Lần nộp"]
     table = [[format_time(r["uploaded_at"], zone), r["department"], r["username"],
@@ -451,8 +454,6 @@ def _export(path: Path, head, rows, ind) -> None:
              _plain(r["pct_plan"]), _plain(r["yoy_pct"]), ",".join(map(str, r["revisions"])), r["received"]]
             for r in rows]
     if path.suffix.lower() == ".csv":
-        import csv
-        import io
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(head)
@@ -461,7 +462,8 @@ def _export(path: Path, head, rows, ind) -> None:
         return
     if path.suffix.lower() != ".xlsx":
         raise BaocaoError(f"Chỉ xuất được .xlsx hoặc .csv, không phải «{path.suffix}»")
-    from openpyxl import Workbook
+    # deferred on purpose: openpyxl loads only when this workbook is written
+    from openpyxl import Workbook  # noqa: PLC0415
     wb = Workbook()
     ws = wb.active
     ws.title = ind.code[:31]

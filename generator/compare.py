@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import versions as V
+from . import versions
+from .outputs import atomic_write_bytes, write_json
 from .problems import BaocaoError
 
 MEASURE_NAMES = {   # the figures.json text keys, as a reader calls them
@@ -22,7 +23,7 @@ def _load(path: Path) -> dict:
 
 def pick(out: Path, period, first: int | None, last: int | None) -> tuple[dict, dict]:
     """The two versions compared: ``first`` → ``last`` (default: the last two)."""
-    kept = V.numbers(out, period)
+    kept = versions.numbers(out, period)
     if len(kept) < 2 and (first is None or last is None):
         raise BaocaoError(f"Kỳ {period} mới có {len(kept)} lần lập: cần ít nhất hai lần lập để so sánh "
                           f"(lập lại báo cáo bằng «baocao build --period {period}»)")
@@ -34,7 +35,7 @@ def pick(out: Path, period, first: int | None, last: int | None) -> tuple[dict, 
         first = earlier[-1]
     if first == last:
         raise BaocaoError(f"--tu và --den cùng là lần lập số {first}: hãy chọn hai lần lập khác nhau")
-    return V.read(out, period, first), V.read(out, period, last)
+    return versions.read(out, period, first), versions.read(out, period, last)
 
 
 def _submission_of(version: dict, department: str) -> dict | None:
@@ -137,8 +138,8 @@ def compare(out: Path, period, first: int | None = None, last: int | None = None
     old_v, new_v = pick(out, period, first, last)
     old_fig = _load(Path(old_v["folder"]) / old_v["files"]["json"])
     new_fig = _load(Path(new_v["folder"]) / new_v["files"]["json"])
-    old_par = _load(Path(old_v["folder"]) / V.PARAGRAPHS)["paragraphs"]
-    new_par = _load(Path(new_v["folder"]) / V.PARAGRAPHS)["paragraphs"]
+    old_par = _load(Path(old_v["folder"]) / versions.PARAGRAPHS)["paragraphs"]
+    new_par = _load(Path(new_v["folder"]) / versions.PARAGRAPHS)["paragraphs"]
     paras, notes = changed_paragraphs(old_par, new_par)
     brief = ("number", "time", "by")
     return {"period": str(period),
@@ -152,12 +153,12 @@ def write_comparison(out: Path, settings: dict, period, first: int | None = None
                      author: str = "baocao") -> dict:
     """Write ``so-sanh-<P>.json`` and ``so-sanh-<P>.docx`` (tracked changes) into
     ``<out>/<period>/``; returns {"doc", "paths"}."""
-    from .outputs import atomic_write_bytes, write_json
-    from .redline import tracked_changes
     doc = compare(out, period, first, last)
     old_v, new_v = pick(out, period, doc["from"]["number"], doc["to"]["number"])
     old_docx = (Path(old_v["folder"]) / old_v["files"]["docx"]).read_bytes()
     new_docx = (Path(new_v["folder"]) / new_v["files"]["docx"]).read_bytes()
+    # deferred on purpose: the tracked-changes DOCX loads lxml
+    from .redline import tracked_changes  # noqa: PLC0415
     redlined = tracked_changes(old_docx, new_docx, author=author, when=new_v["time"])
     folder = Path(out) / str(period)
     json_path, docx_path = folder / f"so-sanh-{period}.json", folder / f"so-sanh-{period}.docx"

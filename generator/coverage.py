@@ -12,10 +12,12 @@ cáo», or a section the template no longer prints) is named in a warning of ``c
 """
 from __future__ import annotations
 
-from . import narrative as N
+from pathlib import Path
+
 from .annex import annex_settings
 from .compose import TEMPLATE_FILE
 from .compose.checks import template_uses as uses
+from .narrative import refs
 from .problems import BaocaoError, warning
 
 
@@ -35,12 +37,11 @@ def in_annex_docx(settings: dict) -> bool:
 def template_uses(templates):
     """What the period's Word template prints (``compose.checks.Uses``); a template that cannot
     be read cites nothing and hides no section (its build names what is wrong)."""
-    from pathlib import Path
     return uses(Path(templates) / TEMPLATE_FILE)
 
 
 def cited_by_narrative(narrative: dict) -> set:
-    return {ref.code for rows in narrative.values() for _dept, segments, _place in rows for ref in N.refs(segments)}
+    return {ref.code for rows in narrative.values() for _dept, segments, _place in rows for ref in refs(segments)}
 
 
 def place_indicators(cat, figures: dict, narrative: dict, settings: dict, uses, skip=frozenset()):

@@ -14,9 +14,10 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from . import narrative as N
-from .problems import error, warning
-from .versions import AUTOMATIC, paragraph_keys, unparse
+from . import narrative
+from .outputs import atomic_write_bytes
+from .problems import BaocaoError, InputError, error, warning
+from .versions import AUTOMATIC, paragraph_keys, paragraph_model, unparse
 
 FOLDER = "bien-tap"
 SHEET = "Biên tập"
@@ -38,7 +39,7 @@ def read_edits(ctx) -> tuple[list[dict], list]:
     path = edits_path(ctx)
     if not path.is_file():
         return [], []
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # deferred on purpose: openpyxl loads only when this workbook is written  # noqa: PLC0415
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any unreadable file alike
@@ -112,7 +113,7 @@ def apply_narrative(ctx, res) -> list:
         section, i = rows[e["key"]]
         dept, segments, place = res.narrative[section][i]
         current = unparse(segments)
-        new, probs = N.parse(e["text"], codes)
+        new, probs = narrative.parse(e["text"], codes)
         if probs:
             problems += [error(m.code, f"Bản biên tập {_where(ctx, e)}: {m.message}", indicator=m.indicator,
                                **_place(path, e["row"])) for m in probs]
@@ -160,7 +161,7 @@ def apply_automatic(ctx, res) -> list:
                                     f"câu tự động này (một thuyết minh đã nêu chỉ tiêu); bản biên tập: «{e['text']}»",
                                     indicator=e["which"] if e["which"] in codes else "", **_place(path, e["row"])))
             continue
-        new, probs = N.parse(e["text"], codes)
+        new, probs = narrative.parse(e["text"], codes)
         if probs:
             problems += [error(m.code, f"Bản biên tập {_where(ctx, e)}: {m.message}", indicator=m.indicator,
                                **_place(path, e["row"])) for m in probs]
@@ -188,7 +189,6 @@ def placed(res, edits: list) -> list[dict]:
 def rows_for(ctx, res, edits: list) -> list[list]:
     """The file's rows: every paragraph of the report now (its edit, if any), then the edits
     whose paragraph is gone (kept, never dropped)."""
-    from .versions import paragraph_model
     by_key = {e["key"]: e for e in edits}
     printed = {p["key"]: p["text"] for p in paragraph_model(res)}
     out, seen = [], set()
@@ -218,9 +218,8 @@ def _source(res, key, section, dept, which) -> str:
 
 
 def write_rows(path: Path, rows: list[list]) -> None:
-    import xlsxwriter
+    import xlsxwriter  # deferred on purpose: XlsxWriter loads only when this workbook is written  # noqa: PLC0415
 
-    from .outputs import atomic_write_bytes
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False})
     wb.set_properties({"title": "Biên tập báo cáo", "created": dt.datetime(2000, 1, 1)})
@@ -243,7 +242,6 @@ def write_edits_file(ctx, res) -> tuple[Path, int]:
     """``baocao bien-tap``: the file listing every paragraph, the edits already made kept."""
     edits, problems = read_edits(ctx)
     if problems:
-        from .problems import InputError
         raise InputError("Tệp biên tập có lỗi", problems)
     rows = rows_for(ctx, res, placed(res, edits))
     path = edits_path(ctx)
@@ -256,12 +254,10 @@ def set_edit(ctx, res, key: str, text: str, by: str) -> Path:
     department's text it is made on is the one read now."""
     edits, problems = read_edits(ctx)
     if problems:
-        from .problems import InputError
         raise InputError("Tệp biên tập có lỗi", problems)
     keys = {k: (s, d, w) for k, s, d, w in paragraph_keys(res)}
     others = [e for e in placed(res, edits) if e["key"] != key]
     if key not in keys:
-        from .problems import BaocaoError
         raise BaocaoError(f"Báo cáo kỳ {ctx.period} không có đoạn văn «{key}»")
     section, dept, which = keys[key]
     edited = (res.edits or {}).get(key)

@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from . import store as S
+from . import store as storage
 from .catalogue import FLOW
 from .compute import Figure, derive
 from .files import atomic_save_workbook
@@ -18,10 +18,10 @@ from .problems import error, warning
 from .sources import Source, entered
 from .units import UNITS_FILE, same_unit
 from .vi_numbers import format_number, format_plain, safe_div
-from .workbooks import layout as L
+from .workbooks import layout
 from .workbooks.validate import validate_values
 
-LAST_YEAR_OF = L.LAST_YEAR_OF
+LAST_YEAR_OF = layout.LAST_YEAR_OF
 
 
 def sha256_of(path: Path) -> str:
@@ -38,18 +38,18 @@ def stored_context(store, period: Period) -> dict:
     checks compare against (the previous period's current submissions)."""
     ly = period.same_month_last_year()
     prev = period.previous()
-    prior = S.history.latest(store, str(prev))
+    prior = storage.history.latest(store, str(prev))
     return {
-        "last_year": S.history.latest(store, str(ly)),
+        "last_year": storage.history.latest(store, str(ly)),
         "previous": prior if prev.year == period.year else {},
         "prior": prior,                      # the period just before, across a new year too
         "prior_period": str(prev),
-        "plans": S.history.plans(store, period.year, str(period)),
-        "plans2": S.history.plans(store, period.year, str(period), "plan2"),
+        "plans": storage.history.plans(store, period.year, str(period)),
+        "plans2": storage.history.plans(store, period.year, str(period), "plan2"),
     }
 
 
-def in_unit(cat, ind, stored: S.history.Stored) -> S.history.Stored | None:
+def in_unit(cat, ind, stored: storage.history.Stored) -> storage.history.Stored | None:
     """A stored value in the indicator's unit of today's catalogue: as stored, converted by
     the office's table, or None when the units differ and no conversion is declared."""
     if stored.unit is None or same_unit(stored.unit, ind.unit):
@@ -78,23 +78,23 @@ def months_of_year(store, cat, period: Period, codes: list) -> dict:
     wanted = {code: cat.indicators[code] for code in codes if code in cat.indicators}
     out: dict = {code: {} for code in codes}
     for month in range(1, period.month + 1):
-        known = S.history.latest(store, f"{period.year:04d}-{month:02d}")
+        known = storage.history.latest(store, f"{period.year:04d}-{month:02d}")
         for code, conv in months_in_unit(cat, known, wanted).items():
             out[code][month] = conv.value
     return out
 
 
-def unit_problem(ind, measure: str, stored: S.history.Stored, where: str, place: dict, severity=error):
+def unit_problem(ind, measure: str, stored: storage.history.Stored, where: str, place: dict, severity=error):
     return severity(
         "unit-changed",
-        f"«{L.COLUMN_OF[measure]}» của «{ind.name}» ({ind.code}) đã lưu ở {where} là "
+        f"«{layout.COLUMN_OF[measure]}» của «{ind.name}» ({ind.code}) đã lưu ở {where} là "
         f"{format_plain(stored.value)} {stored.unit} (lần nộp {stored.revision}, {stored.file_name}!{stored.sheet}!"
         f"{stored.cell}), nhưng nay chỉ tiêu tính bằng «{ind.unit}» và bảng đổi đơn vị ({UNITS_FILE}) không có "
         f"cách đổi «{stored.unit}» sang «{ind.unit}»: hãy nhập số này theo đơn vị «{ind.unit}» vào ô này, hoặc "
         f"đề nghị Văn phòng khai báo hệ số đổi", **place)
 
 
-def carried(known: dict, code: str, measure: str) -> tuple[S.history.Stored, str] | None:
+def carried(known: dict, code: str, measure: str) -> tuple[storage.history.Stored, str] | None:
     """What the store carries into a period for a measure a workbook left blank, with where
     it comes from: the plan of an earlier period of the same year, or last year's value.
     Never a value of the same period: a submission is a whole."""
@@ -118,7 +118,7 @@ def fill_missing(cat, data, known: dict) -> list:
         ind = cat.indicators[code]
         vals = data.values.setdefault(code, {})
         srcs = data.sources.setdefault(code, {})
-        for measure in L.measures_for(ind):
+        for measure in layout.measures_for(ind):
             if vals.get(measure) is not None or measure in data.bad_cells.get(code, set()) \
                     or measure in data.missing_columns:
                 continue
@@ -130,7 +130,7 @@ def fill_missing(cat, data, known: dict) -> list:
             if conv is None:
                 col = data.columns.get(measure, "")
                 out.append(unit_problem(ind, measure, stored, where, dict(
-                    file=data.path.name, sheet=L.SHEET_DATA, cell=f"{col}{row}" if col else "", indicator=code)))
+                    file=data.path.name, sheet=layout.SHEET_DATA, cell=f"{col}{row}" if col else "", indicator=code)))
                 data.bad_cells.setdefault(code, set()).add(measure)
                 continue
             vals[measure] = conv.value
@@ -143,14 +143,14 @@ def stored_submission(store, cat, period: Period, department: str, known: dict):
     """A department with no workbook in the folder but an accepted submission for the period:
     that submission, whole — its values (in today's units) and its narrative — completed like
     a workbook. Returns (current, {code: entered}, narrative rows, problems), or None."""
-    cur = S.history.current(store, str(period), department)
+    cur = storage.history.current(store, str(period), department)
     if cur is None:
         return None
-    stored = S.history.current_values(store, cur.revision)
+    stored = storage.history.current_values(store, cur.revision)
     entered, problems = {}, []
     for ind in cat.of_department(department):
         vals, srcs, revs = {}, {}, {}
-        for measure in L.measures_for(ind):
+        for measure in layout.measures_for(ind):
             got = stored.get(ind.code, {}).get(measure)
             where = f"lần nộp kỳ {period}"
             if got is None:
@@ -165,7 +165,7 @@ def stored_submission(store, cat, period: Period, department: str, known: dict):
             vals[measure], srcs[measure], revs[measure] = conv.value, conv.source, conv.revision
         if vals:
             entered[ind.code] = {"values": vals, "sources": srcs, "revisions": revs}
-    return cur, entered, S.history.narrative(store, cur.revision), problems
+    return cur, entered, storage.history.narrative(store, cur.revision), problems
 
 
 def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
@@ -183,7 +183,7 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
 
         def place(measure):
             col = data.columns.get(measure, "")
-            return dict(file=fname, sheet=L.SHEET_DATA, cell=f"{col}{row}" if col else "", indicator=code)
+            return dict(file=fname, sheet=layout.SHEET_DATA, cell=f"{col}{row}" if col else "", indicator=code)
 
         def stored_in_unit(stored):
             return None if stored is None else in_unit(cat, ind, stored)
@@ -215,7 +215,7 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
             v, stored = typed(measure), stored_in_unit(known["last_year"].get(code, {}).get(src))
             if v is not None and stored is not None and v != stored.value:
                 out.append(warning(
-                    "last-year-differs", f"«{L.COLUMN_OF[measure]}» ghi {format_plain(v)}, nhưng số đã lưu của cùng kỳ năm "
+                    "last-year-differs", f"«{layout.COLUMN_OF[measure]}» ghi {format_plain(v)}, nhưng số đã lưu của cùng kỳ năm "
                     f"trước là {format_plain(stored.value)} (lần nộp {stored.revision}, {stored.file_name}!{stored.sheet}!"
                     f"{stored.cell})", **place(measure)))
     return out
@@ -268,7 +268,7 @@ def known_for_init(store, cat, period: Period) -> tuple[dict, list]:
             conv = in_unit(cat, ind, got[0])
             if conv is None:
                 problems.append(unit_problem(ind, measure, got[0], got[1], dict(
-                    file=f"{ind.department}.xlsx", sheet=L.SHEET_DATA, indicator=code), severity=warning))
+                    file=f"{ind.department}.xlsx", sheet=layout.SHEET_DATA, indicator=code), severity=warning))
                 continue
             out.setdefault(code, {})[measure] = conv.value
     return out, problems
@@ -282,13 +282,13 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
     says: ``pct`` (percent) or ``pp`` (percentage points)."""
     ind = cat.indicators[code]
     out = []
-    for period, measures in S.history.series(store, code, first, last):
+    for period, measures in storage.history.series(store, code, first, last):
         rows = [r for r in cat.rows_of(code) if r.in_force(Period.parse(period))]
         unit = next((s.unit for s in measures.values() if s.unit), rows[0].unit if rows else ind.unit)
         department = next((s.department for s in measures.values() if s.department),
                           rows[0].department if rows else ind.department)
         vals = {m: s.value for m, s in measures.items()}
-        ly = S.history.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
+        ly = storage.history.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
         for dst, src in LAST_YEAR_OF.items():
             if vals.get(dst) is None and src in ly:
                 same = ly[src] if ly[src].unit is None or same_unit(ly[src].unit, unit) else None
@@ -314,9 +314,8 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
 def import_rows(cat, path: Path):
     """Read an import-history workbook: the ``Chỉ tiêu`` header plus ``Kỳ báo cáo``.
     Returns ([(period, department, file, sha, values)], problems)."""
-    from .workbooks.read import (
-        read_history,  # deferred on purpose: the reader loads lxml
-    )
+    # deferred on purpose: the reader loads lxml
+    from .workbooks.read import read_history  # noqa: PLC0415
     rows, problems = read_history(path, cat)
     sha = sha256_of(path)
     subs = []
@@ -341,10 +340,10 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
     its folder is not changed by an import (an error: the workbook is the submission).
     Returns (the submission to record, or None when the file adds nothing, problems)."""
     period, dept, fname, sha, values = sub
-    cur = S.history.current(store, period, dept)
+    cur = storage.history.current(store, period, dept)
     if cur is None:
         return sub, []
-    stored = S.history.current_values(store, cur.revision)
+    stored = storage.history.current_values(store, cur.revision)
     problems, added = [], []
     given = set()
     for code, measure, value, sheet, cell, unit in values:
@@ -356,7 +355,7 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
         ind = cat.indicators.get(code)
         if ind is not None and not _same_value(cat, ind, old.value, old.unit, value, unit):
             problems.append(error(
-                "import-conflict", f"«{L.COLUMN_OF[measure]}» của {code} kỳ {period} ({dept}) được ghi hai lần với hai "
+                "import-conflict", f"«{layout.COLUMN_OF[measure]}» của {code} kỳ {period} ({dept}) được ghi hai lần với hai "
                 f"số khác nhau: tệp này ghi {format_plain(value)} {unit or ''} ({fname}!{sheet}!{cell}), lần nhập trước "
                 f"ghi {format_plain(old.value)} {old.unit or ''} (lần nộp {old.revision}, {old.file_name}!{old.sheet}!"
                 f"{old.cell}); hãy sửa một trong hai cho đúng (chỉ tiêu đã có số thì không nhập lại số khác)".replace(
@@ -376,7 +375,7 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
                 indicator=added[0])]
     kept = [(code, measure, got.value, got.sheet, got.cell, got.unit)
             for code, measures in stored.items() for measure, got in measures.items() if (code, measure) not in given]
-    narrative = S.history.narrative(store, cur.revision) if cur.narrative_kept else None
+    narrative = storage.history.narrative(store, cur.revision) if cur.narrative_kept else None
     return (period, dept, fname, sha, kept + list(values), narrative), []
 
 
@@ -388,9 +387,8 @@ def import_checks(cat, settings: dict, period: str, dept: str, fname: str, own: 
     required. ``own``: the file's rows [(code, measure, value, sheet, cell, unit)]."""
     p = Period.parse(period)
     cat_p = cat.in_force(p)
-    from .workbooks.read import (
-        WorkbookData,  # deferred on purpose: the reader loads lxml
-    )
+    # deferred on purpose: the reader loads lxml
+    from .workbooks.read import WorkbookData  # noqa: PLC0415
     data = WorkbookData(Path(fname), dept, period=period)
     for code, measure, _value, _sheet, cell, _unit in own:
         if code in cat_p.indicators:
@@ -401,18 +399,19 @@ def import_checks(cat, settings: dict, period: str, dept: str, fname: str, own: 
         if code in data.rows:
             data.values.setdefault(code, {})[measure] = value
             col = data.columns.get(measure, "")
-            data.sources.setdefault(code, {})[measure] = Source.workbook(fname, L.SHEET_DATA, f"{col}{data.rows[code]}")
+            data.sources.setdefault(code, {})[measure] = Source.workbook(fname, layout.SHEET_DATA, f"{col}{data.rows[code]}")
     return [x for x in validate_values(cat_p, data, settings, p) if x.code not in ("required-empty", "optional-empty")]
 
 
 def history_template(cat, path: Path) -> None:
     """A blank import-history workbook: one row per indicator, the period to fill in."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    # deferred on purpose: openpyxl loads only when this workbook is written
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.styles import Font  # noqa: PLC0415
     wb = Workbook()
     ws = wb.active
-    ws.title = L.SHEET_DATA
-    ws.append([L.COL_PERIOD] + list(L.DATA_HEADERS))
+    ws.title = layout.SHEET_DATA
+    ws.append([layout.COL_PERIOD] + list(layout.DATA_HEADERS))
     for c in ws[1]:
         c.font = Font(bold=True)
     for ind in cat.indicators.values():

@@ -107,7 +107,8 @@ def write_json(path: Path, doc: dict) -> None:
 def write_problems_xlsx(path: Path, problems: list, link_prefix: str = "") -> None:
     """kiem-tra.xlsx: one row per problem, its cell a link into the department's workbook.
     Written with XlsxWriter (a write-only library that loads in a fraction of openpyxl's time)."""
-    import xlsxwriter  # deferred on purpose: only a check writing kiem-tra.xlsx loads it
+    # deferred on purpose: only a check writing kiem-tra.xlsx loads it
+    import xlsxwriter  # noqa: PLC0415
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_urls": False})
     wb.set_properties({"title": "Kết quả kiểm tra biểu", "created": dt.datetime(2000, 1, 1)})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -29,7 +30,6 @@ class Period:
         """A period as people write it: ``2026-11``, ``11/2026``, ``11-2026``, ``11.2026``,
         ``tháng 11/2026``, ``Tháng 11 năm 2026``, ``T11/2026``. ``ValueError`` (Vietnamese)
         otherwise. (Folder and store keys stay ``YYYY-MM``: ``parse``.)"""
-        import unicodedata
         raw = " ".join(unicodedata.normalize("NFC", text or "").split())
         low = raw.lower()
         low = re.sub(r"^(tháng|thang|t)\s*", "", low)

@@ -3,13 +3,13 @@ returns plain data (paths, problems, figures); nothing here prints or exits. The
 web intake are shells around these."""
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import earlier as E
-from . import history as H
-from . import narrative as N
-from . import store as S
+from . import earlier, history, narrative
+from . import store as storage
 from .annex import annex_settings, build_annex
 from .annex.xlsx import annex_workbook
 from .catalogue import load_catalogue
@@ -17,21 +17,22 @@ from .compose import render_report
 from .compose.pdf import FONT, docx_to_pdf, font_substitute
 from .compute import compute
 from .context import Context
-from .history import known_for_init
+from .edits import apply_automatic, apply_narrative, edits_path
 from .files import atomic_write_bytes
+from .history import known_for_init
 from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
 from .settings import changes_since, load_settings, package_sample, package_templates, resolve_templates
 from .sources import entered
+from .status import HAS_ERRORS, MISSING, SUBMITTED, is_blank  # noqa: F401 - the statuses' one definition
 from .store import open_store
 from .timefmt import format_time, utc_now_text, zone_setting
-from .workbooks import layout as L
+from .versions import keep
+from .workbooks import layout
 from .workbooks.sandbox import elsewhere, read_workbooks, ready
 from .workbooks.typed import name_form_fields
 from .workbooks.validate import validate_values
-
-from .status import HAS_ERRORS, MISSING, SUBMITTED, is_blank  # noqa: F401 - the statuses' one definition
 
 
 @dataclass
@@ -86,7 +87,6 @@ Chạy các lệnh trong thư mục này:
 def new_office(folder: Path | str, sample: bool = False) -> list[Path]:
     """An office folder: its own copies of the templates, ``inputs/``, ``data/``, ``build/``, a
     short guide, and with ``sample`` the 2023-08 sample. Refuses a folder that is not empty."""
-    import shutil
 
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
@@ -109,7 +109,6 @@ def new_office(folder: Path | str, sample: bool = False) -> list[Path]:
 
 def for_period(ctx: Context, period: Period) -> Context:
     """The same settings and catalogue for another period (a range is built without reloading)."""
-    from dataclasses import replace
     return replace(ctx, period=period, catalogue=ctx.catalogue.in_force(period), settings=ctx.settings.for_period(period))
 
 
@@ -121,9 +120,8 @@ def _open_store(ctx: Context):
 
 def init(ctx: Context, force: bool = False) -> dict:
     """Blank workbooks for the period. Returns {"written", "skipped", "warnings"}."""
-    from .workbooks.init import (
-        write_blank_workbooks,  # deferred on purpose: openpyxl loads only for init
-    )
+    # deferred on purpose: openpyxl loads only for init
+    from .workbooks.init import write_blank_workbooks  # noqa: PLC0415
     prefill, problems = known_values(ctx)
     got = write_blank_workbooks(ctx.catalogue, ctx.period, ctx.settings, ctx.inputs, force=force, prefill=prefill)
     got["warnings"] = problems
@@ -156,12 +154,12 @@ def _known_from_workbooks(ctx: Context) -> tuple[dict, list]:
     # the indicator code into today's departments
     for code in sorted(set(ctx.catalogue.in_force(prev).departments) | set(ctx.catalogue.in_force(ly).departments)):
         if prev.year == ctx.period.year and code in ctx.catalogue.in_force(prev).departments:
-            data = E.quiet_read(ctx, prev, code)
+            data = earlier.quiet_read(ctx, prev, code)
             if data:
                 for ind_code, vals in data.values.items():
                     if vals.get("plan") is not None:
                         _carry(ctx, data, ind_code, "plan", vals["plan"], "plan", out, problems)
-        data = E.quiet_read(ctx, ly, code) if code in ctx.catalogue.in_force(ly).departments else None
+        data = earlier.quiet_read(ctx, ly, code) if code in ctx.catalogue.in_force(ly).departments else None
         if data:
             for ind_code, vals in data.values.items():
                 for src, dst in (("month", "month_last_year"), ("cumulative", "cumulative_last_year")):
@@ -179,9 +177,9 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
     conv = ctx.catalogue.units.convert(value, unit, ind.unit)
     if conv is None:
         problems.append(warning("unit-changed", f"«{ind.name}» ({code}): {data.path.parent.name}/{data.path.name} ghi "
-                                f"«{L.COLUMN_OF[src]}» theo «{unit}», nay tính bằng «{ind.unit}» và bảng đổi đơn vị "
-                                f"không có cách đổi: để trống ô «{L.COLUMN_OF[dst]}»", file=L.filename(ind.department),
-                                sheet=L.SHEET_DATA, indicator=code))
+                                f"«{layout.COLUMN_OF[src]}» theo «{unit}», nay tính bằng «{ind.unit}» và bảng đổi đơn vị "
+                                f"không có cách đổi: để trống ô «{layout.COLUMN_OF[dst]}»", file=layout.filename(ind.department),
+                                sheet=layout.SHEET_DATA, indicator=code))
         return
     out.setdefault(code, {})[dst] = conv
 
@@ -242,12 +240,11 @@ def _refresh_earlier(ctx: Context, store) -> list:
     return out
 
 
-SUBMISSION_SUFFIXES = L.WORKBOOK_SUFFIXES
+SUBMISSION_SUFFIXES = layout.WORKBOOK_SUFFIXES
 
 
 def _of_department(problems: list, department: str) -> list:
     """The problems of a department's submission, each naming the department."""
-    from dataclasses import replace
     return [p if p.department else replace(p, department=department) for p in problems]
 
 
@@ -257,7 +254,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         from . import store as S
     res = CheckResult(ctx)
     cat, settings = ctx.catalogue, ctx.settings
-    stored_ctx = H.stored_context(store, ctx.period) if store is not None else None
+    stored_ctx = history.stored_context(store, ctx.period) if store is not None else None
     folder = ctx.period_inputs
     entered: dict = {}
     texts: list = []
@@ -266,7 +263,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     wrong_format = _wrong_format_files(ctx, folder, res)
     paths, two = {}, {}
     for code in cat.departments:
-        found = [Path(override[code])] if code in override else L.workbook_files(folder, code)
+        found = [Path(override[code])] if code in override else layout.workbook_files(folder, code)
         if len(found) > 1:   # «so-a.xlsx» and a corrected «so-a.xls»: which one is meant is the department's call
             res.problems += _of_department([error(
                 "two-workbooks", f"Thư mục kỳ {ctx.period} có {len(found)} biểu của «{cat.departments[code].name}»: "
@@ -277,7 +274,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             paths[code] = None
             two[code] = ", ".join(p.name for p in found)
             continue
-        paths[code] = found[0] if found else folder / L.filename(code)
+        paths[code] = found[0] if found else folder / layout.filename(code)
     # every workbook read at once, in the bounded workers (memory and time capped)
     present = [c for c, p in paths.items() if p is not None and p.exists()]
     # each file's SHA-256 as read: one replaced while it was read (an upload accepted meanwhile) is read again
@@ -303,7 +300,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             res.problems.append(error(
                 "wrong-format", f"Biểu của «{dept.name}» được lưu dạng «{other.suffix}», phần mềm chỉ đọc bảng tính Excel: "
                 f"hãy mở tệp rồi chọn «Lưu thành» (Save As) dạng «Excel Workbook (.xlsx)» và gửi lại tệp "
-                f"{L.filename(code)}", file=other.name))
+                f"{layout.filename(code)}", file=other.name))
             res.problems[-1] = _of_department([res.problems[-1]], code)[0]
             res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=other.name,
                                      errors=1, warnings=0))
@@ -313,27 +310,27 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         if blank and code in override:   # an upload nobody filled in
             res.problems.append(error(
                 "blank-workbook", f"Biểu gửi lên của «{dept.name}» còn trống: chưa có số «Thực hiện tháng», «Lũy kế» "
-                f"hay dòng thuyết minh nào; hãy điền số liệu rồi gửi lại", file=path.name, sheet=L.SHEET_DATA,
+                f"hay dòng thuyết minh nào; hãy điền số liệu rồi gửi lại", file=path.name, sheet=layout.SHEET_DATA,
                 department=code))
             res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=path.name,
                                      errors=1, warnings=0))
             broken.add(code)
             continue
         if code not in read or blank:  # (the files present were listed once, before reading: one consistent view)
-            got = H.stored_submission(store, cat, ctx.period, code, stored_ctx) if store is not None else None
+            got = history.stored_submission(store, cat, ctx.period, code, stored_ctx) if store is not None else None
             if got is not None:  # no workbook in the folder, but an accepted submission for the period
                 cur, stored, rows, sprobs = got
                 entered.update(stored)
                 res.inputs[code] = S.history.current_files(store, str(ctx.period)).get(code, (0, None))[1]
                 place_file = cur.file_name
                 sprobs.insert(0, warning(
-                    "from-store", f"Không có tệp {L.filename(code)} trong thư mục kỳ {ctx.period}: dùng nguyên lần nộp "
+                    "from-store", f"Không có tệp {layout.filename(code)} trong thư mục kỳ {ctx.period}: dùng nguyên lần nộp "
                     f"đã nhận của «{dept.name}» lúc {format_time(cur.accepted_at, zone_setting(settings))} (lần nộp {cur.revision}, tệp {cur.file_name}), "
                     f"cả số liệu và thuyết minh" + ("" if cur.narrative_kept else
                                                     "; lần nộp này được ghi trước khi phần mềm lưu thuyết minh nên "
                                                     "không có thuyết minh"), file=place_file))
                 for section, body, cell in rows:
-                    texts += _narrative_row(section, body, dict(file=place_file, sheet=L.SHEET_TEXT, cell=cell),
+                    texts += _narrative_row(section, body, dict(file=place_file, sheet=layout.SHEET_TEXT, cell=cell),
                                             code, codes, settings, sprobs)
                 n_err = sum(p.is_error for p in sprobs)
                 res.problems += _of_department(sprobs, code)
@@ -348,10 +345,10 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             name_form_fields(data, path)   # typed into the web form: sources name its fields
             res.data[code] = data
             if stored_ctx is not None:
-                probs += H.fill_missing(cat, data, stored_ctx)
+                probs += history.fill_missing(cat, data, stored_ctx)
             probs += validate_values(cat, data, settings, ctx.period)
             if stored_ctx is not None:
-                probs += H.cross_period_checks(cat, data, stored_ctx, settings)
+                probs += history.cross_period_checks(cat, data, stored_ctx, settings)
                 probs += _same_as_previous(cat, data, stored_ctx, dept.name)
                 if record and not has_errors(probs):
                     H.record_workbook(store, cat, ctx.period, code, data, shas.get(code))
@@ -359,7 +356,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {}),
                                      "revisions": data.revisions.get(ind_code, {})}
             for section, body, cell in data.narrative:
-                texts += _narrative_row(section, body, dict(file=path.name, sheet=L.SHEET_TEXT, cell=cell),
+                texts += _narrative_row(section, body, dict(file=path.name, sheet=layout.SHEET_TEXT, cell=cell),
                                         code, codes, settings, probs)
             if data.structure_broken:
                 broken.add(code)
@@ -371,13 +368,13 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
         res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
                                  file=path.name, errors=n_err, warnings=len(probs) - n_err))
         res.problems += _of_department(probs, code)
-    quarters, qprobs = E.quarters(ctx, store, entered)
+    quarters, qprobs = earlier.quarters(ctx, store, entered)
     res.problems += qprobs
     for code, got in quarters.items():
         e = entered.setdefault(code, {"values": {}, "sources": {}, "revisions": {}})
         e["values"] = dict(e["values"], **{k: v.value for k, v in got.items()})
         e["sources"] = dict(e["sources"], **{k: v.source for k, v in got.items()})
-    for code, (value, source, revision) in E.previous_months(ctx, store, stored_ctx).items():
+    for code, (value, source, revision) in earlier.previous_months(ctx, store, stored_ctx).items():
         got = entered.get(code, {"values": {}, "sources": {}, "revisions": {}})
         entered[code] = {"values": dict(got["values"], month_previous=value),
                          "sources": dict(got["sources"], month_previous=source),
@@ -388,11 +385,10 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     res.figures = figures
     for section, dept, segments, place in texts:
         res.narrative.setdefault(section, []).append((dept, segments, place))
-        _add_late(res, dept, [replace(p, **place) for p in N.check_refs(
+        _add_late(res, dept, [replace(p, **place) for p in narrative.check_refs(
             segments, figures, settings, skip=lambda c: cat.indicators[c].department in broken)])
     # deferred on purpose: the template checks load Jinja2 and lxml
-    from .coverage import place_indicators, template_uses
-    from .edits import apply_automatic, apply_narrative
+    from .coverage import place_indicators, template_uses  # noqa: PLC0415
     res.problems += apply_narrative(ctx, res)   # the office's wording, before the automatic sentences are placed
     res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
     res.problems += lost
@@ -447,7 +443,7 @@ def _narrative_row(section, body, place, department, codes, settings, probs) -> 
         return []
     if not body:
         return []
-    segments, mprobs = N.parse(body, codes)
+    segments, mprobs = narrative.parse(body, codes)
     probs += [(warning if m.warning else error)(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
     return [(section, department, segments, place)]
 
@@ -462,14 +458,14 @@ def _wrong_format_files(ctx: Context, folder: Path, res: CheckResult) -> dict:
         return out
     for extra in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))):
         stem = extra.name.split(".")[0]
-        if stem in cat.departments and L.is_workbook_name(extra.name, stem):
+        if stem in cat.departments and layout.is_workbook_name(extra.name, stem):
             continue
         if stem in cat.departments:
-            if not L.workbook_files(folder, stem):
+            if not layout.workbook_files(folder, stem):
                 out[stem] = extra
             else:
                 res.problems.append(warning("extra-file", f"Tệp «{extra.name}» của «{cat.departments[stem].name}» "
-                                            f"không được đọc: đã có {L.filename(stem)}", file=extra.name))
+                                            f"không được đọc: đã có {layout.filename(stem)}", file=extra.name))
             continue
         res.problems.append(warning("unknown-file", f"Tệp «{extra.name}» không mang tên của đơn vị nào trong danh mục "
                                     f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra.name))
@@ -490,7 +486,7 @@ def _same_as_previous(cat, data, known: dict, name: str) -> list:
     if len(typed) >= 2 and typed == before:
         return [warning("same-as-previous", f"Số liệu tháng và lũy kế của «{name}» giống hệt kỳ trước "
                         f"({known['prior_period']}): có thể đã gửi nhầm biểu kỳ trước hoặc chưa cập nhật số liệu",
-                        file=data.path.name, sheet=L.SHEET_DATA)]
+                        file=data.path.name, sheet=layout.SHEET_DATA)]
     return []
 
 
@@ -518,22 +514,22 @@ def import_history(ctx: Context, path: Path) -> dict:
     revision)], "merged": [(period, dept)], "problems"}."""
     if ctx.db is None:
         raise BaocaoError("Cần chỉ ra cơ sở dữ liệu lịch sử (--db)")
-    subs, problems = H.import_rows(ctx.catalogue, Path(path))
+    subs, problems = history.import_rows(ctx.catalogue, Path(path))
     if has_errors(problems):
         raise InputError("Tệp lịch sử có lỗi; chưa ghi gì vào cơ sở dữ liệu", problems)
     recorded, merged = [], []
-    with S.open_store(ctx.db) as store, S.transaction(store):
+    with storage.open_store(ctx.db) as store, storage.transaction(store):
         plan = []
         for sub in subs:
-            got, mprobs = H.merge_import(store, ctx.catalogue, sub, ctx.inputs)
+            got, mprobs = history.merge_import(store, ctx.catalogue, sub, ctx.inputs)
             problems += mprobs
             if got is not None:
-                problems += H.import_checks(ctx.catalogue, ctx.settings, sub[0], sub[1], sub[2], sub[4], got[4])
+                problems += history.import_checks(ctx.catalogue, ctx.settings, sub[0], sub[1], sub[2], sub[4], got[4])
                 plan.append((got, len(got[4]) > len(sub[4])))
         if has_errors(problems):   # leaving the transaction by an exception: nothing is written
             raise InputError("Tệp lịch sử có lỗi; chưa ghi gì vào cơ sở dữ liệu", problems)
         for sub, with_stored in plan:
-            rev, new = S.history.insert_submission(store, *sub)
+            rev, new = storage.history.insert_submission(store, *sub)
             if new:
                 recorded.append((sub[0], sub[1], rev))
                 if with_stored:
@@ -547,21 +543,20 @@ def history_series(ctx: Context, code: str, first: str | None = None, last: str 
     full = ctx.catalogue.full   # a retired indicator has a history too
     if code not in full.indicators:
         raise InputError(f"Mã chỉ tiêu «{code}» không có trong danh mục", [])
-    with S.open_store(ctx.db) as store:
-        return H.series_rows(store, full, code, first or "0000-00", last or "9999-99", ctx.settings)
+    with storage.open_store(ctx.db) as store:
+        return history.series_rows(store, full, code, first or "0000-00", last or "9999-99", ctx.settings)
 
 
 def _annex_workbook(ctx: Context, annex):
     """The annex workbook, written in a worker while the caller renders the DOCX (``.result()``
     gives its bytes): this period's table and the year's months from the history store
     (without a store, the months other than this one are blank)."""
-    from .compose.properties import (
-        build_time,  # deferred on purpose: lxml loads only when the annex is built
-    )
+    # deferred on purpose: lxml loads only when the annex is built
+    from .compose.properties import build_time  # noqa: PLC0415
     months: dict = {}
     if ctx.db is not None:
-        with S.open_store(ctx.db) as store:
-            months = H.months_of_year(store, ctx.catalogue, ctx.period, [r.code for r in annex.rows])
+        with storage.open_store(ctx.db) as store:
+            months = history.months_of_year(store, ctx.catalogue, ctx.period, [r.code for r in annex.rows])
     for row in annex.rows:   # this period's own values are the report's, whatever the store holds
         months.setdefault(row.code, {})[ctx.period.month] = row.cells["month"].value
     return elsewhere(annex_workbook, annex, months, build_time(ctx.period, ctx.settings))
@@ -569,7 +564,6 @@ def _annex_workbook(ctx: Context, annex):
 
 def _recorded_settings(figures_path: Path):
     """The settings the period's last build recorded in its figures.json, or None."""
-    import json
     try:
         return json.loads(figures_path.read_text(encoding="utf-8")).get("settings")
     except (OSError, ValueError, AttributeError):

@@ -2,9 +2,14 @@
 kept apart from cli.py, which only hands them the parsed arguments."""
 from __future__ import annotations
 
+import getpass
 import sys
 
+from . import versions
+from .compare import write_comparison
+from .edits import write_edits_file
 from .problems import EXIT_OK
+from .timefmt import format_time, zone_setting
 
 
 def add_parsers(sub, common) -> None:
@@ -30,7 +35,6 @@ COMMANDS = ("lan-lap", "so-sanh", "bien-tap")
 
 def who() -> str:
     """The account that runs the command (who started a build)."""
-    import getpass
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name known (a bare container): not recorded
@@ -43,7 +47,6 @@ def run(pipeline, ctx, args) -> int:
     if args.command == "so-sanh":
         return _compare(ctx, args)
     if args.command == "bien-tap":
-        from .edits import write_edits_file
         got = pipeline.check(ctx, record=False)
         path, n = write_edits_file(ctx, got)
         print(f"Đã ghi {path}: {n} đoạn văn; điền cột «Văn bản biên tập» của đoạn cần sửa rồi lập lại báo cáo.")
@@ -52,9 +55,7 @@ def run(pipeline, ctx, args) -> int:
 
 
 def _versions(ctx) -> int:
-    from . import versions as V
-    from .timefmt import format_time, zone_setting
-    kept = V.listing(ctx.out, ctx.period)
+    kept = versions.listing(ctx.out, ctx.period)
     if not kept:
         print(f"Kỳ {ctx.period} chưa có lần lập nào được lưu.")
         return EXIT_OK
@@ -70,8 +71,6 @@ def _versions(ctx) -> int:
 
 
 def _compare(ctx, args) -> int:
-    from .compare import write_comparison
-    from .timefmt import format_time, zone_setting
     got = write_comparison(ctx.out, ctx.settings, ctx.period, args.tu, args.den)
     doc, zone = got["doc"], zone_setting(ctx.settings)
     out = sys.stdout

@@ -10,6 +10,7 @@ Read-only, so that whatever is computed from it (the printed texts of a figure, 
 ``settings.replace(cach_viet={...})``."""
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -384,7 +385,6 @@ def _where(lines: dict, path: tuple, section: str) -> str:
 def typed_tables(data: Mapping, lines: dict, problems: list, prefix: tuple = ()) -> dict:
     """The schema's tables from ``data``, each value typed; what does not fit is appended to
     ``problems`` (Vietnamese, one per cause) and left out."""
-    import difflib
     out: dict = {}
     for name in data:
         if name not in SECTIONS:

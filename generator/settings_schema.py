@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REQUIRED = object()   # no default: the office's own value (its name, its signer, its sections)
 
@@ -94,7 +95,6 @@ class Setting:
         if k == "choice" and value not in self.choices:
             raise SettingProblem(f"không hợp lệ; cho phép: {self.allowed()}")
         if k == "zone":
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
             try:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):

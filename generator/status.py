@@ -13,7 +13,12 @@ table, the office's dashboard and the department's own page:
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+
+from . import store as storage
+from .outputs import read_manifest
+from .timefmt import format_time, zone_setting
 
 MISSING, SUBMITTED, HAS_ERRORS, AFTER_BUILD = "chưa nộp", "đã nộp", "có lỗi", "đã nhận sau khi lập"
 STATUSES = (SUBMITTED, AFTER_BUILD, HAS_ERRORS, MISSING)
@@ -35,19 +40,16 @@ def of_period(ctx, res, departments=None) -> list[dict]:
     """The period's rows, one per department (``departments``: only those): ``check``'s status
     row with ``status`` made final and ``note`` (why), ``received_at`` (the accepted submission's
     time) and ``by`` (the account that sent it through the web)."""
-    from .outputs import read_manifest
-    from .timefmt import format_time, zone_setting
     zone = zone_setting(ctx.settings)
     manifest = read_manifest(ctx.period_out)
     built_at = (manifest.get("read_at") or manifest.get("time")) if manifest else None
     rows = [dict(s) for s in res.statuses if departments is None or s["department"] in departments]
     uploads, current = {}, {}
     if ctx.db is not None and Path(ctx.db).exists():
-        from . import store as S
-        with S.open_store(ctx.db) as store:
+        with storage.open_store(ctx.db) as store:
             for row in rows:
-                uploads[row["department"]] = S.web.uploads(store, str(ctx.period), row["department"])
-                current[row["department"]] = S.history.current(store, str(ctx.period), row["department"])
+                uploads[row["department"]] = storage.web.uploads(store, str(ctx.period), row["department"])
+                current[row["department"]] = storage.history.current(store, str(ctx.period), row["department"])
     for row in rows:
         dept = row["department"]
         mine = uploads.get(dept, [])
@@ -85,7 +87,6 @@ def of_period(ctx, res, departments=None) -> list[dict]:
 def _file_time(ctx, name: str) -> str:
     """The UTC time a workbook of the period's folder was last written (without a store, the
     time it was received), or ""."""
-    import datetime as dt
     path = ctx.period_inputs / name
     try:
         when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)

@@ -6,6 +6,7 @@ at today's paths; a version, once written, is never modified (its files are made
 and a version is put in place by renaming a finished folder, so none is ever half-written)."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -13,6 +14,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import narrative, stars
+from . import store as storage
+from .outputs import MANIFEST, write_json
+from .phrases import sentence
 from .problems import BaocaoError
 
 FOLDER = "lan-lap"
@@ -34,7 +39,6 @@ def _sha(path: Path) -> str | None:
 
 
 def _mtime(path: Path) -> str:
-    import datetime as dt
     try:
         return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     except OSError:
@@ -45,12 +49,11 @@ def _mtime(path: Path) -> str:
 
 def unparse(segments: list) -> str:
     """A narrative's segments written back as the department's markup (``{MÃ:do}``, ``[[…]]``)."""
-    from . import narrative as N
 
     def one(seg) -> str:
-        if isinstance(seg, N.Ref):
+        if isinstance(seg, narrative.Ref):
             return "{" + seg.code + (":" + seg.measure if seg.measure else "") + "}"
-        if isinstance(seg, N.Note):
+        if isinstance(seg, narrative.Note):
             return "[[" + "".join(one(p) for p in seg.parts) + "]]"
         return str(seg)
     return "".join(one(s) for s in segments)
@@ -73,16 +76,14 @@ def paragraph_keys(res) -> list[tuple[str, str, str, str]]:
 
 
 def _plain(text: str) -> str:
-    from . import stars
-    from .compose.render import clean
+    # deferred on purpose: the renderer loads docxtpl, Jinja2 and lxml
+    from .compose.render import clean  # noqa: PLC0415
     return stars.strip(stars.to_markers(clean(text))).strip()
 
 
 def paragraph_model(res) -> list[dict]:
     """The report's paragraphs as printed (plain text, footnotes apart), each with its section
     and department: what ``so-sanh`` compares and the «Biên tập» page lists."""
-    from . import narrative as N
-    from .phrases import sentence
     settings, figures = res.context.settings, res.figures
     rows = {}
     for section, items in res.narrative.items():
@@ -105,7 +106,7 @@ def paragraph_model(res) -> list[dict]:
             segments = rows[key]
             text, notes, source = None, None, unparse(segments)
         if text is None:
-            pieces = N.resolve(segments, figures, settings)
+            pieces = narrative.resolve(segments, figures, settings)
             text = _plain("".join(p for p in pieces if isinstance(p, str)))
             notes = [_plain(p[0]) for p in pieces if isinstance(p, list)]
         if not text and not notes:
@@ -170,10 +171,9 @@ def _submissions(ctx, res) -> list[dict]:
     inputs = getattr(res, "inputs", {}) or {}
     current = {}
     if ctx.db is not None:
-        from . import store as S
-        with S.open_store(ctx.db) as store:
+        with storage.open_store(ctx.db) as store:
             for s in res.statuses:
-                cur = S.history.current(store, str(ctx.period), s["department"])
+                cur = storage.history.current(store, str(ctx.period), s["department"])
                 if cur is not None:
                     current[s["department"]] = cur
     out = []
@@ -198,7 +198,6 @@ def _submissions(ctx, res) -> list[dict]:
 def keep(ctx, res, paths: dict, at: str, by: str = "", edits_file: Path | None = None,
          warnings: list | None = None) -> dict:
     """Copy the build just written into the next numbered version; returns its metadata."""
-    from .outputs import MANIFEST, write_json
     period_out = ctx.period_out
     root = folder(ctx.out, ctx.period)
     root.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """The package's structure holds: the layer contract of pyproject.toml is kept (the same
-check `.ci/run` makes with `lint-imports`), and no module imports one that imports it back."""
+check `.ci/run` makes with `lint-imports`), no module imports one that imports it back, and
+ruff passes."""
 from __future__ import annotations
 
 import os
@@ -72,3 +73,13 @@ def test_the_layer_contract_is_kept():
     proc = subprocess.run([exe, "--no-cache"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "0 broken" in proc.stdout
+
+
+def test_ruff_passes_with_the_chosen_rules():
+    """pyproject.toml's [tool.ruff] rules (pyflakes, pycodestyle, imports at the top unless a
+    heavy library is deferred on purpose, no single-letter module aliases) hold."""
+    exe = os.path.join(os.path.dirname(sys.executable), "ruff")
+    if not os.path.exists(exe):
+        pytest.skip("ruff is not installed")
+    proc = subprocess.run([exe, "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

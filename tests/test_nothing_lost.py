@@ -2,7 +2,6 @@
 history import adds to a period, an import is checked like a workbook, a corrected earlier
 month in its folder is used, a replaced folder file is archived, a build knows which
 submissions it read, and ``init`` takes each plan value from wherever it is known."""
-import json
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +10,6 @@ import pytest
 from openpyxl import load_workbook
 
 from generator import pipeline
-from generator.history import history_template
 
 from .conftest import GOOD_VALUES, fill, make_templates, row_of, run_cli
 

@@ -9,7 +9,6 @@ import shutil
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 
-import pytest
 from docx import Document
 from lxml import etree
 from openpyxl import load_workbook

@@ -25,7 +25,8 @@ def number_format(decimals: int, pad: int = 0) -> str:
 
 def annex_workbook(annex: Annex, months: dict, when: dt.datetime) -> bytes:
     """``months``: code -> {month number: Decimal or None} for the year so far (the store's)."""
-    import xlsxwriter
+    # deferred on purpose: XlsxWriter loads only when this workbook is written
+    import xlsxwriter  # noqa: PLC0415
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_urls": False})
     wb.set_properties({"title": f"Phụ lục: {annex.title} {annex.period}".strip(), "created": when.replace(tzinfo=None)})

@@ -10,7 +10,6 @@ TEMPLATE_FILE = "BC-UBND.docx"
 def render_report(ctx, res, draft: bool = False, annex=None) -> bytes:
     """The DOCX as bytes (with ``annex``: its own section after the signature); raises
     (TemplateProblems) before anything is written."""
-    from .render import (
-        render_docx,  # deferred on purpose: docxtpl, Jinja2 and lxml load only to render
-    )
+    # deferred on purpose: docxtpl, Jinja2 and lxml load only to render
+    from .render import render_docx  # noqa: PLC0415
     return render_docx(Path(ctx.templates) / TEMPLATE_FILE, ctx, res, draft, annex=annex)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import TemplateSyntaxError, nodes
+from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from ..measures import BY_WORD, WORDS, not_applicable
@@ -156,7 +157,6 @@ def _tags_line(text: str) -> str:
 
 
 def _parse_tags(lines: list[str]):
-    from jinja2.sandbox import SandboxedEnvironment
     return SandboxedEnvironment(autoescape=True).parse("\n".join(lines))
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from html import escape as _html_escape
 
 from lxml import etree
@@ -242,6 +241,3 @@ def _styles(root):
             name.set(w("val"), builtin)
     return root
 
-
-def strip_title(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

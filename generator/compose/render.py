@@ -12,15 +12,13 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from .. import narrative as N
-from .. import stars
+from .. import narrative, stars
 from ..annex.docx import append_annex
 from ..measures import BY_WORD
 from ..periods import month_text, period_phrase, subject_line, task_phrase
 from ..phrases import sentence
 from ..problems import BaocaoError
-from . import emphasis as E
-from . import footnotes as F
+from . import emphasis, footnotes
 from .checks import Parsed, TemplateProblems, check_template, paragraphs_in, parse_template, style_names_of, translate
 from .package import read_parts, write_parts
 from .properties import build_time, finalize
@@ -50,7 +48,7 @@ class Notes:
     def add(self, text: str) -> str:
         key = len(self.texts) + 1
         self.texts[key] = stars.to_markers(clean(text).strip())
-        return F.marker(key)
+        return footnotes.marker(key)
 
 
 def build_context(ctx, res, notes: Notes) -> dict:
@@ -62,7 +60,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
     def paragraphs_of(section: str) -> list[str]:
         out = []
         for _dept, segments, _place in res.narrative.get(section, []):
-            pieces = N.resolve(segments, figures, settings)
+            pieces = narrative.resolve(segments, figures, settings)
             text = "".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces)
             text = stars.to_markers(text)  # emphasis may run across a footnote reference
             if text.strip():
@@ -70,7 +68,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
         for code in res.automatic.get(section, ()):   # figures no narrative, template or annex prints
             edited = getattr(res, "overrides", {}).get((section, code))   # the office's wording (edits.py)
             if edited is not None:
-                pieces = N.resolve(edited, figures, settings)
+                pieces = narrative.resolve(edited, figures, settings)
                 text = stars.to_markers("".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces))
                 if text.strip():
                     out.append(text.strip())
@@ -80,7 +78,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
         if section == last_section:
             if not out:
                 out.append(END_MARK)
-            elif not stars.strip(F.strip_markers(out[-1])).endswith(END_MARK):
+            elif not stars.strip(footnotes.strip_markers(out[-1])).endswith(END_MARK):
                 out[-1] = out[-1].rstrip(".") + END_MARK
         return out
 
@@ -94,7 +92,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
             raise BaocaoError(f"Mẫu báo cáo gọi chỉ tiêu «{code}» không có trong danh mục")
         if do not in BY_WORD:
             raise BaocaoError(f"Mẫu báo cáo gọi so(«{code}», «{do}»): «{do}» không hợp lệ")
-        return N.print_ref(N.Ref(code, do), figures, settings)
+        return narrative.print_ref(narrative.Ref(code, do), figures, settings)
 
     def ten_muc(section: str) -> str:
         return settings["muc"].get(section, section)
@@ -195,19 +193,19 @@ def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
             trees[name] = etree.fromstring(parts[name], parser)
         return trees[name]
     doc = tree("word/document.xml")
-    notes = F.replace_markers(doc, texts)
-    E.apply(doc)
+    notes = footnotes.replace_markers(doc, texts)
+    emphasis.apply(doc)
     if annex is not None:
         append_annex(doc, annex, landscape=annex.landscape)
     if notes:
-        part = F.ensure_relationship(tree("word/_rels/document.xml.rels"))
-        footnotes = etree.fromstring(F.footnotes_xml(notes), parser)
-        E.apply(footnotes)
-        parts[part] = etree.tostring(footnotes, xml_declaration=True, encoding="UTF-8", standalone=True)
-        F.ensure_content_type(tree("[Content_Types].xml"), part)
-        F.ensure_styles(tree("word/styles.xml"))
+        part = footnotes.ensure_relationship(tree("word/_rels/document.xml.rels"))
+        notes_root = etree.fromstring(footnotes.footnotes_xml(notes), parser)
+        emphasis.apply(notes_root)
+        parts[part] = etree.tostring(notes_root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        footnotes.ensure_content_type(tree("[Content_Types].xml"), part)
+        footnotes.ensure_styles(tree("word/styles.xml"))
         if "word/settings.xml" in parts:
-            F.ensure_settings(tree("word/settings.xml"))
+            footnotes.ensure_settings(tree("word/settings.xml"))
     if finish is not None:
         parts = finish(parts, trees)
     for name, root in trees.items():

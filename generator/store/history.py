@@ -13,7 +13,7 @@ Values are stored as decimal text (exact). Nothing is ever updated or deleted.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ..sources import Source
@@ -98,7 +98,6 @@ class Stored:
 
     def converted(self, value: Decimal, unit: str) -> "Stored":
         """The same stored value expressed in another unit."""
-        from dataclasses import replace
         return replace(self, value=value, unit=unit)
 
 

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from .. import store as S
@@ -64,9 +64,8 @@ class SecurityHeaders:
 
 async def health(request: Request):
     """``/suc-khoe``: 200 when the store answers (for the proxy's and systemd's checks)."""
-    from starlette.responses import JSONResponse
     try:
-        with S.open_store(web_of(request).config.db) as store:
+        with storage.open_store(web_of(request).config.db) as store:
             store.execute("SELECT 1").fetchone()
     except Exception:  # noqa: BLE001 - any failure is "not healthy"
         return JSONResponse({"trang_thai": "lỗi", "co_so_du_lieu": "không mở được"}, status_code=503)
@@ -123,8 +122,8 @@ async def server_error(request: Request, exc: Exception):
 
 def create_app(config: WebConfig) -> Starlette:
     serving()   # the server's reading workers come from a forkserver
-    with S.open_store(config.db) as store:  # create or migrate before the first request
-        S.web.interrupt_build_jobs(store, utc_now_text())
+    with storage.open_store(config.db) as store:  # create or migrate before the first request
+        storage.web.interrupt_build_jobs(store, utc_now_text())
     middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=_secret(config), session_cookie="baocao_phien",
                              max_age=8 * 3600, same_site="strict", https_only=config.secure_cookies)]
     app = Starlette(routes=ROUTES, middleware=middleware,

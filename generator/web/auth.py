@@ -20,7 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from .. import store as S
+from .. import store as storage
 from ..problems import BaocaoError
 
 N, R, P = 2**14, 8, 1
@@ -92,10 +92,10 @@ def create_account(db, username: str, password: str, department: str | None, cat
     if why:
         raise BaocaoError(why)
     role = _role(department, catalogue)
-    with S.open_store(db) as store:
-        if not S.web.add_account(store, username, role, department, hash_password(password)):
+    with storage.open_store(db) as store:
+        if not storage.web.add_account(store, username, role, department, hash_password(password)):
             raise BaocaoError(f"Tài khoản «{username}» đã có; để đặt lại mật khẩu dùng «baocao user reset {username}»")
-        return S.web.get_account(store, username)
+        return storage.web.get_account(store, username)
 
 
 def reset_account(db, username: str, catalogue, password: str | None = None, department: str | None = None,
@@ -113,10 +113,10 @@ def reset_account(db, username: str, catalogue, password: str | None = None, dep
         changes["department"] = None if office else department
     if disabled is not None:
         changes["disabled"] = int(disabled)
-    with S.open_store(db) as store:
-        if not S.web.update_account(store, username, **changes):
+    with storage.open_store(db) as store:
+        if not storage.web.update_account(store, username, **changes):
             raise BaocaoError(f"Không có tài khoản «{username}»")
-        return S.web.get_account(store, username)
+        return storage.web.get_account(store, username)
 
 
 @dataclass(frozen=True)
@@ -155,26 +155,26 @@ def _wait(failures: list[float], now: float, free: int, lock: int | None) -> tup
 def sign_in(db, username: str, password: str, address: str, now: float | None = None) -> SignIn:
     """Check a sign-in against the throttle, then the password; every attempt is logged."""
     now = time.time() if now is None else now
-    with S.open_store(db) as store:
+    with storage.open_store(db) as store:
         since = now - max(WINDOW, LOCK_SECONDS) - MAX_DELAY
-        wait_user, locked = _wait(S.web.signin_failures(store, since, username=username), now, FREE_FAILURES,
+        wait_user, locked = _wait(storage.web.signin_failures(store, since, username=username), now, FREE_FAILURES,
                                   LOCK_FAILURES)
-        wait_addr, _ = _wait(S.web.signin_failures(store, since, address=address), now, ADDRESS_FREE_FAILURES, None)
+        wait_addr, _ = _wait(storage.web.signin_failures(store, since, address=address), now, ADDRESS_FREE_FAILURES, None)
         wait = max(wait_user, wait_addr)
         if wait > 0:
-            S.web.log_signin(store, now, username, address, "throttled")
+            storage.web.log_signin(store, now, username, address, "throttled")
             return SignIn(None, wait, locked and wait_user >= wait_addr)
-        account = S.web.get_account(store, username)
+        account = storage.web.get_account(store, username)
         ok = verify_password(password, account["password_hash"] if account else DUMMY) and account is not None \
             and not account["disabled"]
-        S.web.log_signin(store, now, username, address, "ok" if ok else "failed")
+        storage.web.log_signin(store, now, username, address, "ok" if ok else "failed")
         return SignIn(account if ok else None)
 
 
 def authenticate(db, username: str, password: str) -> dict | None:
     """The account when the password is right (no throttling, no log: for scripts and tests)."""
-    with S.open_store(db) as store:
-        account = S.web.get_account(store, username)
+    with storage.open_store(db) as store:
+        account = storage.web.get_account(store, username)
     if account is None:
         verify_password(password, DUMMY)  # same work either way: no timing hint that the name exists
         return None
@@ -187,20 +187,20 @@ def _token_hash(token: str) -> str:
 
 def start_session(db, username: str) -> str:
     token = secrets.token_urlsafe(32)
-    with S.open_store(db) as store:
-        S.web.create_session(store, _token_hash(token), username, time.time())
+    with storage.open_store(db) as store:
+        storage.web.create_session(store, _token_hash(token), username, time.time())
     return token
 
 
 def session_account(db, token: str) -> dict | None:
     if not token:
         return None
-    with S.open_store(db) as store:
-        return S.web.session_account(store, _token_hash(token), time.time(), IDLE_SECONDS)
+    with storage.open_store(db) as store:
+        return storage.web.session_account(store, _token_hash(token), time.time(), IDLE_SECONDS)
 
 
 def end_session(db, token: str) -> None:
     if not token:
         return
-    with S.open_store(db) as store:
-        S.web.end_session(store, _token_hash(token))
+    with storage.open_store(db) as store:
+        storage.web.end_session(store, _token_hash(token))

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from .. import pipeline
-from .. import store as S
+from .. import store as storage
 from ..periods import Period
 from ..timefmt import format_time, zone_setting
 from .auth import session_account
@@ -33,7 +33,6 @@ MESSAGES = {
     500: "Có lỗi ngoài ý muốn. Hãy thử lại hoặc báo cho bộ phận kỹ thuật.",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass
@@ -104,8 +103,8 @@ class Web:
         return sorted(out, reverse=True)
 
     def uploads(self, period: str) -> dict:
-        with S.open_store(self.config.db) as store:
-            return S.web.last_uploads(store, period)
+        with storage.open_store(self.config.db) as store:
+            return storage.web.last_uploads(store, period)
 
 
 def base_of(request: Request) -> str:

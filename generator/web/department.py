@@ -16,18 +16,18 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from .. import pipeline
-from .. import store as S
+from .. import store as storage
 from ..files import atomic_write_bytes
 from ..history import sha256_of, submission_of
 from ..periods import Period, period_phrase
-from ..workbooks import layout as L
+from ..status import CSS, of_period
+from ..workbooks import layout
 from ..workbooks.grid import CFB_MAGIC
 from ..workbooks.sandbox import read_workbook_bounded
 from .common import XLSX, Web, base_of, check_csrf, user_of, web_of
 
 
 async def dept_home(request: Request):
-    from ..status import CSS, of_period
     web = web_of(request)
     user = user_of(request, "department")
     dept = user["department"]
@@ -41,10 +41,10 @@ async def dept_home(request: Request):
         return out
     states = await run_in_threadpool(standing)
     rows = []
-    with S.open_store(web.config.db) as store:
+    with storage.open_store(web.config.db) as store:
         for p in web.periods():
-            sent = S.web.uploads(store, p, dept)
-            current = S.history.current(store, p, dept)
+            sent = storage.web.uploads(store, p, dept)
+            current = storage.history.current(store, p, dept)
             rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p))),
                          "state": states.get(p), "last": sent[0] if sent else None, "uploads": sent,
                          "current": current.revision if current else None,
@@ -74,8 +74,8 @@ def own_upload(web: Web, request: Request, period: Period, department: str) -> d
         upload_id = int(request.path_params["upload"])
     except ValueError:
         raise HTTPException(404) from None
-    with S.open_store(web.config.db) as store:
-        row = next((u for u in S.web.uploads(store, str(period), department) if u["id"] == upload_id), None)
+    with storage.open_store(web.config.db) as store:
+        row = next((u for u in storage.web.uploads(store, str(period), department) if u["id"] == upload_id), None)
     if row is None:
         raise HTTPException(404)
     return row
@@ -88,9 +88,8 @@ async def blank_workbook(request: Request):
 
     def make() -> bytes:
         ctx = web.ctx_for(period)
-        from ..workbooks.init import (
-            department_workbook,  # deferred on purpose: openpyxl loads for a download only
-        )
+        # deferred on purpose: openpyxl loads for a download only
+        from ..workbooks.init import department_workbook  # noqa: PLC0415
         wb = department_workbook(ctx.catalogue, web.departments[user["department"]], period, ctx.settings,
                                  pipeline.known_values(ctx)[0])
         buf = io.BytesIO()
@@ -150,9 +149,9 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
     # the uploaded file's own name is never used; its suffix follows its bytes (an Excel 97-2003
     # compound file is an .xls, whatever it was called)
     suffix = ".xls" if data[:8] == CFB_MAGIC else ".xlsx"
-    staged = staging / L.filename(dept, suffix)
-    target = folder / L.filename(dept, suffix)
-    others = [p for p in L.workbook_files(folder, dept) if p != target]   # replaced by this upload
+    staged = staging / layout.filename(dept, suffix)
+    target = folder / layout.filename(dept, suffix)
+    others = [p for p in layout.workbook_files(folder, dept) if p != target]   # replaced by this upload
     sha = hashlib.sha256(data).hexdigest()
     try:
         staged.write_bytes(data)
@@ -162,9 +161,9 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
         n_err = sum(p.is_error for p in problems)
         event = dict(errors=n_err, warnings=len(problems) - n_err, sha256=sha, size=len(data), file_name=shown_name,
                      problems_json=json.dumps([p.to_dict() for p in problems], ensure_ascii=False))
-        with S.open_store(web.config.db) as store:
+        with storage.open_store(web.config.db) as store:
             if n_err or dept not in res.data:
-                return S.web.log_upload(store, str(period), dept, username, False, **event)
+                return storage.web.log_upload(store, str(period), dept, username, False, **event)
             subs = []
             kept = []   # folder files never archived before: (name, sha256, size, errors), recorded beside their bytes
             from ..outputs import atomic_write_bytes

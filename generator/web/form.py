@@ -21,12 +21,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from .. import pipeline
-from .. import store as S
+from .. import narrative, pipeline, stars
+from .. import store as storage
+from ..outputs import atomic_write_bytes
 from ..periods import Period, period_phrase
-from ..workbooks import layout as L
-from ..workbooks import typed as T
+from ..vi_numbers import format_plain
+from ..workbooks import layout, typed
+from ..workbooks.sandbox import read_workbook_bounded
+from . import department
 from .common import Web, base_of, check_csrf, user_of, web_of
+from .department import accept_upload
 
 ACTIONS = ("kiem-tra", "luu-nhap", "bo-nhap", "gui")
 SENDS_PER_HOUR = 30        # when the office's own limit (isolation's intake check) is not there
@@ -39,11 +43,10 @@ def draft_path(web: Web, period: str, dept: str) -> Path:
 
 def _columns(own) -> list[tuple[str, str]]:
     """(measure, column title) of the department's workbook, in its order."""
-    return [(L.MEASURE_OF[t], t) for t in L.headers_for(own) if t in L.MEASURE_OF]
+    return [(layout.MEASURE_OF[t], t) for t in layout.headers_for(own) if t in layout.MEASURE_OF]
 
 
 def _text_of(value) -> str:
-    from ..vi_numbers import format_plain
     return "" if value is None else format_plain(value)
 
 
@@ -54,8 +57,7 @@ def _sections(settings: dict, extra=()) -> list[tuple[str, str]]:
 
 def _current(web: Web, period: Period, dept: str):
     """The department's workbook in the folder, read (values, notes, narrative), or None."""
-    from ..workbooks.sandbox import read_workbook_bounded
-    path = web.config.inputs / str(period) / L.filename(dept)
+    path = web.config.inputs / str(period) / layout.filename(dept)
     if not path.exists():
         return None
     ctx = web.ctx_for(period)
@@ -69,8 +71,8 @@ def prefilled(web: Web, period: Period, dept: str) -> tuple[dict, str]:
     Returns (fields, where from)."""
     ctx = web.ctx_for(period)
     own = ctx.catalogue.of_department(dept)
-    with S.open_store(web.config.db) as store:
-        cur = S.history.current(store, str(period), dept)
+    with storage.open_store(web.config.db) as store:
+        cur = storage.history.current(store, str(period), dept)
     draft = draft_path(web, str(period), dept)
     if draft.exists():
         saved = json.loads(draft.read_text(encoding="utf-8"))
@@ -90,8 +92,8 @@ def prefilled(web: Web, period: Period, dept: str) -> tuple[dict, str]:
             fields[f"t:{section}"] = "\n".join(bodies)
         return fields, "hien-hanh"
     if cur is not None:   # accepted, but its file is no longer in the folder: the store's copy
-        with S.open_store(web.config.db) as store:
-            stored, rows = S.history.current_values(store, cur.revision), S.history.narrative(store, cur.revision)
+        with storage.open_store(web.config.db) as store:
+            stored, rows = storage.history.current_values(store, cur.revision), storage.history.narrative(store, cur.revision)
         for ind in own:
             for measure, _ in _columns(own):
                 got = stored.get(ind.code, {}).get(measure)
@@ -103,14 +105,14 @@ def prefilled(web: Web, period: Period, dept: str) -> tuple[dict, str]:
         return fields, "hien-hanh"
     known = pipeline.known_values(ctx)[0]
     for ind in own:
-        for measure in L.measures_for(ind):
+        for measure in layout.measures_for(ind):
             fields[f"v:{ind.code}:{measure}"] = _text_of(known.get(ind.code, {}).get(measure))
     return fields, "trong"
 
 
 def _read_fields(form, own, settings) -> dict:
     """The posted fields, each the department's own: an unknown field is refused."""
-    allowed = {f"v:{i.code}:{m}" for i in own for m in L.measures_for(i)} | {f"n:{i.code}" for i in own}
+    allowed = {f"v:{i.code}:{m}" for i in own for m in layout.measures_for(i)} | {f"n:{i.code}" for i in own}
     fields = {}
     for key, value in form.multi_items():
         if key in ("csrf", "viec"):
@@ -132,8 +134,8 @@ def _as_workbook(ctx, dept: str, fields: dict) -> bytes:
     own = cat.of_department(dept)
     values, notes = {}, {}
     for ind in own:
-        for measure in L.measures_for(ind):
-            v = T.typed_number(fields.get(f"v:{ind.code}:{measure}", ""), ind.unit)
+        for measure in layout.measures_for(ind):
+            v = typed.typed_number(fields.get(f"v:{ind.code}:{measure}", ""), ind.unit)
             if v is not None:
                 values.setdefault(ind.code, {})[measure] = v
         note = " ".join(fields.get(f"n:{ind.code}", "").split())
@@ -145,7 +147,7 @@ def _as_workbook(ctx, dept: str, fields: dict) -> bytes:
         for line in fields.get(f"t:{section}", "").split("\n"):
             if line.strip():
                 narrative.append((section, line.strip()))
-    return T.filled_workbook(cat, cat.departments[dept], ctx.period, ctx.settings, {}, values, notes, narrative)
+    return typed.filled_workbook(cat, cat.departments[dept], ctx.period, ctx.settings, {}, values, notes, narrative)
 
 
 def _rows_of_narrative(ctx, fields: dict) -> dict:
@@ -167,21 +169,20 @@ def check_typed(web: Web, period: Period, dept: str, fields: dict):
     ctx = web.ctx_for(period)
     data = _as_workbook(ctx, dept, fields)
     with tempfile.TemporaryDirectory(prefix="baocao-bieu-mau-") as tmp:
-        path = Path(tmp) / L.filename(dept)
+        path = Path(tmp) / layout.filename(dept)
         path.write_bytes(data)
         res = pipeline.check(ctx, override={dept: path}, record=False)
     return [p.to_dict() for p in pipeline.department_problems(res, dept)], res
 
 
 def _throttle(web: Web, period: Period, dept: str) -> None:
-    from . import department
     refusal = getattr(department, "intake_refusal", None)
     if refusal is not None:   # the office's limits for uploads (closed period, sends per hour, archive)
         refusal(web, period, dept, 0)
         return
     since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).strftime(TIME)
-    with S.open_store(web.config.db) as store:
-        n = sum(1 for p in web.periods() for u in S.web.uploads(store, p, dept) if u["uploaded_at"] >= since)
+    with storage.open_store(web.config.db) as store:
+        n = sum(1 for p in web.periods() for u in storage.web.uploads(store, p, dept) if u["uploaded_at"] >= since)
     if n >= SENDS_PER_HOUR:
         raise HTTPException(429, f"Đơn vị đã gửi {n} lần trong một giờ qua, quá số lần cho phép "
                                  f"({SENDS_PER_HOUR} lần mỗi giờ): hãy kiểm tra kỹ rồi gửi lại sau.")
@@ -190,18 +191,16 @@ def _throttle(web: Web, period: Period, dept: str) -> None:
 def send_typed(web: Web, period: Period, dept: str, username: str, fields: dict) -> int:
     """Send the typed figures: the very path of an upload (``accept_upload``). Returns the
     upload event's id; the draft is dropped once the figures are accepted."""
-    from .department import accept_upload
     ctx = web.ctx_for(period)
-    upload_id = accept_upload(web, period, dept, username, _as_workbook(ctx, dept, fields), T.FORM_NAME)
-    with S.open_store(web.config.db) as store:
-        row = next(u for u in S.web.uploads(store, str(period), dept) if u["id"] == upload_id)
+    upload_id = accept_upload(web, period, dept, username, _as_workbook(ctx, dept, fields), typed.FORM_NAME)
+    with storage.open_store(web.config.db) as store:
+        row = next(u for u in storage.web.uploads(store, str(period), dept) if u["id"] == upload_id)
     if row["accepted"]:
         draft_path(web, str(period), dept).unlink(missing_ok=True)
     return upload_id
 
 
 def save_draft(web: Web, period: Period, dept: str, username: str, fields: dict) -> str:
-    from ..outputs import atomic_write_bytes
     at = dt.datetime.now(dt.timezone.utc).strftime(TIME)
     body = json.dumps({"saved_at": at, "username": username, "fields": fields}, ensure_ascii=False, sort_keys=True)
     atomic_write_bytes(draft_path(web, str(period), dept), body.encode("utf-8"), mode=0o600)
@@ -211,16 +210,15 @@ def save_draft(web: Web, period: Period, dept: str, username: str, fields: dict)
 def _own_only(segments, own: set):
     """Narrative segments with references to other departments' indicators left as written:
     the preview never prints another department's figure."""
-    from .. import narrative as N
 
     def keep(part):
-        if isinstance(part, N.Ref) and part.code not in own:
+        if isinstance(part, narrative.Ref) and part.code not in own:
             return "{" + part.code + (":" + part.measure if part.measure else "") + "}"
         return part
     out = []
     for seg in segments:
-        if isinstance(seg, N.Note):
-            out.append(N.Note(tuple(keep(p) for p in seg.parts)))
+        if isinstance(seg, narrative.Note):
+            out.append(narrative.Note(tuple(keep(p) for p in seg.parts)))
         else:
             out.append(keep(seg))
     return out
@@ -228,15 +226,14 @@ def _own_only(segments, own: set):
 
 def _runs(text: str) -> list[tuple[str, bool, bool]]:
     """Printed text as (text, bold, italic) runs: the emphasis markup as the report sets it."""
-    from ..compose import emphasis as E
     runs, bold, italic, cur = [], False, False, []
-    for ch in E.to_markers(text):
-        if ch in E.MARKS:
+    for ch in stars.to_markers(text):
+        if ch in stars.MARKS:
             if cur:
                 runs.append(("".join(cur), bold, italic))
                 cur = []
-            bold = {E.B_ON: True, E.B_OFF: False}.get(ch, bold)
-            italic = {E.I_ON: True, E.I_OFF: False}.get(ch, italic)
+            bold = {stars.B_ON: True, stars.B_OFF: False}.get(ch, bold)
+            italic = {stars.I_ON: True, stars.I_OFF: False}.get(ch, italic)
         else:
             cur.append(ch)
     if cur:
@@ -248,14 +245,13 @@ def previews(res, dept: str, own: set) -> dict:
     """{section: [paragraph]}: the department's paragraphs as the report prints them; a
     paragraph is a list of {"note": bool, "runs": [(text, bold, italic)]} (a footnote's text
     shown where its number will be)."""
-    from .. import narrative as N
     out: dict = {}
     figures = {c: f for c, f in res.figures.items() if c in own}
     for section, rows in res.narrative.items():
         for who, segments, _place in rows:
             if who != dept:
                 continue
-            pieces = N.resolve(_own_only(segments, own), figures, res.context.settings)
+            pieces = narrative.resolve(_own_only(segments, own), figures, res.context.settings)
             out.setdefault(section, []).append([
                 {"note": not isinstance(p, str), "runs": _runs(p if isinstance(p, str) else "".join(p))}
                 for p in pieces])
@@ -284,7 +280,7 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
          problems: list | None = None, res=None, status_code: int = 200, note: str = ""):
     ctx = web.ctx_for(period)
     own = ctx.catalogue.of_department(dept)
-    cells = T.cells_of(ctx.catalogue, dept)
+    cells = typed.cells_of(ctx.catalogue, dept)
     field_of = {coord: key for key, coord in cells.items()}
     rows_of = _rows_of_narrative(ctx, fields)
     by_field: dict = {}
@@ -292,11 +288,11 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
     by_section: dict = {}
     general = []
     for p in problems or []:
-        key = field_of.get(p.get("cell")) if p.get("sheet") == L.SHEET_DATA else None
+        key = field_of.get(p.get("cell")) if p.get("sheet") == layout.SHEET_DATA else None
         if key:
             by_field.setdefault(key, []).append(p)
             continue
-        if p.get("sheet") == L.SHEET_TEXT and p.get("cell", "")[1:].isdigit() and int(p["cell"][1:]) in rows_of:
+        if p.get("sheet") == layout.SHEET_TEXT and p.get("cell", "")[1:].isdigit() and int(p["cell"][1:]) in rows_of:
             section, n = rows_of[int(p["cell"][1:])]
             by_section.setdefault(section, []).append(dict(p, paragraph=n))
             continue
@@ -307,7 +303,7 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
     columns = _columns(own)
     indicators = []
     for ind in own:
-        applies = set(L.measures_for(ind))
+        applies = set(layout.measures_for(ind))
         indicators.append({
             "code": ind.code, "name": ind.name, "unit": ind.unit, "kind": ind.kind_name,
             "integer": ind.integer, "negative": ind.allow_negative,
@@ -325,7 +321,8 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
                  "rows": _rows(fields.get(f"t:{k}", "")),
                  "preview": (shown or {}).get(k, []), "id": "tm-" + k.replace(".", "-")}
                 for k, t in _sections(ctx.settings, extra)]
-    from ..workbooks.init import MARKUP_HELP
+    # deferred on purpose: init's writer loads openpyxl
+    from ..workbooks.init import MARKUP_HELP  # noqa: PLC0415
     n_err = sum(p["severity"] == "lỗi" for p in problems or [])
     return web.render(request, "bieu-mau.html", status_code=status_code, period=str(period),
                       phrase=period_phrase(period, ctx.settings), columns=columns, indicators=indicators,
@@ -373,8 +370,8 @@ async def form_post(request: Request):
         return page(web, request, period, dept, fields, problems=problems, res=res)
     await run_in_threadpool(_throttle, web, period, dept)
     upload_id = await run_in_threadpool(send_typed, web, period, dept, user["username"], fields)
-    with S.open_store(web.config.db) as store:
-        row = next(u for u in S.web.uploads(store, str(period), dept) if u["id"] == upload_id)
+    with storage.open_store(web.config.db) as store:
+        row = next(u for u in storage.web.uploads(store, str(period), dept) if u["id"] == upload_id)
     if row["accepted"]:   # Post/Redirect/Get: the receipt has its own address, as for an upload
         return RedirectResponse(base_of(request) + f"/don-vi/{period}/ket-qua/{upload_id}", 303)
     problems = json.loads(row["problems"])

@@ -2,6 +2,7 @@
 building the report and downloading its outputs."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 
 from .. import pipeline
-from .. import store as S
+from .. import store as storage
 from ..failures import record_failure
 from ..outputs import OUTPUT_OF, OUTPUTS, output_path, read_manifest
 from ..periods import Period, period_phrase
@@ -32,7 +33,6 @@ async def office_home(request: Request):
 
 def plausible_periods(today=None) -> tuple[Period, Period]:
     """The periods the office may open from the web: two years back to next month."""
-    import datetime as dt
     today = today or dt.date.today()
     now = Period(today.year, today.month)
     first = Period(now.year - 2, now.month)
@@ -64,22 +64,19 @@ async def open_new_period(request: Request):
 def deadline_of(period: Period, settings: dict):
     """The day departments send their workbooks by (``[nop_bao_cao] han_nop_ngay`` of the
     reporting month)."""
-    import datetime as dt
     return dt.date(period.year, period.month, settings["nop_bao_cao"]["han_nop_ngay"])   # 1–28 (the schema)
 
 
 async def dashboard(request: Request):
-    import datetime as dt
 
     web = web_of(request)
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
-    from ..status import AFTER_BUILD, CSS, SUBMITTED, counts as count_statuses, of_period
     ctx = web.ctx_for(period)
     res = await run_in_threadpool(pipeline.check, ctx, None, None, False)
     rows = await run_in_threadpool(of_period, ctx, res)
-    with S.open_store(web.config.db) as store:
-        newest = S.history.last_acceptance(store, str(period))
+    with storage.open_store(web.config.db) as store:
+        newest = storage.history.last_acceptance(store, str(period))
     deadline = deadline_of(period, web.settings_for(period))
     overdue_now = deadline is not None and dt.date.today() > deadline
     for r in rows:
@@ -154,8 +151,8 @@ async def start_build(request: Request):
     check_csrf(request, form)
     user = user_of(request, "office")
     job = uuid.uuid4().hex[:12]
-    with S.open_store(web.config.db) as store:
-        taken = S.web.start_build_job(store, job, str(period), user["username"], utc_now_text(), MAX_BUILDS)
+    with storage.open_store(web.config.db) as store:
+        taken = storage.web.start_build_job(store, job, str(period), user["username"], utc_now_text(), MAX_BUILDS)
     if taken is None:
         raise HTTPException(409, f"Đang có một lượt lập báo cáo kỳ {period} (hoặc đã đủ {MAX_BUILDS} lượt cùng lúc): "
                                  f"hãy đợi lượt đó xong rồi lập lại.")
@@ -196,8 +193,8 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
         state.update(step="Không lập được", message=f"Lỗi ngoài ý muốn ({type(e).__name__}).")
     finally:
         state["done"] = True
-        with S.open_store(web.config.db) as store:
-            S.web.finish_build_job(store, job, utc_now_text(), state["ok"], state["message"],
+        with storage.open_store(web.config.db) as store:
+            storage.web.finish_build_job(store, job, utc_now_text(), state["ok"], state["message"],
                                json.dumps(state["problems"], ensure_ascii=False))
 
 
@@ -207,8 +204,8 @@ async def build_progress(request: Request):
     period = web.open_period(request.path_params["period"])
     state = web.config.jobs.get(request.path_params["job"])
     if state is None:   # not in this server's memory: what the store recorded (after a restart)
-        with S.open_store(web.config.db) as store:
-            row = S.web.build_job(store, request.path_params["job"])
+        with storage.open_store(web.config.db) as store:
+            row = storage.web.build_job(store, request.path_params["job"])
         if row is not None:
             state = {"period": row["period"], "done": row["finished_at"] is not None, "ok": bool(row["ok"]),
                      "step": "Xong" if row["ok"] else "Không lập được", "i": 0, "n": 0,

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from lxml import etree
 
 from .package import MAX_PART_BYTES, NS_MAIN, NS_REL, SAVE_AS, Package, PackageError, canonical, local
 
@@ -224,7 +227,6 @@ class GridBook:
 
 
 def sheet_key(name: str) -> str:
-    import unicodedata
     return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
@@ -351,7 +353,6 @@ def _sheet_of(pkg: Package, part: str) -> str:
 
 
 def etree_ns(root) -> str:
-    from lxml import etree
     return etree.QName(root).namespace or NS_MAIN
 
 
@@ -513,8 +514,9 @@ def _date(serial: float, date1904: bool):
 # ------------------------------------------------------------------------------------------ .xls
 
 def _read_xls(path: Path, book: GridBook) -> dict:
-    import xlrd
-    from xlrd.biffh import error_text_from_code
+    # deferred on purpose: xlrd loads only for a .xls workbook
+    import xlrd  # noqa: PLC0415
+    from xlrd.biffh import error_text_from_code  # noqa: PLC0415
     try:
         wb = xlrd.open_workbook(str(path), formatting_info=True, on_demand=False, logfile=_Quiet())
     except xlrd.XLRDError as e:

@@ -14,7 +14,7 @@ from ..catalogue import Catalogue, Department
 from ..files import atomic_save_workbook
 from ..measures import WORDS, help_lines
 from ..periods import Period, date_long, date_short, period_phrase
-from . import layout as L
+from . import layout
 from .read import is_blank_workbook
 
 GREY = PatternFill("solid", fgColor="D9D9D9")
@@ -45,11 +45,11 @@ def department_workbook(cat: Catalogue, dept: Department, period: Period, settin
     wb = Workbook()
     wb.properties.created = wb.properties.modified = FIXED_TIME
     guide = wb.active
-    guide.title = L.SHEET_GUIDE
+    guide.title = layout.SHEET_GUIDE
     _guide(guide, cat, dept, period, settings)
 
-    ws = wb.create_sheet(L.SHEET_DATA)
-    headers = L.headers_for(cat.of_department(dept.code))
+    ws = wb.create_sheet(layout.SHEET_DATA)
+    headers = layout.headers_for(cat.of_department(dept.code))
     ws.append(list(headers))
     for c in ws[1]:
         c.font, c.fill = BOLD, HEAD
@@ -75,11 +75,11 @@ def department_workbook(cat: Catalogue, dept: Department, period: Period, settin
     for dv in (dv_nonneg, dv_any, dv_int):
         ws.add_data_validation(dv)
     for r, ind in enumerate(cat.of_department(dept.code), start=2):
-        ws.cell(r, col[L.COL_CODE], ind.code)
-        ws.cell(r, col[L.COL_NAME], ind.name).alignment = Alignment(wrap_text=True)
-        ws.cell(r, col[L.COL_UNIT], ind.unit)
-        fill = L.measures_for(ind)
-        for measure, title in L.COLUMN_OF.items():
+        ws.cell(r, col[layout.COL_CODE], ind.code)
+        ws.cell(r, col[layout.COL_NAME], ind.name).alignment = Alignment(wrap_text=True)
+        ws.cell(r, col[layout.COL_UNIT], ind.unit)
+        fill = layout.measures_for(ind)
+        for measure, title in layout.COLUMN_OF.items():
             if title not in col:
                 continue
             cell = ws.cell(r, col[title])
@@ -94,11 +94,11 @@ def department_workbook(cat: Catalogue, dept: Department, period: Period, settin
                 cell.number_format = "#,##0" if ind.integer else "#,##0.######"
             else:
                 cell.fill = GREY
-        ws.cell(r, col[L.COL_NOTE]).protection = Protection(locked=False)
+        ws.cell(r, col[layout.COL_NOTE]).protection = Protection(locked=False)
     ws.protection.sheet = True  # no password: a clerk can lift it
 
-    text = wb.create_sheet(L.SHEET_TEXT)
-    text.append(list(L.TEXT_HEADERS))
+    text = wb.create_sheet(layout.SHEET_TEXT)
+    text.append(list(layout.TEXT_HEADERS))
     for c in text[1]:
         c.font, c.fill = BOLD, HEAD
     text.column_dimensions["A"].width = 10
@@ -109,12 +109,12 @@ def department_workbook(cat: Catalogue, dept: Department, period: Period, settin
         text.cell(r, 2).alignment = Alignment(wrap_text=True, vertical="top")
     text.protection.sheet = True
 
-    meta = wb.create_sheet(L.SHEET_META)
-    meta.append([L.META_PERIOD, str(period)])
-    meta.append([L.META_DEPARTMENT, dept.code])
+    meta = wb.create_sheet(layout.SHEET_META)
+    meta.append([layout.META_PERIOD, str(period)])
+    meta.append([layout.META_DEPARTMENT, dept.code])
     meta.sheet_state = "veryHidden"
-    wb.defined_names[L.META_PERIOD] = DefinedName(L.META_PERIOD, attr_text=f"'{L.SHEET_META}'!$B$1")
-    wb.defined_names[L.META_DEPARTMENT] = DefinedName(L.META_DEPARTMENT, attr_text=f"'{L.SHEET_META}'!$B$2")
+    wb.defined_names[layout.META_PERIOD] = DefinedName(layout.META_PERIOD, attr_text=f"'{layout.SHEET_META}'!$B$1")
+    wb.defined_names[layout.META_DEPARTMENT] = DefinedName(layout.META_DEPARTMENT, attr_text=f"'{layout.SHEET_META}'!$B$2")
     wb.active = 0
     return wb
 
@@ -166,8 +166,8 @@ def write_blank_workbooks(cat: Catalogue, period: Period, settings: dict, inputs
     for code, dept in cat.departments.items():
         if departments and code not in departments:
             continue
-        path = folder / L.filename(code)
-        existing = L.workbook_files(folder, code)
+        path = folder / layout.filename(code)
+        existing = layout.workbook_files(folder, code)
         if existing and existing != [path]:
             skipped.append((existing[0], "đã có biểu của đơn vị (tên tệp khác); không ghi thêm biểu trống"))
             continue

@@ -2,6 +2,8 @@
 identity sheet. Shared by the writer and the reader so they cannot drift apart."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..catalogue import FLOW, RATE, STOCK
 
 SHEET_GUIDE = "Hướng dẫn"
@@ -70,7 +72,6 @@ def is_workbook_name(name: str, department: str) -> bool:
 def workbook_files(folder, department: str) -> list:
     """Every file in ``folder`` that is a workbook of ``department`` (``.xlsx``/``.xls`` in
     any case), sorted by name; more than one is the department's error to resolve."""
-    from pathlib import Path
     folder = Path(folder)
     if not folder.is_dir():
         return []

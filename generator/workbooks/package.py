@@ -61,7 +61,8 @@ def canonical(name: str) -> str:
     """A part name as compared: ``/`` separators, no leading ``/``, escapes decoded, lower case."""
     name = name.replace("\\", "/")
     if "%" in name:   # (urllib loaded only for the rare escaped name: a command starts faster)
-        from urllib.parse import unquote
+        # deferred on purpose: urllib loads only for a part name with %-escapes
+        from urllib.parse import unquote  # noqa: PLC0415
         name = unquote(name)
     name = name.lstrip("/")
     return posixpath.normpath(name).lower() if name else ""

@@ -14,6 +14,7 @@ another period or department, a file that is not a workbook.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from ..problems import Problem, error, warning
 from ..sources import Source
 from ..units import plain, same_unit
 from ..vi_numbers import NumberTextError, brief, format_plain, parse_number, to_decimal
-from . import layout as L
+from . import layout
 from .grid import CellError, GridBook, LimitExceeded, get_column_letter, one_line
 from .package import SAVE_AS, PackageError
 
@@ -75,17 +76,17 @@ def is_blank_workbook(path: Path, cat: Catalogue) -> bool:
         wb = open_workbook(path)
     except Exception:
         return False
-    ws = wb.find(L.SHEET_DATA)
+    ws = wb.find(layout.SHEET_DATA)
     if ws is not None:
-        hdr = _find_header(ws, L.COL_CODE)
+        hdr = _find_header(ws, layout.COL_CODE)
         if hdr:
             row, cols = hdr
             for r in range(row + 1, ws.max_row + 1):
-                for title in (L.COL_MONTH, L.COL_CUM):
+                for title in (layout.COL_MONTH, layout.COL_CUM):
                     c = cols.get(title, [None])[0]
                     if c and ws.cell(r, c).value not in (None, ""):
                         return False
-    text = wb.find(L.SHEET_TEXT)
+    text = wb.find(layout.SHEET_TEXT)
     if text is not None:
         for row in text.iter_rows(min_row=2, values_only=True):
             if any(v not in (None, "") for v in row):
@@ -235,25 +236,25 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
             problems.append(error("not-a-workbook", f"Sheet «{ws.title}» không đọc được (tệp lưu theo cách phần mềm "
                                   f"không đọc được): {SAVE_AS}", file=fname, sheet=ws.title))
             return None, problems
-    data_ws = wb.find(L.SHEET_DATA)
+    data_ws = wb.find(layout.SHEET_DATA)
     if data_ws is None:
         near = [s for s in wb.sheetnames if _plain_letters(_norm(s)).replace(" ", "") == "chitieu"]
-        problems.append(error("sheet-missing", f"Không có sheet «{L.SHEET_DATA}»"
-                              + (f" (có sheet «{near[0]}»: hãy đổi tên đúng là «{L.SHEET_DATA}»)" if near else
+        problems.append(error("sheet-missing", f"Không có sheet «{layout.SHEET_DATA}»"
+                              + (f" (có sheet «{near[0]}»: hãy đổi tên đúng là «{layout.SHEET_DATA}»)" if near else
                                  f"; các sheet hiện có: {', '.join(wb.sheetnames)}; hãy dùng biểu mẫu Văn phòng gửi"),
                               file=fname))
         data.structure_broken = True
     else:
         _read_data(data_ws, cat, department, fname, data, problems)
-    text_ws = wb.find(L.SHEET_TEXT)
+    text_ws = wb.find(layout.SHEET_TEXT)
     if text_ws is not None:
         _read_text(text_ws, fname, data, problems)
     else:
         near = [s for s in wb.sheetnames
                 if _plain_letters(_norm(s)).replace(" ", "") in ("thuyetminh", "thuyetmin", "thuyetminhs")]
         if near:
-            problems.append(error("sheet-missing", f"Không có sheet «{L.SHEET_TEXT}» nhưng có sheet «{near[0]}»: phần "
-                                  f"thuyết minh chưa được đọc; hãy đổi tên sheet đúng là «{L.SHEET_TEXT}»",
+            problems.append(error("sheet-missing", f"Không có sheet «{layout.SHEET_TEXT}» nhưng có sheet «{near[0]}»: phần "
+                                  f"thuyết minh chưa được đọc; hãy đổi tên sheet đúng là «{layout.SHEET_TEXT}»",
                                   file=fname, sheet=near[0]))
     return data, problems
 
@@ -279,14 +280,14 @@ def _check_identity(wb, cat, fname, period, department, problems) -> bool:
     """The hidden identity sheet against the period and department the file is read for; an
     identity that differs is one error in words a department reads (both periods, or the other
     department's name) — True then, and nothing else of the workbook is read."""
-    ws = wb.find(L.SHEET_META)
+    ws = wb.find(layout.SHEET_META)
     if ws is None:
         problems.append(warning("identity-missing",
                                 "Biểu không mang dấu nhận dạng kỳ báo cáo và đơn vị (không phải biểu mẫu "
                                 "Văn phòng gửi cho kỳ này); không kiểm tra được kỳ và đơn vị", file=fname))
         return False
     meta = {_norm(r[0]): _norm(r[1]) for r in ws.iter_rows(min_row=1, max_row=10, max_col=2, values_only=True) if r[0]}
-    got_period, got_dept = meta.get(L.META_PERIOD, ""), meta.get(L.META_DEPARTMENT, "")
+    got_period, got_dept = meta.get(layout.META_PERIOD, ""), meta.get(layout.META_DEPARTMENT, "")
     if got_dept and got_dept != department:
         other = cat.departments.get(got_dept)
         own = cat.departments.get(department)
@@ -303,34 +304,33 @@ def _check_identity(wb, cat, fname, period, department, problems) -> bool:
 
 
 def _read_data(ws, cat, department, fname, data, problems):
-    import difflib
 
     sheet = ws.title
     if ws.sheet_state != "visible":
         problems.append(warning("sheet-hidden", f"Sheet «{sheet}» đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet))
-    found = _find_header(ws, L.COL_CODE)
+    found = _find_header(ws, layout.COL_CODE)
     if not found:
-        problems.append(error("header-missing", f"Không tìm thấy dòng tiêu đề có ô «{L.COL_CODE}» trong "
-                              f"{HEADER_SCAN_ROWS} dòng đầu; tiêu đề cần có: " + ", ".join(L.DATA_HEADERS[:-1]),
+        problems.append(error("header-missing", f"Không tìm thấy dòng tiêu đề có ô «{layout.COL_CODE}» trong "
+                              f"{HEADER_SCAN_ROWS} dòng đầu; tiêu đề cần có: " + ", ".join(layout.DATA_HEADERS[:-1]),
                               file=fname, sheet=sheet))
         data.structure_broken = True
         return
     hrow, titles = found
     cols = {}
-    for title in L.DATA_HEADERS:
+    for title in layout.DATA_HEADERS:
         where = titles.get(title)
         if not where:
-            if title != L.COL_NOTE:
-                others = {_plain_letters(t): t for t in titles if t not in L.DATA_HEADERS}
+            if title != layout.COL_NOTE:
+                others = {_plain_letters(t): t for t in titles if t not in layout.DATA_HEADERS}
                 near = [others[k] for k in difflib.get_close_matches(_plain_letters(title), others, n=1, cutoff=0.75)]
                 hint = (f"có cột «{near[0]}» ở ô {get_column_letter(titles[near[0]][0])}{hrow}: hãy sửa tiêu đề thành "
                         f"đúng «{title}»" if near else f"kiểm tra chính tả, viết đúng «{title}»")
                 problems.append(error("header-missing", f"Thiếu cột «{title}» ở dòng tiêu đề {hrow} ({hint}); "
                                       f"các số của cột này chưa được đọc", file=fname, sheet=sheet,
                                       cell=f"{get_column_letter(titles[near[0]][0])}{hrow}" if near else f"{hrow}:{hrow}"))
-                if title in L.MEASURE_OF:
-                    data.missing_columns.add(L.MEASURE_OF[title])
-                if title == L.COL_CODE:
+                if title in layout.MEASURE_OF:
+                    data.missing_columns.add(layout.MEASURE_OF[title])
+                if title == layout.COL_CODE:
                     data.structure_broken = True
             continue
         if len(where) > 1:
@@ -339,17 +339,17 @@ def _read_data(ws, cat, department, fname, data, problems):
                                   file=fname, sheet=sheet, cell=f"{get_column_letter(where[1])}{hrow}"))
             continue
         cols[title] = where[0]
-    if L.COL_CODE not in cols:
+    if layout.COL_CODE not in cols:
         return
     own_all = cat.of_department(department)
-    if L.COL_PLAN2 in titles:
-        cols[L.COL_PLAN2] = titles[L.COL_PLAN2][0]
+    if layout.COL_PLAN2 in titles:
+        cols[layout.COL_PLAN2] = titles[layout.COL_PLAN2][0]
     elif any(i.plan2_word for i in own_all):
-        problems.append(error("header-missing", f"Thiếu cột «{L.COL_PLAN2}» (kế hoạch thứ hai của "
+        problems.append(error("header-missing", f"Thiếu cột «{layout.COL_PLAN2}» (kế hoạch thứ hai của "
                               + ", ".join(i.code for i in own_all if i.plan2_word) + f") ở dòng tiêu đề {hrow}; "
                               f"hãy dùng biểu mẫu Văn phòng gửi cho kỳ này", file=fname, sheet=sheet, line=hrow))
         data.missing_columns.add("plan2")
-    data.columns = {L.MEASURE_OF[t]: get_column_letter(c) for t, c in cols.items() if t in L.MEASURE_OF}
+    data.columns = {layout.MEASURE_OF[t]: get_column_letter(c) for t, c in cols.items() if t in layout.MEASURE_OF}
     merged = [m for m in ws.merged_cells.ranges if m.max_row > hrow]
     own = {i.code: i for i in cat.of_department(department)}
     seen: dict = {}
@@ -359,7 +359,7 @@ def _read_data(ws, cat, department, fname, data, problems):
         problems.append(error("too-many-rows", f"Sheet có {ws.max_row} dòng, vượt giới hạn {MAX_ROWS} dòng số liệu; "
                               f"chỉ đọc {MAX_ROWS} dòng đầu", file=fname, sheet=sheet))
     for r in range(hrow + 1, last_row + 1):
-        code_cell = ws.cell(r, cols[L.COL_CODE])
+        code_cell = ws.cell(r, cols[layout.COL_CODE])
         code = _norm(code_cell.value)
         if not code:
             continue
@@ -385,8 +385,8 @@ def _read_data(ws, cat, department, fname, data, problems):
             problems.append(warning("row-hidden", f"Dòng {r} đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet,
                                     cell=coord, indicator=code))
         ind = own[code]
-        if L.COL_UNIT in cols:
-            unit_cell = ws.cell(r, cols[L.COL_UNIT])
+        if layout.COL_UNIT in cols:
+            unit_cell = ws.cell(r, cols[layout.COL_UNIT])
             unit = _norm(unit_cell.value)
             data.units[code] = unit
             if unit and not same_unit(unit, ind.unit):
@@ -394,10 +394,10 @@ def _read_data(ws, cat, department, fname, data, problems):
                                       f"kỳ {data_period(data)} chỉ tiêu này tính bằng «{ind.unit}»: biểu được làm từ mẫu "
                                       f"cũ; hãy nhập số theo «{ind.unit}» vào biểu mẫu mới của kỳ", file=fname,
                                       sheet=sheet, cell=unit_cell.coordinate, indicator=code))
-                for measure in L.measures_for(ind):
+                for measure in layout.measures_for(ind):
                     data.bad_cells.setdefault(code, set()).add(measure)
         vals, srcs = {}, {}
-        for title, measure in L.MEASURE_OF.items():
+        for title, measure in layout.MEASURE_OF.items():
             c = cols.get(title)
             if c is None:
                 continue
@@ -412,14 +412,14 @@ def _read_data(ws, cat, department, fname, data, problems):
             if any(p.is_error for p in problems[before:]):
                 data.bad_cells.setdefault(code, set()).add(measure)
             if value is not None:
-                if measure not in L.measures_for(ind):
+                if measure not in layout.measures_for(ind):
                     problems.append(warning("not-applicable", f"Cột «{title}» không áp dụng cho chỉ tiêu "
                                             f"{ind.kind_name}; giá trị này bị bỏ qua", **place))
                     continue
                 vals[measure] = value
                 srcs[measure] = Source.workbook(fname, sheet, cell.coordinate)
-        if L.COL_NOTE in cols:
-            note = _norm(ws.cell(r, cols[L.COL_NOTE]).value)
+        if layout.COL_NOTE in cols:
+            note = _norm(ws.cell(r, cols[layout.COL_NOTE]).value)
             if note:
                 data.notes[code] = note
         data.values[code] = vals
@@ -522,17 +522,17 @@ def data_period(data) -> str:
 
 def _read_text(ws, fname, data, problems):
     sheet = ws.title
-    found = _find_header(ws, L.TEXT_SECTION)
+    found = _find_header(ws, layout.TEXT_SECTION)
     if not found:
-        problems.append(error("header-missing", f"Sheet «{sheet}» thiếu dòng tiêu đề «{L.TEXT_SECTION}», "
-                              f"«{L.TEXT_BODY}»", file=fname, sheet=sheet))
+        problems.append(error("header-missing", f"Sheet «{sheet}» thiếu dòng tiêu đề «{layout.TEXT_SECTION}», "
+                              f"«{layout.TEXT_BODY}»", file=fname, sheet=sheet))
         return
     hrow, titles = found
-    if L.TEXT_BODY not in titles:
-        problems.append(error("header-missing", f"Sheet «{sheet}» thiếu cột «{L.TEXT_BODY}»", file=fname, sheet=sheet,
+    if layout.TEXT_BODY not in titles:
+        problems.append(error("header-missing", f"Sheet «{sheet}» thiếu cột «{layout.TEXT_BODY}»", file=fname, sheet=sheet,
                               line=hrow))
         return
-    cs, cb = titles[L.TEXT_SECTION][0], titles[L.TEXT_BODY][0]
+    cs, cb = titles[layout.TEXT_SECTION][0], titles[layout.TEXT_BODY][0]
     for r in range(hrow + 1, min(ws.max_row, hrow + MAX_ROWS) + 1):
         sec = _norm(ws.cell(r, cs).value)
         body_cell = ws.cell(r, cb)
@@ -562,50 +562,50 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
     found = active_content(wb, wb.part_names) or (("macro (VBA)", "") if wb.macro_declared else None)
     if found is not None:
         return {}, [error("active-content", _ACTIVE.format(what=found[0]), file=fname, sheet=found[1])]
-    ws = wb.find(L.SHEET_DATA)
+    ws = wb.find(layout.SHEET_DATA)
     if ws is None:
-        return {}, [error("sheet-missing", f"Không có sheet «{L.SHEET_DATA}»", file=fname)]
-    found = _find_header(ws, L.COL_CODE)
-    if not found or L.COL_PERIOD not in found[1]:
-        return {}, [error("header-missing", f"Cần dòng tiêu đề có «{L.COL_PERIOD}», «{L.COL_CODE}» và các cột số liệu",
-                          file=fname, sheet=L.SHEET_DATA)]
+        return {}, [error("sheet-missing", f"Không có sheet «{layout.SHEET_DATA}»", file=fname)]
+    found = _find_header(ws, layout.COL_CODE)
+    if not found or layout.COL_PERIOD not in found[1]:
+        return {}, [error("header-missing", f"Cần dòng tiêu đề có «{layout.COL_PERIOD}», «{layout.COL_CODE}» và các cột số liệu",
+                          file=fname, sheet=layout.SHEET_DATA)]
     hrow, titles = found
     cols = {t: c[0] for t, c in titles.items()}
     out: dict = {}
     seen: dict = {}
     for r in range(hrow + 1, min(ws.max_row, hrow + 200000) + 1):
-        code = _norm(ws.cell(r, cols[L.COL_CODE]).value)
-        period_cell = ws.cell(r, cols[L.COL_PERIOD])
+        code = _norm(ws.cell(r, cols[layout.COL_CODE]).value)
+        period_cell = ws.cell(r, cols[layout.COL_PERIOD])
         period_text = _norm(period_cell.value)
-        has_values = any(ws.cell(r, cols[t]).value not in (None, "") for t in L.MEASURE_OF if t in cols)
+        has_values = any(ws.cell(r, cols[t]).value not in (None, "") for t in layout.MEASURE_OF if t in cols)
         if not code and not period_text or not period_text and not has_values:
             continue  # a blank row, or a template row left unfilled
         if code not in cat.indicators:
             problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{code}» không có trong danh mục", file=fname,
-                                  sheet=L.SHEET_DATA, cell=ws.cell(r, cols[L.COL_CODE]).coordinate, indicator=code))
+                                  sheet=layout.SHEET_DATA, cell=ws.cell(r, cols[layout.COL_CODE]).coordinate, indicator=code))
             continue
         try:
             period = str(Period.parse(period_text))
         except ValueError as e:
-            problems.append(error("bad-period", str(e), file=fname, sheet=L.SHEET_DATA,
+            problems.append(error("bad-period", str(e), file=fname, sheet=layout.SHEET_DATA,
                                   cell=period_cell.coordinate, indicator=code))
             continue
         if (period, code) in seen:
             problems.append(error("duplicate-indicator", f"Chỉ tiêu «{code}» kỳ {period} lặp lại (đã có ở dòng "
-                                  f"{seen[(period, code)]})", file=fname, sheet=L.SHEET_DATA,
+                                  f"{seen[(period, code)]})", file=fname, sheet=layout.SHEET_DATA,
                                   cell=f"A{r}", indicator=code))
             continue
         seen[(period, code)] = r
         ind = cat.indicators[code]
-        unit = _norm(ws.cell(r, cols[L.COL_UNIT]).value) if L.COL_UNIT in cols else ""
+        unit = _norm(ws.cell(r, cols[layout.COL_UNIT]).value) if layout.COL_UNIT in cols else ""
         rows = out.setdefault((period, ind.department), [])
-        for title, measure in L.MEASURE_OF.items():
+        for title, measure in layout.MEASURE_OF.items():
             c = cols.get(title)
-            if c is None or measure not in L.measures_for(ind):
+            if c is None or measure not in layout.measures_for(ind):
                 continue
             cell = ws.cell(r, c)
-            place = dict(file=fname, sheet=L.SHEET_DATA, cell=cell.coordinate, indicator=code)
+            place = dict(file=fname, sheet=layout.SHEET_DATA, cell=cell.coordinate, indicator=code)
             value = _cell_number(cell, title, ind, place, problems)
             if value is not None:
-                rows.append((code, measure, value, L.SHEET_DATA, cell.coordinate, unit or ind.unit))
+                rows.append((code, measure, value, layout.SHEET_DATA, cell.coordinate, unit or ind.unit))
     return out, problems

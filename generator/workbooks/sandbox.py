@@ -9,10 +9,13 @@ per worker, ``TIME_LIMIT`` seconds per file, ``workers()`` processes.
 """
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
+import math
 import multiprocessing as mp
 import os
 import threading
+import time
 from pathlib import Path
 
 from ..problems import error
@@ -36,7 +39,8 @@ def workers() -> int:
 
 def _limit_worker() -> None:
     try:
-        import resource
+        # deferred on purpose: the module exists on Unix only
+        import resource  # noqa: PLC0415
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     except (ImportError, ValueError, OSError):  # pragma: no cover - not on Linux
         pass
@@ -62,16 +66,15 @@ def _get_pool() -> cf.ProcessPoolExecutor:
             else:  # pragma: no cover - not on Linux
                 ctx = None
             _pool = cf.ProcessPoolExecutor(max_workers=workers(), mp_context=ctx, initializer=_limit_worker)
-            import atexit
             atexit.register(shutdown)
         return _pool
 
 
 def _preload() -> None:
     # a worker's warm-up: these imports are the point (the parent never loads them)
-    import lxml.etree  # noqa: F401
+    import lxml.etree  # noqa: F401, PLC0415
 
-    from . import grid, read  # noqa: F401
+    from . import grid, read  # noqa: F401, PLC0415
 
 
 def serving() -> None:
@@ -146,8 +149,6 @@ def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
     """``[fn(*job) for job in jobs]`` in the workers, in order. A job whose worker dies or
     runs past the time limit gives ``refused(...)``. A crash takes its whole pool down, so
     the jobs caught in it are run again one at a time: only the file that crashes is refused."""
-    import math
-    import time
     results: list = [None] * len(jobs)
     pool = _get_pool()
     isolate, broken = [], False
@@ -219,9 +220,8 @@ def run_one(fn, job: tuple, name: Path):
 
 def read_workbooks(jobs: list[tuple]) -> list:
     """``read_workbook(path, catalogue, period, department)`` for each job, bounded."""
-    from .read import (
-        read_workbook,  # deferred on purpose: the parent never parses a workbook (lxml loads in the workers)
-    )
+    # deferred on purpose: the parent never parses a workbook (lxml loads in the workers)
+    from .read import read_workbook  # noqa: PLC0415
     return run_many(read_workbook, jobs, [Path(j[0]) for j in jobs])
 
 

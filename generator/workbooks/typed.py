@@ -19,7 +19,8 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from . import layout as L
+from ..vi_numbers import NumberTextError, parse_number
+from . import layout
 
 MARK = "baocao-bieu-mau"
 CORE = "docProps/core.xml"
@@ -31,21 +32,23 @@ MAX_FORM_BYTES = 20 * 2**20   # the form's workbooks are tens of kB unpacked
 def cells_of(cat, department: str) -> dict:
     """(code, measure) -> cell of «Chỉ tiêu» in the department's workbook, as
     ``init.department_workbook`` lays it out (the columns of the measures its kind uses)."""
-    from openpyxl.utils import get_column_letter
+    # deferred on purpose: openpyxl loads only when the form's workbook is made
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
     own = cat.of_department(department)
-    headers = L.headers_for(own)
+    headers = layout.headers_for(own)
     col = {title: get_column_letter(i + 1) for i, title in enumerate(headers)}
     out = {}
     for r, ind in enumerate(own, start=2):
-        for measure in L.measures_for(ind):
-            out[(ind.code, measure)] = f"{col[L.COLUMN_OF[measure]]}{r}"
-        out[(ind.code, "note")] = f"{col[L.COL_NOTE]}{r}"
+        for measure in layout.measures_for(ind):
+            out[(ind.code, measure)] = f"{col[layout.COLUMN_OF[measure]]}{r}"
+        out[(ind.code, "note")] = f"{col[layout.COL_NOTE]}{r}"
     return out
 
 
 def clean_text(text: str) -> str:
     """What a cell can hold: the characters openpyxl refuses (control characters) dropped."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    # deferred on purpose: openpyxl loads only when the form's workbook is made
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # noqa: PLC0415
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
@@ -55,9 +58,10 @@ def filled_workbook(cat, dept, period, settings, prefill: dict, values: dict, no
     or the text as typed when it is not one, so the reader says what is wrong in its own
     words), ``notes`` ({code: text}) and ``narrative`` ([(section, text)], one row each).
     Returns the bytes of the .xlsx, marked as the form's."""
-    from .init import department_workbook
+    # deferred on purpose: init's writer loads openpyxl
+    from .init import department_workbook  # noqa: PLC0415
     wb = department_workbook(cat, dept, period, settings, prefill)
-    ws, text = wb[L.SHEET_DATA], wb[L.SHEET_TEXT]
+    ws, text = wb[layout.SHEET_DATA], wb[layout.SHEET_TEXT]
     cells = cells_of(cat, dept.code)
     for (code, measure), coord in cells.items():
         if measure == "note":
@@ -134,8 +138,8 @@ def name_form_fields(data, path: Path) -> None:
         return
     for code, srcs in data.sources.items():
         for measure, src in list(srcs.items()):
-            if getattr(src, "entered", False) and measure in L.COLUMN_OF:
-                srcs[measure] = replace(src, form=f"{data.department}!{code}!{L.COLUMN_OF[measure]}")
+            if getattr(src, "entered", False) and measure in layout.COLUMN_OF:
+                srcs[measure] = replace(src, form=f"{data.department}!{code}!{layout.COLUMN_OF[measure]}")
 
 
 def typed_number(text: str, unit: str):
@@ -145,7 +149,6 @@ def typed_number(text: str, unit: str):
     ``1.234`` is one thousand two hundred and thirty-four and ``612,345`` is 612 point 345 (the
     workbook's «ambiguous» reading of a text cell does not arise). ``77,5%`` is 77,5 for an
     indicator counted in %."""
-    from ..vi_numbers import NumberTextError, parse_number
     text = " ".join(str(text or "").split())
     if not text:
         return None

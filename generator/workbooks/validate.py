@@ -5,9 +5,9 @@ from ..catalogue import FLOW, RATE, Catalogue
 from ..problems import Problem, error, warning
 from ..sources import entered
 from ..vi_numbers import format_percent, format_plain
-from . import layout as L
+from . import layout
 
-LABEL = L.COLUMN_OF   # a value's column title is its name in messages
+LABEL = layout.COLUMN_OF   # a value's column title is its name in messages
 
 
 def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[Problem]:
@@ -15,7 +15,7 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
     in January (Decree 09 cut-off: the month and the year to date cover the same days)
     month = cumulative."""
     out: list[Problem] = []
-    fname, sheet = data.path.name, L.SHEET_DATA
+    fname, sheet = data.path.name, layout.SHEET_DATA
     far = settings["kiem_tra"]["nguong_bat_thuong"]
     for code, row in data.rows.items():
         ind = cat.indicators[code]
@@ -25,13 +25,13 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
             col = data.columns.get(measure, "")
             return dict(file=fname, sheet=sheet, cell=f"{col}{row}" if col else "", indicator=code)
 
-        for measure in L.measures_for(ind):
+        for measure in layout.measures_for(ind):
             v = vals.get(measure)
             if v is None:
                 if measure in data.sources.get(code, {}) or measure in data.bad_cells.get(code, set()) \
                         or measure in data.missing_columns:
                     continue  # the reader already said what is wrong with this cell (or its column)
-                if measure in L.LAST_YEAR_OF:
+                if measure in layout.LAST_YEAR_OF:
                     continue  # only needed where the text compares; the narrative check says so
                 if ind.kind == RATE and measure in ("month", "cumulative") and \
                         vals.get("cumulative" if measure == "month" else "month") is not None:
