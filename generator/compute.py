@@ -34,13 +34,8 @@ class Figure:
         return self.indicator.code
 
     def main_measure(self) -> str:
-        """The value a phrase speaks of: the level of a stock, the year-to-date of a flow."""
-        ind = self.indicator
-        if ind.kind == STOCK:
-            return "month"
-        if ind.kind in (INDEX, RATE) and self.values.get("cumulative") is None:
-            return "month"
-        return "cumulative"
+        """The value a phrase speaks of (``main_measure``)."""
+        return main_measure(self.indicator.kind, self.values)
 
     def main_change_key(self) -> str:
         """The derived change a phrase speaks of — one definition for the report's phrases,
@@ -55,6 +50,17 @@ class Figure:
 
     def main_value(self) -> Decimal | None:
         return self.values.get(self.main_measure())
+
+
+def main_measure(kind: str, values: dict) -> str:
+    """The one rule for the value a sentence speaks of (its phrase, its second target, the
+    direction check, ``history``): the level of a stock (``month``), the year to date of a flow
+    (``cumulative``), and for an index or a rate its year to date when entered, else its month."""
+    if kind == STOCK:
+        return "month"
+    if kind in (INDEX, RATE) and values.get("cumulative") is None:
+        return "month"
+    return "cumulative"
 
 
 def pct_change(value, base) -> Decimal | None:
@@ -85,8 +91,7 @@ def derive(ind: Indicator, values: dict) -> dict:
         d["yoy_month_pct"] = pct_change(v.get("month"), v.get("month_last_year"))
         d["abs_change_month"] = _diff(v.get("month"), v.get("month_last_year"))
     elif ind.kind == RATE:   # a rate moves in percentage points, never in a percent of a percent
-        d["pct_plan"] = _pct(v.get("cumulative") if v.get("cumulative") is not None else v.get("month"),
-                             v.get("plan")) if ind.has_plan else None
+        d["pct_plan"] = _pct(v.get(main_measure(ind.kind, v)), v.get("plan")) if ind.has_plan else None
         d["yoy_month_pp"] = _diff(v.get("month"), v.get("month_last_year"))
         d["yoy_cumulative_pp"] = _diff(v.get("cumulative"), v.get("cumulative_last_year"))
     else:  # index: last year = 100
@@ -94,8 +99,7 @@ def derive(ind: Indicator, values: dict) -> dict:
         d["yoy_cumulative_pct"] = None if v.get("cumulative") is None else v["cumulative"] - HUNDRED
     # the second target, against the same value as the first
     if ind.plan2_word:
-        main = "month" if ind.kind == STOCK or (ind.kind == RATE and v.get("cumulative") is None) else "cumulative"
-        d["pct_plan2"] = _pct(v.get(main), v.get("plan2"))
+        d["pct_plan2"] = _pct(v.get(main_measure(ind.kind, v)), v.get("plan2"))
     # the ratio form, «bằng 105,3% so với cùng kỳ»: the index itself for an index
     if ind.kind == INDEX:
         d["ratio_month_pct"], d["ratio_cumulative_pct"] = v.get("month"), v.get("cumulative")

@@ -102,3 +102,22 @@ def test_printed_texts_follow_changed_wording(filled):
     assert texts(fig, plain)["yoy_cumulative"].startswith("tăng ")
     plain["cach_viet"]["tang"] = "cao hơn {pt}"
     assert texts(fig, plain)["yoy_cumulative"].startswith("cao hơn ")
+
+
+def test_an_index_second_target_is_against_the_value_its_sentence_speaks_of(tmp_path):
+    """One rule for the value a sentence speaks of: an index entered for the month only
+    speaks of its month, and its second target («Kế hoạch khác») is measured against that
+    month too (it was measured against the missing year to date, so never printed)."""
+    from dataclasses import replace
+
+    from generator.catalogue import INDEX
+    from generator.compute import derive, main_measure
+    cat, _ = load_catalogue(make_templates(tmp_path / "t"))
+    ind = next(i for i in cat.indicators.values() if i.kind == INDEX)
+    ind = replace(ind, plan2_word="kế hoạch tỉnh giao")
+    month_only = {"month": D("104.5"), "plan2": D("110")}
+    assert main_measure(INDEX, month_only) == "month"
+    assert derive(ind, month_only)["pct_plan2"] == D("104.5") / D("110") * 100
+    both = {"month": D("104.5"), "cumulative": D("103"), "plan2": D("110")}
+    assert main_measure(INDEX, both) == "cumulative"
+    assert derive(ind, both)["pct_plan2"] == D("103") / D("110") * 100
