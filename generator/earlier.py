@@ -63,7 +63,7 @@ def months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | 
             for code, vals in (data.values.items() if data else ()):
                 if code in wanted and code not in out and vals.get("month") is not None:
                     unit = data.units.get(code) or wanted[code].unit
-                    value = cat.units.convert(vals["month"], unit, wanted[code].unit)
+                    value = cat.units.in_unit(vals["month"], unit, wanted[code].unit)
                     if value is not None:
                         out[code] = Sourced(value, data.sources[code]["month"].of_period(period))
     return out

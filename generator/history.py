@@ -53,8 +53,8 @@ def in_unit(cat, ind, stored: storage.history.Stored) -> storage.history.Stored 
     """A stored value in the indicator's unit of today's catalogue: as stored, converted by
     the office's table, or None when the units differ and no conversion is declared."""
     if stored.unit is None or same_unit(stored.unit, ind.unit):
-        return stored
-    value = cat.units.convert(stored.value, stored.unit, ind.unit)
+        return stored   # as stored (its unit as written then)
+    value = cat.units.in_unit(stored.value, stored.unit, ind.unit)
     return None if value is None else stored.converted(value, ind.unit)
 
 
@@ -291,8 +291,7 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
         ly = storage.history.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
         for dst, src in LAST_YEAR_OF.items():
             if vals.get(dst) is None and src in ly:
-                same = ly[src] if ly[src].unit is None or same_unit(ly[src].unit, unit) else None
-                value = same.value if same else cat.units.convert(ly[src].value, ly[src].unit, unit)
+                value = cat.units.in_unit(ly[src].value, ly[src].unit, unit)
                 if value is not None:   # never compared across a unit change unconverted
                     vals[dst] = value
         fig = Figure(ind, vals, derived=derive(ind, vals))
@@ -326,9 +325,9 @@ def import_rows(cat, path: Path):
 
 def _same_value(cat, ind, a: Decimal, a_unit: str | None, b: Decimal, b_unit: str | None) -> bool:
     """Two values of one measure equal once in the same unit (a unit with no conversion: unequal)."""
-    if a_unit is None or b_unit is None or same_unit(a_unit, b_unit):
+    if a_unit is None:
         return a == b
-    conv = cat.units.convert(b, b_unit, a_unit)
+    conv = cat.units.in_unit(b, b_unit, a_unit)
     return conv is not None and conv == a
 
 

@@ -174,7 +174,7 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
     if ind is None:
         return  # retired since
     unit = data.units.get(code) or ind.unit
-    conv = ctx.catalogue.units.convert(value, unit, ind.unit)
+    conv = ctx.catalogue.units.in_unit(value, unit, ind.unit)
     if conv is None:
         problems.append(warning("unit-changed", f"«{ind.name}» ({code}): {data.path.parent.name}/{data.path.name} ghi "
                                 f"«{layout.COLUMN_OF[src]}» theo «{unit}», nay tính bằng «{ind.unit}» và bảng đổi đơn vị "

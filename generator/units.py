@@ -42,6 +42,14 @@ class UnitTable:
             return Decimal(1) / self.factors[(b, a)]
         return None
 
+    def in_unit(self, value: Decimal, unit: str | None, target: str | None) -> Decimal | None:
+        """The one rule for carrying, comparing or summing an earlier value in today's unit:
+        as entered when the units are the same (or it was stored without one), converted by
+        the office's table otherwise; None when the table has no way (never carried as is)."""
+        if unit is None or same_unit(unit, target):
+            return value
+        return self.convert(value, unit, target)
+
     def convert(self, value: Decimal, src: str | None, dst: str | None) -> Decimal | None:
         f = self.factor(src, dst)
         return None if f is None else plain(value * f)

@@ -59,3 +59,20 @@ def test_unknown_parent_and_department_errors(tmp_path):
 def test_missing_column(tmp_path):
     _, problems = problems_of(tmp_path, "Mã chỉ tiêu,Tên chỉ tiêu\nX,Y\n")
     assert any(p.code == "catalogue-column" and "Đơn vị tính" in p.message for p in problems)
+
+
+def test_one_rule_for_an_earlier_value_in_todays_unit():
+    """``UnitTable.in_unit`` is the one rule the history, the earlier periods' workbooks and
+    init's carried plans use: the same unit (however spaced or cased) or no stored unit keeps
+    the value as entered; another unit is converted by the table, either direction; no
+    conversion gives None, never the value unconverted."""
+    from decimal import Decimal
+
+    from generator.units import UnitTable
+    table = UnitTable({("ha", "nghìn ha"): Decimal("0.001")})
+    v = Decimal("48995.0")
+    assert table.in_unit(v, "ha", " HA ") is v
+    assert table.in_unit(v, None, "nghìn ha") is v
+    assert table.in_unit(v, "ha", "nghìn  ha") == Decimal("48.995")
+    assert table.in_unit(Decimal("2.5"), "Nghìn ha", "ha") == Decimal("2500")
+    assert table.in_unit(v, "ha", "tấn") is None
