@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import copy
 from ..compose.properties import escape
+from ..compose.wordml import W, W_NS
 
 from lxml import etree
 
 from . import COLUMNS, Annex, header_groups
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W = "{%s}" % W_NS
 A4_LONG, A4_SHORT = 16838, 11906
 MARGIN = {"top": 1134, "bottom": 1134, "left": 1701, "right": 1134, "header": 567, "footer": 567}  # 20/30/20 mm
 FIRST = (600, 4100, 1300)   # landscape: TT, Chỉ tiêu, Đơn vị tính (twips); the figures share the rest

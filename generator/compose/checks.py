@@ -23,8 +23,8 @@ from lxml import etree
 from ..measures import BY_WORD, WORDS, not_applicable
 from ..narrative import suggest
 from ..problems import BaocaoError
+from .wordml import W
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 FUNCTIONS = {"cau", "so", "muc", "chu_thich", "ten_muc", "in_de_muc"}
 HEADING_STYLES = ("Đề mục", "DeMuc", "Heading", "heading")

@@ -8,13 +8,7 @@ import copy
 from lxml import etree
 
 from ..stars import B_OFF, B_ON, I_OFF, I_ON, MARKS
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-
-def w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
+from .wordml import RPR_ORDER, XML_SPACE, w
 
 
 def _with(rpr, bold: bool, italic: bool):
@@ -24,8 +18,8 @@ def _with(rpr, bold: bool, italic: bool):
             new.remove(old)
         if on:
             el = etree.Element(w(tag))
-            # schema order: rStyle, rFonts, b, bCs, i, iCs, …
-            after = [c for c in new if c.tag in (w("rStyle"), w("rFonts"), w("b"), w("bCs"))]
+            # schema order (RPR_ORDER): after rStyle, rFonts, b, bCs
+            after = [c for c in new if c.tag in {w(t) for t in RPR_ORDER[:4]}]
             new.insert(new.index(after[-1]) + 1 if after else 0, el)
     return new
 

@@ -13,18 +13,10 @@ import re
 
 from lxml import etree
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PR_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+from .wordml import CT_NS, FOOTNOTEPR_BEFORE, PR_NS, R_NS, W_NS, XML_SPACE, w
+
 FOOTNOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-
-def w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
-
 
 OPEN, CLOSE = "\ue000", "\ue001"
 MARKER = re.compile(f"{OPEN}(\\d+){CLOSE}")
@@ -213,10 +205,8 @@ def ensure_settings(settings_root) -> None:
     pr = etree.Element(w("footnotePr"))
     for fid in ("-1", "0"):
         etree.SubElement(pr, w("footnote")).set(w("id"), fid)
-    # schema order: footnotePr comes after most layout settings; before compat is safe
-    after = settings_root.find(w("endnotePr"))
-    if after is None:
-        after = settings_root.find(w("compat"))
+    # schema order: footnotePr comes after most layout settings (FOOTNOTEPR_BEFORE)
+    after = next((el for el in (settings_root.find(w(t)) for t in FOOTNOTEPR_BEFORE) if el is not None), None)
     if after is not None:
         after.addprevious(pr)
     else:

@@ -11,26 +11,17 @@ from html import escape as _html_escape
 
 from lxml import etree
 
+from .wordml import CT_NS, PR_NS, TBLPR_ORDER, w
+
 
 def escape(text: str) -> str:
     """XML text content: &, < and > escaped (xml.sax.saxutils would load urllib for this)."""
     return _html_escape(text, quote=False)
 
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-PR_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 WORD_URI = "http://schemas.microsoft.com/office/word"
 LANG = "vi-VN"
-# CT_TblPr's children in schema order
-TBLPR_ORDER = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
-               "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
-               "tblCaption", "tblDescription", "tblPrChange"]
 BUILTIN_STYLE_NAMES = {"FootnoteText": "footnote text", "FootnoteReference": "footnote reference"}
-
-
-def w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
 
 
 def build_time(period, settings: dict) -> dt.datetime:
