@@ -7,9 +7,7 @@ import argparse
 import csv
 import getpass
 import io
-import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from . import pipeline
@@ -19,7 +17,6 @@ from .catalogue import RATE
 from .failures import record_failure
 from .files import atomic_save_workbook, atomic_write_bytes
 from .history import history_template
-from .outputs import write_problems_xlsx
 from .periods import Period
 from .problems import EXIT_INPUT, EXIT_OK, EXIT_OTHER, EXIT_USAGE, BaocaoError, InputError
 from .review_cli import COMMANDS, add_parsers, who
@@ -211,11 +208,13 @@ def run(argv=None) -> int:
         for name in ("first", "last"):
             if getattr(args, name, None):
                 setattr(args, name, str(Period.from_text(getattr(args, name))))
-        periods = Period.parse_range(getattr(args, "period", None) or "2000-01")
-        ctx = pipeline.open_context(periods[0], getattr(args, "inputs", "inputs"),
-                                    getattr(args, "out", "build"), args.templates, args.db or None)
-        if not getattr(args, "period", None):  # commands of no one period see every row
-            ctx = replace(ctx, catalogue=ctx.catalogue.full)
+        folders = (getattr(args, "inputs", "inputs"), getattr(args, "out", "build"), args.templates, args.db or None)
+        if getattr(args, "period", None):
+            periods = Period.parse_range(args.period)
+            ctx = pipeline.open_context(periods[0], *folders)
+        else:   # a command of no one period: no period is invented for it
+            periods = []
+            ctx = pipeline.open_office(*folders)
     except ValueError as e:
         print(f"baocao: lỗi cách dùng: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -258,9 +257,7 @@ def _one_period(pipeline, ctx, args) -> int:
         problems = list(res.problems) + ([] if args.allow_missing else pipeline.missing_problems(res))
         _status_table(of_period(ctx, res))
         _print_problems(problems)
-        target = ctx.period_out / "kiem-tra.xlsx"
-        prefix = Path(os.path.relpath(ctx.period_inputs.resolve(), ctx.period_out.resolve())).as_posix() + "/"
-        write_problems_xlsx(target, problems, link_prefix=prefix)
+        target = pipeline.write_check_report(ctx, problems)
         n_err = sum(p.is_error for p in problems)
         print(f"\n{n_err} lỗi, {len(problems) - n_err} cảnh báo. Danh sách: {target}")
         _say_if_stale(pipeline, ctx)

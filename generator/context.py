@@ -12,7 +12,7 @@ from .settings import Settings
 
 @dataclass
 class Context:
-    period: Period
+    period: Period | None   # None: a command of no one period (pipeline.open_office)
     inputs: Path
     out: Path
     templates: Path

@@ -4,6 +4,7 @@ web intake are shells around these."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from .context import Context
 from .edits import apply_automatic, apply_narrative, edits_path
 from .files import atomic_write_bytes
 from .history import known_for_init
-from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest
+from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest, write_problems_xlsx
 from .periods import Period
 from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
 from .settings import changes_since, load_settings, package_sample, package_templates, resolve_templates
@@ -63,6 +64,18 @@ def open_context(period: str | Period, inputs="inputs", out="build", templates=N
     if has_errors(problems):
         raise InputError("Danh mục chỉ tiêu có lỗi", problems)
     return Context(p, Path(inputs), Path(out), templates, settings, cat.in_force(p), Path(db) if db else None, origin)
+
+
+def open_office(inputs="inputs", out="build", templates=None, db=None) -> Context:
+    """The context of a command of no one period (history, import-history, user, serve,
+    backup): ``period`` is None, the catalogue has every row of every period, the settings are
+    the file's own (no period's [[theo_ky]] blocks); a broken catalogue raises InputError."""
+    templates, origin = resolve_templates(templates)
+    cat, problems = load_catalogue(templates)
+    if has_errors(problems):
+        raise InputError("Danh mục chỉ tiêu có lỗi", problems)
+    return Context(None, Path(inputs), Path(out), templates, load_settings(templates), cat.full,
+                   Path(db) if db else None, origin)
 
 
 GUIDE = """THƯ MỤC LẬP BÁO CÁO KINH TẾ - XÃ HỘI (baocao)
@@ -239,6 +252,18 @@ def _refresh_earlier(ctx: Context, store) -> list:
                 f"{p}» và sửa tệp, hoặc bỏ tệp khỏi thư mục nếu đó không phải bản đúng", file=name, department=dept))
     return out
 
+
+
+CHECK_REPORT = "kiem-tra.xlsx"
+
+
+def write_check_report(ctx: Context, problems: list) -> Path:
+    """``<out>/<YYYY-MM>/kiem-tra.xlsx``: one row per problem, each cell a link into the
+    department's workbook (relative to the report, so the folder can be moved). Returns its path."""
+    target = ctx.period_out / CHECK_REPORT
+    prefix = Path(os.path.relpath(ctx.period_inputs.resolve(), ctx.period_out.resolve())).as_posix() + "/"
+    write_problems_xlsx(target, problems, link_prefix=prefix)
+    return target
 
 SUBMISSION_SUFFIXES = layout.WORKBOOK_SUFFIXES
 

@@ -74,3 +74,17 @@ def test_problem_list_links_to_the_workbook_cells(tmp_path):
     target = (tmp_path / "out" / "2023-08" / link.target.replace("\\", "/")).resolve()
     assert target == (tmp_path / "in" / "2023-08" / "so-cong-thuong.xlsx").resolve() and target.exists()
     assert link.location.startswith("'Chỉ tiêu'!")
+
+
+def test_a_command_of_no_period_gets_none_not_an_invented_one(tmp_path):
+    """history, import-history, user, serve and backup take no period: their context has
+    period None (not the year 2000), every catalogue row, and the settings file's own values."""
+    from generator import pipeline
+    from generator.settings import load_settings
+    templates = make_templates(tmp_path / "templates")
+    ctx = pipeline.open_office(tmp_path / "inputs", tmp_path / "build", templates)
+    assert ctx.period is None
+    assert [i.code for i in ctx.catalogue.all_indicators] == [i.code for i in ctx.catalogue.full.all_indicators]
+    assert ctx.settings.record() == load_settings(templates).record()
+    proc = run_cli("history", "XNK_TONG", "--templates", templates, "--db", tmp_path / "db.sqlite", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
