@@ -14,7 +14,7 @@ from .history import months_in_unit
 from .periods import Period
 from .problems import has_errors, warning
 from .sources import Sourced
-from .store import history as store_history
+from .store import submissions
 from .workbooks import layout
 from .workbooks.sandbox import read_workbook_bounded
 
@@ -50,7 +50,7 @@ def months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | 
     cat = ctx.catalogue
     out: dict = {}
     if stored is None and store is not None:
-        stored = store_history.latest(store, str(period))
+        stored = submissions.latest(store, str(period))
     if stored:
         for code, conv in months_in_unit(cat, stored, wanted).items():
             out[code] = Sourced(conv.value, conv.source, conv.revision)

@@ -38,18 +38,18 @@ def stored_context(store, period: Period) -> dict:
     checks compare against (the previous period's current submissions)."""
     ly = period.same_month_last_year()
     prev = period.previous()
-    prior = storage.history.latest(store, str(prev))
+    prior = storage.submissions.latest(store, str(prev))
     return {
-        "last_year": storage.history.latest(store, str(ly)),
+        "last_year": storage.submissions.latest(store, str(ly)),
         "previous": prior if prev.year == period.year else {},
         "prior": prior,                      # the period just before, across a new year too
         "prior_period": str(prev),
-        "plans": storage.history.plans(store, period.year, str(period)),
-        "plans2": storage.history.plans(store, period.year, str(period), "plan2"),
+        "plans": storage.submissions.plans(store, period.year, str(period)),
+        "plans2": storage.submissions.plans(store, period.year, str(period), "plan2"),
     }
 
 
-def in_unit(cat, ind, stored: storage.history.Stored) -> storage.history.Stored | None:
+def in_unit(cat, ind, stored: storage.submissions.Stored) -> storage.submissions.Stored | None:
     """A stored value in the indicator's unit of today's catalogue: as stored, converted by
     the office's table, or None when the units differ and no conversion is declared."""
     if stored.unit is None or same_unit(stored.unit, ind.unit):
@@ -78,13 +78,13 @@ def months_of_year(store, cat, period: Period, codes: list) -> dict:
     wanted = {code: cat.indicators[code] for code in codes if code in cat.indicators}
     out: dict = {code: {} for code in codes}
     for month in range(1, period.month + 1):
-        known = storage.history.latest(store, f"{period.year:04d}-{month:02d}")
+        known = storage.submissions.latest(store, f"{period.year:04d}-{month:02d}")
         for code, conv in months_in_unit(cat, known, wanted).items():
             out[code][month] = conv.value
     return out
 
 
-def unit_problem(ind, measure: str, stored: storage.history.Stored, where: str, place: dict, severity=error):
+def unit_problem(ind, measure: str, stored: storage.submissions.Stored, where: str, place: dict, severity=error):
     return severity(
         "unit-changed",
         f"«{layout.COLUMN_OF[measure]}» của «{ind.name}» ({ind.code}) đã lưu ở {where} là "
@@ -94,7 +94,7 @@ def unit_problem(ind, measure: str, stored: storage.history.Stored, where: str, 
         f"đề nghị Văn phòng khai báo hệ số đổi", **place)
 
 
-def carried(known: dict, code: str, measure: str) -> tuple[storage.history.Stored, str] | None:
+def carried(known: dict, code: str, measure: str) -> tuple[storage.submissions.Stored, str] | None:
     """What the store carries into a period for a measure a workbook left blank, with where
     it comes from: the plan of an earlier period of the same year, or last year's value.
     Never a value of the same period: a submission is a whole."""
@@ -143,10 +143,10 @@ def stored_submission(store, cat, period: Period, department: str, known: dict):
     """A department with no workbook in the folder but an accepted submission for the period:
     that submission, whole — its values (in today's units) and its narrative — completed like
     a workbook. Returns (current, {code: entered}, narrative rows, problems), or None."""
-    cur = storage.history.current(store, str(period), department)
+    cur = storage.submissions.current(store, str(period), department)
     if cur is None:
         return None
-    stored = storage.history.current_values(store, cur.revision)
+    stored = storage.submissions.current_values(store, cur.revision)
     entered, problems = {}, []
     for ind in cat.of_department(department):
         vals, srcs, revs = {}, {}, {}
@@ -165,7 +165,7 @@ def stored_submission(store, cat, period: Period, department: str, known: dict):
             vals[measure], srcs[measure], revs[measure] = conv.value, conv.source, conv.revision
         if vals:
             entered[ind.code] = {"values": vals, "sources": srcs, "revisions": revs}
-    return cur, entered, storage.history.narrative(store, cur.revision), problems
+    return cur, entered, storage.submissions.narrative(store, cur.revision), problems
 
 
 def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
@@ -282,13 +282,13 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
     says: ``pct`` (percent) or ``pp`` (percentage points)."""
     ind = cat.indicators[code]
     out = []
-    for period, measures in storage.history.series(store, code, first, last):
+    for period, measures in storage.submissions.series(store, code, first, last):
         rows = [r for r in cat.rows_of(code) if r.in_force(Period.parse(period))]
         unit = next((s.unit for s in measures.values() if s.unit), rows[0].unit if rows else ind.unit)
         department = next((s.department for s in measures.values() if s.department),
                           rows[0].department if rows else ind.department)
         vals = {m: s.value for m, s in measures.items()}
-        ly = storage.history.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
+        ly = storage.submissions.latest(store, str(Period.parse(period).same_month_last_year())).get(code, {})
         for dst, src in LAST_YEAR_OF.items():
             if vals.get(dst) is None and src in ly:
                 value = cat.units.in_unit(ly[src].value, ly[src].unit, unit)
@@ -339,10 +339,10 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
     its folder is not changed by an import (an error: the workbook is the submission).
     Returns (the submission to record, or None when the file adds nothing, problems)."""
     period, dept, fname, sha, values = sub
-    cur = storage.history.current(store, period, dept)
+    cur = storage.submissions.current(store, period, dept)
     if cur is None:
         return sub, []
-    stored = storage.history.current_values(store, cur.revision)
+    stored = storage.submissions.current_values(store, cur.revision)
     problems, added = [], []
     given = set()
     for code, measure, value, sheet, cell, unit in values:
@@ -374,7 +374,7 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
                 indicator=added[0])]
     kept = [(code, measure, got.value, got.sheet, got.cell, got.unit)
             for code, measures in stored.items() for measure, got in measures.items() if (code, measure) not in given]
-    narrative = storage.history.narrative(store, cur.revision) if cur.narrative_kept else None
+    narrative = storage.submissions.narrative(store, cur.revision) if cur.narrative_kept else None
     return (period, dept, fname, sha, kept + list(values), narrative), []
 
 

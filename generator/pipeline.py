@@ -554,7 +554,7 @@ def import_history(ctx: Context, path: Path) -> dict:
         if has_errors(problems):   # leaving the transaction by an exception: nothing is written
             raise InputError("Tệp lịch sử có lỗi; chưa ghi gì vào cơ sở dữ liệu", problems)
         for sub, with_stored in plan:
-            rev, new = storage.history.insert_submission(store, *sub)
+            rev, new = storage.submissions.insert_submission(store, *sub)
             if new:
                 recorded.append((sub[0], sub[1], rev))
                 if with_stored:

@@ -49,7 +49,7 @@ def of_period(ctx, res, departments=None) -> list[dict]:
         with storage.open_store(ctx.db) as store:
             for row in rows:
                 uploads[row["department"]] = storage.web.uploads(store, str(ctx.period), row["department"])
-                current[row["department"]] = storage.history.current(store, str(ctx.period), row["department"])
+                current[row["department"]] = storage.submissions.current(store, str(ctx.period), row["department"])
     for row in rows:
         dept = row["department"]
         mine = uploads.get(dept, [])

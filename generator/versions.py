@@ -173,7 +173,7 @@ def _submissions(ctx, res) -> list[dict]:
     if ctx.db is not None:
         with storage.open_store(ctx.db) as store:
             for s in res.statuses:
-                cur = storage.history.current(store, str(ctx.period), s["department"])
+                cur = storage.submissions.current(store, str(ctx.period), s["department"])
                 if cur is not None:
                     current[s["department"]] = cur
     out = []

@@ -159,7 +159,7 @@ def test_every_upload_is_on_record_and_concurrent_uploads_all_land(tmp_path):
         assert hashlib.sha256(sample_bytes(d)).hexdigest() in line and "đã nhận" in line and "ngày" in line
     store = S.open_store(config.db)
     try:
-        assert all(S.history.current(store, "2023-08", d) is not None for d in depts)
+        assert all(S.submissions.current(store, "2023-08", d) is not None for d in depts)
     finally:
         store.close()
 
@@ -187,9 +187,9 @@ def test_a_never_recorded_file_is_recorded_before_it_is_replaced(tmp_path):
     store = S.open_store(config.db)
     try:
         import hashlib
-        revs = S.history.revisions(store, "2023-08", "so-y-te")
+        revs = S.submissions.revisions(store, "2023-08", "so-y-te")
         assert [r[2] for r in revs] == [hashlib.sha256(first).hexdigest(), hashlib.sha256(buf.getvalue()).hexdigest()]
-        assert S.history.current(store, "2023-08", "so-y-te").revision == revs[1][0]
+        assert S.submissions.current(store, "2023-08", "so-y-te").revision == revs[1][0]
         assert len(S.web.uploads(store, "2023-08", "so-y-te")) == 1
     finally:
         store.close()

@@ -84,7 +84,7 @@ def test_the_quarter_in_its_last_month(tmp_path):
     # last year's quarter III, imported into the store
     store = S.open_store(db)
     for period, month in (("2022-07", 280), ("2022-08", 300), ("2022-09", 310)):
-        S.history.record(store, period, "so-cong-thuong", "nhap.xlsx", f"sha-{period}",
+        S.submissions.record(store, period, "so-cong-thuong", "nhap.xlsx", f"sha-{period}",
                  [("XNK_TONG", "month", Decimal(month), "Chỉ tiêu", "E2", "triệu USD")], narrative=[])
     store.close()
     jul = {k: dict(v) for k, v in AUG.items()}

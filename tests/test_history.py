@@ -45,7 +45,7 @@ def test_two_years_end_to_end(tmp_path, templates):
         fill(ctx.period_inputs / name, first)
     assert not pipeline.check(ctx).has_errors
     pipeline.build(ctx)
-    revisions = S.history.revisions(S.open_store(ctx.db), "2023-08", "so-cong-thuong")
+    revisions = S.submissions.revisions(S.open_store(ctx.db), "2023-08", "so-cong-thuong")
     assert len(revisions) == 1
     rev = revisions[0][0]
     # year 2: init prefills last year's values from the store
@@ -79,10 +79,10 @@ def test_resubmission_adds_a_revision_only_for_a_new_file(filled, tmp_path):
     pipeline.check(ctx)
     pipeline.check(ctx)  # the same files again: no new revision
     store = S.open_store(ctx.db)
-    assert len(S.history.revisions(store, "2023-08", "so-cong-thuong")) == 1
+    assert len(S.submissions.revisions(store, "2023-08", "so-cong-thuong")) == 1
     fill(ctx.period_inputs / "so-cong-thuong.xlsx", {"XNK_TONG": {"F": 2950}})
     res = pipeline.check(ctx)
-    revs = S.history.revisions(store, "2023-08", "so-cong-thuong")
+    revs = S.submissions.revisions(store, "2023-08", "so-cong-thuong")
     assert len(revs) == 2 and revs[0][2] != revs[1][2]
     assert res.figures["XNK_TONG"].revisions["cumulative"] == revs[1][0]
     # the old revision is still there, unchanged
@@ -92,7 +92,7 @@ def test_resubmission_adds_a_revision_only_for_a_new_file(filled, tmp_path):
     # a workbook with errors is not recorded
     fill(ctx.period_inputs / "so-cong-thuong.xlsx", {"XNK_TONG": {"F": "abc"}})
     pipeline.check(ctx)
-    assert len(S.history.revisions(store, "2023-08", "so-cong-thuong")) == 2
+    assert len(S.submissions.revisions(store, "2023-08", "so-cong-thuong")) == 2
 
 
 def test_failed_import_leaves_the_store_unchanged(tmp_path, templates):
@@ -186,14 +186,14 @@ def test_cross_period_warnings(tmp_path, templates):
 def test_a_write_that_fails_midway_is_rolled_back(tmp_path):
     from decimal import Decimal
     store = S.open_store(tmp_path / "db.sqlite")
-    S.history.record(store, "2023-07", "so-cong-thuong", "a.xlsx", "sha-a", [("XNK_TONG", "month", Decimal(1), "Chỉ tiêu", "E2", "triệu USD")])
+    S.submissions.record(store, "2023-07", "so-cong-thuong", "a.xlsx", "sha-a", [("XNK_TONG", "month", Decimal(1), "Chỉ tiêu", "E2", "triệu USD")])
     before = store_content(tmp_path / "db.sqlite")
     good = ("2023-08", "so-cong-thuong", "b.xlsx", "sha-b", [("XNK_TONG", "month", Decimal(2), "Chỉ tiêu", "E2", "triệu USD")])
     broken = ("2023-09", "so-cong-thuong", "c.xlsx", "sha-c",
               [("XNK_TONG", "month", Decimal(3), "Chỉ tiêu", "E2", "triệu USD"),
                ("XNK_TONG", "month", Decimal(4), "Chỉ tiêu", "E3", "triệu USD")])
     with pytest.raises(sqlite3.IntegrityError):
-        S.history.record_many(store, [good, broken])
+        S.submissions.record_many(store, [good, broken])
     assert store_content(tmp_path / "db.sqlite") == before
 
 
@@ -205,7 +205,7 @@ def test_history_speaks_of_the_same_change_as_the_report(tmp_path, templates):
     from generator.phrases import main_change
     ctx = ctx_for(tmp_path, "2023-08", templates)
     store = S.open_store(ctx.db)
-    S.history.record(store, "2023-08", "so-cong-thuong", "a.xlsx", "sha-a",
+    S.submissions.record(store, "2023-08", "so-cong-thuong", "a.xlsx", "sha-a",
              [("CSSX", "month", Decimal("100.79"), "Chỉ tiêu", "E5", "%")])
     store.close()
     figures, _ = compute(ctx.catalogue, {"CSSX": {"values": {"month": Decimal("100.79")}}}, ctx.settings)

@@ -63,7 +63,7 @@ def test_backup_while_the_store_is_written_and_restore(tmp_path):
         store = S.open_store(db)
         i = 0
         while not stop.is_set():
-            S.history.record(store, "2023-09", "so-y-te", "so-y-te.xlsx", f"sha-{i}",
+            S.submissions.record(store, "2023-09", "so-y-te", "so-y-te.xlsx", f"sha-{i}",
                      [("YT_KCB", "month", Decimal(i), "Chỉ tiêu", "E2", "lượt")], narrative=[])
             written.append(i)
             i += 1

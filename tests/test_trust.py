@@ -100,8 +100,8 @@ def test_resending_an_older_file_makes_it_current_again(tmp_path, templates):
     assert got["XNK_TONG"]["values"]["cumulative"] == 2945
     store = S.open_store(ctx.db)
     try:
-        assert S.history.latest(store, "2023-08")["XNK_TONG"]["cumulative"].value == 2945
-        assert [r for r, _ in S.history.acceptances(store, "2023-08", "so-cong-thuong")] == [1, 3, 1]
+        assert S.submissions.latest(store, "2023-08")["XNK_TONG"]["cumulative"].value == 2945
+        assert [r for r, _ in S.submissions.acceptances(store, "2023-08", "so-cong-thuong")] == [1, 3, 1]
     finally:
         store.close()
     rows = pipeline.history_series(ctx, "XNK_TONG")

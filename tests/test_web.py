@@ -72,7 +72,7 @@ def test_department_downloads_uploads_broken_then_fixed(web):
         assert not (config.inputs / "2023-08" / ".tai-len").exists() or not any(
             (config.inputs / "2023-08" / ".tai-len").iterdir())
         store = S.open_store(config.db)
-        assert len(S.history.revisions(store, "2023-08", MISSING)) == 1
+        assert len(S.submissions.revisions(store, "2023-08", MISSING)) == 1
         assert "đã nộp" in c.get("/don-vi").text
 
 

@@ -132,8 +132,8 @@ def test_send_records_a_submission_like_an_upload_and_sources_name_the_form(tmp_
         assert 'id="dang-sua"' in again.text and 'name="v:NG_DOAN_DEN:cumulative" value="61"' in again.text
     with S.open_store(config.db) as store:
         events = S.web.uploads(store, PERIOD, dept)
-        cur = S.history.current(store, PERIOD, dept)
-        values = S.history.current_values(store, cur.revision)
+        cur = S.submissions.current(store, PERIOD, dept)
+        values = S.submissions.current_values(store, cur.revision)
     assert [e["accepted"] for e in events] == [1, 0]       # the refused send is an event too
     assert events[0]["username"] == dept and events[0]["revision"] == cur.revision
     assert f"Biên nhận số {events[0]['id']}: lần nộp {cur.revision}," in receipt.replace("\n", " ")
@@ -197,8 +197,8 @@ def test_an_upload_replaces_a_form_submission_and_back(tmp_path):
         home = c.get("/don-vi").text
     with S.open_store(config.db) as store:
         events = S.web.uploads(store, PERIOD, dept)
-        cur = S.history.current(store, PERIOD, dept)
-        assert S.history.current_values(store, cur.revision)["NG_DOAN_HD"]["month"].value == 32
+        cur = S.submissions.current(store, PERIOD, dept)
+        assert S.submissions.current_values(store, cur.revision)["NG_DOAN_HD"]["month"].value == 32
     assert [e["file_name"] for e in events] == ["Biểu mẫu trên trang", "bieu.xlsx", "Biểu mẫu trên trang"]
     assert all(e["accepted"] for e in events) and len({e["revision"] for e in events}) == 3
     assert home.count("đã nhận") == 3 and "(đang dùng)" in home

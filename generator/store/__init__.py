@@ -1,10 +1,10 @@
 """The store: one SQLite file (``data/baocao.sqlite``) holding the history of every accepted
-submission (``store.history``) and the web intake's own tables (``store.web``: accounts,
+submission (``store.submissions``) and the web intake's own tables (``store.web``: accounts,
 server-side sessions, the sign-in log, the upload log, report builds). Each part declares
 its migrations; ``open_store`` applies them in version order, once, inside the lock.
 
     with open_store(path) as store:
-        history.latest(store, "2023-08")
+        submissions.latest(store, "2023-08")
 
 A ``Store`` owns its connection: leaving the ``with`` block closes it. The functions take the
 store as their first argument, a narrow interface over plain data, so a province running
@@ -17,14 +17,14 @@ import sqlite3
 from pathlib import Path
 
 from ..problems import BaocaoError
-from . import history, web
+from . import submissions, web
 from .db import Store, transaction
 
 
 def migrations() -> list[tuple[int, str]]:
     """Every part's migrations, in version order (versions are shared: one ``user_version``)."""
-    merged = {**history.MIGRATIONS, **web.MIGRATIONS}
-    assert len(merged) == len(history.MIGRATIONS) + len(web.MIGRATIONS), "two parts claim one version"
+    merged = {**submissions.MIGRATIONS, **web.MIGRATIONS}
+    assert len(merged) == len(submissions.MIGRATIONS) + len(web.MIGRATIONS), "two parts claim one version"
     assert sorted(merged) == list(range(1, len(merged) + 1)), "migration versions must follow one another"
     return sorted(merged.items())
 
@@ -60,4 +60,4 @@ def open_store(path: Path | str) -> Store:
     return store
 
 
-__all__ = ["Store", "history", "migrations", "open_store", "transaction", "web"]
+__all__ = ["Store", "migrations", "open_store", "submissions", "transaction", "web"]

@@ -1,4 +1,4 @@
-"""The store's connection and its transactions, below both parts (``store.history``,
+"""The store's connection and its transactions, below both parts (``store.submissions``,
 ``store.web``), which use them; ``store`` itself opens and migrates."""
 from __future__ import annotations
 

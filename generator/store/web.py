@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..timefmt import utc_now_text
 from .db import transaction
-from .history import insert_submission
+from .submissions import insert_submission
 
 MIGRATIONS = {
     # version 2: the web intake's accounts and upload log

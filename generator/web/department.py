@@ -44,7 +44,7 @@ async def dept_home(request: Request):
     with storage.open_store(web.config.db) as store:
         for p in web.periods():
             sent = storage.web.uploads(store, p, dept)
-            current = storage.history.current(store, p, dept)
+            current = storage.submissions.current(store, p, dept)
             rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p))),
                          "state": states.get(p), "last": sent[0] if sent else None, "uploads": sent,
                          "current": current.revision if current else None,

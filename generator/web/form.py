@@ -72,7 +72,7 @@ def prefilled(web: Web, period: Period, dept: str) -> tuple[dict, str]:
     ctx = web.ctx_for(period)
     own = ctx.catalogue.of_department(dept)
     with storage.open_store(web.config.db) as store:
-        cur = storage.history.current(store, str(period), dept)
+        cur = storage.submissions.current(store, str(period), dept)
     draft = draft_path(web, str(period), dept)
     if draft.exists():
         saved = json.loads(draft.read_text(encoding="utf-8"))

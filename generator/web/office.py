@@ -76,7 +76,7 @@ async def dashboard(request: Request):
     res = await run_in_threadpool(pipeline.check, ctx, None, None, False)
     rows = await run_in_threadpool(of_period, ctx, res)
     with storage.open_store(web.config.db) as store:
-        newest = storage.history.last_acceptance(store, str(period))
+        newest = storage.submissions.last_acceptance(store, str(period))
     deadline = deadline_of(period, web.settings_for(period))
     overdue_now = deadline is not None and dt.date.today() > deadline
     for r in rows:
