@@ -190,20 +190,13 @@ def _progress(i, n, name):
 
 
 def run(argv=None) -> int:
+    """Parse, open the context the command needs, hand it to the command's one handler."""
     args = make_parser().parse_args(argv)
     if not args.command:
         make_parser().print_help()
         return EXIT_USAGE
-    if args.command == "restore":
-        for path in restore(args.folder, Path(args.to), force=args.force):
-            print(f"Đã khôi phục {path}")
-        return EXIT_OK
-    if args.command == "new":
-        made = pipeline.new_office(args.folder, sample=args.sample)
-        for path in made:
-            print(f"Đã tạo {path}")
-        print(f"Hãy chuyển vào thư mục {args.folder} rồi chạy các lệnh (xem HUONG-DAN.txt).")
-        return EXIT_OK
+    if args.command in WITHOUT_CONTEXT:
+        return WITHOUT_CONTEXT[args.command](args)
     try:
         for name in ("first", "last"):
             if getattr(args, name, None):
@@ -218,27 +211,18 @@ def run(argv=None) -> int:
     except ValueError as e:
         print(f"baocao: lỗi cách dùng: {e}", file=sys.stderr)
         return EXIT_USAGE
-    if args.command == "import-history":
-        return _import_history(pipeline, ctx, args)
-    if args.command == "serve":
-        return _serve(ctx, args)
-    if args.command == "user":
-        return _user(ctx, args)
-    if args.command == "submissions":
-        return _submissions(ctx, args)
-    if args.command == "backup":
-        got = backup(args.folder, Path(args.inputs), Path(args.out), ctx.templates, ctx.db)
-        print(f"Đã sao lưu {len(got['files'])} tệp vào {args.folder}")
-        return EXIT_OK
-    if args.command == "history":
-        return _history(pipeline, ctx, args)
+    if args.command in OF_THE_OFFICE:
+        return OF_THE_OFFICE[args.command](ctx, args)
+    handler = OF_A_PERIOD.get(args.command) or (_review if args.command in COMMANDS else None)
+    if handler is None:
+        return EXIT_USAGE
     if len(periods) > 1:
         worst = EXIT_OK
         for period in periods:
             print(f"== Kỳ {period} ==")
-            worst = max(worst, _one_period(pipeline, pipeline.for_period(ctx, period), args))
+            worst = max(worst, handler(pipeline.for_period(ctx, period), args))
         return worst
-    return _one_period(pipeline, ctx, args)
+    return handler(ctx, args)
 
 
 def _one_period(pipeline, ctx, args) -> int:
@@ -416,7 +400,7 @@ def _import_history(pipeline, ctx, args) -> int:
     return EXIT_OK
 
 
-def _history(pipeline, ctx, args) -> int:
+def _history(ctx, args) -> int:
     if ctx.db is None:
         print("baocao: lệnh history cần cơ sở dữ liệu (--db)", file=sys.stderr)
         return EXIT_USAGE
@@ -505,6 +489,14 @@ def _db_of(argv) -> str | None:
     if "--db" in args and args.index("--db") + 1 < len(args):
         return args[args.index("--db") + 1] or None
     return "data/baocao.sqlite"
+
+
+
+# one handler per subcommand: without a context, over the office (no one period), for each period
+WITHOUT_CONTEXT = {"restore": _restore, "new": _new}
+OF_THE_OFFICE = {"import-history": _import_history, "serve": _serve, "user": _user, "submissions": _submissions,
+                 "backup": _backup, "history": _history}
+OF_A_PERIOD = {"init": _init, "check": _check, "build": _build}
 
 
 def entry() -> None:
