@@ -92,7 +92,7 @@ def prefilled(web: Web, period: Period, dept: str) -> tuple[dict, str]:
         return fields, "hien-hanh"
     if cur is not None:   # accepted, but its file is no longer in the folder: the store's copy
         with storage.open_store(web.config.db) as store:
-            stored, rows = storage.history.current_values(store, cur.revision), storage.history.narrative(store, cur.revision)
+            stored, rows = storage.submissions.current_values(store, cur.revision), storage.submissions.narrative(store, cur.revision)
         for ind in own:
             for measure, _ in _columns(own):
                 got = stored.get(ind.code, {}).get(measure)
