@@ -15,7 +15,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 
-from .. import store as S
+from .. import store as storage
+from ..failures import record_failure
+from ..timefmt import utc_now_text
+from ..workbooks.sandbox import serving
 from . import department, form, office, review, signin
 from .common import HERE, Web, WebConfig, base_of, web_of
 

@@ -32,6 +32,7 @@ MESSAGES = {
     429: "Thao tác quá nhiều lần, hãy đợi một lúc rồi thử lại.",
     500: "Có lỗi ngoài ý muốn. Hãy thử lại hoặc báo cho bộ phận kỹ thuật.",
 }
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -19,9 +19,11 @@ from ..failures import record_failure
 from ..outputs import OUTPUT_OF, OUTPUTS, output_path, read_manifest
 from ..periods import Period, period_phrase
 from ..problems import BaocaoError, InputError
-from ..outputs import OUTPUT_OF, OUTPUTS, output_path
-from .review import versions_of
+from ..status import AFTER_BUILD, CSS, SUBMITTED, of_period
+from ..status import counts as count_statuses
+from ..timefmt import utc_now_text
 from .common import Web, base_of, check_csrf, user_of, web_of
+from .review import versions_of
 
 
 async def office_home(request: Request):

@@ -8,15 +8,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 
-from .. import pipeline
-from .. import versions as V
+from .. import pipeline, versions
+from ..compare import write_comparison
+from ..edits import read_edits, set_edit
 from ..problems import BaocaoError, InputError
 from .common import DOCX, base_of, check_csrf, user_of, web_of
 
 
 def versions_of(web, period) -> list[dict]:
     """The kept versions, newest first (for the dashboard)."""
-    return list(reversed(V.listing(web.config.out, period)))
+    return list(reversed(versions.listing(web.config.out, period)))
 
 
 def _number(text) -> int | None:
@@ -29,7 +30,6 @@ def _number(text) -> int | None:
 
 
 async def compare_page(request: Request):
-    from ..compare import write_comparison
     web = web_of(request)
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
@@ -61,10 +61,10 @@ async def version_download(request: Request):
     period = web.open_period(request.path_params["period"])
     number = _number(request.path_params["number"])
     try:
-        meta = V.read(web.config.out, period, number)
+        meta = versions.read(web.config.out, period, number)
     except BaocaoError as e:
         raise HTTPException(404, str(e)) from None
-    path = V.version_file(web.config.out, period, number, meta["files"]["docx"])
+    path = versions.version_file(web.config.out, period, number, meta["files"]["docx"])
     return FileResponse(path, media_type=DOCX, filename=f"lan-{number}-{path.name}")
 
 
@@ -76,7 +76,7 @@ def _paragraphs(res) -> list[dict]:
     edits = {e["key"]: e for e in placed(res, read_edits(res.context)[0])}
     printed = {p["key"]: p for p in model}
     out = []
-    for key, section, dept, which in V.paragraph_keys(res):
+    for key, section, dept, which in versions.paragraph_keys(res):
         p = printed.get(key, {"text": "", "source": ""})
         e = edits.get(key)
         applied = res.edits.get(key)
@@ -120,7 +120,6 @@ async def edits_section(request: Request):
         if not key.startswith(section + "/"):
             raise HTTPException(400, "Đoạn văn không thuộc mục này")
         res = await run_in_threadpool(pipeline.check, ctx, None, None, False)
-        from ..edits import set_edit
         try:
             await run_in_threadpool(set_edit, ctx, res, key, text, user["username"])
         except (BaocaoError, InputError) as e:
