@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from .outputs import write_json
+from .timefmt import utc_now_text
 
 
 def record_replaced(archived: Path, file_name: str, sha256: str, size: int, errors: int,
                     revision: int | None, upload_id: int) -> None:
     """Beside the archived bytes of a folder file an upload replaced, what it was."""
-    from .outputs import write_json
-    from .timefmt import utc_now_text
     write_json(Path(archived).with_suffix(".json"), {
         "origin": "thu-muc", "file_name": file_name, "sha256": sha256, "size": size, "errors": errors,
         "revision": revision, "replaced_by_upload": upload_id, "replaced_at": utc_now_text()})

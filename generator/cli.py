@@ -12,11 +12,13 @@ from pathlib import Path
 
 from . import pipeline
 from . import store as storage
+from .archive import replaced_files
 from .backup import backup, restore
 from .catalogue import RATE
 from .failures import record_failure
 from .files import atomic_save_workbook, atomic_write_bytes
 from .history import history_template
+from .outputs import read_manifest
 from .periods import Period
 from .problems import EXIT_INPUT, EXIT_OK, EXIT_OTHER, EXIT_USAGE, BaocaoError, InputError
 from .review_cli import COMMANDS, add_parsers, who
@@ -225,48 +227,72 @@ def run(argv=None) -> int:
     return handler(ctx, args)
 
 
-def _one_period(pipeline, ctx, args) -> int:
-    if args.command == "init":
-        got = pipeline.init(ctx, force=args.force)
-        for path in got["written"]:
-            print(f"Đã tạo {path}")
-        for path, why in got["skipped"]:
-            print(f"Bỏ qua {path}: {why}")
-        if got["warnings"]:
-            _print_problems(got["warnings"])
-        return EXIT_OK
-    if args.command == "check":
-        print(f"Mẫu và danh mục: {ctx.templates} ({ctx.templates_origin})")
-        res = pipeline.check(ctx, progress=_progress)
-        problems = list(res.problems) + ([] if args.allow_missing else pipeline.missing_problems(res))
-        _status_table(of_period(ctx, res))
-        _print_problems(problems)
-        target = pipeline.write_check_report(ctx, problems)
-        n_err = sum(p.is_error for p in problems)
-        print(f"\n{n_err} lỗi, {len(problems) - n_err} cảnh báo. Danh sách: {target}")
-        _say_if_stale(pipeline, ctx)
-        return EXIT_INPUT if n_err else EXIT_OK
-    if args.command in COMMANDS:
-        return run_review(pipeline, ctx, args)
-    if args.command == "build":
-        try:
-            got = pipeline.build(ctx, allow_missing=args.allow_missing, pdf=args.pdf, progress=_progress,
-                                 draft=args.du_thao, by=who())
-        except InputError as e:
-            _print_problems(e.problems, out=sys.stderr)
-            n = sum(p.is_error for p in e.problems)
-            print(f"\nbaocao: {e} ({n} lỗi).", file=sys.stderr)
-            return EXIT_INPUT
-        if got["warnings"]:
-            print(f"{len(got['warnings'])} cảnh báo (xem «baocao check»).")
-        for p in got["warnings"]:
-            if p.code in ("font-missing", "settings-changed", "edit-stale", "edit-orphan", "earlier-file-recorded"):
-                print(f"CẢNH BÁO: {p.message}")
-        for kind, path in got["paths"].items():
-            print(f"Đã ghi {path}")
-        print(f"Lần lập số {got['version']['number']} (xem «baocao lan-lap», «baocao so-sanh»)")
-        return EXIT_OK
-    return EXIT_USAGE
+def _restore(args) -> int:
+    for path in restore(args.folder, Path(args.to), force=args.force):
+        print(f"Đã khôi phục {path}")
+    return EXIT_OK
+
+
+def _new(args) -> int:
+    made = pipeline.new_office(args.folder, sample=args.sample)
+    for path in made:
+        print(f"Đã tạo {path}")
+    print(f"Hãy chuyển vào thư mục {args.folder} rồi chạy các lệnh (xem HUONG-DAN.txt).")
+    return EXIT_OK
+
+
+def _backup(ctx, args) -> int:
+    got = backup(args.folder, Path(args.inputs), Path(args.out), ctx.templates, ctx.db)
+    print(f"Đã sao lưu {len(got['files'])} tệp vào {args.folder}")
+    return EXIT_OK
+
+
+def _init(ctx, args) -> int:
+    got = pipeline.init(ctx, force=args.force)
+    for path in got["written"]:
+        print(f"Đã tạo {path}")
+    for path, why in got["skipped"]:
+        print(f"Bỏ qua {path}: {why}")
+    if got["warnings"]:
+        _print_problems(got["warnings"])
+    return EXIT_OK
+
+
+def _check(ctx, args) -> int:
+    print(f"Mẫu và danh mục: {ctx.templates} ({ctx.templates_origin})")
+    res = pipeline.check(ctx, progress=_progress)
+    problems = list(res.problems) + ([] if args.allow_missing else pipeline.missing_problems(res))
+    _status_table(of_period(ctx, res))
+    _print_problems(problems)
+    target = pipeline.write_check_report(ctx, problems)
+    n_err = sum(p.is_error for p in problems)
+    print(f"\n{n_err} lỗi, {len(problems) - n_err} cảnh báo. Danh sách: {target}")
+    _say_if_stale(ctx)
+    return EXIT_INPUT if n_err else EXIT_OK
+
+
+def _build(ctx, args) -> int:
+    try:
+        got = pipeline.build(ctx, allow_missing=args.allow_missing, pdf=args.pdf, progress=_progress,
+                             draft=args.du_thao, by=who())
+    except InputError as e:
+        _print_problems(e.problems, out=sys.stderr)
+        n = sum(p.is_error for p in e.problems)
+        print(f"\nbaocao: {e} ({n} lỗi).", file=sys.stderr)
+        return EXIT_INPUT
+    if got["warnings"]:
+        print(f"{len(got['warnings'])} cảnh báo (xem «baocao check»).")
+    for p in got["warnings"]:
+        if p.code in ("font-missing", "settings-changed", "edit-stale", "edit-orphan", "earlier-file-recorded"):
+            print(f"CẢNH BÁO: {p.message}")
+    for kind, path in got["paths"].items():
+        print(f"Đã ghi {path}")
+    print(f"Lần lập số {got['version']['number']} (xem «baocao lan-lap», «baocao so-sanh»)")
+    return EXIT_OK
+
+
+def _review(ctx, args) -> int:
+    return run_review(pipeline, ctx, args)
 
 
 def _serve(ctx, args) -> int:
@@ -351,7 +377,6 @@ def _submissions(ctx, args) -> int:
         print("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())
     if not rows:
         print(f"(chưa có lần gửi biểu nào qua trang web cho kỳ {ctx.period})")
-    from .archive import replaced_files
     replaced = replaced_files(Path(ctx.db).parent / "ban-nop", str(ctx.period), args.department)
     if replaced:
         print("\nTệp có sẵn trong thư mục kỳ đã bị thay bởi biểu gửi qua trang web (bản cũ được giữ lại):")
@@ -362,10 +387,8 @@ def _submissions(ctx, args) -> int:
     return EXIT_OK
 
 
-def _say_if_stale(pipeline, ctx) -> None:
+def _say_if_stale(ctx) -> None:
     """After ``check``: the period's last report, when what it read has changed since."""
-    from .outputs import read_manifest
-    from .timefmt import format_time, zone_setting
     manifest = read_manifest(ctx.period_out)
     changes = pipeline.changed_inputs(ctx, manifest)
     if not changes:
@@ -378,7 +401,7 @@ def _say_if_stale(pipeline, ctx) -> None:
           + (f": {which} đã khác" if which else "") + f"; hãy lập lại báo cáo («baocao build --period {ctx.period}»).")
 
 
-def _import_history(pipeline, ctx, args) -> int:
+def _import_history(ctx, args) -> int:
     if args.template:
         history_template(ctx.catalogue, Path(args.file))
         print(f"Đã tạo tệp mẫu {args.file}: điền cột «Kỳ báo cáo» (YYYY-MM) và số liệu, rồi chạy "

@@ -17,6 +17,8 @@ from .sources import Sourced
 from .store import submissions
 from .workbooks import layout
 from .workbooks.sandbox import read_workbook_bounded
+from .history import sha256_of
+from . import store as storage
 
 _EARLIER: dict = {}   # earlier periods' workbooks read in this process, by file identity
 
@@ -121,19 +123,17 @@ def consulted(period: Period) -> list[Period]:
 def folder_file(ctx: Context, period: Period, dept: str):
     """The department's workbook in the period's folder (.xlsx or .xls, in any case; the first
     by name when there are two, which ``check`` reports), or None."""
-    found = L.workbook_files(ctx.inputs / str(period), dept)
+    found = layout.workbook_files(ctx.inputs / str(period), dept)
     return found[0] if found else None
 
 
 def identities(ctx: Context, store, period: Period) -> dict:
     """{department: SHA-256} of what a build reads for ``period``: the workbook in its folder,
     else the department's current submission in the store."""
-    from .history import sha256_of
     out = {}
     stored = {}
     if store is not None:
-        from . import store as S
-        stored = S.history.current_files(store, str(period))
+        stored = storage.submissions.current_files(store, str(period))
     for dept in sorted(set(ctx.catalogue.in_force(period).departments) | set(stored)):
         path = folder_file(ctx, period, dept)
         try:
@@ -146,10 +146,9 @@ def identities(ctx: Context, store, period: Period) -> dict:
 def differing_files(ctx: Context, store, period: Period) -> list[str]:
     """Departments of an earlier period whose folder workbook (filled in, not a blank) is not
     their current submission in the store: a correction put in the folder by hand."""
-    from . import store as S
-    from .history import sha256_of
-    from .workbooks.read import is_blank_workbook
-    stored = S.history.current_files(store, str(period))
+    # deferred on purpose: the reader loads lxml
+    from .workbooks.read import is_blank_workbook  # noqa: PLC0415
+    stored = storage.submissions.current_files(store, str(period))
     out = []
     for dept, (_rev, sha, _at) in sorted(stored.items()):
         path = folder_file(ctx, period, dept)

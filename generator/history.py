@@ -245,10 +245,10 @@ def record_workbook(store, cat, period: Period, department: str, data, sha256: s
     SHA-256 when it was read; a file replaced since (an upload accepted meanwhile, which
     recorded itself) is not recorded over it: None."""
     sub = submission_of(cat, period, department, data, sha256 or sha256_of(data.path))
-    with S.transaction(store):   # the upload moves its file inside its own transaction: one consistent view
+    with storage.transaction(store):   # the upload moves its file inside its own transaction: one consistent view
         if sha256 is not None and (not data.path.exists() or sha256_of(data.path) != sha256):
             return None
-        rev, _created = S.history.insert_submission(store, *sub)
+        rev, _created = storage.submissions.insert_submission(store, *sub)
     mark_recorded(data, rev)
     return rev
 
@@ -338,6 +338,8 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
     given again with another number is an error naming both; a period whose workbook is in
     its folder is not changed by an import (an error: the workbook is the submission).
     Returns (the submission to record, or None when the file adds nothing, problems)."""
+    # deferred on purpose: the reader loads lxml
+    from .workbooks.read import is_blank_workbook  # noqa: PLC0415
     period, dept, fname, sha, values = sub
     cur = storage.submissions.current(store, period, dept)
     if cur is None:
@@ -363,8 +365,7 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
         return None, problems
     if inputs is not None:
         folder = Path(inputs) / period
-        from .workbooks.read import is_blank_workbook   # a blank made by init is no submission
-        present = [f for f in L.workbook_files(folder, dept)
+        present = [f for f in layout.workbook_files(folder, dept)
                    if not is_blank_workbook(f, cat.in_force(Period.parse(period)))]
         if present:
             return None, [error(

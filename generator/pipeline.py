@@ -3,6 +3,8 @@ returns plain data (paths, problems, figures); nothing here prints or exits. The
 web intake are shells around these."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -203,7 +205,6 @@ def check(ctx: Context, progress=None, override: dict | None = None, record: boo
     checked before it is accepted); ``record``: store accepted workbooks as revisions, and
     first record an earlier period's workbook that differs from its stored submission (a
     correction put in that period's folder), or name it in an error."""
-    from .workbooks.sandbox import ready
     ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
     store = _open_store(ctx)
     if store is None:
@@ -220,18 +221,17 @@ def _refresh_earlier(ctx: Context, store) -> list:
     that is not the department's stored current submission: that period is checked as
     ``check`` would, which records the workbook (a warning says so), or, when it has errors,
     an error names it — a build never uses the stored number the folder corrects."""
-    from . import store as S
     out = []
     zone = zone_setting(ctx.settings)
-    for p in E.consulted(ctx.period):
-        depts = E.differing_files(ctx, store, p)
+    for p in earlier.consulted(ctx.period):
+        depts = earlier.differing_files(ctx, store, p)
         if not depts:
             continue
-        before = S.history.current_files(store, str(p))
+        before = storage.submissions.current_files(store, str(p))
         got = _check(for_period(ctx, p), store, None, {}, True)
-        after = S.history.current_files(store, str(p))
+        after = storage.submissions.current_files(store, str(p))
         for dept in depts:
-            path = E.folder_file(ctx, p, dept)
+            path = earlier.folder_file(ctx, p, dept)
             name = f"{p}/{path.name}"
             rev, _sha, at = before[dept]
             errs = [x for x in department_problems(got, dept) if x.is_error]
@@ -274,9 +274,6 @@ def _of_department(problems: list, department: str) -> list:
 
 
 def _check(ctx: Context, store, progress, override: dict, record: bool) -> CheckResult:
-    if store is not None:   # (the history and its store are loaded only when there is a store)
-        from . import history as H
-        from . import store as S
     res = CheckResult(ctx)
     cat, settings = ctx.catalogue, ctx.settings
     stored_ctx = history.stored_context(store, ctx.period) if store is not None else None
@@ -346,7 +343,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
             if got is not None:  # no workbook in the folder, but an accepted submission for the period
                 cur, stored, rows, sprobs = got
                 entered.update(stored)
-                res.inputs[code] = S.history.current_files(store, str(ctx.period)).get(code, (0, None))[1]
+                res.inputs[code] = storage.submissions.current_files(store, str(ctx.period)).get(code, (0, None))[1]
                 place_file = cur.file_name
                 sprobs.insert(0, warning(
                     "from-store", f"Không có tệp {layout.filename(code)} trong thư mục kỳ {ctx.period}: dùng nguyên lần nộp "
@@ -376,7 +373,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
                 probs += history.cross_period_checks(cat, data, stored_ctx, settings)
                 probs += _same_as_previous(cat, data, stored_ctx, dept.name)
                 if record and not has_errors(probs):
-                    H.record_workbook(store, cat, ctx.period, code, data, shas.get(code))
+                    history.record_workbook(store, cat, ctx.period, code, data, shas.get(code))
             for ind_code, vals in data.values.items():
                 entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {}),
                                      "revisions": data.revisions.get(ind_code, {})}
@@ -449,7 +446,6 @@ def _add_late(res: CheckResult, department: str, problems: list) -> None:
 
 def _sha_now(path: Path) -> str | None:
     """The file's SHA-256 now (None when it is gone); without loading the store's code."""
-    import hashlib
     h = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
@@ -599,7 +595,7 @@ def read_identities(ctx: Context) -> dict:
     """{period: {department: SHA-256}} of what the earlier periods a build reads hold now."""
     store = _open_store(ctx)
     try:
-        return {str(p): E.identities(for_period(ctx, p), store, p) for p in E.consulted(ctx.period)}
+        return {str(p): earlier.identities(for_period(ctx, p), store, p) for p in earlier.consulted(ctx.period)}
     finally:
         if store is not None:
             store.close()
@@ -610,24 +606,21 @@ def changed_inputs(ctx: Context, manifest: dict | None) -> list[dict]:
     "department", "at" (UTC text: the acceptance, or the file's time)}] for each department of
     the period or of an earlier period it read whose workbook or current submission is no
     longer the one the build read. A manifest of an older version (no inputs) compares times."""
-    import datetime as dt
     if not manifest:
         return []
     store = _open_store(ctx)
     try:
         if "inputs" not in manifest:
-            from . import store as S
-            newest = S.history.last_acceptance(store, str(ctx.period)) if store is not None else None
+            newest = storage.submissions.last_acceptance(store, str(ctx.period)) if store is not None else None
             return [{"period": str(ctx.period), "department": "", "at": newest}] \
                 if newest and newest > manifest.get("time", "") else []
         out = []
         for period, then in sorted(manifest["inputs"].items()):
             p = Period.parse(period)
-            now = E.identities(for_period(ctx, p), store, p)
+            now = earlier.identities(for_period(ctx, p), store, p)
             current = {}
             if store is not None:
-                from . import store as S
-                current = S.history.current_files(store, period)
+                current = storage.submissions.current_files(store, period)
             for dept in sorted(set(then) | set(now)):
                 if then.get(dept) == now.get(dept):
                     continue
@@ -635,7 +628,7 @@ def changed_inputs(ctx: Context, manifest: dict | None) -> list[dict]:
                 if dept in current and current[dept][1] == now.get(dept):
                     at = current[dept][2]
                 else:
-                    path = E.folder_file(for_period(ctx, p), p, dept)
+                    path = earlier.folder_file(for_period(ctx, p), p, dept)
                     if path is not None:
                         at = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
                 out.append({"period": period, "department": dept, "at": at})
@@ -700,7 +693,5 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     at = utc_now_text()
     write_manifest(out, {("json" if k == "figures" else k): v for k, v in paths.items()}, warnings, at,
                    read_at=read_at, inputs={str(ctx.period): res.inputs, **earlier})
-    from .edits import edits_path
-    from .versions import keep
     version = keep(ctx, res, paths, at, by=by, edits_file=edits_path(ctx), warnings=warnings)
     return {"paths": paths, "check": res, "warnings": warnings, "version": version}

@@ -2,6 +2,7 @@
 history import adds to a period, an import is checked like a workbook, a corrected earlier
 month in its folder is used, a replaced folder file is archived, a build knows which
 submissions it read, and ``init`` takes each plan value from wherever it is known."""
+import json
 import sqlite3
 from decimal import Decimal
 from pathlib import Path

@@ -18,13 +18,14 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from .. import pipeline
 from .. import store as storage
 from ..files import atomic_write_bytes
-from ..history import sha256_of, submission_of
+from ..history import submission_of
 from ..periods import Period, period_phrase
 from ..status import CSS, of_period
 from ..workbooks import layout
 from ..workbooks.grid import CFB_MAGIC
 from ..workbooks.sandbox import read_workbook_bounded
 from .common import XLSX, Web, base_of, check_csrf, user_of, web_of
+from ..archive import record_replaced
 
 
 async def dept_home(request: Request):
@@ -141,8 +142,6 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
     atomically, in one store transaction with its upload event (SHA-256, account, time, file);
     a file already in place that was never recorded is recorded first. A refused upload is an
     event too. Returns the upload event's id."""
-    from ..history import submission_of
-    from ..workbooks.sandbox import read_workbook_bounded
     folder = web.config.inputs / str(period)
     staging = folder / ".tai-len" / uuid.uuid4().hex
     staging.mkdir(parents=True)
@@ -166,12 +165,11 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
                 return storage.web.log_upload(store, str(period), dept, username, False, **event)
             subs = []
             kept = []   # folder files never archived before: (name, sha256, size, errors), recorded beside their bytes
-            from ..outputs import atomic_write_bytes
             for old_path in ([target] if target.exists() else []) + others:
                 old_bytes = old_path.read_bytes()
                 old_sha = hashlib.sha256(old_bytes).hexdigest()
                 archived = web.archive_path(str(period), dept, old_sha)
-                known = any(r[2] == old_sha for r in S.history.revisions(store, str(period), dept))
+                known = any(r[2] == old_sha for r in storage.submissions.revisions(store, str(period), dept))
                 if not known or not archived.exists():
                     old, old_probs = read_workbook_bounded(old_path, ctx.catalogue, period, dept)
                     errors = sum(p.is_error for p in old_probs) if old is not None else max(1, len(old_probs))
@@ -188,10 +186,9 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
                 os.replace(staged, target)
                 for other in others:   # the department's file of the other format, archived above
                     other.unlink(missing_ok=True)
-            upload_id = S.web.accept_upload(store, str(period), dept, username, move_into_place, subs, event)
-            from ..archive import record_replaced
+            upload_id = storage.web.accept_upload(store, str(period), dept, username, move_into_place, subs, event)
             for name, old_sha, size, errors in kept:
-                revision = next((r[0] for r in S.history.revisions(store, str(period), dept) if r[2] == old_sha), None)
+                revision = next((r[0] for r in storage.submissions.revisions(store, str(period), dept) if r[2] == old_sha), None)
                 record_replaced(web.archive_path(str(period), dept, old_sha), name, old_sha, size, errors, revision,
                                 upload_id)
             return upload_id

@@ -24,6 +24,8 @@ from ..status import counts as count_statuses
 from ..timefmt import utc_now_text
 from .common import Web, base_of, check_csrf, user_of, web_of
 from .review import versions_of
+from ..archive import replaced_files
+from .common import XLSX
 
 
 async def office_home(request: Request):
@@ -124,7 +126,6 @@ async def dept_problems(request: Request):
     problems = pipeline.department_problems(res, dept)
     up = web.uploads(str(period)).get(dept)
     rejected = json.loads(up["problems"]) if up and not up["accepted"] else []
-    from ..archive import replaced_files
     replaced = replaced_files(web.config.db.parent / "ban-nop", str(period), dept)
     return web.render(request, "loi-don-vi.html", period=str(period), department=web.departments[dept],
                       problems=problems, rejected=rejected, last=up, replaced=replaced)
@@ -132,7 +133,6 @@ async def dept_problems(request: Request):
 
 async def download_replaced(request: Request):
     """The office opens a file it had put in the period's folder that an upload replaced."""
-    from ..archive import replaced_files
     web = web_of(request)
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
@@ -141,7 +141,6 @@ async def download_replaced(request: Request):
                 if dept in web.departments and r["sha256"] == request.path_params["sha"]), None)
     if row is None or not row["path"].exists():
         raise HTTPException(404, "Không tìm thấy tệp này.")
-    from .common import XLSX
     return FileResponse(row["path"], media_type=XLSX, filename=f"{dept}-{period}-thu-muc-{row['sha256'][:8]}.xlsx")
 
 
@@ -178,7 +177,6 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
         ctx = web.ctx_for(period)
         got = pipeline.build(ctx, allow_missing=allow, pdf=pdf, progress=progress, by=state.get("by", ""))
         message = f"Đã lập báo cáo ({len(got['warnings'])} cảnh báo)."
-        from ..outputs import read_manifest
         late = [c for c in pipeline.changed_inputs(ctx, read_manifest(ctx.period_out)) if c["department"]]
         if late:   # accepted while the build was reading: the report does not have it
             names = web.departments
