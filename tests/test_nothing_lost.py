@@ -350,8 +350,8 @@ def test_an_upload_accepted_while_the_build_reads_makes_the_report_older_than_th
         assert "Đã nhận biểu" in sent[0].text
         # the upload stays the current submission: the build never records its older read over it
         with S.open_store(config.db) as store:
-            cur = S.history.current(store, "2023-08", dept)
-            sha = S.history.revisions(store, "2023-08", dept)
+            cur = S.submissions.current(store, "2023-08", dept)
+            sha = S.submissions.revisions(store, "2023-08", dept)
         import hashlib
         assert next(r[2] for r in sha if r[0] == cur.revision) == hashlib.sha256(late.read_bytes()).hexdigest()
         manifest = json.loads((config.out / "2023-08" / "lap-bao-cao.json").read_text(encoding="utf-8"))
