@@ -5,6 +5,7 @@ reads it: the newer report with Word tracked changes against the older one (``re
 from __future__ import annotations
 
 import json
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from . import versions
@@ -74,7 +75,6 @@ def _aligned(old_paras: list, new_paras: list) -> list[tuple]:
     """(old, new) pairs (None for an added or removed paragraph): within each section and
     department the paragraphs are aligned by their text, so a paragraph the department put
     before others is one added paragraph, not every later one changed."""
-    from difflib import SequenceMatcher
 
     def groups(paras):
         out: dict = {}
@@ -85,7 +85,7 @@ def _aligned(old_paras: list, new_paras: list) -> list[tuple]:
     pairs = []
     for group in list(new_g) + [g for g in old_g if g not in new_g]:
         a, b = old_g.get(group, []), new_g.get(group, [])
-        if group[1] == V.AUTOMATIC:   # an automatic sentence is its indicator's
+        if group[1] == versions.AUTOMATIC:   # an automatic sentence is its indicator's
             keys = {p["key"] for p in a} | {p["key"] for p in b}
             by_a, by_b = {p["key"]: p for p in a}, {p["key"]: p for p in b}
             order = [p["key"] for p in b] + [p["key"] for p in a if p["key"] not in by_b]

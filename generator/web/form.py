@@ -24,6 +24,7 @@ from .. import narrative, pipeline, stars
 from .. import store as storage
 from ..outputs import atomic_write_bytes
 from ..periods import Period, period_phrase
+from ..phrases import sentence
 from ..vi_numbers import format_plain
 from ..workbooks import layout, typed
 from ..workbooks.sandbox import read_workbook_bounded
@@ -260,7 +261,6 @@ def previews(res, dept: str, own: set) -> dict:
 def automatic_sentences(res, own: set) -> dict:
     """{code: (section, sentence)} of the department's indicators no narrative, template or
     annex prints: the sentence the report prints for each under its «Mục báo cáo»."""
-    from ..phrases import sentence
     out = {}
     for section, codes in res.automatic.items():
         for code in codes:

@@ -10,7 +10,7 @@ from starlette.responses import FileResponse, RedirectResponse
 
 from .. import pipeline, versions
 from ..compare import write_comparison
-from ..edits import read_edits, set_edit
+from ..edits import placed, read_edits, set_edit
 from ..problems import BaocaoError, InputError
 from .common import DOCX, base_of, check_csrf, user_of, web_of
 
@@ -71,8 +71,7 @@ async def version_download(request: Request):
 def _paragraphs(res) -> list[dict]:
     """The report's paragraphs with what the edits page shows: the department's text (markup),
     the edit (if any), and whether the department changed its text after the edit."""
-    from ..edits import placed, read_edits
-    model = V.paragraph_model(res)
+    model = versions.paragraph_model(res)
     edits = {e["key"]: e for e in placed(res, read_edits(res.context)[0])}
     printed = {p["key"]: p for p in model}
     out = []
