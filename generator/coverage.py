@@ -66,6 +66,10 @@ def place_indicators(cat, figures: dict, narrative: dict, settings: dict, uses, 
             if section is not None:
                 where = f"mục {section} «{settings['muc'][section]}» của chỉ tiêu không còn trong mẫu báo cáo"
                 fix = f"thêm lại khối mục {section} vào mẫu BC-UBND.docx, hoặc viết {{{code}}} trong thuyết minh"
+            elif ind.section:
+                where = f"«Mục báo cáo» của chỉ tiêu là «{ind.section}», không có trong [muc] của cai-dat.toml"
+                fix = (f"sửa «Mục báo cáo» của {code} trong chi-tieu.csv thành một mục có trong [muc] ("
+                       + ", ".join(settings["muc"]) + f"), hoặc viết {{{code}}} trong thuyết minh")
             else:
                 where = "chỉ tiêu không có «Mục báo cáo» trong danh mục"
                 fix = (f"viết {{{code}}} trong thuyết minh, hoặc ghi «Mục báo cáo» hay «Phụ lục» cho chỉ tiêu trong "

@@ -264,3 +264,11 @@ def test_a_section_named_by_a_variable_is_not_guessed(tmp_path):
     proc = run_cli("check", *common)
     lost = [line for line in proc.stdout.splitlines() if "không được in ở đâu" in line]
     assert len(lost) == 1 and "[YT_HIENMAU]" in lost[0], proc.stdout
+
+
+def test_a_section_the_settings_do_not_have_is_named(tmp_path):
+    rows = dict(ROWS, YT_HIENMAU=ROWS["YT_HIENMAU"][:4] + ("II.9", ""))
+    common = office(tmp_path, {"so-giao-duc": [("II.2", "Ngành giáo dục có {GD_HS:cau}.")]}, rows)
+    proc = run_cli("check", *common)
+    lost = [line for line in proc.stdout.splitlines() if "không được in ở đâu" in line]
+    assert len(lost) == 1 and "[YT_HIENMAU]" in lost[0] and "«II.9»" in lost[0], proc.stdout
