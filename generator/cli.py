@@ -7,6 +7,7 @@ import argparse
 import csv
 import getpass
 import io
+import signal
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .review_cli import run as run_review
 from .status import of_period
 from .timefmt import format_time, zone_setting
 from .vi_numbers import format_number
+from .workbooks import sandbox
 
 
 class Parser(argparse.ArgumentParser):
@@ -307,8 +309,15 @@ def _serve(ctx, args) -> int:
     app = create_app(WebConfig(inputs=Path(args.inputs), out=Path(args.out), db=ctx.db, templates=args.templates,
                                max_upload_bytes=args.max_upload_mb * 2**20, secure_cookies=args.secure_cookies))
     print(f"Trang web: http://{args.host}:{args.port}/  (Ctrl+C để dừng)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", root_path=args.root_path,
-                proxy_headers=args.proxy_headers, forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None)
+    # uvicorn stops gracefully on SIGTERM (systemd's stop), then raises the signal again with
+    # the handler found at start: with the default one the process would die there, before
+    # any clean-up, and leave its reading workers running. This one lets the run return.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", root_path=args.root_path,
+                    proxy_headers=args.proxy_headers, forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None)
+    finally:
+        sandbox.stop_now()
     return EXIT_OK
 
 

@@ -125,6 +125,16 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def stop_now() -> None:
+    """Stop the workers at once (the server was told to stop: SIGTERM from systemd); a file
+    being read is abandoned, never left running in an orphaned process."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        _discard(pool)
+
+
 def _discard(pool: cf.ProcessPoolExecutor) -> None:
     """Throw a broken or stuck pool away (its processes killed); the next call starts a new one."""
     global _pool

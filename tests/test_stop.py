@@ -1,0 +1,79 @@
+"""Issue 22, point 9: stopping «baocao serve» with SIGTERM (as systemd does) ends its reader
+processes too; against a real server process with an upload that started them."""
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from .conftest import ROOT
+from .web_helpers import csrf_of, login, web_setup
+
+CT = "so-cong-thuong"
+PERIOD = "2023-08"
+
+
+def sample_bytes(dept: str) -> bytes:
+    return (ROOT / "inputs" / PERIOD / f"{dept}.xlsx").read_bytes()
+
+
+def send(c: httpx.Client, data: bytes, period: str = PERIOD) -> httpx.Response:
+    return c.post(f"/don-vi/{period}/nop", data={"csrf": csrf_of(c.get("/don-vi").text)},
+                  files={"tep": ("bieu.xlsx", data, "application/octet-stream")})
+
+
+def _descendants(pid: int) -> set:
+    import os
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for task in os.listdir(f"/proc/{p}/task") if os.path.exists(f"/proc/{p}/task") else ():
+            try:
+                kids = open(f"/proc/{p}/task/{task}/children").read().split()
+            except OSError:
+                kids = []
+            for k in map(int, kids):
+                if k not in out:
+                    out.add(k)
+                    todo.append(k)
+    return out
+
+
+def test_sigterm_stops_the_server_and_its_reader_processes(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from .web_helpers import free_port
+    app, config = web_setup(tmp_path, remove=(CT,))
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port), "--inputs",
+                             str(config.inputs), "--out", str(config.out), "--db", str(config.db)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(url + "/suc-khoe", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with httpx.Client(base_url=url, timeout=120, follow_redirects=True) as c:
+            login(c, CT)
+            assert "Đã nhận biểu" in send(c, sample_bytes(CT)).text   # the readers are running now
+        helpers = _descendants(proc.pid)
+        assert len(helpers) >= 2
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        deadline = time.monotonic() + 10
+        alive = helpers
+        while alive and time.monotonic() < deadline:
+            alive = {p for p in alive if os.path.exists(f"/proc/{p}") and
+                     open(f"/proc/{p}/stat").read().split(")")[1].split()[0] != "Z"}
+            time.sleep(0.2)
+        assert not alive, alive
+    finally:
+        if proc.poll() is None:
+            proc.kill()
