@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 
-I_ON, I_OFF, B_ON, B_OFF = "\ue010", "\ue011", "\ue012", "\ue013"
-MARKS = I_ON + I_OFF + B_ON + B_OFF
-STAR = "\ue014"  # an escaped star, until the markup is read
+from .markers import B_OFF, B_ON, I_OFF, I_ON, NOTE_CLOSE, NOTE_OPEN, STAR
+from .markers import EMPHASIS as MARKS
+
 TOKEN = re.compile(r"\*\*|\*")
 
 
-NOTE_OPEN, NOTE_CLOSE = "\ue000", "\ue001"   # a footnote's place (footnotes.marker): transparent here
 OPENS_AFTER = "([{\"'«“‘"      # an opening star may touch these before the first letter: *(ước tính)*
 CLOSES_BEFORE = ")]}\"'»”’.,;:!?%…"   # a closing star may follow these after the last letter
 

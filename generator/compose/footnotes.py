@@ -13,12 +13,13 @@ import re
 
 from lxml import etree
 
+from ..markers import NOTE_CLOSE, NOTE_OPEN
 from .wordml import CT_NS, FOOTNOTEPR_BEFORE, PR_NS, R_NS, W_NS, XML_SPACE, w
 
 FOOTNOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 
-OPEN, CLOSE = "\ue000", "\ue001"
+OPEN, CLOSE = NOTE_OPEN, NOTE_CLOSE
 MARKER = re.compile(f"{OPEN}(\\d+){CLOSE}")
 
 
