@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from .history import sha256_of
-from .problems import BaocaoError
+from .problems import BaocaoError, UsageError
 from .timefmt import utc_now_text
 
 MANIFEST = "SAO-LUU.json"
@@ -28,7 +28,7 @@ def backup(target: Path | str, inputs: Path, out: Path, templates: Path, db: Pat
     """Write the copy into ``target`` (new or empty). Returns the manifest."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):
-        raise BaocaoError(f"Thư mục sao lưu {target} đã có nội dung; hãy chọn thư mục mới")
+        raise UsageError(f"Thư mục sao lưu {target} đã có nội dung; hãy chọn thư mục mới")
     target.mkdir(parents=True, exist_ok=True)
     for src, name in ((Path(inputs), "inputs"), (Path(templates), "templates"), (Path(out), "build"),
                       (Path(inputs).parent / "bien-tap", "bien-tap")):   # the office's edits (edits.py)
@@ -89,7 +89,7 @@ def restore(source: Path | str, target: Path | str, force: bool = False) -> list
     parts = [p for p in ("inputs", "templates", "build", "data", "bien-tap") if (source / p).exists()]
     busy = [p for p in parts if (target / p).exists() and any((target / p).iterdir())]
     if busy and not force:
-        raise BaocaoError(f"Thư mục {target} đã có dữ liệu ({', '.join(busy)}); khôi phục sẽ ghi đè: thêm --force "
+        raise UsageError(f"Thư mục {target} đã có dữ liệu ({', '.join(busy)}); khôi phục sẽ ghi đè: thêm --force "
                           f"nếu chắc chắn (nên sao lưu thư mục hiện tại trước)")
     made = []
     for part in parts:

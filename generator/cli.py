@@ -21,7 +21,7 @@ from .files import atomic_save_workbook, atomic_write_bytes
 from .history import history_template
 from .outputs import read_manifest
 from .periods import Period
-from .problems import EXIT_INPUT, EXIT_OK, EXIT_OTHER, EXIT_USAGE, BaocaoError, InputError
+from .problems import EXIT_INPUT, EXIT_OK, EXIT_OTHER, EXIT_USAGE, BaocaoError, InputError, UsageError
 from .review_cli import COMMANDS, add_parsers, who
 from .review_cli import run as run_review
 from .status import of_period
@@ -282,11 +282,9 @@ def _build(ctx, args) -> int:
         n = sum(p.is_error for p in e.problems)
         print(f"\nbaocao: {e} ({n} lỗi).", file=sys.stderr)
         return EXIT_INPUT
-    if got["warnings"]:
-        print(f"{len(got['warnings'])} cảnh báo (xem «baocao check»).")
-    for p in got["warnings"]:
-        if p.code in ("font-missing", "settings-changed", "edit-stale", "edit-orphan", "earlier-file-recorded"):
-            print(f"CẢNH BÁO: {p.message}")
+    if got["warnings"]:   # every one, as check prints them (the same count for the same inputs)
+        _print_problems(got["warnings"])
+        print(f"\n{len(got['warnings'])} cảnh báo.")
     for kind, path in got["paths"].items():
         print(f"Đã ghi {path}")
     print(f"Lần lập số {got['version']['number']} (xem «baocao lan-lap», «baocao so-sanh»)")
@@ -474,7 +472,7 @@ def _export(path: Path, head, rows, ind) -> None:
         atomic_write_bytes(path, buf.getvalue().encode("utf-8-sig"))
         return
     if path.suffix.lower() != ".xlsx":
-        raise BaocaoError(f"Chỉ xuất được .xlsx hoặc .csv, không phải «{path.suffix}»")
+        raise UsageError(f"Chỉ xuất được .xlsx hoặc .csv, không phải «{path.suffix}»")
     # deferred on purpose: openpyxl loads only when this workbook is written
     from openpyxl import Workbook  # noqa: PLC0415
     wb = Workbook()
@@ -500,6 +498,9 @@ def main(argv=None) -> int:
         n = sum(p.is_error for p in e.problems)
         print(f"\nbaocao: {e} ({n} lỗi).", file=sys.stderr)
         code = EXIT_INPUT
+    except UsageError as e:
+        print(f"baocao: lỗi cách dùng: {e}", file=sys.stderr)
+        code = EXIT_USAGE
     except BaocaoError as e:
         print(f"baocao: {e}", file=sys.stderr)
         code = EXIT_OTHER

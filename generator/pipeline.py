@@ -25,7 +25,7 @@ from .files import atomic_write_bytes
 from .history import known_for_init
 from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest, write_problems_xlsx
 from .periods import Period
-from .problems import BaocaoError, InputError, Problem, error, has_errors, warning
+from .problems import BaocaoError, InputError, UsageError, Problem, error, has_errors, warning
 from .settings import changes_since, load_settings, package_sample, package_templates, resolve_templates
 from .sources import entered
 from .status import HAS_ERRORS, MISSING, SUBMITTED, is_blank  # noqa: F401 - the statuses' one definition
@@ -105,7 +105,7 @@ def new_office(folder: Path | str, sample: bool = False) -> list[Path]:
 
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
-        raise BaocaoError(f"Thư mục {folder} đã có nội dung; hãy chọn một thư mục mới hoặc trống")
+        raise UsageError(f"Thư mục {folder} đã có nội dung; hãy chọn một thư mục mới hoặc trống")
     made = []
     shutil.copytree(package_templates(), folder / "templates",
                     ignore=shutil.ignore_patterns("__pycache__", "*.py", "~$*"))

@@ -79,6 +79,11 @@ class BaocaoError(Exception):
     """
 
 
+class UsageError(BaocaoError):
+    """The command was used the wrong way (a weak password, an account name already taken,
+    ``restore`` into a folder with data and no ``--force``): the CLI exits 2."""
+
+
 class InputError(BaocaoError):
     """The inputs (catalogue, workbooks) have errors; ``problems`` lists them all. Exit 1."""
 

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from .conftest import GOOD_VALUES, fill, make_templates, run_cli
 
 
@@ -88,3 +91,63 @@ def test_a_command_of_no_period_gets_none_not_an_invented_one(tmp_path):
     assert ctx.settings.record() == load_settings(templates).record()
     proc = run_cli("history", "XNK_TONG", "--templates", templates, "--db", tmp_path / "db.sqlite", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+
+
+def _problem_lines(text: str) -> list[str]:
+    return sorted(line.strip() for line in text.splitlines() if line.startswith("  CẢNH BÁO") or line.startswith("  LỖI"))
+
+
+def test_build_lists_its_warnings_and_counts_them_as_check_does(tmp_path):
+    t = make_templates(tmp_path / "t")
+    common = ("--period", "2023-08", "--inputs", tmp_path / "in", "--out", tmp_path / "out", "--templates", t,
+              "--db", "")
+    assert run_cli("init", *common).returncode == 0
+    for name in ("so-cong-thuong.xlsx", "so-nong-nghiep.xlsx"):
+        fill(tmp_path / "in" / "2023-08" / name, GOOD_VALUES)
+    # the cumulative export 1620 against 433 a year earlier is far beyond the ±50 % threshold
+    checked = run_cli("check", *common)
+    assert checked.returncode == 0, checked.stdout
+    warned = _problem_lines(checked.stdout)
+    assert warned and any("XNK_XK" in w and "1.620" in w for w in warned), checked.stdout
+    n_check = int(checked.stdout.rsplit(" cảnh báo", 1)[0].rsplit(", ", 1)[1])
+    built = run_cli("build", *common)
+    assert built.returncode == 0, built.stderr
+    assert _problem_lines(built.stdout) == warned
+    assert f"\n{len(warned)} cảnh báo." in built.stdout and n_check == len(warned)
+
+
+def test_usage_errors_exit_2(tmp_path):
+    t = make_templates(tmp_path / "t")
+    db = tmp_path / "data" / "store.sqlite"
+    db.parent.mkdir()
+    for weak in ("ngan", "1234567890", "vanphong-abc-123"):
+        proc = subprocess.run([sys.executable, "-m", "generator", "user", "add", "vanphong", "--office",
+                               "--password-stdin", "--templates", str(t), "--db", str(db)], input=weak + "\n",
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and "lỗi cách dùng" in proc.stderr and "Traceback" not in proc.stderr, weak
+    good = "mot-mat-khau-dai-9x"
+    args = ["user", "add", "vanphong", "--office", "--password-stdin", "--templates", str(t), "--db", str(db)]
+    assert subprocess.run([sys.executable, "-m", "generator", *args], input=good + "\n", capture_output=True,
+                          text=True, timeout=120).returncode == 0
+    again = subprocess.run([sys.executable, "-m", "generator", *args], input=good + "\n", capture_output=True,
+                           text=True, timeout=120)
+    assert again.returncode == 2 and "đã có" in again.stderr
+    proc = run_cli("user", "add", "x", "--department", "khong-co-don-vi-nay", "--password-stdin", "--templates", t,
+                   "--db", db)
+    assert proc.returncode == 2
+    # a backup into a folder with content, and a restore over data without --force
+    office = tmp_path / "vp"
+    (office / "inputs" / "2023-08").mkdir(parents=True)
+    (office / "inputs" / "2023-08" / "ghi-chu.txt").write_text("x")
+    full = tmp_path / "day"
+    full.mkdir()
+    (full / "tep.txt").write_text("x")
+    proc = run_cli("backup", full, "--inputs", office / "inputs", "--out", office / "build", "--templates", t,
+                   "--db", db)
+    assert proc.returncode == 2 and "đã có nội dung" in proc.stderr
+    copy = tmp_path / "sao-luu"
+    assert run_cli("backup", copy, "--inputs", office / "inputs", "--out", office / "build", "--templates", t,
+                   "--db", db).returncode == 0
+    proc = run_cli("restore", copy, "--to", office)
+    assert proc.returncode == 2 and "--force" in proc.stderr and "Traceback" not in proc.stderr
+    assert run_cli("restore", copy, "--to", office, "--force").returncode == 0

@@ -281,7 +281,7 @@ def test_user_command(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "generator", "user", "add", "x", "--department", "so-khong-co",
                            "--password-stdin", "--db", str(db)], input="mat-khau-dai\n", capture_output=True,
                           text=True, cwd=ROOT)
-    assert proc.returncode == 3 and "không có trong danh mục" in proc.stderr
+    assert proc.returncode == 2 and "không có trong danh mục" in proc.stderr
     proc = run_cli("user", "list", "--db", db)
     assert "ct" in proc.stdout and "Sở Công Thương" in proc.stdout
     store = S.open_store(db)

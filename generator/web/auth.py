@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 
 from .. import store as storage
-from ..problems import BaocaoError
+from ..problems import UsageError
 
 N, R, P = 2**14, 8, 1
 MIN_PASSWORD = 10
@@ -75,12 +75,12 @@ def password_problem(password: str, username: str = "") -> str | None:
 
 def _check_name(username: str) -> None:
     if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise BaocaoError("Tên đăng nhập chỉ gồm chữ, số, dấu gạch ngang, gạch dưới, dấu chấm")
+        raise UsageError("Tên đăng nhập chỉ gồm chữ, số, dấu gạch ngang, gạch dưới, dấu chấm")
 
 
 def _role(department: str | None, catalogue) -> str:
     if department is not None and department not in catalogue.departments:
-        raise BaocaoError(f"Đơn vị «{department}» không có trong danh mục don-vi.csv")
+        raise UsageError(f"Đơn vị «{department}» không có trong danh mục don-vi.csv")
     return "office" if department is None else "department"
 
 
@@ -90,11 +90,11 @@ def create_account(db, username: str, password: str, department: str | None, cat
     _check_name(username)
     why = password_problem(password, username)
     if why:
-        raise BaocaoError(why)
+        raise UsageError(why)
     role = _role(department, catalogue)
     with storage.open_store(db) as store:
         if not storage.web.add_account(store, username, role, department, hash_password(password)):
-            raise BaocaoError(f"Tài khoản «{username}» đã có; để đặt lại mật khẩu dùng «baocao user reset {username}»")
+            raise UsageError(f"Tài khoản «{username}» đã có; để đặt lại mật khẩu dùng «baocao user reset {username}»")
         return storage.web.get_account(store, username)
 
 
@@ -106,7 +106,7 @@ def reset_account(db, username: str, catalogue, password: str | None = None, dep
     if password is not None:
         why = password_problem(password, username)
         if why:
-            raise BaocaoError(why)
+            raise UsageError(why)
         changes["password_hash"] = hash_password(password)
     if department is not None or office:
         changes["role"] = _role(None if office else department, catalogue)
@@ -115,7 +115,7 @@ def reset_account(db, username: str, catalogue, password: str | None = None, dep
         changes["disabled"] = int(disabled)
     with storage.open_store(db) as store:
         if not storage.web.update_account(store, username, **changes):
-            raise BaocaoError(f"Không có tài khoản «{username}»")
+            raise UsageError(f"Không có tài khoản «{username}»")
         return storage.web.get_account(store, username)
 
 
