@@ -306,6 +306,14 @@ def _serve(ctx, args) -> int:
     from .web import WebConfig, create_app  # noqa: PLC0415
     app = create_app(WebConfig(inputs=Path(args.inputs), out=Path(args.out), db=ctx.db, templates=args.templates,
                                max_upload_bytes=args.max_upload_mb * 2**20, secure_cookies=args.secure_cookies))
+    from . import store as S
+    with S.open_store(ctx.db) as store:
+        empty = S.web.count_accounts(store) == 0
+    if empty:
+        db = "" if str(ctx.db) == DEFAULT_DB else f" --db {ctx.db}"
+        print("Chưa có tài khoản nào. Tạo tài khoản văn phòng đầu tiên (chương trình hỏi mật khẩu) bằng lệnh:\n"
+              f"    baocao user add vanphong --office{db}\n"
+              "rồi đăng nhập trang web và tạo tài khoản cho các đơn vị ở trang «Tài khoản».")
     print(f"Trang web: http://{args.host}:{args.port}/  (Ctrl+C để dừng)")
     # uvicorn stops gracefully on SIGTERM (systemd's stop), then raises the signal again with
     # the handler found at start: with the default one the process would die there, before

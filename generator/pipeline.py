@@ -96,6 +96,14 @@ Chạy các lệnh trong thư mục này:
   baocao build --period 2026-12       lập báo cáo (thêm --pdf để có bản PDF)
   baocao serve                        trang web nhận biểu (xem README của chương trình)
   baocao backup THƯ_MỤC_SAO_LƯU        sao lưu toàn bộ thư mục này
+
+TÀI KHOẢN TRANG WEB
+  Tài khoản văn phòng đầu tiên tạo bằng lệnh (chương trình hỏi mật khẩu, ít nhất 10 ký tự):
+  baocao user add vanphong --office
+  Sau đó đăng nhập trang web bằng tài khoản này, vào «Tài khoản» để tạo tài khoản cho từng
+  đơn vị và cho cán bộ văn phòng khác. Mật khẩu do trang tạo chỉ hiện một lần: hãy chuyển
+  cho người dùng, họ đổi mật khẩu tại «Đổi mật khẩu» sau khi đăng nhập. Cũng tại trang
+  «Tài khoản»: đặt lại mật khẩu, khóa hoặc mở khóa tài khoản, xem lần đăng nhập gần nhất.
 """
 
 

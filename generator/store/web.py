@@ -109,6 +109,15 @@ def list_accounts(store) -> list[dict]:
             for r in store.execute("SELECT username, role, department, disabled FROM account ORDER BY username")]
 
 
+def last_signins(store) -> dict:
+    """Each account's last successful sign-in (seconds since the epoch)."""
+    return dict(store.execute("SELECT username, MAX(at) FROM signin WHERE outcome='ok' GROUP BY username"))
+
+
+def count_accounts(store) -> int:
+    return store.execute("SELECT COUNT(*) FROM account").fetchone()[0]
+
+
 def create_session(store, token_hash: str, username: str, now: float) -> None:
     with transaction(store):
         store.execute("INSERT INTO web_session (token_hash, username, created_at, last_seen) VALUES (?,?,?,?)",

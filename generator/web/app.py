@@ -19,7 +19,7 @@ from .. import store as storage
 from ..failures import record_failure
 from ..timefmt import utc_now_text
 from ..workbooks.sandbox import serving
-from . import department, form, office, review, signin
+from . import accounts, department, form, office, review, signin
 from .common import HERE, Web, WebConfig, base_of, web_of
 
 __all__ = ["WebConfig", "create_app"]
@@ -95,9 +95,13 @@ ROUTES = [
     Route("/don-vi/{period}/ban-nop/{upload}", department.download_revision),
     Route("/van-phong", office.office_home),
     Route("/van-phong/mo-ky", office.open_new_period, methods=["POST"]),
+    Route("/van-phong/tai-khoan", accounts.accounts_page),
+    Route("/van-phong/tai-khoan/tao", accounts.create, methods=["POST"]),
+    Route("/van-phong/tai-khoan/{name}/{action}", accounts.change, methods=["POST"]),
     Route("/van-phong/{period}", office.dashboard),
     Route("/van-phong/{period}/don-vi/{dept}", office.dept_problems),
     Route("/van-phong/{period}/don-vi/{dept}/ban-thay/{sha}", office.download_replaced),
+    Route("/van-phong/{period}/don-vi/{dept}/bieu", office.dept_workbook),
     Route("/van-phong/{period}/lap-bao-cao", office.start_build, methods=["POST"]),
     Route("/van-phong/{period}/tien-do/{job}", office.build_progress),
     Route("/van-phong/{period}/tai/{kind}", office.download),

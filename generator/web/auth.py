@@ -94,7 +94,8 @@ def create_account(db, username: str, password: str, department: str | None, cat
     role = _role(department, catalogue)
     with storage.open_store(db) as store:
         if not storage.web.add_account(store, username, role, department, hash_password(password)):
-            raise UsageError(f"Tài khoản «{username}» đã có; để đặt lại mật khẩu dùng «baocao user reset {username}»")
+            raise UsageError(f"Tài khoản «{username}» đã có; để đặt lại mật khẩu: nút «Đặt lại mật khẩu» ở trang "
+                             f"Tài khoản của văn phòng, hoặc lệnh «baocao user reset {username}»")
         return storage.web.get_account(store, username)
 
 

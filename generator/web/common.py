@@ -59,6 +59,8 @@ class Web:
         self.departments = self.base_ctx.catalogue.full.departments   # ended ones keep their names
         zone = zone_setting(self.base_ctx.settings)
         self.pages.env.filters["gio"] = lambda t: format_time(t, zone)   # «02:04 ngày 28/11/2026»
+        self.pages.env.filters["co_tep"] = size_text
+        self.pages.env.globals["so_bien_nhan"] = receipt_number
 
     def archive_path(self, period: str, department: str, sha256: str) -> Path:
         """Where an accepted upload is kept, so a department can download any of its revisions."""
@@ -106,6 +108,31 @@ class Web:
     def uploads(self, period: str) -> dict:
         with storage.open_store(self.config.db) as store:
             return storage.web.last_uploads(store, period)
+
+
+def receipt_number(period: str, upload_id: int) -> str:
+    """The number a department quotes for an accepted upload: «BN-2026-11-00042» (period and
+    the upload's place in the store's log)."""
+    return f"BN-{period}-{upload_id:05d}"
+
+
+def size_text(size: int | None) -> str:
+    """«48.213 byte (47 KB)» as a clerk reads a file's size."""
+    if size is None:
+        return ""
+    from ..vi_numbers import format_number
+    from decimal import Decimal
+    kb = (size + 1023) // 1024
+    return f"{format_number(Decimal(size), 0)} byte ({format_number(Decimal(kb), 0)} KB)"
+
+
+def days_left_text(deadline, today=None) -> str:
+    """«còn 5 ngày», «hôm nay là hạn cuối», «quá hạn 2 ngày»."""
+    import datetime as dt
+    days = (deadline - (today or dt.date.today())).days
+    if days > 0:
+        return f"còn {days} ngày"
+    return "hôm nay là hạn cuối" if days == 0 else f"đã quá hạn {-days} ngày"
 
 
 def base_of(request: Request) -> str:

@@ -32,6 +32,8 @@ async def dept_home(request: Request):
     web = web_of(request)
     user = user_of(request, "department")
     dept = user["department"]
+    from .common import days_left_text
+    from .office import deadline_of
 
     def standing() -> dict:
         """Each open period's status of this department — the office's definition (status.py)."""
@@ -44,12 +46,14 @@ async def dept_home(request: Request):
     rows = []
     with storage.open_store(web.config.db) as store:
         for p in web.periods():
+            deadline = deadline_of(Period.parse(p), web.settings_for(Period.parse(p)))
             sent = storage.web.uploads(store, p, dept)
             current = storage.submissions.current(store, p, dept)
             rows.append({"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p))),
                          "state": states.get(p), "last": sent[0] if sent else None, "uploads": sent,
                          "current": current.revision if current else None,
-                         "current_at": current.accepted_at if current else None})
+                         "current_at": current.accepted_at if current else None,
+                         "deadline": deadline, "days_left": days_left_text(deadline)})
     return web.render(request, "don-vi.html", rows=rows, department=web.departments[dept], css=CSS)
 
 

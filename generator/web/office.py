@@ -213,7 +213,7 @@ async def build_progress(request: Request):
     if state is None or state["period"] != str(period):
         raise HTTPException(404, "Không tìm thấy lượt lập báo cáo này.")
     files = current_outputs(web, period, read_manifest(web.config.out / str(period)))
-    return web.render(request, "tien-do.html", period=str(period), state=state, files=files)
+    return web.render(request, "tien-do.html", period=str(period), state=state, files=files, outputs=OUTPUTS)
 
 
 async def download(request: Request):
@@ -227,3 +227,25 @@ async def download(request: Request):
     if not current_outputs(web, period, read_manifest(web.config.out / str(period))).get(kind):
         raise HTTPException(404, "Lần lập báo cáo gần nhất không có tệp này: hãy lập báo cáo trước.")
     return FileResponse(path, media_type=OUTPUT_OF[kind].media, filename=path.name)
+
+
+async def dept_workbook(request: Request):
+    """The office downloads the workbook a department has in use for the period (its accepted
+    upload, or the file placed in the folder)."""
+    from ..workbooks import layout as L
+    from ..workbooks.grid import CFB_MAGIC
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    dept = request.path_params["dept"]
+    if dept not in web.departments:
+        raise HTTPException(404)
+    files = L.workbook_files(web.config.inputs / str(period), dept)
+    if not files:
+        raise HTTPException(404, f"{web.departments[dept].name} chưa nộp biểu kỳ {period}.")
+    path = files[0]
+    with open(path, "rb") as fh:
+        old_format = fh.read(8) == CFB_MAGIC
+    return FileResponse(path, media_type="application/vnd.ms-excel" if old_format else
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        filename=f"{dept}-{period}" + (".xls" if old_format else ".xlsx"))

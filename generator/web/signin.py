@@ -21,10 +21,17 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
+def no_account(db) -> bool:
+    """True while the store holds no account at all (the sign-in page says how to make the first)."""
+    from .. import store as S
+    with S.open_store(db) as store:
+        return S.web.count_accounts(store) == 0
+
+
 async def login(request: Request):
     web = web_of(request)
     if request.method == "GET":
-        return web.render(request, "dang-nhap.html")
+        return web.render(request, "dang-nhap.html", no_account=await run_in_threadpool(no_account, web.config.db))
     form = await request.form(max_files=0, max_fields=5)
     check_csrf(request, form)
     got = await run_in_threadpool(sign_in, web.config.db, str(form.get("ten", ""))[:100],

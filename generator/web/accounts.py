@@ -1,0 +1,100 @@
+"""The office's «Tài khoản» page: every account with its last sign-in; creating department
+and office accounts, resetting a password (a new one made here and shown once), disabling and
+enabling. The same rules as ``baocao user`` (``auth.create_account`` / ``reset_account``)."""
+from __future__ import annotations
+
+import secrets
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from .. import store as S
+from ..problems import BaocaoError
+from .auth import create_account, password_problem, reset_account
+from .common import check_csrf, user_of, web_of
+
+# no 0/O, 1/l/I: a password read out over the phone or copied by hand
+ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_password() -> str:
+    """A password for a new or reset account, shown once: three groups of four, «k7mf-2qxe-…»."""
+    while True:
+        got = "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(3))
+        if password_problem(got) is None:
+            return got
+
+
+def _listing(web) -> list[dict]:
+    with S.open_store(web.config.db) as store:
+        accounts = S.web.list_accounts(store)
+        last = S.web.last_signins(store)
+    rows = []
+    for a in accounts:
+        if a["role"] == "office":
+            who = "Văn phòng"
+        elif a["department"] in web.departments:
+            who = web.departments[a["department"]].name
+        else:
+            who = f"{a['department']} (không còn trong danh mục)"
+        rows.append({**a, "who": who, "last": last.get(a["username"])})
+    return rows
+
+
+def _page(request: Request, status_code: int = 200, **values):
+    web = web_of(request)
+    rows = _listing(web)
+    depts = sorted(((code, d.name) for code, d in web.base_ctx.catalogue.departments.items()), key=lambda x: x[1])
+    return web.render(request, "tai-khoan.html", status_code=status_code, rows=rows, choices=depts, **values)
+
+
+async def accounts_page(request: Request):
+    user_of(request, "office")
+    return await run_in_threadpool(_page, request)
+
+
+async def create(request: Request):
+    web = web_of(request)
+    user_of(request, "office")
+    form = await request.form(max_files=0, max_fields=6)
+    check_csrf(request, form)
+    name = str(form.get("ten", "")).strip()[:100]
+    who = str(form.get("don_vi", ""))
+    department = None if who == "van-phong" else who
+    password = new_password()
+    try:
+        await run_in_threadpool(create_account, web.config.db, name, password, department,
+                                web.base_ctx.catalogue.full)
+    except BaocaoError as e:
+        return await run_in_threadpool(lambda: _page(request, 400, error=f"{e}.", typed=name))
+    return await run_in_threadpool(lambda: _page(request, shown={"username": name, "password": password,
+                                                               "new": True}))
+
+
+async def change(request: Request):
+    """Reset a password (``dat-lai``), disable (``khoa``) or enable (``mo-khoa``) an account."""
+    web = web_of(request)
+    me = user_of(request, "office")
+    action = request.path_params["action"]
+    if action not in ("dat-lai", "khoa", "mo-khoa"):
+        raise HTTPException(404)
+    form = await request.form(max_files=0, max_fields=3)
+    check_csrf(request, form)
+    name = request.path_params["name"]
+    if action == "khoa" and name == me["username"]:
+        return await run_in_threadpool(lambda: _page(request, 400, error="Không tự khóa tài khoản đang dùng được "
+                                                     "(văn phòng sẽ không còn ai đăng nhập): hãy nhờ một tài khoản "
+                                                     "văn phòng khác."))
+    cat = web.base_ctx.catalogue.full
+    password = new_password() if action == "dat-lai" else None
+    try:
+        await run_in_threadpool(lambda: reset_account(web.config.db, name, cat, password=password,
+                                                      disabled={"khoa": True, "mo-khoa": False}.get(action)))
+    except BaocaoError as e:
+        return await run_in_threadpool(lambda: _page(request, 400, error=f"{e}."))
+    if password:
+        return await run_in_threadpool(lambda: _page(request, shown={"username": name, "password": password}))
+    done = f"Đã khóa tài khoản {name}; các phiên đăng nhập của tài khoản đã kết thúc." if action == "khoa" \
+        else f"Đã mở khóa tài khoản {name}."
+    return await run_in_threadpool(lambda: _page(request, done=done))
