@@ -207,19 +207,22 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
     out.setdefault(code, {})[dst] = conv
 
 
-def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True) -> CheckResult:
+def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True,
+          reading=None) -> CheckResult:
     """Read and validate every department's workbook of the period, collecting every problem.
     ``override``: {department: path} read instead of the folder's file (an upload being
     checked before it is accepted); ``record``: store accepted workbooks as revisions, and
     first record an earlier period's workbook that differs from its stored submission (a
-    correction put in that period's folder), or name it in an error."""
+    correction put in that period's folder), or name it in an error. ``reading(i, n, name)``:
+    told as each of the n workbooks has been read; ``progress(i, n, name)``: as each
+    department's figures are checked."""
     ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
     store = _open_store(ctx)
     if store is None:
-        return _check(ctx, None, progress, override or {}, record)
+        return _check(ctx, None, progress, override or {}, record, reading)
     with store:
         earlier = _refresh_earlier(ctx, store) if record else []
-        res = _check(ctx, store, progress, override or {}, record)
+        res = _check(ctx, store, progress, override or {}, record, reading)
         res.problems[:0] = earlier
         return res
 
@@ -281,7 +284,7 @@ def _of_department(problems: list, department: str) -> list:
     return [p if p.department else replace(p, department=department) for p in problems]
 
 
-def _check(ctx: Context, store, progress, override: dict, record: bool) -> CheckResult:
+def _check(ctx: Context, store, progress, override: dict, record: bool, reading=None) -> CheckResult:
     res = CheckResult(ctx)
     cat, settings = ctx.catalogue, ctx.settings
     stored_ctx = history.stored_context(store, ctx.period) if store is not None else None
@@ -309,7 +312,9 @@ def _check(ctx: Context, store, progress, override: dict, record: bool) -> Check
     present = [c for c, p in paths.items() if p is not None and p.exists()]
     # each file's SHA-256 as read: one replaced while it was read (an upload accepted meanwhile) is read again
     shas = {c: _sha_now(paths[c]) for c in present}
-    read = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present])))
+    done = None if reading is None else \
+        (lambda i, n: reading(i, n, cat.departments[present[i - 1]].name))
+    read = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present], done)))
     for _attempt in range(3):
         moved = [c for c in present if _sha_now(paths[c]) != shas[c]]
         if not moved:
@@ -647,17 +652,20 @@ def changed_inputs(ctx: Context, manifest: dict | None) -> list[dict]:
 
 
 def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress=None, draft: bool = False,
-          by: str = "") -> dict:
+          by: str = "", phase=None, reading=None) -> dict:
     """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``,
     and keep them as the period's next numbered version (``versions``; ``by``: who started it).
     Refuses on any error in a submitted workbook; departments that have not submitted are an
-    error unless ``allow_missing`` (their figures then print as missing, never as zero)."""
+    error unless ``allow_missing`` (their figures then print as missing, never as zero).
+    ``phase(name)`` is told each step as it starts: "docx", "annex", "pdf" (the reading's
+    progress goes to ``reading(i, n, name)``, the checking's to ``progress(i, n, name)``)."""
+    phase = phase or (lambda name: None)
     # The composer is loaded after the check, not in a thread during it: on two cores the
     # workers already take both, and a thread would only contend for this process's lock
     # (measured: no faster).
     read_at = utc_now_text()   # the build reports the submissions as they were when it started reading
     earlier = read_identities(ctx)
-    res = check(ctx, progress=progress)
+    res = check(ctx, progress=progress, reading=reading)
     problems = list(res.problems)
     if not allow_missing:
         problems += missing_problems(res)
@@ -666,7 +674,10 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     annex = build_annex(ctx.catalogue, res.figures, ctx.settings, ctx.period)
     conf = annex_settings(ctx.settings)
     pending = _annex_workbook(ctx, annex) if annex is not None and conf["bang_tinh"] else None
+    phase("docx")
     docx = render_report(ctx, res, draft, annex=annex if conf["trong_van_ban"] else None)  # a broken template stops here
+    if pending is not None:
+        phase("annex")
     workbook = pending.result() if pending is not None else None
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
@@ -691,6 +702,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     elif annex_path.exists():
         annex_path.unlink()   # an annex no longer asked for is never left as if current
     if pdf:
+        phase("pdf")
         paths["pdf"] = docx_to_pdf(docx_path, output_path(ctx.out, ctx.settings, ctx.period, "pdf"))
         other = font_substitute()
         if other:

@@ -343,5 +343,6 @@ def test_build_jobs_are_bounded_and_survive_a_restart(tmp_path):
         store = S.open_store(config.db)
         S.web.start_build_job(store, "thu-hai", "2023-08", "vanphong", "2026-11-28T00:00:01Z", 2)
         store.close()
-        r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(c.get("/van-phong/2023-08").text)})
+        r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(c.get("/van-phong/2023-08").text),
+                                                          "cho_phep_thieu": "1"})
         assert r.status_code == 409 and "Đang có một lượt lập báo cáo kỳ 2023-08" in r.text

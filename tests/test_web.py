@@ -258,17 +258,24 @@ def test_office_downloads_the_pdf(web):
 
 
 def test_build_refused_is_shown_with_its_problems(web):
-    app, _ = web
+    """A department missing is said before anything starts, with «Vẫn lập» in one click."""
+    app, config = web
     with TestClient(app) as c:
         login(c, "vanphong")
         page = c.get("/van-phong/2023-08")
         r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(page.text)}, follow_redirects=True)
-        for _ in range(300):
+        assert r.status_code == 409 and 'id="don-vi-chua-nop"' in r.text
+        missing = r.text.split('id="don-vi-chua-nop"')[1]
+        assert "Sở Nông nghiệp" in missing and 'id="van-lap"' in missing and "chưa có số liệu" in missing
+        assert not (config.out / "2023-08").exists()                     # nothing started
+        r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(page.text), "cho_phep_thieu": "1"},
+                   follow_redirects=True)
+        for _ in range(600):
             if "lap-loi" in r.text or "lap-xong" in r.text:
                 break
             time.sleep(0.1)
             r = c.get(r.url)
-        assert "lap-loi" in r.text and "chưa nộp" in r.text  # so-nong-nghiep has not submitted
+        assert "lap-xong" in r.text and 'id="buoc-read"' in r.text and "(22/22)" in r.text, r.text
 
 
 def test_user_command(tmp_path):

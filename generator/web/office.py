@@ -99,9 +99,13 @@ async def dashboard(request: Request):
                       for c in changes if c["department"]]
     else:
         stale_list = []
+    from ..status import HAS_ERRORS, MISSING
+    from .charts import progress_chart
+    bar = progress_chart([("Đã nộp", counts[SUBMITTED]), ("Đã nhận sau khi lập", counts[AFTER_BUILD]),
+                          ("Có lỗi", counts[HAS_ERRORS]), ("Chưa nộp", counts[MISSING])])
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
                       phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
-                      stale=stale, newest=newest, outputs=OUTPUTS, css=CSS, stale_list=stale_list,
+                      stale=stale, newest=newest, outputs=OUTPUTS, css=CSS, stale_list=stale_list, bar=bar,
                       versions=versions_of(web, period))
 
 
@@ -144,6 +148,14 @@ async def download_replaced(request: Request):
     return FileResponse(row["path"], media_type=XLSX, filename=f"{dept}-{period}-thu-muc-{row['sha256'][:8]}.xlsx")
 
 
+def _blockers(web: Web, period: Period) -> tuple[list, list]:
+    """The departments that stop a build before it starts: (not submitted, with errors)."""
+    from ..status import HAS_ERRORS, MISSING, of_period
+    ctx = web.ctx_for(period)
+    rows = of_period(ctx, pipeline.check(ctx, record=False))
+    return [r for r in rows if r["status"] == MISSING], [r for r in rows if r["status"] == HAS_ERRORS]
+
+
 async def start_build(request: Request):
     web = web_of(request)
     user_of(request, "office")
@@ -151,6 +163,13 @@ async def start_build(request: Request):
     form = await request.form(max_files=0, max_fields=5)
     check_csrf(request, form)
     user = user_of(request, "office")
+    allow = form.get("cho_phep_thieu") == "1"
+    pdf = form.get("pdf") == "1"
+    # said before anything starts: who has not sent (and «vẫn lập» in one click), who has errors
+    missing, broken = await run_in_threadpool(_blockers, web, period)
+    if broken or (missing and not allow):
+        return web.render(request, "chua-lap-duoc.html", status_code=409, period=str(period), missing=missing,
+                          broken=broken, pdf=pdf)
     job = uuid.uuid4().hex[:12]
     with storage.open_store(web.config.db) as store:
         taken = storage.web.start_build_job(store, job, str(period), user["username"], utc_now_text(), MAX_BUILDS)
@@ -158,11 +177,9 @@ async def start_build(request: Request):
         raise HTTPException(409, f"Đang có một lượt lập báo cáo kỳ {period} (hoặc đã đủ {MAX_BUILDS} lượt cùng lúc): "
                                  f"hãy đợi lượt đó xong rồi lập lại.")
     state = {"period": str(period), "done": False, "ok": False, "step": "Bắt đầu", "i": 0, "n": 0, "message": "",
-             "problems": [], "started": time.time(), "by": user["username"]}
+             "problems": [], "started": time.time(), "by": user["username"], "phases": [], "pdf": pdf}
     with web.config.lock:
         web.config.jobs[job] = state
-    allow = form.get("cho_phep_thieu") == "1"
-    pdf = form.get("pdf") == "1"
     threading.Thread(target=run_build, args=(web, job, state, period, allow, pdf), daemon=True).start()
     return RedirectResponse(base_of(request) + f"/van-phong/{period}/tien-do/{job}", 303)
 
@@ -170,12 +187,33 @@ async def start_build(request: Request):
 MAX_BUILDS = 2   # builds running at once (each reads every workbook and may start LibreOffice)
 
 
+PHASES = {"read": "Đọc biểu", "check": "Kiểm tra số liệu", "docx": "Soạn báo cáo (DOCX)",
+          "annex": "Lập phụ lục Excel", "pdf": "Tạo bản PDF"}
+
+
+def enter_phase(state: dict, key: str, i: int = 0, n: int = 0) -> None:
+    """The build's step as it is now: each step's start time is kept, so the page lists every
+    step passed with how long it took, and the current one with its n/N."""
+    now = time.time()
+    phases = state["phases"]
+    if not phases or phases[-1]["key"] != key:
+        if phases:
+            phases[-1]["end"] = now
+        phases.append({"key": key, "label": PHASES[key], "start": now, "end": None, "i": i, "n": n})
+    phases[-1].update(i=i, n=n)
+    state.update(step=PHASES[key], i=i, n=n)
+
+
 def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf: bool) -> None:
+    def reading(i, n, name):
+        enter_phase(state, "read", i, n)
+
     def progress(i, n, name):
-        state.update(step=f"Đang đọc biểu: {name}", i=i, n=n)
+        enter_phase(state, "check", i, n)
     try:
         ctx = web.ctx_for(period)
-        got = pipeline.build(ctx, allow_missing=allow, pdf=pdf, progress=progress, by=state.get("by", ""))
+        got = pipeline.build(ctx, allow_missing=allow, pdf=pdf, progress=progress, reading=reading,
+                             phase=lambda key: enter_phase(state, key), by=state.get("by", ""))
         message = f"Đã lập báo cáo ({len(got['warnings'])} cảnh báo)."
         late = [c for c in pipeline.changed_inputs(ctx, read_manifest(ctx.period_out)) if c["department"]]
         if late:   # accepted while the build was reading: the report does not have it
@@ -192,6 +230,9 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
         record_failure(e, f"lập báo cáo kỳ {period}", web.config.db)
         state.update(step="Không lập được", message=f"Lỗi ngoài ý muốn ({type(e).__name__}).")
     finally:
+        if state["phases"] and state["phases"][-1]["end"] is None:
+            state["phases"][-1]["end"] = time.time()
+        state["ended"] = time.time()
         state["done"] = True
         with storage.open_store(web.config.db) as store:
             storage.web.finish_build_job(store, job, utc_now_text(), state["ok"], state["message"],
@@ -213,7 +254,10 @@ async def build_progress(request: Request):
     if state is None or state["period"] != str(period):
         raise HTTPException(404, "Không tìm thấy lượt lập báo cáo này.")
     files = current_outputs(web, period, read_manifest(web.config.out / str(period)))
-    return web.render(request, "tien-do.html", period=str(period), state=state, files=files, outputs=OUTPUTS)
+    now = time.time()
+    elapsed = int((state.get("ended") or now) - state["started"]) if state.get("started") else None
+    return web.render(request, "tien-do.html", period=str(period), state=state, files=files, outputs=OUTPUTS,
+                      elapsed=elapsed, now=now)
 
 
 async def download(request: Request):
@@ -249,3 +293,50 @@ async def dept_workbook(request: Request):
     return FileResponse(path, media_type="application/vnd.ms-excel" if old_format else
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         filename=f"{dept}-{period}" + (".xls" if old_format else ".xlsx"))
+
+
+async def indicators(request: Request):
+    """The indicators of the period, each a link to its chart (reached from the dashboard)."""
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    ctx = web.ctx_for(period)
+    groups: dict = {}
+    for ind in ctx.catalogue.indicators.values():
+        dept = web.departments[ind.department].name if ind.department in web.departments else ind.department
+        groups.setdefault(dept, []).append(ind)
+    return web.render(request, "chi-tieu.html", period=str(period), groups=sorted(groups.items()), chart=None)
+
+
+async def indicator_chart(request: Request):
+    """One indicator's months of the year as a chart: this year, last year, the plan."""
+    from . import charts
+    web = web_of(request)
+    user_of(request, "office")
+    period = web.open_period(request.path_params["period"])
+    ctx = web.ctx_for(period)
+    code = request.path_params["code"]
+    if code not in ctx.catalogue.indicators:
+        raise HTTPException(404, f"Chỉ tiêu «{code}» không có trong danh mục kỳ {period}.")
+    ind = ctx.catalogue.indicators[code]
+
+    def draw():
+        res = pipeline.check(ctx, None, None, False)
+        got = charts.indicator_months(web, period, code, res.figures)
+        what = "lũy kế từ đầu năm" if got["measure"] == "cumulative" else "thực hiện từng tháng"
+        svg = charts.indicator_chart(f"{ind.name} ({what})", ind.unit, period.year, got["this"], got["last"],
+                                     got["plan"])
+        return got, svg
+    got, svg = await run_in_threadpool(draw)
+    rows = [{"month": m + 1, "this": got["this"][m], "last": got["last"][m]} for m in range(12)]
+    return web.render(request, "chi-tieu.html", period=str(period), indicator=ind, chart=svg, rows=rows,
+                      plan=got["plan"], measure=got["measure"])
+
+
+async def chart_stylesheet(request: Request):
+    from starlette.responses import Response
+    from . import charts
+    kind = request.path_params["kind"]
+    if kind not in charts.KINDS:
+        raise HTTPException(404)
+    return Response(charts.stylesheet(kind), media_type="text/css")

@@ -155,10 +155,11 @@ def refused(path: Path, why: str):
                         file=Path(path).name)]
 
 
-def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
+def run_many(fn, jobs: list[tuple], names: list[Path], done=None) -> list:
     """``[fn(*job) for job in jobs]`` in the workers, in order. A job whose worker dies or
     runs past the time limit gives ``refused(...)``. A crash takes its whole pool down, so
-    the jobs caught in it are run again one at a time: only the file that crashes is refused."""
+    the jobs caught in it are run again one at a time: only the file that crashes is refused.
+    ``done(i, n)``: told when the first i of the n results are in hand."""
     results: list = [None] * len(jobs)
     pool = _get_pool()
     isolate, broken = [], False
@@ -180,6 +181,8 @@ def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
             broken = True
         except MemoryError:
             results[i] = refused(names[i], f"cần quá {MEMORY_LIMIT // 2**20} MB bộ nhớ")
+        if done is not None and not isolate:
+            done(i + 1, len(jobs))
     if broken:
         _discard(pool)
     for i in isolate:
@@ -195,6 +198,8 @@ def run_many(fn, jobs: list[tuple], names: list[Path]) -> list:
             _discard(pool)
         except MemoryError:
             results[i] = refused(names[i], f"cần quá {MEMORY_LIMIT // 2**20} MB bộ nhớ")
+    if done is not None and isolate:
+        done(len(jobs), len(jobs))
     return results
 
 
@@ -228,11 +233,11 @@ def run_one(fn, job: tuple, name: Path):
     return run_many(fn, [job], [name])[0]
 
 
-def read_workbooks(jobs: list[tuple]) -> list:
+def read_workbooks(jobs: list[tuple], done=None) -> list:
     """``read_workbook(path, catalogue, period, department)`` for each job, bounded."""
     # deferred on purpose: the parent never parses a workbook (lxml loads in the workers)
     from .read import read_workbook  # noqa: PLC0415
-    return run_many(read_workbook, jobs, [Path(j[0]) for j in jobs])
+    return run_many(read_workbook, jobs, [Path(j[0]) for j in jobs], done)
 
 
 def read_workbook_bounded(path, cat, period, department: str):
