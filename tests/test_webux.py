@@ -141,3 +141,43 @@ def test_a_receipt_the_deadline_and_the_office_downloads_what_a_department_sent(
         wb = office.get(f"/van-phong/2023-08/don-vi/{MISSING}/bieu")
         assert wb.status_code == 200 and wb.content == data
         assert dept.get(f"/van-phong/2023-08/don-vi/{MISSING}/bieu").status_code == 403
+
+
+def test_the_indicator_chart_and_the_periods_bar_are_svg_from_the_server(tmp_path):
+    from openpyxl import load_workbook
+    app, config = web_setup(tmp_path)
+    ws = load_workbook(ROOT / "inputs" / "2023-08" / "ban-quan-ly-kkt.xlsx", read_only=True)["Chỉ tiêu"]
+    head = None
+    for row in ws.iter_rows(values_only=True):
+        if head is None:
+            head = list(row)
+            continue
+        if row[0] == "KKT_XNK":
+            values = dict(zip(head, row))
+            break
+    col = {k: values[k] for k in ("Kế hoạch năm", "Lũy kế", "Cùng kỳ lũy kế")}
+    with TestClient(app) as c:
+        login(c, "vanphong")
+        board = c.get("/van-phong/2023-08").text
+        bar = board.split('id="thanh-tien-do"')[1].split("</div>")[0]
+        assert "<svg" in bar and "Đã nộp: 22" in bar and "Chưa nộp: 1" in bar
+        assert 'href="/van-phong/2023-08/chi-tieu"' in board
+        listing = c.get("/van-phong/2023-08/chi-tieu").text
+        assert 'href="/van-phong/2023-08/chi-tieu/KKT_XNK"' in listing
+        page = c.get("/van-phong/2023-08/chi-tieu/KKT_XNK")
+        assert page.status_code == 200
+        chart = page.text.split('id="bieu-do-chi-tieu"')[1]
+        assert "<svg" in chart and "Năm 2023" in chart and "Năm 2022" in chart and "Kế hoạch năm" in chart
+        # nothing that runs, nothing from elsewhere, no inline style the CSP would refuse
+        assert "<script" not in page.text and " style=" not in page.text and "http" not in chart.split("</svg>")[0] \
+            .replace("http://www.w3.org", "")
+        row8 = re.search(r"<td data-nhan=\"Tháng\">Tháng 8</td>(.*?)</tr>", page.text, re.S).group(1)
+
+        def vi(x):
+            return f"{x:,}".replace(",", ".")
+        assert vi(col["Lũy kế"]) in row8 and vi(col["Cùng kỳ lũy kế"]) in row8
+        assert f"Kế hoạch năm: <b>{vi(col['Kế hoạch năm'])}</b>" in page.text
+        css = c.get("/bieu-do/chi-tieu.css")
+        assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+        assert "#chart-bd-chi-tieu" in css.text and "&gt;" not in css.text
+        assert c.get("/van-phong/2023-08/chi-tieu/KHONG_CO").status_code == 404

@@ -110,6 +110,9 @@ ROUTES = [
     Route("/van-phong/{period}/lan-lap/{number}/bao-cao.docx", review.version_download),
     Route("/van-phong/{period}/bien-tap", review.edits_home),
     Route("/van-phong/{period}/bien-tap/{section}", review.edits_section, methods=["GET", "POST"]),
+    Route("/van-phong/{period}/chi-tieu", office.indicators),
+    Route("/van-phong/{period}/chi-tieu/{code}", office.indicator_chart),
+    Route("/bieu-do/{kind}.css", office.chart_stylesheet),
 ]
 
 

@@ -60,6 +60,8 @@ class Web:
         zone = zone_setting(self.base_ctx.settings)
         self.pages.env.filters["gio"] = lambda t: format_time(t, zone)   # «02:04 ngày 28/11/2026»
         self.pages.env.filters["co_tep"] = size_text
+        self.pages.env.filters["thoi_luong"] = duration_text
+        self.pages.env.filters["so"] = number_text
         self.pages.env.globals["so_bien_nhan"] = receipt_number
 
     def archive_path(self, period: str, department: str, sha256: str) -> Path:
@@ -124,6 +126,24 @@ def size_text(size: int | None) -> str:
     from decimal import Decimal
     kb = (size + 1023) // 1024
     return f"{format_number(Decimal(size), 0)} byte ({format_number(Decimal(kb), 0)} KB)"
+
+
+def number_text(value) -> str:
+    """A figure as the report prints it: «2.945», «1.215,57»."""
+    from decimal import Decimal
+
+    from ..vi_numbers import format_number
+    d = Decimal(str(value))
+    places = max(-d.normalize().as_tuple().exponent, 0) if d != d.to_integral_value() else 0
+    return format_number(d, min(places, 4))
+
+
+def duration_text(seconds) -> str:
+    """«8 giây», «1 phút 5 giây»."""
+    seconds = max(int(round(seconds or 0)), 0)
+    if seconds < 60:
+        return f"{seconds} giây"
+    return f"{seconds // 60} phút" + (f" {seconds % 60} giây" if seconds % 60 else "")
 
 
 def days_left_text(deadline, today=None) -> str:
