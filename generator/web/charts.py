@@ -18,8 +18,8 @@ def _style(kind: str):
               "tien-do": ("#1d6b2f", "#b07a00", "#a40000", "#9a9a9a")}[kind]
     return Style(background="#ffffff", plot_background="#ffffff", foreground="#1b1b1b",
                  foreground_strong="#1b1b1b", foreground_subtle="#c8cad0", colors=colors,
-                 font_family='"Times New Roman", serif', title_font_size=18, legend_font_size=15,
-                 label_font_size=13, major_label_font_size=13, value_font_size=13)
+                 font_family='"Times New Roman", serif', title_font_size=20, legend_font_size=18,
+                 label_font_size=16, major_label_font_size=16, value_font_size=18, stroke_width=3)
 
 
 def _finish(svg: str, kind: str) -> tuple[str, str]:
@@ -49,10 +49,10 @@ def _vi(value: float) -> str:
 def indicator_chart(title: str, unit: str, year: int, this_year: list, last_year: list, plan) -> str:
     """An indicator's 12 months (values or None), last year's and the plan as a flat line."""
     import pygal
-    chart = pygal.Line(js=[], disable_xml_declaration=True, style=_style("chi-tieu"), width=760, height=380,
-                       show_dots=True, dots_size=4, legend_at_bottom=True, legend_at_bottom_columns=3,
+    chart = pygal.Line(js=[], disable_xml_declaration=True, style=_style("chi-tieu"), width=640, height=420,
+                       show_dots=True, dots_size=5, legend_at_bottom=True, legend_at_bottom_columns=3,
                        allow_interruptions=True, value_formatter=_vi, y_title=unit, truncate_legend=-1,
-                       print_values=False, margin=12)
+                       print_values=False, margin=12, margin_bottom=40, truncate_label=-1)
     chart.title = title
     chart.x_labels = [f"T{m}" for m in range(1, 13)]
     chart.add(f"Năm {year}", [_number(v) for v in this_year])
@@ -66,10 +66,10 @@ def progress_chart(counts: list[tuple[str, int]]) -> str:
     """The period's departments as one bar: submitted, received after the build, with errors,
     not submitted."""
     import pygal
-    chart = pygal.HorizontalStackedBar(js=[], disable_xml_declaration=True, style=_style("tien-do"), width=760,
-                                       height=150, legend_at_bottom=True, legend_at_bottom_columns=4,
+    chart = pygal.HorizontalStackedBar(js=[], disable_xml_declaration=True, style=_style("tien-do"), width=560,
+                                       height=170, legend_at_bottom=True, legend_at_bottom_columns=2,
                                        show_y_labels=False, show_x_labels=False, print_values=True,
-                                       print_zeroes=False, margin=6, spacing=4, truncate_legend=-1,
+                                       print_zeroes=False, margin=6, margin_bottom=24, spacing=4, truncate_legend=-1,
                                        show_minor_x_labels=False, value_formatter=lambda v: f"{v:g}")
     chart.x_labels = [""]
     for label, n in counts:
