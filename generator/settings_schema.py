@@ -278,6 +278,20 @@ SCHEMA: tuple[Section, ...] = (
     Section("muc", "Các mục của báo cáo mà đơn vị viết thuyết minh vào: mã mục = tên mục",
             open=Setting("muc", "MÃ_MỤC", "text", "tên mục in trong báo cáo", dated=False), open_keys=r".+",
             dated=False),
+    Section("thu_nhac", "Thư nhắc nộp biểu gửi qua e-mail (máy chủ thư SMTP của tỉnh)", (
+        _s("thu_nhac", "may_chu", "text", "máy chủ SMTP của tỉnh, ví dụ \"mail.langson.gov.vn\" (để trống: trang web "
+           "không gửi thư nhắc)", "", dated=False),
+        _s("thu_nhac", "cong", "int", "cổng của máy chủ SMTP", 587, low=1, high=65535, dated=False),
+        _s("thu_nhac", "bao_mat", "choice", "kết nối: «starttls» (cổng 587), «ssl» (cổng 465) hoặc «khong» (mạng "
+           "nội bộ)", "starttls", choices=("starttls", "ssl", "khong"), dated=False),
+        _s("thu_nhac", "ten_dang_nhap", "text", "tên đăng nhập máy chủ thư (để trống nếu máy chủ không đòi)", "",
+           dated=False),
+        _s("thu_nhac", "bien_mat_khau", "text", "tên biến môi trường chứa mật khẩu máy chủ thư (mật khẩu không ghi "
+           "trong tệp này)", "BAOCAO_SMTP_MAT_KHAU", dated=False),
+        _s("thu_nhac", "nguoi_gui", "text", "địa chỉ người gửi thư nhắc", "", dated=False),
+        _s("thu_nhac", "dia_chi", "table", "[thu_nhac.dia_chi]: địa chỉ e-mail của từng đơn vị, «mã-đơn-vị = "
+           "\"a@…, b@…\"» (nhiều địa chỉ cách nhau bằng dấu phẩy)", {}, dated=False),
+    ), dated=False),
     Section("phu_luc", "Phụ lục «Một số chỉ tiêu kinh tế - xã hội chủ yếu»", (
         _s("phu_luc", "bang_tinh", "bool", "ghi build/<YYYY-MM>/phu-luc-<YYYY-MM>.xlsx", True),
         _s("phu_luc", "trong_van_ban", "bool", "thêm phụ lục vào cuối tệp DOCX (false: chỉ tệp Excel)", True),

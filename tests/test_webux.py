@@ -181,3 +181,68 @@ def test_the_indicator_chart_and_the_periods_bar_are_svg_from_the_server(tmp_pat
         assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
         assert "#chart-bd-chi-tieu" in css.text and "&gt;" not in css.text
         assert c.get("/van-phong/2023-08/chi-tieu/KHONG_CO").status_code == 404
+
+
+def test_reminders_by_email_to_the_departments_not_submitted(tmp_path):
+    """A local SMTP server (aiosmtpd) receives one message per department not submitted that
+    has an address; one without an address is said; the dashboard lists who was reminded."""
+    import shutil
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    from generator.pipeline import open_context
+    from generator.web.auth import create_account
+
+    from .web_helpers import free_port
+
+    got = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):
+            got.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+            return "250 OK"
+
+    port = free_port()
+    smtp = Controller(Keep(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        templates = tmp_path / "templates"
+        shutil.copytree(ROOT / "templates", templates)
+        toml = templates / "cai-dat.toml"
+        text = toml.read_text(encoding="utf-8")
+        text = text.replace('may_chu = ""', 'may_chu = "127.0.0.1"').replace("cong = 587", f"cong = {port}") \
+            .replace('bao_mat = "starttls"', 'bao_mat = "khong"') \
+            .replace('nguoi_gui = ""', 'nguoi_gui = "vanphong@tinh.gov.vn"') \
+            .replace("[thu_nhac.dia_chi]\n", f'[thu_nhac.dia_chi]\n{MISSING} = "a@snn.gov.vn, b@snn.gov.vn"\n'
+                                             'so-cong-thuong = "ct@sct.gov.vn"\n')
+        toml.write_text(text, encoding="utf-8")
+        inputs = tmp_path / "inputs"
+        shutil.copytree(ROOT / "inputs" / "2023-08", inputs / "2023-08")
+        for dept in (MISSING, "so-y-te"):
+            (inputs / "2023-08" / f"{dept}.xlsx").unlink()
+        db = tmp_path / "data" / "baocao.sqlite"
+        app = create_app(WebConfig(inputs=inputs, out=tmp_path / "build", db=db, templates=templates))
+        create_account(db, "vanphong", PASSWORD, None, open_context("2023-08", templates=templates).catalogue)
+        with TestClient(app) as c:
+            login(c, "vanphong")
+            board = c.get("/van-phong/2023-08").text
+            assert "Gửi thư nhắc đến 2 đơn vị chưa nộp" in board
+            after = c.post("/van-phong/2023-08/nhac-nop", data={"csrf": csrf_of(board)}, follow_redirects=True)
+            assert after.status_code == 200
+        # one message, to the department not submitted that has addresses; none to one that submitted
+        assert len(got) == 1, got
+        rcpt, msg = got[0]
+        assert sorted(rcpt) == ["a@snn.gov.vn", "b@snn.gov.vn"]
+        assert msg["From"] == "vanphong@tinh.gov.vn" and "tháng 8" in msg["Subject"]
+        body = msg.get_body().get_content()
+        assert "Sở Nông nghiệp và Phát triển nông thôn" in body and "/dang-nhap" in body
+        import tomllib
+        day = tomllib.loads(text)["nop_bao_cao"]["han_nop_ngay"]
+        assert f"ngày {day:02d}/08/2023" in body
+        table = after.text.split('id="bang-thu-nhac"')[1].split("</table>")[0]
+        assert "Sở Nông nghiệp" in table and "đã gửi" in table and "a@snn.gov.vn, b@snn.gov.vn" in table
+        assert "Sở Y tế" in table and "chưa có địa chỉ e-mail" in table
+        assert re.search(r"\d\d:\d\d ngày \d\d/\d\d/\d{4}", table)
+    finally:
+        smtp.stop()

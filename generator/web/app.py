@@ -19,7 +19,7 @@ from .. import store as storage
 from ..failures import record_failure
 from ..timefmt import utc_now_text
 from ..workbooks.sandbox import serving
-from . import accounts, department, form, office, review, signin
+from . import accounts, department, form, office, reminders, review, signin
 from .common import HERE, Web, WebConfig, base_of, web_of
 
 __all__ = ["WebConfig", "create_app"]
@@ -110,6 +110,7 @@ ROUTES = [
     Route("/van-phong/{period}/lan-lap/{number}/bao-cao.docx", review.version_download),
     Route("/van-phong/{period}/bien-tap", review.edits_home),
     Route("/van-phong/{period}/bien-tap/{section}", review.edits_section, methods=["GET", "POST"]),
+    Route("/van-phong/{period}/nhac-nop", reminders.send, methods=["POST"]),
     Route("/van-phong/{period}/chi-tieu", office.indicators),
     Route("/van-phong/{period}/chi-tieu/{code}", office.indicator_chart),
     Route("/bieu-do/{kind}.css", office.chart_stylesheet),

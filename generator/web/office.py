@@ -101,12 +101,14 @@ async def dashboard(request: Request):
         stale_list = []
     from ..status import HAS_ERRORS, MISSING
     from .charts import progress_chart
+    from .reminders import sent_reminders
     bar = progress_chart([("Đã nộp", counts[SUBMITTED]), ("Đã nhận sau khi lập", counts[AFTER_BUILD]),
                           ("Có lỗi", counts[HAS_ERRORS]), ("Chưa nộp", counts[MISSING])])
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
                       phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
                       stale=stale, newest=newest, outputs=OUTPUTS, css=CSS, stale_list=stale_list, bar=bar,
-                      versions=versions_of(web, period))
+                      versions=versions_of(web, period), reminders=sent_reminders(web, str(period)),
+                      mail=bool(web.base_ctx.settings["thu_nhac"]["may_chu"]))
 
 
 def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
