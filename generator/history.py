@@ -88,7 +88,7 @@ def unit_problem(ind, measure: str, stored: storage.submissions.Stored, where: s
     return severity(
         "unit-changed",
         f"«{layout.COLUMN_OF[measure]}» của «{ind.name}» ({ind.code}) đã lưu ở {where} là "
-        f"{format_plain(stored.value)} {stored.unit} (lần nộp {stored.revision}, {stored.file_name}!{stored.sheet}!"
+        f"{format_plain(stored.value)} {stored.unit} ({stored.file_name}!{stored.sheet}!"
         f"{stored.cell}), nhưng nay chỉ tiêu tính bằng «{ind.unit}» và bảng đổi đơn vị ({UNITS_FILE}) không có "
         f"cách đổi «{stored.unit}» sang «{ind.unit}»: hãy nhập số này theo đơn vị «{ind.unit}» vào ô này, hoặc "
         f"đề nghị Văn phòng khai báo hệ số đổi", **place)
@@ -198,7 +198,7 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
             if rel > tol:
                 out.append(warning(
                     "cumulative-jump", f"Lũy kế {format_number(cum, dec)} khác lũy kế kỳ trước "
-                    f"{format_number(prev.value, dec)} (lần nộp {prev.revision}) cộng số tháng {format_number(month, dec)} "
+                    f"{format_number(prev.value, dec)} (biểu đã nộp của kỳ trước) cộng số tháng {format_number(month, dec)} "
                     f"= {format_number(expected, dec)}: lệch {format_number(diff, dec)} {ind.unit} "
                     f"(nếu là điều chỉnh số ước tính kỳ trước thì ghi rõ ở cột «Ghi chú»)", **place("cumulative")))
         for key, table, label in (("plan", "plans", "Kế hoạch năm"),
@@ -209,14 +209,13 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
                 p_period, stored = history[-1][0], last_plan
                 out.append(warning(
                     "plan-changed", f"{label} {format_plain(plan)} khác số đã "
-                    f"báo ở kỳ {p_period} ({format_plain(stored.value)}, lần nộp "
-                    f"{stored.revision}): kế hoạch thay đổi trong năm?", **place(key)))
+                    f"báo ở kỳ {p_period} ({format_plain(stored.value)}): kế hoạch thay đổi trong năm?", **place(key)))
         for measure, src in LAST_YEAR_OF.items():
             v, stored = typed(measure), stored_in_unit(known["last_year"].get(code, {}).get(src))
             if v is not None and stored is not None and v != stored.value:
                 out.append(warning(
                     "last-year-differs", f"«{layout.COLUMN_OF[measure]}» ghi {format_plain(v)}, nhưng số đã lưu của cùng kỳ năm "
-                    f"trước là {format_plain(stored.value)} (lần nộp {stored.revision}, {stored.file_name}!{stored.sheet}!"
+                    f"trước là {format_plain(stored.value)} (biểu năm trước, {stored.file_name}!{stored.sheet}!"
                     f"{stored.cell})", **place(measure)))
     return out
 

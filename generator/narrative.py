@@ -344,6 +344,13 @@ def check_refs(segments: list, figures: dict, settings: dict, skip=lambda code: 
         base = _base_problem(ref, fig, figures, settings, text)
         if base is not None:
             out.append(base)
+        elif text is None and ref.measure == "tang_tt":   # says which month is missing
+            v = fig.values
+            what = ("thiếu số thực hiện tháng trước của " + ref.code + " (biểu tháng trước chưa nộp hoặc chưa có "
+                    "số tháng đó)") if v.get("month_previous") is None else f"thiếu số thực hiện tháng này của {ref.code}"
+            out.append(warning(
+                "markup-no-figure", f"«{shown(ref)}» so sánh với tháng trước nhưng {what}; báo cáo sẽ in "
+                f"«{wording['thieu_so_lieu']}»", indicator=ref.code))
         elif text is None:   # "no figure" is a value, not a wording
             out.append(warning(
                 "markup-no-figure", f"«{shown(ref)}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "

@@ -246,3 +246,37 @@ def test_reminders_by_email_to_the_departments_not_submitted(tmp_path):
         assert re.search(r"\d\d:\d\d ngày \d\d/\d\d/\d{4}", table)
     finally:
         smtp.stop()
+
+
+def test_the_month_on_month_warning_says_the_previous_month_is_missing(tmp_path):
+    from generator import pipeline
+
+    from .conftest import GOOD_VALUES, fill, make_templates
+    templates = make_templates(tmp_path / "templates")
+    ctx = pipeline.open_context("2023-08", tmp_path / "inputs", tmp_path / "build", templates)
+    pipeline.init(ctx)
+    fill(ctx.period_inputs / "so-cong-thuong.xlsx", GOOD_VALUES,
+         narrative=[("II.1.2", "Kim ngạch xuất nhập khẩu {XNK_TONG:tang_tt}.")])
+    fill(ctx.period_inputs / "so-nong-nghiep.xlsx", GOOD_VALUES)
+    res = pipeline.check(ctx, record=False)
+    got = [p for p in res.problems if p.code == "markup-no-figure"]
+    assert len(got) == 1, [str(p) for p in res.problems]
+    assert "tháng trước" in got[0].message and "kế hoạch, cùng kỳ" not in got[0].message
+    assert "XNK_TONG" in got[0].message
+
+
+def test_the_guide_names_excels_vietnamese_menus_with_the_departments_own_codes(tmp_path):
+    from openpyxl import load_workbook as load
+
+    from generator import pipeline
+    ctx = pipeline.open_context("2026-11", tmp_path / "inputs", tmp_path / "build")
+    pipeline.init(ctx)
+    for dept in ("so-nong-nghiep", "so-y-te"):
+        own = {i.code for i in ctx.catalogue.of_department(dept)}
+        others = {i.code for i in ctx.catalogue.indicators.values()} - own
+        text = "\n".join(str(r[0]) for r in load(tmp_path / "inputs" / "2026-11" / f"{dept}.xlsx", read_only=True)[
+            "Hướng dẫn"].iter_rows(values_only=True) if r[0])
+        assert "«Xem lại» > «Bỏ bảo vệ Trang tính»" in text and "«Tệp» > «Lưu thành»" in text
+        examples = set(re.findall(r"\{([A-Z][A-Z0-9_]+)(?::[a-z_]+)?\}", text)) - {"MÃ", "MÃ_CHỈ_TIÊU"}
+        assert examples and examples <= own, (dept, examples - own)
+        assert not examples & others

@@ -23,18 +23,25 @@ HEAD = PatternFill("solid", fgColor="BDD7EE")
 BOLD = Font(bold=True)
 FIXED_TIME = dt.datetime(2000, 1, 1)
 
-MARKUP_HELP = [
-    "Cách viết thuyết minh (sheet «Thuyết minh»): mỗi dòng là một đoạn văn; cột «Mục» ghi mục của báo cáo (ví dụ II.1.2).",
-    "• Chèn số liệu: viết {MÃ_CHỈ_TIÊU} để in số liệu chính của chỉ tiêu (lũy kế, hoặc số thời điểm), ví dụ {KKT_XNK}.",
-    "• Chọn số liệu khác: {MÃ:từ}, với các từ sau:",
-    *help_lines(),
-    "• Khi số liệu có thể tăng hoặc giảm: viết {MÃ:tang_giam} (in «tăng 54», «giảm 3», hoặc «bằng») thay cho «tăng {MÃ:chenh}»;",
-    "  nếu tự viết chữ tăng/giảm trước {MÃ:chenh} hay {MÃ:tyle_tang} mà số liệu đi ngược chiều, phần mềm sẽ cảnh báo.",
-    "• Ô định dạng phần trăm: gõ 77,5% vào ô dạng % thì Excel lưu 0,775; chỉ dùng cho chỉ tiêu tính bằng %.",
-    "• Chú thích cuối trang: đặt nội dung trong [[ và ]], ví dụ: vụ Đông Xuân[[Tổng diện tích gieo trồng {NN_DX_DT} ha.]]",
-    "• Chữ nghiêng: *Đánh giá chung:*; chữ đậm: **1.**; muốn in dấu sao thì viết \\* (dùng được cả trong chú thích).",
-    "• Phần mềm tự tính tỷ lệ % và tăng/giảm; không gõ tay các con số đã có trong sheet «Chỉ tiêu».",
-]
+def markup_help(example: str = "KKT_XNK", note_example: str = "NN_DX_DT") -> list[str]:
+    """How to write the narrative, the examples with ``example`` (an indicator of the reader's
+    own department: the office's own codes)."""
+    return [
+        "Cách viết thuyết minh (sheet «Thuyết minh»): mỗi dòng là một đoạn văn; cột «Mục» ghi mục của báo cáo (ví dụ II.1.2).",
+        f"• Chèn số liệu: viết {{MÃ_CHỈ_TIÊU}} để in số liệu chính của chỉ tiêu (lũy kế, hoặc số thời điểm), ví dụ {{{example}}}.",
+        "• Chọn số liệu khác: {MÃ:từ}, với các từ sau:",
+        *help_lines(),
+        f"• Khi số liệu có thể tăng hoặc giảm: viết {{{example}:tang_giam}} (in «tăng 54», «giảm 3», hoặc «bằng») thay cho "
+        f"«tăng {{{example}:chenh}}»;",
+        "  nếu tự viết chữ tăng/giảm trước {MÃ:chenh} hay {MÃ:tyle_tang} mà số liệu đi ngược chiều, phần mềm sẽ cảnh báo.",
+        "• Ô định dạng phần trăm: gõ 77,5% vào ô dạng % thì Excel lưu 0,775; chỉ dùng cho chỉ tiêu tính bằng %.",
+        f"• Chú thích cuối trang: đặt nội dung trong [[ và ]], ví dụ: đạt kết quả tốt[[Số liệu chi tiết: {{{note_example}}}.]]",
+        "• Chữ nghiêng: *Đánh giá chung:*; chữ đậm: **1.**; muốn in dấu sao thì viết \\* (dùng được cả trong chú thích).",
+        "• Phần mềm tự tính tỷ lệ % và tăng/giảm; không gõ tay các con số đã có trong sheet «Chỉ tiêu».",
+    ]
+
+
+MARKUP_HELP = markup_help()
 
 
 def department_workbook(cat: Catalogue, dept: Department, period: Period, settings: dict,
@@ -123,6 +130,9 @@ def _guide(ws, cat: Catalogue, dept: Department, period: Period, settings: dict)
     sub = settings["nop_bao_cao"]
     start, end, ytd = period.coverage(sub["ngay_chot_dau"], sub["ngay_chot_cuoi"])
     deadline = dt.date(period.year, period.month, sub["han_nop_ngay"])   # 1–28 (the schema): in every month
+    own = cat.of_department(dept.code)   # the office's own codes for the examples
+    example = next((i for i in own if i.kind == "flow"), own[0] if own else None)
+    notes = next((i for i in own if example is not None and i.code != example.code), None)
     lines = [
         ("BIỂU SỐ LIỆU BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI", True),
         (f"Đơn vị: {dept.name} (mã {dept.code})", True),
@@ -138,9 +148,19 @@ def _guide(ws, cat: Catalogue, dept: Department, period: Period, settings: dict)
         ("• «Lũy kế» là cộng dồn từ đầu năm; chỉ tiêu thời điểm (đàn vật nuôi, số doanh nghiệp...) ghi số tại cuối kỳ "
          "vào «Thực hiện tháng»; chỉ tiêu chỉ số ghi chỉ số so với cùng kỳ năm trước = 100.", False),
         ("• Không thêm, xóa hay đổi mã chỉ tiêu; không đổi tên các sheet và tiêu đề cột.", False),
-        ("• Sheet được khóa không có mật khẩu; nếu cần, chọn Review > Unprotect Sheet.", False),
+        ("• Sheet được khóa không có mật khẩu; nếu cần mở khóa, chọn thẻ «Xem lại» > «Bỏ bảo vệ Trang tính» "
+         "(Excel tiếng Anh: Review > Unprotect Sheet).", False),
+        ("• Khi lưu: chọn «Tệp» > «Lưu thành», ở ô «Lưu dưới dạng» chọn «Sổ làm việc Excel (*.xlsx)» "
+         "(Excel tiếng Anh: File > Save As > Excel Workbook); giữ nguyên tên tệp.", False),
+        ("• Nếu Excel hiện dấu chấm là dấu thập phân: «Tệp» > «Tùy chọn» > «Nâng cao», bỏ chọn «Sử dụng dấu phân "
+         "cách hệ thống» và đặt «Dấu phân cách thập phân» là dấu phẩy (hoặc cứ nhập theo cách máy đang hiển thị: "
+         "phần mềm đọc đúng giá trị số của ô).", False),
+        (f"• Ví dụ với chỉ tiêu của đơn vị: dòng «{example.code}» ({example.name}) — «Thực hiện tháng» là số của tháng "
+         f"{period.month}, «Lũy kế» là cộng dồn từ tháng 1 đến tháng {period.month}.", False) if example else ("", False),
         ("", False),
-    ] + [(t, i == 0) for i, t in enumerate(MARKUP_HELP)] + [
+    ] + [(t, i == 0) for i, t in enumerate(markup_help(example.code if example else "KKT_XNK",
+                                                       (notes.code if notes else example.code) if example
+                                                       else "NN_DX_DT"))] + [
         ("", False),
         ("Các mục của báo cáo (cột «Mục»):", True),
     ] + [(f"  {k}: {settings['muc'][k]}", False) for k in settings["muc"]] + [
