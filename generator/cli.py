@@ -306,9 +306,8 @@ def _serve(ctx, args) -> int:
     from .web import WebConfig, create_app  # noqa: PLC0415
     app = create_app(WebConfig(inputs=Path(args.inputs), out=Path(args.out), db=ctx.db, templates=args.templates,
                                max_upload_bytes=args.max_upload_mb * 2**20, secure_cookies=args.secure_cookies))
-    from . import store as S
-    with S.open_store(ctx.db) as store:
-        empty = S.web.count_accounts(store) == 0
+    with storage.open_store(ctx.db) as store:
+        empty = storage.web.count_accounts(store) == 0
     if empty:
         db = "" if str(ctx.db) == DEFAULT_DB else f" --db {ctx.db}"
         print("Chưa có tài khoản nào. Tạo tài khoản văn phòng đầu tiên (chương trình hỏi mật khẩu) bằng lệnh:\n"

@@ -9,7 +9,6 @@ import time
 
 from starlette.testclient import TestClient
 
-from generator import store as S
 from generator.web import WebConfig, create_app
 from generator.web.auth import authenticate
 

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from .. import store as S
+from .. import store as storage
 from ..problems import BaocaoError
 from .auth import create_account, password_problem, reset_account
 from .common import check_csrf, user_of, web_of
@@ -27,9 +27,9 @@ def new_password() -> str:
 
 
 def _listing(web) -> list[dict]:
-    with S.open_store(web.config.db) as store:
-        accounts = S.web.list_accounts(store)
-        last = S.web.last_signins(store)
+    with storage.open_store(web.config.db) as store:
+        accounts = storage.web.list_accounts(store)
+        last = storage.web.last_signins(store)
     rows = []
     for a in accounts:
         if a["role"] == "office":
@@ -67,7 +67,8 @@ async def create(request: Request):
         await run_in_threadpool(create_account, web.config.db, name, password, department,
                                 web.base_ctx.catalogue.full)
     except BaocaoError as e:
-        return await run_in_threadpool(lambda: _page(request, 400, error=f"{e}.", typed=name))
+        why = f"{e}."
+        return await run_in_threadpool(lambda: _page(request, 400, error=why, typed=name))
     return await run_in_threadpool(lambda: _page(request, shown={"username": name, "password": password,
                                                                "new": True}))
 
@@ -92,7 +93,8 @@ async def change(request: Request):
         await run_in_threadpool(lambda: reset_account(web.config.db, name, cat, password=password,
                                                       disabled={"khoa": True, "mo-khoa": False}.get(action)))
     except BaocaoError as e:
-        return await run_in_threadpool(lambda: _page(request, 400, error=f"{e}."))
+        why = f"{e}."
+        return await run_in_threadpool(lambda: _page(request, 400, error=why))
     if password:
         return await run_in_threadpool(lambda: _page(request, shown={"username": name, "password": password}))
     done = f"Đã khóa tài khoản {name}; các phiên đăng nhập của tài khoản đã kết thúc." if action == "khoa" \

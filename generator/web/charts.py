@@ -6,14 +6,20 @@ and its one inline style becomes an attribute; each kind of chart has a fixed id
 style sheet is the same for every chart of that kind."""
 from __future__ import annotations
 
+import html
 import re
 from decimal import Decimal
+
+import pygal
+from pygal.style import Style
+
+from .. import store as storage
+from ..vi_numbers import format_number
 
 KINDS = ("chi-tieu", "tien-do")
 
 
 def _style(kind: str):
-    from pygal.style import Style
     colors = {"chi-tieu": ("#8b1a1a", "#7a7a7a", "#1d6b2f"),
               "tien-do": ("#1d6b2f", "#b07a00", "#a40000", "#9a9a9a")}[kind]
     return Style(background="#ffffff", plot_background="#ffffff", foreground="#1b1b1b",
@@ -26,7 +32,6 @@ def _finish(svg: str, kind: str) -> tuple[str, str]:
     """(the SVG to put in the page, its style sheet) for a chart of ``kind``."""
     uid = re.search(r'id="chart-([0-9a-f-]+)"', svg).group(1)
     svg = svg.replace(uid, f"bd-{kind}")
-    import html
     css = html.unescape("\n".join(re.findall(r"<style[^>]*>(.*?)</style>", svg, re.S)))
     svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.S)
     svg = re.sub(r"<script[^>]*>.*?</script>|<script[^>]*/>", "", svg, flags=re.S)
@@ -41,14 +46,12 @@ def _number(value) -> float | None:
 
 
 def _vi(value: float) -> str:
-    from ..vi_numbers import format_number
     d = Decimal(str(value))
     return format_number(d, 0 if d == d.to_integral_value() else 2)
 
 
 def indicator_chart(title: str, unit: str, year: int, this_year: list, last_year: list, plan) -> str:
     """An indicator's 12 months (values or None), last year's and the plan as a flat line."""
-    import pygal
     chart = pygal.Line(js=[], disable_xml_declaration=True, style=_style("chi-tieu"), width=640, height=420,
                        show_dots=True, dots_size=5, legend_at_bottom=True, legend_at_bottom_columns=3,
                        allow_interruptions=True, value_formatter=_vi, y_title=unit, truncate_legend=-1,
@@ -65,7 +68,6 @@ def indicator_chart(title: str, unit: str, year: int, this_year: list, last_year
 def progress_chart(counts: list[tuple[str, int]]) -> str:
     """The period's departments as one bar: submitted, received after the build, with errors,
     not submitted."""
-    import pygal
     chart = pygal.HorizontalStackedBar(js=[], disable_xml_declaration=True, style=_style("tien-do"), width=560,
                                        height=170, legend_at_bottom=True, legend_at_bottom_columns=2,
                                        show_y_labels=False, show_x_labels=False, print_values=True,
@@ -83,7 +85,6 @@ _CSS: dict = {}
 def stylesheet(kind: str) -> str:
     """The style sheet of ``kind``'s charts (the same for every chart of the kind)."""
     if kind not in _CSS:
-        import pygal
         if kind == "chi-tieu":
             chart = pygal.Line(js=[], disable_xml_declaration=True, style=_style(kind))
             for name in ("a", "b", "c"):
@@ -101,16 +102,15 @@ def indicator_months(web, period, code: str, figures: dict) -> dict:
     current submission of each month) and, for ``period`` itself, from its workbooks as read
     now (``figures``: check's). The measure drawn is the year to date when the indicator has
     one, else the month's value."""
-    from .. import store as S
     fig = figures.get(code)
     values = fig.values if fig is not None else {}
     measure = "cumulative" if values.get("cumulative") is not None else "month"
     this, last = [None] * 12, [None] * 12
     plan = values.get("plan")
-    with S.open_store(web.config.db) as store:
+    with storage.open_store(web.config.db) as store:
         for m in range(1, 13):
-            here = S.history.latest(store, f"{period.year:04d}-{m:02d}").get(code, {})
-            before = S.history.latest(store, f"{period.year - 1:04d}-{m:02d}").get(code, {})
+            here = storage.submissions.latest(store, f"{period.year:04d}-{m:02d}").get(code, {})
+            before = storage.submissions.latest(store, f"{period.year - 1:04d}-{m:02d}").get(code, {})
             if measure in here:
                 this[m - 1] = here[measure].value
             if measure in before:

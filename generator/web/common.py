@@ -4,9 +4,11 @@ Route handlers live in ``signin``, ``department`` and ``office``, at module leve
 this state through ``web_of(request)``."""
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
@@ -18,6 +20,7 @@ from .. import pipeline
 from .. import store as storage
 from ..periods import Period
 from ..timefmt import format_time, zone_setting
+from ..vi_numbers import format_number
 from .auth import session_account
 
 HERE = Path(__file__).resolve().parent
@@ -122,17 +125,12 @@ def size_text(size: int | None) -> str:
     """«48.213 byte (47 KB)» as a clerk reads a file's size."""
     if size is None:
         return ""
-    from ..vi_numbers import format_number
-    from decimal import Decimal
     kb = (size + 1023) // 1024
     return f"{format_number(Decimal(size), 0)} byte ({format_number(Decimal(kb), 0)} KB)"
 
 
 def number_text(value) -> str:
     """A figure as the report prints it: «2.945», «1.215,57»."""
-    from decimal import Decimal
-
-    from ..vi_numbers import format_number
     d = Decimal(str(value))
     places = max(-d.normalize().as_tuple().exponent, 0) if d != d.to_integral_value() else 0
     return format_number(d, min(places, 4))
@@ -146,9 +144,14 @@ def duration_text(seconds) -> str:
     return f"{seconds // 60} phút" + (f" {seconds % 60} giây" if seconds % 60 else "")
 
 
+def deadline_of(period: Period, settings: dict):
+    """The day departments send their workbooks by (``[nop_bao_cao] han_nop_ngay`` of the
+    reporting month)."""
+    return dt.date(period.year, period.month, settings["nop_bao_cao"]["han_nop_ngay"])   # 1–28 (the schema)
+
+
 def days_left_text(deadline, today=None) -> str:
     """«còn 5 ngày», «hôm nay là hạn cuối», «quá hạn 2 ngày»."""
-    import datetime as dt
     days = (deadline - (today or dt.date.today())).days
     if days > 0:
         return f"còn {days} ngày"

@@ -24,7 +24,7 @@ from ..status import CSS, of_period
 from ..workbooks import layout
 from ..workbooks.grid import CFB_MAGIC
 from ..workbooks.sandbox import read_workbook_bounded
-from .common import XLSX, Web, base_of, check_csrf, user_of, web_of
+from .common import XLSX, Web, base_of, check_csrf, days_left_text, deadline_of, user_of, web_of
 from ..archive import record_replaced
 
 
@@ -32,8 +32,6 @@ async def dept_home(request: Request):
     web = web_of(request)
     user = user_of(request, "department")
     dept = user["department"]
-    from .common import days_left_text
-    from .office import deadline_of
 
     def standing() -> dict:
         """Each open period's status of this department — the office's definition (status.py)."""

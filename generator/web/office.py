@@ -11,18 +11,22 @@ import uuid
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from .. import pipeline
 from .. import store as storage
+from ..workbooks import layout
+from ..workbooks.grid import CFB_MAGIC
 from ..failures import record_failure
 from ..outputs import OUTPUT_OF, OUTPUTS, output_path, read_manifest
 from ..periods import Period, period_phrase
 from ..problems import BaocaoError, InputError
-from ..status import AFTER_BUILD, CSS, SUBMITTED, of_period
+from ..status import AFTER_BUILD, CSS, HAS_ERRORS, MISSING, SUBMITTED, of_period
 from ..status import counts as count_statuses
 from ..timefmt import utc_now_text
-from .common import Web, base_of, check_csrf, user_of, web_of
+from . import charts
+from .common import Web, base_of, check_csrf, deadline_of, user_of, web_of
+from .reminders import sent_reminders
 from .review import versions_of
 from ..archive import replaced_files
 from .common import XLSX
@@ -65,12 +69,6 @@ async def open_new_period(request: Request):
     return RedirectResponse(base_of(request) + f"/van-phong/{p}", 303)
 
 
-def deadline_of(period: Period, settings: dict):
-    """The day departments send their workbooks by (``[nop_bao_cao] han_nop_ngay`` of the
-    reporting month)."""
-    return dt.date(period.year, period.month, settings["nop_bao_cao"]["han_nop_ngay"])   # 1–28 (the schema)
-
-
 async def dashboard(request: Request):
 
     web = web_of(request)
@@ -99,10 +97,7 @@ async def dashboard(request: Request):
                       for c in changes if c["department"]]
     else:
         stale_list = []
-    from ..status import HAS_ERRORS, MISSING
-    from .charts import progress_chart
-    from .reminders import sent_reminders
-    bar = progress_chart([("Đã nộp", counts[SUBMITTED]), ("Đã nhận sau khi lập", counts[AFTER_BUILD]),
+    bar = charts.progress_chart([("Đã nộp", counts[SUBMITTED]), ("Đã nhận sau khi lập", counts[AFTER_BUILD]),
                           ("Có lỗi", counts[HAS_ERRORS]), ("Chưa nộp", counts[MISSING])])
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
                       phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
@@ -152,7 +147,6 @@ async def download_replaced(request: Request):
 
 def _blockers(web: Web, period: Period) -> tuple[list, list]:
     """The departments that stop a build before it starts: (not submitted, with errors)."""
-    from ..status import HAS_ERRORS, MISSING, of_period
     ctx = web.ctx_for(period)
     rows = of_period(ctx, pipeline.check(ctx, record=False))
     return [r for r in rows if r["status"] == MISSING], [r for r in rows if r["status"] == HAS_ERRORS]
@@ -278,15 +272,13 @@ async def download(request: Request):
 async def dept_workbook(request: Request):
     """The office downloads the workbook a department has in use for the period (its accepted
     upload, or the file placed in the folder)."""
-    from ..workbooks import layout as L
-    from ..workbooks.grid import CFB_MAGIC
     web = web_of(request)
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
     dept = request.path_params["dept"]
     if dept not in web.departments:
         raise HTTPException(404)
-    files = L.workbook_files(web.config.inputs / str(period), dept)
+    files = layout.workbook_files(web.config.inputs / str(period), dept)
     if not files:
         raise HTTPException(404, f"{web.departments[dept].name} chưa nộp biểu kỳ {period}.")
     path = files[0]
@@ -312,7 +304,6 @@ async def indicators(request: Request):
 
 async def indicator_chart(request: Request):
     """One indicator's months of the year as a chart: this year, last year, the plan."""
-    from . import charts
     web = web_of(request)
     user_of(request, "office")
     period = web.open_period(request.path_params["period"])
@@ -336,8 +327,6 @@ async def indicator_chart(request: Request):
 
 
 async def chart_stylesheet(request: Request):
-    from starlette.responses import Response
-    from . import charts
     kind = request.path_params["kind"]
     if kind not in charts.KINDS:
         raise HTTPException(404)

@@ -12,12 +12,15 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from .. import pipeline
 from ..periods import period_phrase
-from .common import base_of, check_csrf, user_of, web_of
+from ..status import MISSING, of_period
+from ..timefmt import utc_now_text
+from .common import base_of, check_csrf, days_left_text, deadline_of, user_of, web_of
 
 
 def log_path(web):
@@ -73,10 +76,6 @@ def message(conf: dict, settings, period, dept_name: str, to: list[str], deadlin
 
 def send_all(web, period, username: str, site: str) -> list[dict]:
     """One message to each department not submitted (status «chưa nộp»); the results, logged."""
-    from ..status import MISSING, of_period
-    from ..timefmt import utc_now_text
-    from .common import days_left_text
-    from .office import deadline_of
     settings = web.settings_for(period)
     conf = web.base_ctx.settings["thu_nhac"]
     ctx = web.ctx_for(period)
@@ -143,7 +142,6 @@ async def send(request: Request):
     check_csrf(request, form)
     conf = web.base_ctx.settings["thu_nhac"]
     if not conf["may_chu"] or not conf["nguoi_gui"]:
-        from starlette.exceptions import HTTPException
         raise HTTPException(400, "Chưa cài đặt máy chủ thư: hãy điền may_chu và nguoi_gui trong mục [thu_nhac] "
                                  "của cai-dat.toml (và địa chỉ từng đơn vị trong [thu_nhac.dia_chi]).")
     site = str(request.base_url).rstrip("/") + base_of(request) + "/dang-nhap"

@@ -5,6 +5,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from .. import store as storage
 from ..problems import BaocaoError
 from .auth import authenticate, end_session, reset_account, sign_in, start_session
 from .common import base_of, check_csrf, current_user, user_of, web_of
@@ -23,9 +24,8 @@ def client_address(request: Request) -> str:
 
 def no_account(db) -> bool:
     """True while the store holds no account at all (the sign-in page says how to make the first)."""
-    from .. import store as S
-    with S.open_store(db) as store:
-        return S.web.count_accounts(store) == 0
+    with storage.open_store(db) as store:
+        return storage.web.count_accounts(store) == 0
 
 
 async def login(request: Request):
