@@ -191,7 +191,7 @@ def enter_phase(state: dict, key: str, i: int = 0, n: int = 0) -> None:
     """The build's step as it is now: each step's start time is kept, so the page lists every
     step passed with how long it took, and the current one with its n/N."""
     now = time.time()
-    phases = state["phases"]
+    phases = state.setdefault("phases", [])
     if not phases or phases[-1]["key"] != key:
         if phases:
             phases[-1]["end"] = now
@@ -226,7 +226,7 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
         record_failure(e, f"lập báo cáo kỳ {period}", web.config.db)
         state.update(step="Không lập được", message=f"Lỗi ngoài ý muốn ({type(e).__name__}).")
     finally:
-        if state["phases"] and state["phases"][-1]["end"] is None:
+        if state.get("phases") and state["phases"][-1]["end"] is None:
             state["phases"][-1]["end"] = time.time()
         state["ended"] = time.time()
         state["done"] = True
