@@ -265,10 +265,18 @@ def main() -> int:
     add(left, "{%p for nguoi in noi_nhan %}", "Người nhận")
     add(left, "- {{ nguoi }}", "Người nhận")
     add(left, "{%p endfor %}", "Người nhận")
-    right.paragraphs[0].text = "{{ ky_ten.tham_quyen }}"
+    # every line of the signer's block may be left empty in cai-dat.toml (the Chairman signing
+    # himself has no «KT. CHỦ TỊCH»; «TL.»/«TUQ.» forms have their own lines): an empty line is
+    # not printed at all, rather than left blank
+    right.paragraphs[0].text = "{%p if ky_ten.tham_quyen %}"
     right.paragraphs[0].style = doc.styles["Chức vụ"]
-    add(right, "{{ ky_ten.cap_pho }}", "Chức vụ")
-    add(right, "{{ ky_ten.chuc_vu }}", "Chức vụ")
+    first = True
+    for key in ("tham_quyen", "cap_pho", "chuc_vu"):
+        if not first:
+            add(right, "{%p if ky_ten." + key + " %}", "Chức vụ")
+        first = False
+        add(right, "{{ ky_ten." + key + " }}", "Chức vụ")
+        add(right, "{%p endif %}", "Chức vụ")
     add(right, "{{ ky_ten.ho_ten }}", "Người ký")
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -129,12 +129,14 @@ def test_period_without_narrative_builds_a_complete_report(filled):
     paras = ["".join(t.text or "" for t in p.iter(W + "t")) for p in doc.iter(W + "p")]
     assert "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH" in paras
     assert "II. TÌNH HÌNH KINH TẾ - XÃ HỘI THÁNG 8 VÀ 8 THÁNG NĂM 2023" in paras
-    assert "III. NHIỆM VỤ TRỌNG TÂM THÁNG 9 NĂM 2023" in paras
+    # nothing written after 1.3: the empty sections at the end print no heading alone, and
+    # «./.» ends the last paragraph printed
+    assert "III. NHIỆM VỤ TRỌNG TÂM THÁNG 9 NĂM 2023" not in paras
     assert ("Tổng kim ngạch xuất nhập khẩu: 2.945 triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ."
             in paras)
-    assert "Chỉ số sản xuất công nghiệp: tăng 6,67% so với cùng kỳ." in paras
+    assert "Chỉ số sản xuất công nghiệp: tăng 6,67% so với cùng kỳ./." in paras
     assert "Đàn trâu: 64.075 con, tăng 1,3% so với cùng kỳ." in paras
-    assert any(p.endswith("./.") for p in paras)
+    assert len([p for p in paras if "./." in p]) == 1
 
 
 def test_footnotes_part_created_when_template_has_none():

@@ -65,7 +65,8 @@ def paragraphs_in(roots: list, styles: dict) -> list[Para]:
             text = "".join(t.text or "" for t in p.iter(W + "t"))
             style = p.find(f"{W}pPr/{W}pStyle")
             name = styles.get(style.get(W + "val"), style.get(W + "val")) if style is not None else ""
-            if name.startswith(HEADING_STYLES) and text.strip():
+            # a heading's text: a tag-only paragraph ({%p endif %}) in a heading style is none
+            if name.startswith(HEADING_STYLES) and (TAG.sub("", text).strip() or "ten_muc(" in text):
                 heading = text.strip()
             out.append(Para(text, heading))
     return out
@@ -134,6 +135,31 @@ def translate(message: str) -> str:
         if m:
             return words.format(*m.groups())
     return "cú pháp thẻ không hợp lệ"
+
+
+BLOCK = re.compile(r"\{%-?\s*(for|if|endfor|endif)\b")
+
+
+def unclosed_block(lines: list[str], paras: list[Para]) -> str | None:
+    """A ``for``/``if`` left without its ``endfor``/``endif`` (or closed by the other kind),
+    named with its own paragraph and heading: Jinja only sees the template's end, or the next
+    closing tag, and would point there."""
+    stack: list = []
+    for i, line in enumerate(lines):
+        for m in BLOCK.finditer(line):
+            kind = m.group(1)
+            if kind in ("for", "if"):
+                stack.append((kind, i))
+            elif stack and stack[-1][0] == kind[3:]:
+                stack.pop()
+            elif stack:
+                return _unclosed(*stack[-1], paras)
+    return _unclosed(*stack[-1], paras) if stack else None
+
+
+def _unclosed(kind: str, i: int, paras: list[Para]) -> str:
+    return (f"{_where(paras[i])}: thẻ «{{%p {kind} %}}» mở ở đây chưa được đóng — thêm một đoạn "
+            f"«{{%p end{kind} %}}» sau các đoạn nó bao")
 
 
 @dataclass
@@ -232,6 +258,9 @@ def check_template(template: Path | Parsed, context: dict, codes, sections: set,
     try:
         ast = _parse_tags(lines)
     except TemplateSyntaxError as e:
+        unclosed = unclosed_block(lines, paras)
+        if unclosed:
+            return [unclosed]
         line = (e.lineno or 1) - 1
         p = paras[line] if 0 <= line < len(paras) else None
         where = _where(p) if p else "mẫu"

@@ -25,7 +25,6 @@ from .properties import build_time, finalize
 
 # characters XML 1.0 cannot carry (control characters from pasted text)
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-END_MARK = "./."
 
 
 # a document number such as 93/NQ-CP or 01/2023/QĐ-UBND never breaks at its hyphens
@@ -54,8 +53,6 @@ class Notes:
 def build_context(ctx, res, notes: Notes) -> dict:
     settings, period = ctx.settings, ctx.period
     figures = res.figures
-    sections = list(settings["muc"])
-    last_section = sections[-1]
 
     def paragraphs_of(section: str) -> list[str]:
         out = []
@@ -75,12 +72,7 @@ def build_context(ctx, res, notes: Notes) -> dict:
                 continue
             fig = figures[code]
             out.append(f"{fig.indicator.name}: {sentence(fig, settings)}.")
-        if section == last_section:
-            if not out:
-                out.append(END_MARK)
-            elif not stars.strip(footnotes.strip_markers(out[-1])).endswith(END_MARK):
-                out[-1] = out[-1].rstrip(".") + END_MARK
-        return out
+        return out   # «./.» is put on the body's last printed paragraph after rendering (closing.py)
 
     def cau(code: str, ke_hoach: str | None = None, so_voi_cung_ky: bool = True, don_vi: bool = True) -> str:
         if code not in figures:
@@ -195,6 +187,11 @@ def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
     doc = tree("word/document.xml")
     notes = footnotes.replace_markers(doc, texts)
     emphasis.apply(doc)
+    from .checks import style_names_of
+    from .closing import close_body, renumber
+    styles = style_names_of(tree("word/styles.xml")) if "word/styles.xml" in parts else {}
+    close_body(doc, styles)
+    renumber(doc, styles)
     if annex is not None:
         append_annex(doc, annex, landscape=annex.landscape)
     if notes:
