@@ -295,13 +295,17 @@ SCHEMA: tuple[Section, ...] = (
     Section("phu_luc", "Phụ lục «Một số chỉ tiêu kinh tế - xã hội chủ yếu»", (
         _s("phu_luc", "bang_tinh", "bool", "ghi build/<YYYY-MM>/phu-luc-<YYYY-MM>.xlsx", True),
         _s("phu_luc", "trong_van_ban", "bool", "thêm phụ lục vào cuối tệp DOCX (false: chỉ tệp Excel)", True),
-        _s("phu_luc", "huong", "choice", "trang của phụ lục trong DOCX: «doc» A4 đứng như báo cáo, «ngang» A4 "
-           "nằm ngang", "doc", choices=("doc", "ngang")),
+        _s("phu_luc", "huong", "choice", "trang của phụ lục trong DOCX: «tu_dong» A4 đứng khi bảng vừa, nằm ngang "
+           "khi bảng rộng hơn; «doc» luôn A4 đứng như báo cáo; «ngang» luôn A4 nằm ngang", "tu_dong",
+           choices=("tu_dong", "doc", "ngang")),
         _s("phu_luc", "tieu_de", "text", "tên phụ lục", "MỘT SỐ CHỈ TIÊU KINH TẾ - XÃ HỘI CHỦ YẾU"),
         _s("phu_luc", "kem_theo", "text", "dòng «Kèm theo Báo cáo số …» của phụ lục",
-           "(Kèm theo Báo cáo số       /{ky_hieu} ngày     /{thang}/{nam} của {co_quan})",
+           "(Kèm theo Báo cáo số       /{ky_hieu} ngày      tháng {thang} năm {nam} của {co_quan})",
            fields=frozenset({"ky_hieu", "thang", "nam", "co_quan"})),
         _s("phu_luc", "ghi_chu", "text", "dòng ghi chú dưới bảng", "Ghi chú: «-» là chưa có số liệu."),
+        _s("phu_luc", "muc_cha", "table", "tên các dòng mục cha trong bảng phụ lục (mã mục = tên): chỉ tiêu "
+           "thuộc mục «II.1.2» đứng dưới dòng «II» và «II.1»",
+           {"II": "II. Tình hình kinh tế - xã hội", "II.1": "1. Lĩnh vực phát triển kinh tế"}, fields=None),
     )),
 )
 SECTIONS = {s.name: s for s in SCHEMA}

@@ -48,8 +48,8 @@ def build_sample(tmp, huong: str | None = None):
     if huong is not None:
         settings = templates / "cai-dat.toml"
         text = settings.read_text(encoding="utf-8")
-        assert 'huong = "doc"' in text
-        settings.write_text(text.replace('huong = "doc"', f'huong = "{huong}"'), encoding="utf-8")
+        assert 'huong = "tu_dong"' in text
+        settings.write_text(text.replace('huong = "tu_dong"', f'huong = "{huong}"'), encoding="utf-8")
     ctx = pipeline.open_context("2023-08", ROOT / "inputs", tmp / "build", templates, None)
     got = pipeline.build(ctx)
     figures = {i["code"]: i for i in json.loads(got["paths"]["figures"].read_text(encoding="utf-8"))["indicators"]}
@@ -222,7 +222,8 @@ def test_the_months_and_charts_come_from_the_store(tmp_path):
     # grouped under the report's sections, in [muc] order: II.1.1 (NN_TRAU) before II.1.2 and II.1.3
     names = [r[1] for r in ws.iter_rows(min_row=7, values_only=True) if isinstance(r[0], int)]
     assert names == ["Đàn trâu", "Tổng kim ngạch xuất nhập khẩu", "Chỉ số sản xuất công nghiệp"]
-    assert ws["A7"].value.startswith("1.1")
+    # the report's top sections as rows above their groups: «II», «1.» (II.1), then «1.1 …»
+    assert [ws[f"A{r}"].value.split(" ")[0] for r in (7, 8, 9)] == ["II.", "1.", "1.1"]
     months = wb["Theo tháng"]
     by_name = {r[1]: r for r in months.iter_rows(min_row=4, values_only=True) if r[1]}
     assert by_name["Tổng kim ngạch xuất nhập khẩu"][3:] == (None,) * 7 + (330, 350)
@@ -231,7 +232,14 @@ def test_the_months_and_charts_come_from_the_store(tmp_path):
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 1
         chart = z.read(charts[0]).decode("utf-8")
-    assert "<c:lineChart>" in chart and "$D$5:$L$5" in chart   # XNK_TONG's row, January to September
+    # XNK_TONG's row, only the months with data (August, September): no month of the chart is empty
+    assert "<c:lineChart>" in chart and "<c:f>'Theo tháng'!$K$5:$L$5</c:f>" in chart and "$D$5" not in chart
+    months_ws = wb["Theo tháng"]
+    assert months_ws.page_setup.orientation == "landscape" and str(months_ws.page_setup.paperSize) == "9"
+    # fit to one page wide (fitToWidth 1 is the default, left out of the XML), as long as it takes
+    assert months_ws.sheet_properties.pageSetUpPr.fitToPage and months_ws.page_setup.fitToWidth in (None, 1)
+    assert months_ws.page_setup.fitToHeight == 0
+    assert months_ws.print_title_rows == "$3:$3"
 
 
 def test_annex_settings_and_a_wrong_catalogue_cell(tmp_path):

@@ -39,6 +39,9 @@ def header_groups() -> list[tuple[str, list[tuple[int, str]]]]:
             groups.append((header, [(i, sub)]))
     return groups
 
+NBSP = "\u00a0"
+
+
 def annex_settings(settings: dict) -> dict:
     """``[phu_luc]``: typed, checked and with its defaults by the settings' schema (an office's
     older cai-dat.toml has no such table)."""
@@ -68,6 +71,7 @@ class Group:
     section: str
     title: str
     rows: list = field(default_factory=list)
+    parents: list = field(default_factory=list)   # titles of the sections above it, printed before it
 
 
 @dataclass
@@ -78,7 +82,7 @@ class Annex:
     note: str
     groups: list               # [Group]
     period_key: str = ""       # «2023-08»
-    landscape: bool = False    # its DOCX pages: A4 landscape (setting huong = "ngang")
+    orientation: str = "tu_dong"   # its DOCX pages: setting huong ("doc", "ngang", "tu_dong")
 
     @property
     def rows(self) -> list:
@@ -122,8 +126,28 @@ def build_annex(catalogue, figures: dict, settings: dict, period: Period) -> Ann
                      for key, _h, _s, text_key, source in COLUMNS}
             group.rows.append(Row(number, ind.code, ind.name, ind.unit, cells, ind.chart))
     conf = annex_settings(settings)
+    printed: set = set()
+    for group in ordered:
+        parts = group.section.split(".")
+        for depth in range(1, len(parts)):
+            key = ".".join(parts[:depth])
+            title = conf["muc_cha"].get(key) or settings["muc"].get(key)
+            if title and key not in printed and key != group.section:
+                group.parents.append(title)
+                printed.add(key)
     agency = settings["co_quan"]["ten_day_du"]
-    attached = conf["kem_theo"].format(ky_hieu=settings["co_quan"]["ky_hieu"],
-                                       thang=period.month, nam=period.year, co_quan=agency)
+    attached = attached_line(conf["kem_theo"], settings["co_quan"]["ky_hieu"], period, agency)
     return Annex(conf["tieu_de"], period_phrase(period, settings, heading=True), attached, conf["ghi_chu"],
-                 ordered, str(period), conf["huong"] == "ngang")
+                 ordered, str(period), conf["huong"])
+
+
+def attached_line(form: str, symbol: str, period: Period, agency: str) -> str:
+    """«(Kèm theo Báo cáo số …/BC-UBND ngày … tháng 8 năm 2023 của …)»: the month as the report
+    writes it (Decree 30: «tháng 01»), and no line break inside the agency's name, the number's
+    blank, the date or the symbol (non-breaking spaces there)."""
+    import re
+    from ..periods import month_text
+    text = form.format(ky_hieu=symbol.replace("-", "\u2011"), thang=month_text(period.month), nam=period.year,
+                       co_quan=agency.replace(" ", NBSP))
+    text = re.sub(r"ngày.*?\d{4}", lambda m: m.group(0).replace(" ", NBSP), text, count=1)   # the date
+    return re.sub(r" {2,}", lambda m: NBSP * len(m.group(0)), text)   # the blanks left to fill in by hand

@@ -23,6 +23,12 @@ def number_format(decimals: int, pad: int = 0) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
+def column_width(annex: Annex, index: int, least: int) -> float:
+    """A figure column's width (Excel's characters): its widest printed value and a margin."""
+    key = COLUMNS[index][0]
+    return max([least] + [len(r.cells[key].text) + 3 for r in annex.rows])
+
+
 def annex_workbook(annex: Annex, months: dict, when: dt.datetime) -> bytes:
     """``months``: code -> {month number: Decimal or None} for the year so far (the store's)."""
     # deferred on purpose: XlsxWriter loads only when this workbook is written
@@ -40,8 +46,8 @@ def annex_workbook(annex: Annex, months: dict, when: dt.datetime) -> bytes:
     formats: dict = {}
 
     def num(fmt: str):
-        if fmt not in formats:
-            formats[fmt] = wb.add_format({**base, "num_format": fmt, "align": "right"})
+        if fmt not in formats:   # a number never wraps inside its cell
+            formats[fmt] = wb.add_format({**base, "num_format": fmt, "align": "right", "text_wrap": False})
         return formats[fmt]
 
     ws = wb.add_worksheet(SHEET)
@@ -59,14 +65,15 @@ def annex_workbook(annex: Annex, months: dict, when: dt.datetime) -> bytes:
             ws.merge_range(top, first, top, last_col, header, head)
             for i, subheader in cols:
                 ws.write_string(sub, 3 + i, subheader, head)
-                ws.set_column(3 + i, 3 + i, 12)
+                ws.set_column(3 + i, 3 + i, column_width(annex, i, 12))
         else:
             ws.merge_range(top, first, sub, first, header, head)
-            ws.set_column(first, first, 14)
+            ws.set_column(first, first, column_width(annex, cols[0][0], 14))
     r = sub + 1
     for g in annex.groups:
-        ws.merge_range(r, 0, r, last, g.title, group)
-        r += 1
+        for title in g.parents + [g.title]:   # the report's sections above the group, then its own
+            ws.merge_range(r, 0, r, last, title, group)
+            r += 1
         for row in g.rows:
             ws.write_number(r, 0, row.number, centre)
             ws.write_string(r, 1, row.name, text)
@@ -103,8 +110,15 @@ def _months_sheet(wb, annex: Annex, months: dict, base: dict, head, text, num) -
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 44)
     ws.set_column(2, 2, 12)
-    ws.set_column(3, 2 + last, 11)
+    ws.set_column(3, 2 + last, max([11] + [len(f"{v:,.0f}") + 3 for m in months.values() for v in m.values()
+                                           if v is not None]))
     ws.freeze_panes(3, 3)
+    # printed: A4 landscape, as wide as one page, the header row on every page
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(2)
+    ws.set_margins(left=0.6, right=0.6, top=0.8, bottom=0.6)
     centre = wb.add_format({**base, "align": "center"})
     charts = []
     r = 3
@@ -114,22 +128,25 @@ def _months_sheet(wb, annex: Annex, months: dict, base: dict, head, text, num) -
         ws.write_string(r, 2, row.unit, centre)
         decimals = row.cells["month"].decimals
         pad = row.cells["month"].pad
+        shown = []
         for m in range(1, last + 1):
             value = months.get(row.code, {}).get(m)
-            if value is None:   # blank, not «-»: a chart leaves a gap there instead of a zero
+            if value is None:   # blank, not «-»: never a zero in a chart
                 ws.write_blank(r, 2 + m, None, centre)
             else:
                 ws.write_number(r, 2 + m, float(value), num(number_format(decimals, pad)))
-        if row.chart:
-            charts.append((r, row))
+                shown.append(m)
+        if row.chart and shown:
+            charts.append((r, row, shown))
         r += 1
     place = r + 2
-    for r, row in charts:
+    for r, row, shown in charts:
         chart = wb.add_chart({"type": "line"})
         chart.add_series({
             "name": row.name,
-            "categories": [MONTHS_SHEET, 2, 3, 2, 2 + last],
-            "values": [MONTHS_SHEET, r, 3, r, 2 + last],
+            # only the months with data: a month the history lacks is neither a zero nor a gap
+            "categories": _cells(2, shown),
+            "values": _cells(r, shown),
             "marker": {"type": "circle"},
         })
         chart.set_title({"name": f"{row.name} ({row.unit})", "name_font": {"name": FONT, "size": 12}})
@@ -139,3 +156,21 @@ def _months_sheet(wb, annex: Annex, months: dict, base: dict, head, text, num) -
         chart.show_blanks_as("gap")
         ws.insert_chart(place, 1, chart, {"x_scale": 1.4, "y_scale": 1.0})
         place += 16
+
+
+def _cells(row: int, months: list[int]) -> str:
+    """A chart range over the given months' cells of a row of «Theo tháng»: one range when they
+    follow each other, else Excel's union of ranges «=('Theo tháng'!$D$5,'Theo tháng'!$F$5:$G$5)»."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+    runs: list = []
+    for m in months:
+        if runs and runs[-1][1] == m - 1:
+            runs[-1][1] = m
+        else:
+            runs.append([m, m])
+    refs = []
+    for a, b in runs:
+        first = xl_rowcol_to_cell(row, 2 + a, row_abs=True, col_abs=True)
+        last = xl_rowcol_to_cell(row, 2 + b, row_abs=True, col_abs=True)
+        refs.append(f"'{MONTHS_SHEET}'!{first}" + (f":{last}" if b != a else ""))
+    return "=" + refs[0] if len(refs) == 1 else "=(" + ",".join(refs) + ")"

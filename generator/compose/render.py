@@ -193,7 +193,7 @@ def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
     close_body(doc, styles)
     renumber(doc, styles)
     if annex is not None:
-        append_annex(doc, annex, landscape=annex.landscape)
+        append_annex(doc, annex)
     if notes:
         part = footnotes.ensure_relationship(tree("word/_rels/document.xml.rels"))
         notes_root = etree.fromstring(footnotes.footnotes_xml(notes), parser)
