@@ -94,6 +94,10 @@ def quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
     out: dict = {}
     problems: list = []
     quarter = (period.month - 1) // 3 + 1
+    # a month of the quarter with no figure at all (not in the history: imported later, or the
+    # first months of using the program) is one warning for every indicator, not one each
+    absent = {m for m in months if not this[m]}
+    unquoted: list = []
     for code, ind in wanted.items():
         for key, table, periods in (("quarter", this, months), ("quarter_last_year", before, last_year)):
             got = [table[m].get(code) for m in periods]
@@ -101,10 +105,20 @@ def quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
                 out.setdefault(code, {})[key] = Sourced(sum((g.value for g in got), Decimal(0)),
                                                         ", ".join(f"{m}: {g.source}" for m, g in zip(periods, got)))
             elif key == "quarter" and any(g is not None for g in got):
+                if {m for m, g in zip(periods, got) if g is None} <= absent:
+                    unquoted.append(ind.name)
+                    continue
                 missing = ", ".join(str(m) for m, g in zip(periods, got) if g is None)
                 problems.append(warning("quarter-incomplete", f"Không tính được số quý {quarter} của «{ind.name}»: "
                                         f"thiếu số tháng của kỳ {missing}; báo cáo không in số quý thay vì đoán",
                                         indicator=code))
+    if unquoted:
+        names = ", ".join(f"«{n}»" for n in unquoted[:3]) + (f" và {len(unquoted) - 3} chỉ tiêu khác"
+                                                              if len(unquoted) > 3 else "")
+        problems.insert(0, warning(
+            "quarter-incomplete", f"Không tính được số quý {quarter} của {len(unquoted)} chỉ tiêu cộng dồn ({names}): "
+            f"chưa có số liệu nào của kỳ {', '.join(str(m) for m in months if m in absent)} (chưa nộp biểu hay nhập "
+            f"lịch sử của kỳ đó; nhập bằng «baocao import-history»); báo cáo không in số quý thay vì đoán"))
     return out, problems
 
 
