@@ -27,15 +27,23 @@ from .properties import build_time, finalize
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-# a document number such as 93/NQ-CP or 01/2023/QĐ-UBND never breaks at its hyphens
-DOC_NUMBER = re.compile(r"\b\d+(?:/\d+)*/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)+")
+# a document number such as 93/NQ-CP, 01/2023/QĐ-UBND or the Party's 127-KH/TU never breaks at
+# its hyphens
+DOC_NUMBER = re.compile(r"\b\d+(?:/\d+)*/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)+"
+                        r"|\b\d+(?:-[A-ZĐ][A-ZĐ0-9]*)+(?:/[A-ZĐ][A-ZĐ0-9]*)+")
 NB_HYPHEN = "\u2011"
+# a number stays on the line of the word after it: its unit or counted noun («3.947 doanh
+# nghiệp», «30 ha»)
+NUMBER_NOUN = re.compile(r"(\d) (?=[^\W\d_])")
+NBSP = "\u00a0"
 
 
 def clean(text: str) -> str:
     text = ILLEGAL.sub("", text)
+    if "\n" in text or "\r" in text:
+        text = " ".join(text.replace("\r", " ").replace("\n", " ").split())
     text = DOC_NUMBER.sub(lambda m: m.group(0).replace("-", NB_HYPHEN), text)
-    return " ".join(text.replace("\r", " ").replace("\n", " ").split()) if "\n" in text or "\r" in text else text
+    return NUMBER_NOUN.sub(r"\1" + NBSP, text)
 
 
 class Notes:
