@@ -95,7 +95,8 @@ def make_parser() -> Parser:
     p.add_argument("--allow-missing", action="store_true",
                    help="vẫn lập báo cáo khi có đơn vị chưa nộp (số liệu của đơn vị đó ghi là chưa có)")
     p.add_argument("--pdf", action="store_true", help="tạo thêm bản PDF/A bằng LibreOffice")
-    p.add_argument("--du-thao", action="store_true", help="đóng dấu «DỰ THẢO» (bản gửi xin ý kiến trước khi ký)")
+    p.add_argument("--du-thao", action="store_true", help="bản dự thảo (gửi xin ý kiến trước khi ký): đóng khung «DỰ THẢO», ghi "
+                   "…-du-thao.docx (và .pdf), không thay bản chính thức, figures.json hay phụ lục Excel")
     add_parsers(sub, _common)
     p = sub.add_parser("import-history", help="nhập số liệu các năm trước vào cơ sở dữ liệu",
                        description="Nhập một lần số liệu các kỳ trước từ một tệp Excel (sheet «Chỉ tiêu» có thêm cột "

@@ -1,6 +1,7 @@
 """Output files: written to a temporary file beside the target and renamed into place, so a
 failed build leaves the previous good output intact. figures.json, kiem-tra.xlsx; the list of
-a build's outputs (``OUTPUTS``: the report, its PDF, figures.json, the annex workbook)."""
+a build's outputs (``OUTPUTS``: the report, its PDF, figures.json, the annex workbook, and a
+draft's DOCX and PDF under their own names)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,18 +23,25 @@ class Output:
     kind: str
     label: str          # as the web lists it
     media: str
+    draft: bool = False   # a draft's file (build --du-thao): never the final's name
 
     def name(self, settings: dict, period) -> str:
         docx = settings["co_quan"]["ten_tep"].format(ky=str(period))
+        draft = str(Path(docx).with_name(Path(docx).stem + DRAFT_SUFFIX + ".docx"))
         return {"docx": docx, "pdf": str(Path(docx).with_suffix(".pdf")), "json": "figures.json",
-                "annex": f"phu-luc-{period}.xlsx"}[self.kind]
+                "annex": f"phu-luc-{period}.xlsx", "draft": draft,
+                "draft-pdf": str(Path(draft).with_suffix(".pdf"))}[self.kind]
 
 
+DRAFT_SUFFIX = "-du-thao"   # BC-UBND-2023-08-du-thao.docx: a draft never takes the final's place
+DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 OUTPUTS = (
-    Output("docx", "Báo cáo (DOCX)", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    Output("docx", "Báo cáo (DOCX)", DOCX_MEDIA),
     Output("pdf", "Báo cáo (PDF)", "application/pdf"),
     Output("json", "Số liệu (figures.json)", "application/json"),
     Output("annex", "Phụ lục (Excel)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    Output("draft", "Dự thảo (DOCX)", DOCX_MEDIA, draft=True),
+    Output("draft-pdf", "Dự thảo (PDF)", "application/pdf", draft=True),
 )
 OUTPUT_OF = {o.kind: o for o in OUTPUTS}
 
@@ -43,29 +51,32 @@ def output_path(out: Path, settings: dict, period, kind: str) -> Path:
 
 
 MANIFEST = "lap-bao-cao.json"   # the last build's outputs, as one set with its time and warnings
+DRAFT_MANIFEST = "lap-du-thao.json"   # the last draft's (build --du-thao), kept apart from the final's
 
 
 def write_manifest(folder: Path, files: dict, warnings: list, at: str, read_at: str = "",
-                   inputs: dict | None = None) -> None:
+                   inputs: dict | None = None, draft: bool = False) -> None:
     """``at``: when the outputs were written; ``read_at``: when the build started reading its
     inputs; ``inputs``: {period: {department: SHA-256}} of the workbooks and submissions it read
-    (the period's and the earlier periods'), which the dashboard compares with what is there now."""
+    (the period's and the earlier periods'), which the dashboard compares with what is there now;
+    ``draft``: a draft's manifest, kept apart from the final's."""
     doc = {"time": at, "read_at": read_at or at, "files": {k: Path(v).name for k, v in files.items()},
            "warnings": [p.to_dict() for p in warnings], "inputs": inputs or {}}
-    write_json(Path(folder) / MANIFEST, doc)
+    write_json(Path(folder) / (DRAFT_MANIFEST if draft else MANIFEST), doc)
 
 
-def read_manifest(folder: Path) -> dict | None:
+def read_manifest(folder: Path, draft: bool = False) -> dict | None:
     try:
-        return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+        return json.loads((Path(folder) / (DRAFT_MANIFEST if draft else MANIFEST)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def forget_manifest(folder: Path) -> None:
-    """A build starting: until it finishes, no earlier output is offered as current."""
+def forget_manifest(folder: Path, draft: bool = False) -> None:
+    """A build starting: until it finishes, no earlier output (of its kind: final or draft) is
+    offered as current."""
     try:
-        (Path(folder) / MANIFEST).unlink()
+        (Path(folder) / (DRAFT_MANIFEST if draft else MANIFEST)).unlink()
     except FileNotFoundError:
         pass
 

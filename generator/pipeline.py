@@ -655,6 +655,8 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
           by: str = "", phase=None, reading=None) -> dict:
     """Check, then write ``figures.json`` and the DOCX (and the PDF) into ``<out>/<period>/``,
     and keep them as the period's next numbered version (``versions``; ``by``: who started it).
+    ``draft``: only «…-du-thao.docx» (and its PDF), stamped «DỰ THẢO», the finals untouched and
+    no version kept.
     Refuses on any error in a submitted workbook; departments that have not submitted are an
     error unless ``allow_missing`` (their figures then print as missing, never as zero).
     ``phase(name)`` is told each step as it starts: "docx", "annex", "pdf" (the reading's
@@ -673,7 +675,9 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         raise InputError("Số liệu đầu vào có lỗi; chưa lập báo cáo", problems)
     annex = build_annex(ctx.catalogue, res.figures, ctx.settings, ctx.period)
     conf = annex_settings(ctx.settings)
-    pending = _annex_workbook(ctx, annex) if annex is not None and conf["bang_tinh"] else None
+    # a draft (--du-thao) is its own DOCX (and PDF), «…-du-thao.docx»: the final report, its
+    # figures.json and annex workbook are never touched by it
+    pending = _annex_workbook(ctx, annex) if annex is not None and conf["bang_tinh"] and not draft else None
     phase("docx")
     docx = render_report(ctx, res, draft, annex=annex if conf["trong_van_ban"] else None)  # a broken template stops here
     if pending is not None:
@@ -681,29 +685,31 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     workbook = pending.result() if pending is not None else None
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
-    forget_manifest(out)
+    forget_manifest(out, draft)
     paths = {}
-    docx_path = output_path(ctx.out, ctx.settings, ctx.period, "docx")
+    docx_path = output_path(ctx.out, ctx.settings, ctx.period, "draft" if draft else "docx")
     atomic_write_bytes(docx_path, docx)
     paths["docx"] = docx_path
-    figures_path = output_path(ctx.out, ctx.settings, ctx.period, "json")
-    changed = changes_since(_recorded_settings(figures_path), ctx.settings)
-    if changed:
-        problems.append(warning("settings-changed", f"Kỳ {ctx.period} được lập lại với cài đặt khác lần lập trước: "
-                                + "; ".join(changed) + f". Nếu báo cáo kỳ {ctx.period} phải giữ giá trị cũ, đặt "
-                                "giá trị cũ trong một khối [[theo_ky]] có den_ky của cai-dat.toml (README, «Cài đặt "
-                                "theo kỳ») rồi lập lại", file=figures_path.name))
-    write_json(figures_path, figures_document(ctx.period, res.figures, ctx.settings))
-    paths["figures"] = figures_path
-    annex_path = output_path(ctx.out, ctx.settings, ctx.period, "annex")
-    if workbook is not None:
-        atomic_write_bytes(annex_path, workbook)
-        paths["annex"] = annex_path
-    elif annex_path.exists():
-        annex_path.unlink()   # an annex no longer asked for is never left as if current
+    if not draft:
+        figures_path = output_path(ctx.out, ctx.settings, ctx.period, "json")
+        changed = changes_since(_recorded_settings(figures_path), ctx.settings)
+        if changed:
+            problems.append(warning("settings-changed", f"Kỳ {ctx.period} được lập lại với cài đặt khác lần lập trước: "
+                                    + "; ".join(changed) + f". Nếu báo cáo kỳ {ctx.period} phải giữ giá trị cũ, đặt "
+                                    "giá trị cũ trong một khối [[theo_ky]] có den_ky của cai-dat.toml (README, «Cài "
+                                    "đặt theo kỳ») rồi lập lại", file=figures_path.name))
+        write_json(figures_path, figures_document(ctx.period, res.figures, ctx.settings))
+        paths["figures"] = figures_path
+        annex_path = output_path(ctx.out, ctx.settings, ctx.period, "annex")
+        if workbook is not None:
+            atomic_write_bytes(annex_path, workbook)
+            paths["annex"] = annex_path
+        elif annex_path.exists():
+            annex_path.unlink()   # an annex no longer asked for is never left as if current
     if pdf:
         phase("pdf")
-        paths["pdf"] = docx_to_pdf(docx_path, output_path(ctx.out, ctx.settings, ctx.period, "pdf"))
+        paths["pdf"] = docx_to_pdf(docx_path, output_path(ctx.out, ctx.settings, ctx.period,
+                                                          "draft-pdf" if draft else "pdf"))
         other = font_substitute()
         if other:
             problems.append(warning("font-missing", f"Máy này chưa cài phông «{FONT}»: bản PDF dùng phông «{other}» "
@@ -711,7 +717,10 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
                                     f"«Chạy cho cả tỉnh») rồi lập lại PDF", file=paths["pdf"].name))
     warnings = [p for p in problems if not p.is_error]
     at = utc_now_text()
-    write_manifest(out, {("json" if k == "figures" else k): v for k, v in paths.items()}, warnings, at,
-                   read_at=read_at, inputs={str(ctx.period): res.inputs, **earlier})
+    kinds = {"figures": "json", **({"docx": "draft", "pdf": "draft-pdf"} if draft else {})}
+    write_manifest(out, {kinds.get(k, k): v for k, v in paths.items()}, warnings, at,
+                   read_at=read_at, inputs={str(ctx.period): res.inputs, **earlier}, draft=draft)
+    if draft:   # a draft is no version of the report
+        return {"paths": paths, "check": res, "warnings": warnings, "version": None}
     version = keep(ctx, res, paths, at, by=by, edits_file=edits_path(ctx), warnings=warnings)
     return {"paths": paths, "check": res, "warnings": warnings, "version": version}

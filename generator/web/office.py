@@ -99,21 +99,24 @@ async def dashboard(request: Request):
         stale_list = []
     bar = charts.progress_chart([("Đã nộp", counts[SUBMITTED]), ("Đã nhận sau khi lập", counts[AFTER_BUILD]),
                           ("Có lỗi", counts[HAS_ERRORS]), ("Chưa nộp", counts[MISSING])])
+    draft = read_manifest(web.config.out / str(period), draft=True)
     return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
                       phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
                       stale=stale, newest=newest, outputs=OUTPUTS, css=CSS, stale_list=stale_list, bar=bar,
                       versions=versions_of(web, period), reminders=sent_reminders(web, str(period)),
-                      mail=bool(web.base_ctx.settings["thu_nhac"]["may_chu"]))
+                      mail=bool(web.base_ctx.settings["thu_nhac"]["may_chu"]), draft=draft)
 
 
 def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
     """The outputs of the last finished build — one set: a file an earlier build left (a PDF
     the last build did not make) is never offered as current."""
-    if not manifest:
-        return {o.kind: False for o in OUTPUTS}
-    made = manifest.get("files", {})
-    return {o.kind: o.kind in made and output_path(web.config.out, web.base_ctx.settings, period, o.kind).exists()
-            for o in OUTPUTS}
+    from ..outputs import read_manifest
+    drafts = read_manifest(web.config.out / str(period), draft=True)   # a draft's files: their own set
+    out = {}
+    for o in OUTPUTS:
+        made = ((drafts if o.draft else manifest) or {}).get("files", {})
+        out[o.kind] = o.kind in made and output_path(web.config.out, web.base_ctx.settings, period, o.kind).exists()
+    return out
 
 
 async def dept_problems(request: Request):
@@ -176,7 +179,8 @@ async def start_build(request: Request):
              "problems": [], "started": time.time(), "by": user["username"], "phases": [], "pdf": pdf}
     with web.config.lock:
         web.config.jobs[job] = state
-    threading.Thread(target=run_build, args=(web, job, state, period, allow, pdf), daemon=True).start()
+    draft = form.get("du_thao") == "1"
+    threading.Thread(target=run_build, args=(web, job, state, period, allow, pdf, draft), daemon=True).start()
     return RedirectResponse(base_of(request) + f"/van-phong/{period}/tien-do/{job}", 303)
 
 
@@ -200,7 +204,7 @@ def enter_phase(state: dict, key: str, i: int = 0, n: int = 0) -> None:
     state.update(step=PHASES[key], i=i, n=n)
 
 
-def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf: bool) -> None:
+def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf: bool, draft: bool = False) -> None:
     def reading(i, n, name):
         enter_phase(state, "read", i, n)
 
@@ -209,9 +213,9 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
     try:
         ctx = web.ctx_for(period)
         got = pipeline.build(ctx, allow_missing=allow, pdf=pdf, progress=progress, reading=reading,
-                             phase=lambda key: enter_phase(state, key), by=state.get("by", ""))
-        message = f"Đã lập báo cáo ({len(got['warnings'])} cảnh báo)."
-        late = [c for c in pipeline.changed_inputs(ctx, read_manifest(ctx.period_out)) if c["department"]]
+                             phase=lambda key: enter_phase(state, key), by=state.get("by", ""), draft=draft)
+        message = f"Đã lập {'dự thảo báo cáo' if draft else 'báo cáo'} ({len(got['warnings'])} cảnh báo)."
+        late = [c for c in pipeline.changed_inputs(ctx, read_manifest(ctx.period_out, draft=draft)) if c["department"]]
         if late:   # accepted while the build was reading: the report does not have it
             names = web.departments
             message += " Có biểu được nhận trong lúc đang lập (" + ", ".join(
