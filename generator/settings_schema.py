@@ -190,9 +190,10 @@ SCHEMA: tuple[Section, ...] = (
            "đuôi .docx", "BC-UBND-{ky}.docx", fields=frozenset({"ky"}), dated=False),
     )),
     Section("ky_ten", "Người ký", (
-        _s("ky_ten", "tham_quyen", "text", "thẩm quyền ký (TM. ỦY BAN NHÂN DÂN)"),
-        _s("ky_ten", "cap_pho", "text", "dòng ký thay (KT. CHỦ TỊCH)"),
-        _s("ky_ten", "chuc_vu", "text", "chức vụ người ký (PHÓ CHỦ TỊCH)"),
+        _s("ky_ten", "tham_quyen", "text", "thẩm quyền ký (TM. ỦY BAN NHÂN DÂN); để trống thì không in dòng này"),
+        _s("ky_ten", "cap_pho", "text", "dòng ký thay (KT. CHỦ TỊCH), thừa lệnh (TL. …), thừa ủy quyền (TUQ. …); để trống "
+           "(Chủ tịch tự ký) thì không in dòng này"),
+        _s("ky_ten", "chuc_vu", "text", "chức vụ người ký (PHÓ CHỦ TỊCH); để trống thì không in dòng này"),
         _s("ky_ten", "ho_ten", "text", "họ tên người ký"),
     )),
     Section("noi_nhan", "Nơi nhận", (

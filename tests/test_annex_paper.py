@@ -143,8 +143,10 @@ def test_the_sample_annex_has_parent_rows_and_keeps_group_rows_with_their_rows(m
 
 
 def test_the_attached_line_writes_the_month_as_the_report_and_keeps_names_whole(million):
-    from generator.annex import DEFAULTS, attached_line
-    line = attached_line(DEFAULTS["kem_theo"], "BC-UBND", Period(2024, 1), "Ủy ban nhân dân tỉnh Lạng Sơn")
+    from generator.annex import attached_line
+    from generator.settings_schema import setting_of
+    line = attached_line(setting_of("phu_luc", "kem_theo").default, "BC-UBND", Period(2024, 1),
+                         "Ủy ban nhân dân tỉnh Lạng Sơn")
     assert f"tháng{NBSP}01{NBSP}năm{NBSP}2024" in line
     assert f"của Ủy{NBSP}ban{NBSP}nhân{NBSP}dân{NBSP}tỉnh{NBSP}Lạng{NBSP}Sơn)" in line
     assert "/BC\u2011UBND" in line and "  " not in line
