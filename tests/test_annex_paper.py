@@ -149,7 +149,7 @@ def test_the_attached_line_writes_the_month_as_the_report_and_keeps_names_whole(
                          "Ủy ban nhân dân tỉnh Lạng Sơn")
     assert f"tháng{NBSP}01{NBSP}năm{NBSP}2024" in line
     assert f"của Ủy{NBSP}ban{NBSP}nhân{NBSP}dân{NBSP}tỉnh{NBSP}Lạng{NBSP}Sơn)" in line
-    assert "/BC\u2011UBND" in line and "  " not in line
+    assert "/BC-\u2060UBND" in line and "  " not in line
     body, _table = annex_table(million["docx"])
     texts = [text_of(p) for p in body.iter(W + "p")]
     kem = next(t for t in texts if t.startswith("(Kèm theo"))

@@ -147,7 +147,7 @@ def attached_line(form: str, symbol: str, period: Period, agency: str) -> str:
     blank, the date or the symbol (non-breaking spaces there)."""
     import re
     from ..periods import month_text
-    text = form.format(ky_hieu=symbol.replace("-", "\u2011"), thang=month_text(period.month), nam=period.year,
+    text = form.format(ky_hieu=symbol.replace("-", "-\u2060"), thang=month_text(period.month), nam=period.year,
                        co_quan=agency.replace(" ", NBSP))
     text = re.sub(r"ngày.*?\d{4}", lambda m: m.group(0).replace(" ", NBSP), text, count=1)   # the date
     return re.sub(r" {2,}", lambda m: NBSP * len(m.group(0)), text)   # the blanks left to fill in by hand

@@ -28,10 +28,12 @@ ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 # a document number such as 93/NQ-CP, 01/2023/QĐ-UBND or the Party's 127-KH/TU never breaks at
-# its hyphens
+# its hyphens: each is followed by a WORD JOINER (U+2060, no width, no break on either side), so the
+# hyphen itself stays the ordinary one in the text (searching, copying, the reference's words) and
+# in the font of the report (U+2011 is missing from Times New Roman's substitutes)
 DOC_NUMBER = re.compile(r"\b\d+(?:/\d+)*/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)+"
                         r"|\b\d+(?:-[A-ZĐ][A-ZĐ0-9]*)+(?:/[A-ZĐ][A-ZĐ0-9]*)+")
-NB_HYPHEN = "\u2011"
+JOINED_HYPHEN = "-\u2060"
 # a number stays on the line of the word after it: its unit or counted noun («3.947 doanh
 # nghiệp», «30 ha»)
 NUMBER_NOUN = re.compile(r"(\d) (?=[^\W\d_])")
@@ -42,7 +44,7 @@ def clean(text: str) -> str:
     text = ILLEGAL.sub("", text)
     if "\n" in text or "\r" in text:
         text = " ".join(text.replace("\r", " ").replace("\n", " ").split())
-    text = DOC_NUMBER.sub(lambda m: m.group(0).replace("-", NB_HYPHEN), text)
+    text = DOC_NUMBER.sub(lambda m: m.group(0).replace("-", JOINED_HYPHEN), text)
     return NUMBER_NOUN.sub(r"\1" + NBSP, text)
 
 
