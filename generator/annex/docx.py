@@ -18,8 +18,8 @@ MARGIN = {"top": 1134, "bottom": 1134, "left": 1701, "right": 1134, "header": 56
 SIZE = 22                   # 11 pt in the table
 SIZES = (22, 20, 18)        # a table too wide for the page at 11 pt is set at 10 pt, then 9 pt
 CELL_MARGIN = 57            # twips, each side of a cell
-SLACK = 20                  # twips more than a value's own width: no renderer wraps it on rounding
-MIN_NAME = 2200             # «Chỉ tiêu» column: below this (3.9 cm), the table goes to a wider page
+SLACK = 30                  # twips more than a value's own width: no renderer wraps it on rounding
+MIN_NAME = 2100             # «Chỉ tiêu» column: below this (3.7 cm), the table goes to a wider page
 MAX_NAME = 5200             # landscape: wider than this, the rest goes to the figures
 FONT = '<w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:cs="Times New Roman" w:eastAsia="Times New Roman"/>'
 # Times New Roman advance widths (thousandths of an em; Liberation Serif has the same metrics)
@@ -73,7 +73,7 @@ def column_widths(annex: Annex, text_width_: int, size: int = SIZE, landscape: b
     tt = max(text_width(str(len(rows) or 1), size), text_width("TT", size, True)) + pad
     units = [r.unit for r in rows]
     unit = max(_longest_word(units + ["Đơn vị tính"], size, True),
-               min(max((text_width(u, size) for u in units), default=0), 900)) + pad
+               min(max((text_width(u, size) for u in units), default=0), 920)) + pad + SLACK   # «triệu USD» whole
     figures = []
     for i, (key, header, sub, *_rest) in enumerate(COLUMNS):
         values = [text_width(r.cells[key].text, size) for r in rows]
