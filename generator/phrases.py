@@ -220,9 +220,8 @@ def with_comparison(change: str | None, settings: dict) -> str | None:
 
 
 def with_unit(value: str, unit: str) -> str:
-    """«600.000 lượt», and «93,5%»: the percent sign follows its number, as everywhere else; a
-    non-breaking space keeps the unit on the number's line."""
-    return f"{value}{unit}" if unit == "%" else f"{value}\u00a0{unit}"
+    """«600.000 lượt», and «93,5%»: the percent sign follows its number, as everywhere else."""
+    return f"{value}{unit}" if unit == "%" else f"{value} {unit}"
 
 
 def sentence(fig: Figure, settings: dict, unit: bool = True, plan: bool = True, change: bool = True,

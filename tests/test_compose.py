@@ -69,7 +69,7 @@ def test_real_footnotes_in_document_order(sample):
         if va is not None and va.get(W + "val") == "superscript":
             assert not text.strip().isdigit()
     first = "".join(t.text for t in notes.iter(W + "t") if t.text)
-    assert "Tổng diện tích gieo trồng vụ Đông - Xuân ước đạt 48.406,9 ha, đạt 98,8%, tương đương cùng kỳ" in first
+    assert "Tổng diện tích gieo trồng vụ Đông - Xuân ước đạt 48.406,9\u00a0ha, đạt 98,8%, tương đương cùng kỳ" in first
 
 
 def test_figures_json_names_every_source(sample):
@@ -132,10 +132,10 @@ def test_period_without_narrative_builds_a_complete_report(filled):
     # nothing written after 1.3: the empty sections at the end print no heading alone, and
     # «./.» ends the last paragraph printed
     assert "III. NHIỆM VỤ TRỌNG TÂM THÁNG 9 NĂM 2023" not in paras
-    assert ("Tổng kim ngạch xuất nhập khẩu: 2.945 triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ."
+    assert ("Tổng kim ngạch xuất nhập khẩu: 2.945\u00a0triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ."
             in paras)
     assert "Chỉ số sản xuất công nghiệp: tăng 6,67% so với cùng kỳ./." in paras
-    assert "Đàn trâu: 64.075 con, tăng 1,3% so với cùng kỳ." in paras
+    assert "Đàn trâu: 64.075\u00a0con, tăng 1,3% so với cùng kỳ." in paras
     assert len([p for p in paras if "./." in p]) == 1
 
 
@@ -186,10 +186,10 @@ def test_template_macros_and_template_footnotes(filled):
         doc = etree.fromstring(z.read("word/document.xml"))
         notes = etree.fromstring(z.read("word/footnotes.xml"))
     paras = ["".join(t.text or "" for t in p.iter(W + "t")) for p in doc.iter(W + "p")]
-    assert paras[0] == "Kim ngạch 2.945 triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ."
-    assert paras[1] == "Xuất khẩu 1.620 triệu USD, đạt 124,6%, tăng 274,1%; tăng 0,79%."
+    assert paras[0] == "Kim ngạch 2.945\u00a0triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ."
+    assert paras[1] == "Xuất khẩu 1.620\u00a0triệu USD, đạt 124,6%, tăng 274,1%; tăng 0,79%."
     texts = ["".join(t.text or "" for t in f.iter(W + "t")).strip() for f in notes.iter(W + "footnote")
              if f.get(W + "type") is None]
-    assert texts == ["Ghi chú của văn phòng: 1.620 triệu USD", "Chú thích của sở."]
+    assert texts == ["Ghi chú của văn phòng: 1.620\u00a0triệu USD", "Chú thích của sở."]
     refs = [int(r.get(W + "id")) for r in doc.iter(W + "footnoteReference")]
     assert refs == [1, 2]

@@ -38,7 +38,7 @@ def test_workbook_text_is_escaped_and_never_run(filled):
     with zipfile.ZipFile(got["paths"]["docx"]) as z:
         doc = z.read("word/document.xml").decode("utf-8")
         notes = z.read("word/footnotes.xml").decode("utf-8")
-    assert "Kim ngạch 2.945 triệu USD {{ 7*7 }} {% for x in y %} &amp; &lt;b&gt;" in doc
+    assert "Kim ngạch 2.945\u00a0triệu USD {{ 7*7 }} {% for x in y %} &amp; &lt;b&gt;" in doc
     assert "49" not in doc.split("Kim ngạch")[1][:80]
     assert "Chú thích {{ 7*7 }} &amp; &lt;i&gt;." in notes
 

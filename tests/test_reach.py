@@ -93,7 +93,7 @@ def test_figures_without_narrative_follow_another_departments_paragraph(tmp_path
     assert proc.returncode == 0, proc.stderr
     body = section_body(paragraphs(tmp_path / "out" / "2024-05" / "BC-UBND-2024-05.docx"), TITLE)
     gd = f"{vi(6400, 0)}\u00a0học sinh, tăng {vi((Decimal(6400) / 6000 - 1) * 100, 1)}% so với cùng kỳ"
-    bhyt = f"{vi(93.5, 1)}%, tăng {vi(Decimal('93.5') - Decimal('92.1'), 1)} điểm phần trăm so với cùng kỳ"
+    bhyt = f"{vi(93.5, 1)}%, tăng {vi(Decimal('93.5') - Decimal('92.1'), 1)}\u00a0điểm phần trăm so với cùng kỳ"
     tiem = f"{vi(12000, 0)}\u00a0trẻ, tăng {vi((Decimal(12000) / 10000 - 1) * 100, 1)}% so với cùng kỳ"
     assert body == [f"Ngành giáo dục có {gd}.",
                     f"Tỷ lệ dân số tham gia bảo hiểm y tế: {bhyt}.",

@@ -45,6 +45,11 @@ def clean(text: str) -> str:
     if "\n" in text or "\r" in text:
         text = " ".join(text.replace("\r", " ").replace("\n", " ").split())
     text = DOC_NUMBER.sub(lambda m: m.group(0).replace("-", JOINED_HYPHEN), text)
+    return keep_units(text)
+
+
+def keep_units(text: str) -> str:
+    """A non-breaking space between a number and the word after it (its unit or counted noun)."""
     return NUMBER_NOUN.sub(r"\1" + NBSP, text)
 
 
@@ -81,13 +86,13 @@ def build_context(ctx, res, notes: Notes) -> dict:
                     out.append(text.strip())
                 continue
             fig = figures[code]
-            out.append(f"{fig.indicator.name}: {sentence(fig, settings)}.")
+            out.append(keep_units(f"{fig.indicator.name}: {sentence(fig, settings)}."))
         return out   # «./.» is put on the body's last printed paragraph after rendering (closing.py)
 
     def cau(code: str, ke_hoach: str | None = None, so_voi_cung_ky: bool = True, don_vi: bool = True) -> str:
         if code not in figures:
             raise BaocaoError(f"Mẫu báo cáo gọi chỉ tiêu «{code}» không có trong danh mục")
-        return sentence(figures[code], settings, unit=don_vi, compare=so_voi_cung_ky, plan_word=ke_hoach)
+        return keep_units(sentence(figures[code], settings, unit=don_vi, compare=so_voi_cung_ky, plan_word=ke_hoach))
 
     def so(code: str, do: str = "") -> str:
         if code not in figures:
