@@ -207,6 +207,8 @@ def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
     styles = style_names_of(tree("word/styles.xml")) if "word/styles.xml" in parts else {}
     close_body(doc, styles)
     renumber(doc, styles)
+    from .header import fit_header
+    fit_header(doc, styles)
     if annex is not None:
         append_annex(doc, annex)
     if notes:
