@@ -304,6 +304,9 @@ SCHEMA: tuple[Section, ...] = (
            "(Kèm theo Báo cáo số       /{ky_hieu} ngày      tháng {thang} năm {nam} của {co_quan})",
            fields=frozenset({"ky_hieu", "thang", "nam", "co_quan"})),
         _s("phu_luc", "ghi_chu", "text", "dòng ghi chú dưới bảng", "Ghi chú: «-» là chưa có số liệu."),
+        _s("phu_luc", "dan_chieu", "text", "câu trong phần nội dung (dưới đề mục II) trỏ tới phụ lục khi phụ lục "
+           "nằm trong DOCX; để trống thì không in", "(Chi tiết một số chỉ tiêu chủ yếu tại Phụ lục kèm theo)",
+           fields=frozenset()),
         _s("phu_luc", "muc_cha", "table", "tên các dòng mục cha trong bảng phụ lục (mã mục = tên): chỉ tiêu "
            "thuộc mục «II.1.2» đứng dưới dòng «II» và «II.1»",
            {"II": "II. Tình hình kinh tế - xã hội", "II.1": "1. Lĩnh vực phát triển kinh tế"}, fields=None),

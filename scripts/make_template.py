@@ -251,6 +251,12 @@ def main() -> int:
             add(doc, "{%p endfor %}", "Nội dung")
         if section and title:
             add(doc, "{%p endif %}", style)
+        if level == "h1" and "ky_de_muc" in (title or ""):
+            # Decree 30: a document with an annex says so in its body; the sentence is the
+            # setting [phu_luc] dan_chieu, printed only when the annex is in the DOCX
+            add(doc, "{%p if dan_chieu_phu_luc %}", "Nội dung")
+            add(doc, "", "Nội dung").add_run("{{ dan_chieu_phu_luc }}").italic = True
+            add(doc, "{%p endif %}", "Nội dung")
 
     # closing: recipients | signature
     add(doc, "", "Nội dung")

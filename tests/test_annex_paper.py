@@ -158,3 +158,18 @@ def test_the_attached_line_writes_the_month_as_the_report_and_keeps_names_whole(
         text = pdf_text(million["pdf"])
         assert any("Ủy ban nhân dân tỉnh Lạng Sơn" in " ".join(line.split()) for line in text.splitlines()
                    if "Lạng" in line and "Sơn" in line)
+
+
+def test_the_body_points_to_the_annex_it_carries(million, filled):
+    from generator.settings_schema import setting_of
+    sentence = setting_of("phu_luc", "dan_chieu").default
+    body, _table = annex_table(million["docx"])
+    paras = [p for p in body.iter(W + "p")]
+    texts = [text_of(p) for p in paras]
+    at = texts.index(sentence)
+    assert texts[at - 1].startswith("II. TÌNH HÌNH KINH TẾ - XÃ HỘI") and at < texts.index("Nơi nhận:")
+    assert all(r.find(f"{W}rPr/{W}i") is not None for r in paras[at].iter(W + "r") if text_of(r))
+    # a report without an annex in its DOCX (the small catalogue has none) says nothing of one
+    docx = pipeline.build(filled)["paths"]["docx"]
+    with zipfile.ZipFile(docx) as z:
+        assert sentence not in z.read("word/document.xml").decode("utf-8")

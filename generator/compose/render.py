@@ -65,7 +65,7 @@ class Notes:
         return footnotes.marker(key)
 
 
-def build_context(ctx, res, notes: Notes) -> dict:
+def build_context(ctx, res, notes: Notes, annex=None) -> dict:
     settings, period = ctx.settings, ctx.period
     figures = res.figures
 
@@ -124,6 +124,8 @@ def build_context(ctx, res, notes: Notes) -> dict:
         "cau": cau,
         "so": so,
         "chu_thich": notes.add,
+        # the sentence pointing to the annex the DOCX carries (Decree 30); empty without one
+        "dan_chieu_phu_luc": settings["phu_luc"]["dan_chieu"] if annex is not None else "",
     }
 
 
@@ -160,7 +162,7 @@ def render_docx(template_path, ctx, res, draft: bool = False, annex=None) -> byt
     template_path = Path(template_path)
     tpl, parsed = _open_template(template_path)
     notes = Notes()
-    context = build_context(ctx, res, notes)
+    context = build_context(ctx, res, notes, annex)
     written: dict = {}
     for section, rows in res.narrative.items():
         for dept, _segments, _place in rows:
