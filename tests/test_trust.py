@@ -32,7 +32,8 @@ def indicators(got) -> dict:
 
 def docx_text(path) -> str:
     with zipfile.ZipFile(path) as z:
-        return z.read("word/document.xml").decode("utf-8")
+        # the words as read (a number's non-breaking space before its unit read as a space)
+        return z.read("word/document.xml").decode("utf-8").replace("\u00a0", " ")
 
 
 def codes_of(problems, code):

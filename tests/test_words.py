@@ -59,7 +59,10 @@ class Office:
     def paragraphs(self, period=None) -> list[str]:
         with zipfile.ZipFile(self.docx(period)) as z:
             xml = z.read("word/document.xml").decode("utf-8")
-        return [re.sub(r"<[^>]+>", "", p) for p in re.findall(r"<w:p[ >].*?</w:p>", xml, re.S)]
+        # the words as read: a number's non-breaking space before its unit read as a space, the
+        # body's end mark «./.» (on whichever paragraph is printed last: tests/test_closing.py) as «.»
+        return [re.sub(r"\./\.$", ".", re.sub(r"<[^>]+>", "", p).replace("\u00a0", " "))
+                for p in re.findall(r"<w:p[ >].*?</w:p>", xml, re.S)]
 
     def figures(self, period=None) -> dict:
         doc = json.loads((self.root / "build" / (period or self.period) / "figures.json").read_text(encoding="utf-8"))
