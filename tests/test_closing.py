@@ -193,3 +193,23 @@ def test_the_pdf_ends_the_body_once_with_the_closing_paragraph(filled, tmp_path)
     assert lines[at].endswith("Trên đây là báo cáo của UBND tỉnh./.")
     assert lines[at + 1].startswith("Nơi nhận:") and "TM. ỦY BAN NHÂN DÂN" in lines[at + 1]
     assert "CHỦ TỊCH" in lines[at + 2] and "KT." not in text
+
+
+def test_a_long_last_paragraph_leaves_no_half_empty_page_before_the_signature(filled):
+    """A long closing paragraph (40 lines) is free to split: every page before the signature's
+    is full, and the paragraph's end shares the signature's page."""
+    require_program("soffice")
+    require_program("pdftotext")
+    long = " ".join(["Tiếp tục chỉ đạo thực hiện quyết liệt các nhiệm vụ, giải pháp phát triển kinh tế - xã hội"] * 40)
+    fill(filled.period_inputs / "so-cong-thuong.xlsx", narrative=[("II.1.2", "Kim ngạch tăng. " * 150),
+                                                                  ("III", long + ".")])
+    path = pipeline.build(filled, pdf=True)["paths"]["pdf"]
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [[line for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+             for page in text.split("\f")]
+    signed = next(i for i, page in enumerate(pages) if any("Nơi nhận" in line for line in page))
+    fullest = max(len(page) for page in pages)
+    for i, page in enumerate(pages[:signed]):
+        assert len(page) >= fullest * 0.8, (i + 1, len(page), fullest)
+    before = pages[signed][:pages[signed].index(next(line for line in pages[signed] if "Nơi nhận" in line))]
+    assert before and before[-1].rstrip().endswith("./.")

@@ -145,8 +145,15 @@ def _set_keep_next(p) -> None:
         ppr.insert(at, etree.Element(w("keepNext")))
 
 
+# a last paragraph longer than this (about six lines at 14 pt) is not kept with the signature:
+# LibreOffice would move it whole, leaving the page before half empty
+KEEP_AT_MOST = 480
+
+
 def _keep_last_paragraph_with_signature(doc) -> None:
-    """The body's last paragraph (the one ending «./.») stays on the page of the signature."""
+    """The body's last paragraph (the one ending «./.») stays on the page of the signature when
+    it is short; a long one is left free to split across pages (kept with the signature,
+    LibreOffice moves it whole and the page before is left half empty)."""
     body = doc.find(w("body"))
     if body is None:
         return
@@ -155,6 +162,8 @@ def _keep_last_paragraph_with_signature(doc) -> None:
                default=None)
     if last is None:
         return
+    if len(_text(children[last])) > KEEP_AT_MOST:
+        last += 1   # only the empty line before the closing block keeps with it
     for el in children[last:]:
         if el.tag != w("p"):
             break
