@@ -93,3 +93,23 @@ def test_the_subject_line_ends_with_three_words_held_together(filled):
     subject = next(p for p in body.iter(W + "p") if text_of(p).startswith("Tình hình kinh tế - xã hội"))
     text = text_of(subject)
     assert text.endswith(f"tháng 9{NBSP}năm{NBSP}2023") or text.endswith(f"9{NBSP}năm{NBSP}2023"), repr(text)
+
+
+def test_a_heading_never_leaves_the_year_alone(tmp_path):
+    """The sample's «II. TÌNH HÌNH KINH TẾ - XÃ HỘI THÁNG 8 VÀ 8 THÁNG NĂM 2023» is one word too
+    long for its line: «NĂM 2023» goes down together with the word before it."""
+    from .conftest import ROOT
+    got = pipeline.build(pipeline.open_context("2023-08", ROOT / "inputs", tmp_path / "out", ROOT / "templates", None),
+                         pdf=shutil.which("soffice") is not None)
+    with zipfile.ZipFile(got["paths"]["docx"]) as z:
+        body = etree.fromstring(z.read("word/document.xml")).find(W + "body")
+    heading = next(p for p in body.iter(W + "p") if text_of(p).startswith("II. TÌNH HÌNH KINH TẾ"))
+    assert text_of(heading).endswith(f"THÁNG{NBSP}NĂM{NBSP}2023")
+    require_program("soffice")
+    require_program("pdftotext")
+    out = subprocess.run(["pdftotext", "-layout", str(got["paths"]["pdf"]), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    lines = [" ".join(line.split()) for line in out.splitlines() if line.strip()]
+    assert "2023" not in lines and "NĂM 2023" not in lines
+    at = next(i for i, line in enumerate(lines) if line.startswith("II. TÌNH HÌNH KINH TẾ"))
+    assert len(lines[at + 1].split()) >= 3 or lines[at].endswith("NĂM 2023")

@@ -2,9 +2,9 @@
 holding long names): the agency | motto table's two columns shared so that the agency's lines
 («THÀNH PHỐ HỒ CHÍ MINH», a long agency name) fit their column whenever the motto still fits
 the other one, a line that cannot fit broken in two balanced halves (never one word alone),
-the rules under the agency and the motto kept in proportion; the place and date line and the
-subject line never leave the year, or one word, alone on their last line (non-breaking
-spaces there)."""
+the rules under the agency and the motto kept in proportion; the place and date line, the
+subject line and the headings never leave the year, or one word, alone on their last line
+(non-breaking spaces there)."""
 from __future__ import annotations
 
 import re
@@ -91,9 +91,13 @@ def fit_header(doc, styles: dict) -> None:
             _balanced_break(p, size)
     for p in right_cell.findall(w("p")):
         _hold(p, r"ngày.*?\d{4}")           # «ngày … tháng 8 năm 2023» on one line
+    from .checks import HEADING_STYLES
     for p in body.findall(w("p")):
-        if _style(p, styles) == "Trích yếu":
-            _hold(p, r"\S+\s+\S+\s+\S+\s*$")   # the last line of the subject: at least three words
+        style = _style(p, styles)
+        if style == "Trích yếu" or style.startswith(HEADING_STYLES):
+            # the last line of the subject or of a heading: at least three words («NĂM 2023»
+            # never alone)
+            _hold(p, r"\S+\s+\S+\s+\S+\s*$")
 
 
 def _resize(table, grid, left_cell, right_cell, left: int, right: int, styles: dict) -> None:
