@@ -128,10 +128,11 @@ def test_period_without_narrative_builds_a_complete_report(filled):
         assert "word/footnotes.xml" not in z.namelist()
     paras = ["".join(t.text or "" for t in p.iter(W + "t")) for p in doc.iter(W + "p")]
     assert "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH" in paras
-    assert "II. TÌNH HÌNH KINH TẾ - XÃ HỘI THÁNG 8 VÀ 8 THÁNG NĂM 2023" in paras
+    # (the heading's last three words held together by non-breaking spaces: tests/test_header.py)
+    assert "II. TÌNH HÌNH KINH TẾ - XÃ HỘI THÁNG 8 VÀ 8 THÁNG\u00a0NĂM\u00a02023" in paras
     # nothing written after 1.3: the empty sections at the end print no heading alone, and
     # «./.» ends the last paragraph printed
-    assert "III. NHIỆM VỤ TRỌNG TÂM THÁNG 9 NĂM 2023" not in paras
+    assert not any(p.startswith("III. NHIỆM VỤ TRỌNG TÂM") for p in paras)
     assert ("Tổng kim ngạch xuất nhập khẩu: 2.945\u00a0triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ."
             in paras)
     assert "Chỉ số sản xuất công nghiệp: tăng 6,67% so với cùng kỳ./." in paras

@@ -94,10 +94,10 @@ def fit_header(doc, styles: dict) -> None:
     from .checks import HEADING_STYLES
     for p in body.findall(w("p")):
         style = _style(p, styles)
-        if style == "Trích yếu" or style.startswith(HEADING_STYLES):
-            # the last line of the subject or of a heading: at least three words («NĂM 2023»
-            # never alone)
+        if style == "Trích yếu":   # the subject's last line: at least three words
             _hold(p, r"\S+\s+\S+\s+\S+\s*$")
+        elif style.startswith(HEADING_STYLES):   # a heading ending with the year: never «2023» alone
+            _hold(p, r"\S+\s+\S+\s+\d{4}\s*$")
 
 
 def _resize(table, grid, left_cell, right_cell, left: int, right: int, styles: dict) -> None:
