@@ -288,7 +288,10 @@ def _build(ctx, args) -> int:
         print(f"\n{len(got['warnings'])} cảnh báo.")
     for kind, path in got["paths"].items():
         print(f"Đã ghi {path}")
-    print(f"Lần lập số {got['version']['number']} (xem «baocao lan-lap», «baocao so-sanh»)")
+    if got["version"] is not None:   # a draft is no numbered version
+        print(f"Lần lập số {got['version']['number']} (xem «baocao lan-lap», «baocao so-sanh»)")
+    else:
+        print("Bản dự thảo: bản chính thức, figures.json và các lần lập không thay đổi.")
     return EXIT_OK
 
 
