@@ -41,7 +41,8 @@ def paragraphs(root) -> list[str]:
     """Paragraph texts (w:t only: deleted text is w:delText), the empty ones left out."""
     out = []
     for p in root.iter(W + "p"):
-        text = "".join(t.text or "" for t in p.iter(W + "t")).strip()
+        # a number's non-breaking space before its unit read as a space
+        text = "".join(t.text or "" for t in p.iter(W + "t")).replace("\u00a0", " ").strip()
         if text:
             out.append(text)
     return out
@@ -211,8 +212,8 @@ def test_two_builds_compared_as_data_and_as_tracked_changes(sample):
     assert paras["II.2/so-y-te/1"]["change"] == "changed" and "Câu mới thêm" in paras["II.2/so-y-te/1"]["new"]
     assert paras["II.2/so-van-hoa/1"]["change"] == "removed"
     edited = paras["II.2/so-giao-duc/1"]
-    assert edited["change"] == "changed" and edited["new"].startswith("Văn phòng biên tập: xuất khẩu địa phương "
-                                                                        "lũy kế 99 triệu USD, đạt ")
+    assert edited["change"] == "changed" and edited["new"].replace("\u00a0", " ").startswith(
+        "Văn phòng biên tập: xuất khẩu địa phương lũy kế 99 triệu USD, đạt ")
     notes = [n for n in doc["footnotes"] if n["department"] == "so-y-te"]
     assert any(n.get("new") == "Chú thích mới thêm." for n in notes)
     assert any(n["change"] == "changed" and n["new"].startswith("Theo số liệu mới, ") for n in notes)
