@@ -77,7 +77,7 @@ def build(config, out: Path) -> Path:
 def docx_text(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         xml = z.read("word/document.xml").decode()
-    return re.sub(r"<[^>]+>", "", xml)
+    return re.sub(r"<[^>]+>", "", xml).replace("\u00a0", " ")   # a number's non-breaking space read as a space
 
 
 def field_messages(html: str, field_id: str) -> str:
