@@ -209,7 +209,8 @@ def docx_text(path: Path) -> str:
     import re
     import zipfile
     xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
-    return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml))
+    # the words as read: a number's non-breaking space before its unit read as a space
+    return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml)).replace("\u00a0", " ")
 
 
 def pct(new, old) -> str:
