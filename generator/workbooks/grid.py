@@ -92,19 +92,69 @@ def one_line(text: str) -> str:
     return LINE_BREAKS.sub(" ", text)
 
 
-def is_percent_format(code: str) -> bool:
-    """A number format that shows a percentage: a ``%`` outside quoted text and escapes."""
+_FORMAT_TOKEN = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|;|[^"\\\[;]+|.')
+_CONDITION = re.compile(r"\[\s*(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*\]")
+
+
+def format_sections(code: str) -> list[str]:
+    """A number format's sections (``positive;negative;zero;text``), split on the ``;`` that
+    are not inside quoted text, an escape or a ``[…]`` block."""
+    sections, current = [], []
+    for token in _FORMAT_TOKEN.findall(code):
+        if token == ";":
+            sections.append("".join(current))
+            current = []
+        else:
+            current.append(token)
+    sections.append("".join(current))
+    return sections
+
+
+def _meets(condition: tuple[str, str], value: float) -> bool:
+    op, limit = condition[0], float(condition[1])
+    return {"<": value < limit, ">": value > limit, "=": value == limit, "<=": value <= limit,
+            ">=": value >= limit, "<>": value != limit}[op]
+
+
+def section_for(code: str, value) -> str:
+    """The section of a number format Excel uses to show ``value``: the first for a positive
+    number, the second (when there is one) for a negative one, the third for zero; with
+    conditions (``[<1]0.0%;0.0``) the first section whose condition holds, else the next
+    section without one. A non-number (or a format of one section) gets the whole first section."""
+    sections = format_sections(code)[:3]
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or len(sections) == 1:
+        return sections[0]
+    conditions = [_CONDITION.search(s) for s in sections]
+    if any(conditions):
+        for section, cond in zip(sections, conditions):
+            if cond is not None and _meets(cond.groups(), value):
+                return section
+        rest = [s for s, c in zip(sections, conditions) if c is None]
+        return rest[0] if rest else sections[-1]
+    if value < 0:
+        return sections[1]
+    if value == 0 and len(sections) > 2:
+        return sections[2]
+    return sections[0]
+
+
+def is_percent_format(code: str, value=None) -> bool:
+    """A number format that shows ``value`` as a percentage: a ``%`` outside quoted text and
+    escapes in the section that shows it (any section when no value is given)."""
+    code = code if value is None else section_for(code, value)
     code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
     return "%" in code
 
 
-def is_date_format(code: str) -> bool:
+def is_date_format(code: str, value=None) -> bool:
     """A number format that shows a date or a time (day, month, year, hour or second letters
-    outside quoted text, escapes and colour or locale blocks)."""
+    outside quoted text, escapes and colour or locale blocks) for ``value`` (its section;
+    the first section when no value is given)."""
     if code.strip().lower() in ("general", "@", ""):
         return False
-    bare = re.sub(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', "", code)
-    return bool(re.search(r"[dmyhsDMYHS]", bare.split(";")[0]))
+    section = section_for(code, value) if value is not None else format_sections(code)[0]
+    bare = re.sub(r'"[^"]*"|\\.|_.|\*.|\[(?![hms]+\])[^\]]*\]', "", section)
+    return bool(re.search(r"[dmyhsDMYHS]", bare))
 
 
 @dataclass(slots=True)
@@ -117,7 +167,7 @@ class Cell:
     @property
     def percent(self) -> bool:
         """A number shown as a percentage (Excel stores 77,5% as 0,775)."""
-        return isinstance(self.value, float) and is_percent_format(self.number_format)
+        return isinstance(self.value, float) and is_percent_format(self.number_format, self.value)
 
 
 @dataclass(frozen=True)
@@ -480,7 +530,7 @@ def _value(kind, v, inline, fmt, strings, date1904, t_tag, r_tag, sheet, coord):
         except ValueError:
             raise PackageError("not-a-workbook", f"Sheet «{sheet}», ô {coord}: giá trị số không đọc được "
                                f"(«{v[:20]}»): {SAVE_AS}") from None
-        if is_date_format(fmt):
+        if is_date_format(fmt, number):
             return _date(number, date1904)
         return number
     if kind == "s":
