@@ -11,11 +11,14 @@ import re
 import zipfile
 from decimal import Decimal
 
+from lxml import etree
 from openpyxl import load_workbook
 
 from generator import pipeline
+from generator.workbooks.read import read_workbook
 
-from .conftest import row_of, run_cli
+from .conftest import fill, row_of, run_cli
+from .test_reading import NS, rewrite, sheet_part
 
 
 def _formatted(path, cells: dict) -> None:
@@ -64,3 +67,134 @@ def test_a_percent_sign_in_another_section_of_the_format_does_not_scale_the_numb
     res = pipeline.check(filled)
     assert [(p.code, p.severity) for p in res.problems if p.indicator == "XNK_XK" and p.is_error] == \
         [("percent-cell", "lỗi")]
+
+
+# ------------------------------------------------------------------- elements the reader cannot know
+
+NS_STRICT = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+
+
+def to_shared_strings(parts: dict, ns: str = NS) -> dict:
+    """The inline strings of every sheet moved to a sharedStrings part written in namespace
+    ``ns`` (as LibreOffice, Excel and most writers store text), each kept in one rich-text run
+    after a phonetic guide that must not be read."""
+    strings: list[str] = []
+    for name in [n for n in parts if n.startswith("xl/worksheets/") and n.endswith(".xml")]:
+        root = etree.fromstring(parts[name])
+        for c in root.iter(f"{{{NS}}}c"):
+            if c.get("t") != "inlineStr":
+                continue
+            text = "".join(t.text or "" for t in c.iter(f"{{{NS}}}t"))
+            for child in list(c):
+                c.remove(child)
+            c.set("t", "s")
+            etree.SubElement(c, f"{{{NS}}}v").text = str(len(strings))
+            strings.append(text)
+        parts[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    sst = etree.Element(f"{{{ns}}}sst", nsmap={None: ns})
+    for text in strings:
+        si = etree.SubElement(sst, f"{{{ns}}}si")
+        run = etree.SubElement(si, f"{{{ns}}}r")
+        etree.SubElement(etree.SubElement(run, f"{{{ns}}}rPr"), f"{{{ns}}}b")
+        t = etree.SubElement(run, f"{{{ns}}}t")
+        t.text = text
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        ph = etree.SubElement(si, f"{{{ns}}}rPh", sb="0", eb="1")
+        etree.SubElement(ph, f"{{{ns}}}t").text = "PHIÊN ÂM"
+        etree.SubElement(si, f"{{{ns}}}phoneticPr", fontId="1")
+    parts["xl/sharedStrings.xml"] = etree.tostring(sst, xml_declaration=True, encoding="UTF-8", standalone=True)
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", (
+        '<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'sharedStrings" Target="sharedStrings.xml"/></Relationships>')).encode()
+    types = parts["[Content_Types].xml"].decode()
+    parts["[Content_Types].xml"] = types.replace("</Types>", (
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sharedStrings+xml"/></Types>')).encode()
+    return parts
+
+
+def _reading(ctx, path):
+    data, problems = read_workbook(path, ctx.catalogue, ctx.period, path.stem)
+    return data, problems
+
+
+def test_shared_strings_in_their_own_namespace_with_phonetic_guides_read_the_same(filled):
+    """Rich-text shared strings with phonetic guides (the guide is not text), in the
+    transitional namespace or the strict one while the workbook is transitional."""
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    fill(path, narrative=[("II.1.2", "Xuất khẩu đạt {XNK_XK:thang} triệu USD.")])
+    want, want_problems = _reading(filled, path)
+    original = path.read_bytes()
+    for ns in (NS, NS_STRICT):
+        path.write_bytes(original)
+        rewrite(path, lambda parts: to_shared_strings(parts, ns))
+        assert b"PHI\xc3\x8aN \xc3\x82M" in zipfile.ZipFile(path).read("xl/sharedStrings.xml")
+        got, problems = _reading(filled, path)
+        assert got is not None, [str(p) for p in problems]
+        assert got.values == want.values and got.narrative == want.narrative, ns
+        assert [body for _, body, _ in got.narrative] == ["Xuất khẩu đạt {XNK_XK:thang} triệu USD."]
+        assert sorted(map(str, problems)) == sorted(map(str, want_problems))
+
+
+def _wrap_first_value(parts, how):
+    name = sheet_part(parts, "Chỉ tiêu")
+    xml = parts[name].decode()
+    parts[name] = how(xml).encode()
+
+
+def test_an_element_the_format_does_not_allow_refuses_the_file(filled):
+    """A value in another namespace inside a cell, a row wrapped in markup-compatibility
+    content, a sheet written without the spreadsheet namespace: what Excel shows there cannot be
+    known, so the file is refused with what to do — never read with that value left out or
+    taken from the wrong element."""
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    ws = load_workbook(path)["Chỉ tiêu"]
+    r = row_of(ws, "XNK_XK")
+    original = path.read_bytes()
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    cases = {
+        "foreign value": lambda xml: re.sub(rf'(<c r="E{r}"[^>]*>)', r'\1<q:v xmlns:q="urn:other">999</q:v>', xml),
+        "alternate content": lambda xml: re.sub(rf'(<row r="{r}"[^>]*>.*?</row>)',
+                                                rf'<mc:AlternateContent xmlns:mc="{mc}"><mc:Choice Requires="x14">'
+                                                r'\1</mc:Choice></mc:AlternateContent>', xml, flags=re.S),
+        "no namespace": lambda xml: xml.replace(f'xmlns="{NS}"', ""),
+    }
+    for what, how in cases.items():
+        path.write_bytes(original)
+        rewrite(path, lambda parts: _wrap_first_value(parts, how))
+        data, problems = _reading(filled, path)
+        assert data is None, what
+        assert [p.code for p in problems] == ["not-a-workbook"], (what, [str(p) for p in problems])
+        assert "phần tử lạ" in problems[0].message and "lưu lại dạng «Excel Workbook (.xlsx)»" in problems[0].message
+        assert problems[0].sheet == "Chỉ tiêu"
+
+
+def test_a_dtd_after_a_long_prolog_in_a_part_nothing_reads_is_found(filled):
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    comment = b"<!-- " + b"x" * 20000 + b" -->"
+    rewrite(path, lambda parts: parts.update({"customXml/item1.xml": b'<?xml version="1.0"?>' + comment
+                                              + b'<!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'}))
+    data, problems = _reading(filled, path)
+    assert data is None and [p.code for p in problems] == ["not-a-workbook"]
+    assert "customXml/item1.xml" in problems[0].message and "DTD" in problems[0].message
+
+
+def test_a_hidden_narrative_row_or_sheet_is_said_to_be_printed(filled):
+    """A clerk hides a paragraph (or the whole narrative sheet) thinking it will not be
+    printed: it is printed, and check says so at the cell."""
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    fill(path, narrative=[("II.1.2", "Đoạn một."), ("II.1.2", "Đoạn hai, bị ẩn.")])
+    wb = load_workbook(path)
+    wb["Thuyết minh"].row_dimensions[3].hidden = True
+    wb.save(path)
+    data, problems = _reading(filled, path)
+    assert [b for _, b, _ in data.narrative] == ["Đoạn một.", "Đoạn hai, bị ẩn."]
+    hidden = [p for p in problems if p.code == "row-hidden"]
+    assert [(p.severity, p.sheet, p.cell) for p in hidden] == [("cảnh báo", "Thuyết minh", "B3")]
+    assert "vẫn được in" in hidden[0].message
+    wb = load_workbook(path)
+    wb["Thuyết minh"].sheet_state = "hidden"
+    wb.save(path)
+    data, problems = _reading(filled, path)
+    assert ("sheet-hidden", "cảnh báo", "Thuyết minh") in {(p.code, p.severity, p.sheet) for p in problems}

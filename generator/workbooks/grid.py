@@ -28,7 +28,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .package import MAX_PART_BYTES, NS_MAIN, NS_REL, SAVE_AS, Package, PackageError, canonical, local
+from .package import MAX_PART_BYTES, NS_MAIN, NS_REL, NS_STRICT, SAVE_AS, Package, PackageError, canonical, local
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # a compound file: Excel 97-2003
 
@@ -292,8 +292,20 @@ class LimitExceeded(PackageError):
 
 # ----------------------------------------------------------------------------------------- .xlsx
 
+class _Unknown(Exception):
+    """An element where the format allows none of that name (another namespace, a wrapper):
+    what Excel shows there cannot be known, so the file is refused, never read without it."""
+
+    def __init__(self, el):
+        super().__init__(el.tag)
+        q = etree.QName(el)
+        self.name = q.localname if q.namespace in (NS_MAIN, NS_STRICT) else f"{{{q.namespace or ''}}}{q.localname}"
+
+
 def _text_of(el, t_tag: str, r_tag: str) -> str:
-    """The text of an ``<si>``/``<is>``: its ``<t>`` and the ``<t>`` of its runs, not ``<rPh>``."""
+    """The text of an ``<si>``/``<is>``: its ``<t>`` and the ``<t>`` of its runs, not ``<rPh>``
+    (phonetic guides). ``_Unknown`` for an element the format does not allow there."""
+    ns = t_tag[:-1]
     parts = []
     for child in el:
         if child.tag == t_tag:
@@ -302,7 +314,17 @@ def _text_of(el, t_tag: str, r_tag: str) -> str:
             for t in child:
                 if t.tag == t_tag:
                     parts.append(t.text or "")
+                elif t.tag != ns + "rPr":
+                    raise _Unknown(t)
+        elif child.tag not in (ns + "rPh", ns + "phoneticPr", ns + "extLst"):
+            raise _Unknown(child)
     return decode_escapes("".join(parts))
+
+
+def _unknown(sheet: str, where: str, err: _Unknown) -> PackageError:
+    return PackageError("not-a-workbook", f"{where} có phần tử lạ «{err.name[:60]}» mà phần mềm không đọc được (tệp do "
+                        f"chương trình khác ghi không đúng chuẩn, không biết Excel hiển thị gì ở đó): {SAVE_AS}",
+                        sheet=sheet)
 
 
 def _number_formats(pkg: Package, part: str | None) -> list[str]:
@@ -366,8 +388,12 @@ def _read_xlsx(pkg: Package, book: GridBook, limits: bool) -> dict:
     strings = []
     if shared is not None and pkg.has(shared):
         sst = pkg.xml(shared)
-        t_tag, r_tag = f"{{{ns}}}t", f"{{{ns}}}r"
-        strings = [_text_of(si, t_tag, r_tag) for si in sst if local(si) == "si"]
+        sst_ns = etree_ns(sst)
+        t_tag, r_tag = f"{{{sst_ns}}}t", f"{{{sst_ns}}}r"
+        try:
+            strings = [_text_of(si, t_tag, r_tag) for si in sst if local(si) == "si"]
+        except _Unknown as e:
+            raise _unknown("", "Phần chuỗi chữ (sharedStrings) của tệp", e) from None
     formats = _number_formats(pkg, styles)
     out = {}
     for el in (sheets_el if sheets_el is not None else ()):
@@ -411,7 +437,7 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
     ns = etree_ns(root)
     c_tag, row_tag = f"{{{ns}}}c", f"{{{ns}}}row"
     v_tag, f_tag, is_tag = f"{{{ns}}}v", f"{{{ns}}}f", f"{{{ns}}}is"
-    t_tag, r_tag = f"{{{ns}}}t", f"{{{ns}}}r"
+    t_tag, r_tag, ext_tag = f"{{{ns}}}t", f"{{{ns}}}r", f"{{{ns}}}extLst"
     cells: dict = {}
     hidden, merged = [], []
     masters: dict = {}          # shared formula index -> (formula text, row, col)
@@ -434,7 +460,7 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
             continue
         for row in section:
             if row.tag != row_tag:
-                continue
+                raise _unknown(name, f"Sheet «{name}»", _Unknown(row))
             r_attr = row.get("r")
             row_no = int(r_attr) if r_attr and r_attr.isdigit() else row_no + 1
             if row.get("hidden") in ("1", "true"):
@@ -442,7 +468,9 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
             col = 0
             for c in row:
                 if c.tag != c_tag:
-                    continue
+                    if c.tag == ext_tag:
+                        continue
+                    raise _unknown(name, f"Sheet «{name}», dòng {row_no},", _Unknown(c))
                 ref = c.get("r")
                 if ref:
                     try:
@@ -467,6 +495,9 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
                         f = child
                     elif child.tag == is_tag:
                         inline = child
+                    elif child.tag != ext_tag:
+                        raise _unknown(name, f"Sheet «{name}», ô {ref or get_column_letter(col) + str(row_no)},",
+                                       _Unknown(child))
                 if v is None and f is None and inline is None:
                     continue            # formatting only
                 if limits and (row_no > MAX_ROWS or col > MAX_COLUMNS):
@@ -519,7 +550,10 @@ def _shift(formula: str, rows: int, cols: int) -> str:
 
 def _value(kind, v, inline, fmt, strings, date1904, t_tag, r_tag, sheet, coord):
     if kind == "inlineStr":
-        return _text_of(inline, t_tag, r_tag) if inline is not None else None
+        try:
+            return _text_of(inline, t_tag, r_tag) if inline is not None else None
+        except _Unknown as e:
+            raise _unknown(sheet, f"Sheet «{sheet}», ô {coord},", e) from None
     if v is None:
         return None
     if kind == "n":

@@ -29,6 +29,10 @@ NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL_OFFICE_DOCUMENT = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
                        "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument")
 
+# «<!DOCTYPE» in every encoding an XML declaration or byte-order mark may name
+_DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le",
+                                                          "utf-32-be"))
+
 SAVE_AS = "hãy mở tệp bằng Excel rồi lưu lại dạng «Excel Workbook (.xlsx)» và gửi lại"
 
 
@@ -104,13 +108,11 @@ class Package:
                     or key in self.parsed:
                 continue
             try:
-                with self._zip.open(info) as fh:
-                    head = fh.read(4096)
+                data = self._zip.read(info)   # all of it: a prolog may put comments before the DTD
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
                 raise PackageError("not-a-workbook", f"Tệp .xlsx bị hỏng (phần {info.filename} không giải nén "
                                    f"được): hãy gửi lại tệp") from e
-            if b"<!DOCTYPE" in head.upper() or "<!DOCTYPE".encode("utf-16-le") in head \
-                    or "<!DOCTYPE".encode("utf-16-be") in head:
+            if any(mark in data for mark in _DOCTYPE_MARKS):
                 return info.filename
         return None
 

@@ -522,6 +522,9 @@ def data_period(data) -> str:
 
 def _read_text(ws, fname, data, problems):
     sheet = ws.title
+    if ws.sheet_state != "visible":
+        problems.append(warning("sheet-hidden", f"Sheet «{sheet}» đang bị ẩn; thuyết minh trong đó vẫn được in vào báo "
+                                f"cáo", file=fname, sheet=sheet))
     found = _find_header(ws, layout.TEXT_SECTION)
     if not found:
         problems.append(error("header-missing", f"Sheet «{sheet}» thiếu dòng tiêu đề «{layout.TEXT_SECTION}», "
@@ -540,6 +543,9 @@ def _read_text(ws, fname, data, problems):
         body = unicodedata.normalize("NFC", one_line(str(raw))).strip() if raw is not None else ""
         if not sec and not body:
             continue
+        if ws.row_dimensions[r].hidden:
+            problems.append(warning("row-hidden", f"Dòng {r} đang bị ẩn; đoạn thuyết minh này vẫn được in vào báo cáo "
+                                    f"(không muốn in thì xóa dòng)", file=fname, sheet=sheet, cell=body_cell.coordinate))
         data.narrative.append((sec, body, body_cell.coordinate))
 
 
