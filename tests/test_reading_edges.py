@@ -198,3 +198,46 @@ def test_a_hidden_narrative_row_or_sheet_is_said_to_be_printed(filled):
     wb.save(path)
     data, problems = _reading(filled, path)
     assert ("sheet-hidden", "cảnh báo", "Thuyết minh") in {(p.code, p.severity, p.sheet) for p in problems}
+
+
+def _error_values(parts, marks: dict) -> None:
+    """Cells holding the text of a key of ``marks`` turned into error cells showing its value."""
+    for name in [n for n in parts if n.startswith("xl/worksheets/")]:
+        xml = parts[name].decode()
+        for mark, shown in marks.items():
+            xml = re.sub(rf'<c r="([A-Z]+\d+)"([^>]*?) t="inlineStr"([^>]*)><is><t>{mark}</t></is></c>',
+                         rf'<c r="\1"\2 t="e"\3><v>{shown}</v></c>', xml)
+        parts[name] = xml.encode()
+
+
+def test_an_error_value_in_a_note_or_a_narrative_cell_is_an_error_never_printed(filled, tmp_path):
+    """«#N/A» in «Ghi chú», in a narrative's «Nội dung» or «Mục»: what the cell shows is an
+    error, not text for the report; each is an error at its cell and nothing is built."""
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    fill(path, {"XNK_XK": {"I": "MARKNOTE"}},
+         narrative=[("II.1.2", "MARKBODY"), ("MARKSEC", "Đoạn có mục lỗi."), ("II.1.2", "Đoạn đúng.")])
+    rewrite(path, lambda parts: _error_values(parts, {"MARKNOTE": "#N/A", "MARKBODY": "#VALUE!",
+                                                      "MARKSEC": "#REF!"}))
+    data, problems = _reading(filled, path)
+    got = {(p.code, p.severity, p.sheet, p.cell) for p in problems if p.is_error}
+    r = row_of(load_workbook(path)["Chỉ tiêu"], "XNK_XK")
+    assert got == {("excel-error", "lỗi", "Chỉ tiêu", f"I{r}"), ("excel-error", "lỗi", "Thuyết minh", "B2"),
+                   ("excel-error", "lỗi", "Thuyết minh", "A3")}
+    assert [b for _, b, _ in data.narrative] == ["Đoạn đúng."] and "XNK_XK" not in data.notes
+    out = tmp_path / "out"
+    proc = run_cli("build", "--period", "2023-08", "--inputs", filled.inputs, "--out", out,
+                   "--templates", filled.templates, "--db", "")
+    assert proc.returncode == 1 and "#VALUE!" in proc.stdout + proc.stderr
+    assert not (out / "2023-08" / "BC-UBND-2023-08.docx").exists()
+
+
+def test_a_password_protected_xlsx_named_xls_is_said_to_have_a_password(filled):
+    import msoffcrypto.format.ooxml
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    target = path.with_suffix(".xls")
+    with open(path, "rb") as fi, open(target, "wb") as fo:
+        msoffcrypto.format.ooxml.OOXMLFile(fi).encrypt("mat-khau", fo)
+    path.unlink()
+    data, problems = read_workbook(target, filled.catalogue, filled.period, "so-cong-thuong")
+    assert data is None and [p.code for p in problems] == ["password-protected"]
+    assert "mật khẩu" in problems[0].message and "OLE2" not in problems[0].message

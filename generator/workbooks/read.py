@@ -136,6 +136,9 @@ def preflight(path: Path) -> Problem | None:
     suffix = path.suffix.lower()
     if head == CFB_MAGIC:
         blob = path.read_bytes()
+        if ENCRYPTION_INFO in blob:   # an .xlsx with a password to open is a compound file, whatever its name
+            return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
+                         "(File > Info > Protect Workbook) rồi gửi lại", file=fname)
         if suffix == ".xls":
             if VBA_STREAM in blob:
                 return error("active-content", "Biểu chứa macro (VBA), không được nhận vì lý do an toàn: hãy chép số "
@@ -419,7 +422,12 @@ def _read_data(ws, cat, department, fname, data, problems):
                 vals[measure] = value
                 srcs[measure] = Source.workbook(fname, sheet, cell.coordinate)
         if layout.COL_NOTE in cols:
-            note = _norm(ws.cell(r, cols[layout.COL_NOTE]).value)
+            note_cell = ws.cell(r, cols[layout.COL_NOTE])
+            if isinstance(note_cell.value, CellError):
+                problems.append(error("excel-error", f"Ô «{layout.COL_NOTE}» chứa lỗi công thức {brief(note_cell.value, 20)}: "
+                                      f"hãy sửa công thức hoặc xóa ô", file=fname, sheet=sheet,
+                                      cell=note_cell.coordinate, indicator=code))
+            note = _norm(note_cell.value) if not isinstance(note_cell.value, CellError) else ""
             if note:
                 data.notes[code] = note
         data.values[code] = vals
@@ -537,8 +545,14 @@ def _read_text(ws, fname, data, problems):
         return
     cs, cb = titles[layout.TEXT_SECTION][0], titles[layout.TEXT_BODY][0]
     for r in range(hrow + 1, min(ws.max_row, hrow + MAX_ROWS) + 1):
-        sec = _norm(ws.cell(r, cs).value)
-        body_cell = ws.cell(r, cb)
+        sec_cell, body_cell = ws.cell(r, cs), ws.cell(r, cb)
+        broken = [c for c in (sec_cell, body_cell) if isinstance(c.value, CellError)]
+        for c in broken:   # «#N/A» is what the cell shows, never a paragraph of the report
+            problems.append(error("excel-error", f"Ô chứa lỗi công thức {brief(c.value, 20)}, không phải thuyết minh: "
+                                  f"hãy sửa công thức hoặc gõ lại nội dung", file=fname, sheet=sheet, cell=c.coordinate))
+        if broken:
+            continue
+        sec = _norm(sec_cell.value)
         raw = body_cell.value
         body = unicodedata.normalize("NFC", one_line(str(raw))).strip() if raw is not None else ""
         if not sec and not body:
