@@ -437,7 +437,7 @@ def _import_history(ctx, args) -> int:
               + (" (gộp với số liệu đã nhập trước của kỳ này: các chỉ tiêu tệp này không có được giữ nguyên)"
                  if (period, dept) in merged else ""))
     if not got["recorded"]:
-        print("Không có gì mới: tệp này đã được nhập trước đây.")
+        print("Không có gì mới: mọi số trong tệp này đã có sẵn trong lịch sử (cùng số), không ghi thêm gì.")
     return EXIT_OK
 
 

@@ -241,3 +241,54 @@ def test_a_password_protected_xlsx_named_xls_is_said_to_have_a_password(filled):
     data, problems = read_workbook(target, filled.catalogue, filled.period, "so-cong-thuong")
     assert data is None and [p.code for p in problems] == ["password-protected"]
     assert "mật khẩu" in problems[0].message and "OLE2" not in problems[0].message
+
+
+def test_a_cell_whose_style_the_file_does_not_have_is_refused(filled):
+    """A percent cell whose style index points past the file's cell formats: Excel repairs
+    the file, nobody knows what it shows; refused, never read as a plain 0,606."""
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    r = row_of(load_workbook(path)["Chỉ tiêu"], "CSSX")
+    _formatted(path, {("CSSX", "E"): (1.008, "0.0%")})
+
+    def far_style(parts):
+        name = sheet_part(parts, "Chỉ tiêu")
+        parts[name] = re.sub(rf'(<c r="E{r}"[^>]*?) s="\d+"', r'\1 s="999"', parts[name].decode()).encode()
+    rewrite(path, far_style)
+    data, problems = _reading(filled, path)
+    assert data is None and [p.code for p in problems] == ["not-a-workbook"]
+    assert f"E{r}" in problems[0].message and "Excel Workbook (.xlsx)" in problems[0].message
+
+
+def test_import_history_reads_a_period_excel_turned_into_a_date_and_warns_of_values_it_cannot_use(tmp_path):
+    """Typing «2023-05» in Excel stores the date 1/5/2023 (in a 1904 workbook too): it is the
+    period 2023-05; a value in a column the indicator's kind does not use is warned, as check
+    warns of a workbook, never dropped without a word."""
+    import datetime as dt
+
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from .conftest import make_templates
+    templates = make_templates(tmp_path / "templates")
+    db = tmp_path / "data" / "baocao.sqlite"
+    for epoch in (None, CALENDAR_MAC_1904):
+        hist = tmp_path / "lich-su.xlsx"
+        proc = run_cli("import-history", hist, "--template", "--templates", templates, "--db", db)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        wb = load_workbook(hist)
+        ws = wb["Chỉ tiêu"]
+        head = {c.value: c.column for c in ws[1]}
+        ws.delete_rows(2, ws.max_row)
+        ws.cell(2, head["Kỳ báo cáo"]).value = dt.datetime(2022, 5, 1)
+        ws.cell(2, head["Kỳ báo cáo"]).number_format = "mm/yyyy"
+        ws.cell(2, head["Mã chỉ tiêu"]).value = "NN_TRAU"
+        ws.cell(2, head["Thực hiện tháng"]).value = 64000
+        ws.cell(2, head["Lũy kế"]).value = 5       # a stock indicator has no year to date
+        if epoch is not None:
+            wb.epoch = epoch
+        wb.save(hist)
+        proc = run_cli("import-history", hist, "--templates", templates, "--db", db)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "not-applicable" not in proc.stdout and "Lũy kế" in proc.stdout and "bị bỏ qua" in proc.stdout
+        assert ("Đã ghi kỳ 2022-05" in proc.stdout) == (epoch is None), proc.stdout
+        proc = run_cli("history", "NN_TRAU", "--templates", templates, "--db", db)
+        assert "2022-05" in proc.stdout and "64.000" in proc.stdout, proc.stdout

@@ -362,7 +362,6 @@ def _number_formats(pkg: Package, part: str | None) -> list[str]:
 def _read_xlsx(pkg: Package, book: GridBook, limits: bool) -> dict:
     wb_part = pkg.workbook_part()
     root = pkg.xml(wb_part)
-    ns = etree_ns(root)
     rels = pkg.rels(wb_part)
     shared, styles = None, None
     for kind, target, external in rels.values():
@@ -506,6 +505,9 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
                     s = int(c.get("s", "0") or 0)
                 except ValueError:
                     s = 0
+                if s and not 0 <= s < len(formats):   # a style the file does not have: what Excel shows is unknown
+                    raise PackageError("not-a-workbook", f"Sheet «{name}», ô {coord} dùng định dạng số thứ {s} mà tệp "
+                                       f"không có (tệp ghi không đúng chuẩn): {SAVE_AS}", sheet=name)
                 fmt = formats[s] if 0 <= s < len(formats) else "General"
                 value = _value(kind_t, v, inline, fmt, strings, date1904, t_tag, r_tag, name, coord)
                 if (row_no, col) in cells:

@@ -563,6 +563,14 @@ def _read_text(ws, fname, data, problems):
         data.narrative.append((sec, body, body_cell.coordinate))
 
 
+def _period_text(value) -> str:
+    """A «Kỳ báo cáo» cell as YYYY-MM: typing «2023-05» or «5/2023» in Excel stores the date
+    1/5/2023 (shown «05/2023»), which is that month; any other date is left to be refused."""
+    if isinstance(value, dt.datetime) and value.day == 1 and value.time() == dt.time(0):
+        return f"{value.year:04d}-{value.month:02d}"
+    return _norm(value)
+
+
 def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
     """The import-history workbook: sheet ``Chỉ tiêu`` with the usual header plus
     ``Kỳ báo cáo`` (YYYY-MM) on each row. Returns ({(period, department): [(code, measure,
@@ -596,7 +604,7 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
     for r in range(hrow + 1, min(ws.max_row, hrow + 200000) + 1):
         code = _norm(ws.cell(r, cols[layout.COL_CODE]).value)
         period_cell = ws.cell(r, cols[layout.COL_PERIOD])
-        period_text = _norm(period_cell.value)
+        period_text = _period_text(period_cell.value)
         has_values = any(ws.cell(r, cols[t]).value not in (None, "") for t in layout.MEASURE_OF if t in cols)
         if not code and not period_text or not period_text and not has_values:
             continue  # a blank row, or a template row left unfilled
@@ -621,10 +629,15 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
         rows = out.setdefault((period, ind.department), [])
         for title, measure in layout.MEASURE_OF.items():
             c = cols.get(title)
-            if c is None or measure not in layout.measures_for(ind):
+            if c is None:
                 continue
             cell = ws.cell(r, c)
             place = dict(file=fname, sheet=layout.SHEET_DATA, cell=cell.coordinate, indicator=code)
+            if measure not in layout.measures_for(ind):
+                if cell.value not in (None, ""):   # as check says of a workbook: never dropped without a word
+                    problems.append(warning("not-applicable", f"Cột «{title}» không áp dụng cho chỉ tiêu "
+                                            f"{ind.kind_name}; giá trị này bị bỏ qua", **place))
+                continue
             value = _cell_number(cell, title, ind, place, problems)
             if value is not None:
                 rows.append((code, measure, value, layout.SHEET_DATA, cell.coordinate, unit or ind.unit))
