@@ -36,6 +36,7 @@ from .workbooks import layout
 from .workbooks.sandbox import elsewhere, read_workbooks, ready
 from .workbooks.typed import name_form_fields
 from .workbooks.validate import validate_values
+from .vi_numbers import brief
 
 
 @dataclass
@@ -472,7 +473,7 @@ def _sha_now(path: Path) -> str | None:
 def _narrative_row(section, body, place, department, codes, settings, probs) -> list:
     """One ``Thuyết minh`` row parsed: [(section, department, segments, place)], problems added to ``probs``."""
     if section not in settings["muc"]:
-        probs.append(error("unknown-section", f"Mục «{section}» không có trong báo cáo; dùng một trong: "
+        probs.append(error("unknown-section", f"Mục «{brief(section, 40)}» không có trong báo cáo; dùng một trong: "
                            + ", ".join(settings["muc"]), **place))
         return []
     if not body:

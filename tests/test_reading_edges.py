@@ -292,3 +292,28 @@ def test_import_history_reads_a_period_excel_turned_into_a_date_and_warns_of_val
         assert ("Đã ghi kỳ 2022-05" in proc.stdout) == (epoch is None), proc.stdout
         proc = run_cli("history", "NN_TRAU", "--templates", templates, "--db", db)
         assert "2022-05" in proc.stdout and "64.000" in proc.stdout, proc.stdout
+
+
+def test_every_message_about_a_cell_quotes_it_briefly(filled, tmp_path):
+    """A paste gone wrong in the code, unit or «Mục» cell, or in the identity sheet: each
+    message quotes the first characters and the length, so the console line and kiem-tra.xlsx
+    keep the explanation."""
+    long_text = "X" * 32000
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    wb = load_workbook(path)
+    ws = wb["Chỉ tiêu"]
+    ws[f"C{row_of(ws, 'XNK_XK')}"] = long_text               # the unit
+    ws[f"A{ws.max_row + 1}"] = long_text                     # a code
+    wb["Thuyết minh"]["A2"], wb["Thuyết minh"]["B2"] = long_text, "Đoạn văn."
+    wb.save(path)
+    other = filled.period_inputs / "so-nong-nghiep.xlsx"
+    wb = load_workbook(other)
+    meta = wb["_baocao"]
+    meta[next(f"B{c.row}" for c in meta["A"] if c.value == "don_vi")] = long_text
+    wb.save(other)
+    proc = run_cli("check", "--period", "2023-08", "--inputs", filled.inputs, "--out", tmp_path / "out",
+                   "--templates", filled.templates, "--db", "")
+    assert proc.returncode == 1
+    quoted = [line for line in proc.stdout.splitlines() if "XXXXXXXXXX" in line]
+    assert len(quoted) == 4, quoted      # unit, code, section, identity
+    assert all(len(line) < 400 and "(32.000 ký tự)" in line for line in quoted), [len(x) for x in quoted]

@@ -294,12 +294,12 @@ def _check_identity(wb, cat, fname, period, department, problems) -> bool:
     if got_dept and got_dept != department:
         other = cat.departments.get(got_dept)
         own = cat.departments.get(department)
-        problems.append(error("wrong-department", f"Đây là biểu của «{other.name if other else got_dept}», không phải "
+        problems.append(error("wrong-department", f"Đây là biểu của «{other.name if other else brief(got_dept, 40)}», không phải "
                               f"của «{own.name if own else department}»: có thể đã chọn nhầm tệp hoặc chép nhầm biểu "
                               f"của đơn vị khác; hãy gửi biểu của chính đơn vị mình", file=fname))
         return True
     if got_period and got_period != str(period):
-        problems.append(error("wrong-period", f"Đây là biểu của kỳ {_month_name(got_period)}, không phải kỳ "
+        problems.append(error("wrong-period", f"Đây là biểu của kỳ {brief(_month_name(got_period), 40)}, không phải kỳ "
                               f"{_month_name(str(period))} đang nộp: hãy tải biểu của kỳ {_month_name(str(period))} "
                               f"và điền vào đó", file=fname))
         return True
@@ -368,8 +368,8 @@ def _read_data(ws, cat, department, fname, data, problems):
             continue
         coord = code_cell.coordinate
         if code not in cat.indicators:
-            problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{code}» không có trong danh mục",
-                                  file=fname, sheet=sheet, cell=coord, indicator=code))
+            problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{brief(code, 40)}» không có trong danh mục",
+                                  file=fname, sheet=sheet, cell=coord, indicator=brief(code, 40)))
             continue
         if code not in own:
             owner = cat.departments.get(cat.indicators[code].department)
@@ -393,7 +393,7 @@ def _read_data(ws, cat, department, fname, data, problems):
             unit = _norm(unit_cell.value)
             data.units[code] = unit
             if unit and not same_unit(unit, ind.unit):
-                problems.append(error("unit-column-differs", f"Biểu ghi đơn vị tính «{unit}» cho «{ind.name}», nhưng "
+                problems.append(error("unit-column-differs", f"Biểu ghi đơn vị tính «{brief(unit, 40)}» cho «{ind.name}», nhưng "
                                       f"kỳ {data_period(data)} chỉ tiêu này tính bằng «{ind.unit}»: biểu được làm từ mẫu "
                                       f"cũ; hãy nhập số theo «{ind.unit}» vào biểu mẫu mới của kỳ", file=fname,
                                       sheet=sheet, cell=unit_cell.coordinate, indicator=code))
@@ -609,8 +609,9 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
         if not code and not period_text or not period_text and not has_values:
             continue  # a blank row, or a template row left unfilled
         if code not in cat.indicators:
-            problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{code}» không có trong danh mục", file=fname,
-                                  sheet=layout.SHEET_DATA, cell=ws.cell(r, cols[layout.COL_CODE]).coordinate, indicator=code))
+            problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{brief(code, 40)}» không có trong danh mục",
+                                  file=fname, sheet=layout.SHEET_DATA, cell=ws.cell(r, cols[layout.COL_CODE]).coordinate,
+                                  indicator=brief(code, 40)))
             continue
         try:
             period = str(Period.parse(period_text))
