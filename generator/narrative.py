@@ -33,6 +33,17 @@ from .stars import unclosed
 from .vi_numbers import format_number, format_percent, format_plain, round_half_up
 
 REF = re.compile(r"\{([A-Z][A-Z0-9_]*)(?::([a-z_]*))?\}")
+# characters a department's text never prints and the composer may use internally: control
+# characters (tab and line breaks aside), the private-use code points (the composer marks
+# footnotes and emphasis with some of them), noncharacters
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufdd0-\ufdef\ufffe\uffff"
+                         "\U000f0000-\U0010ffff]")
+
+
+def neutralise(text: str) -> tuple[str, list[str]]:
+    """(the text without unprintable characters, the code points removed as «U+E000»)."""
+    found = sorted({f"U+{ord(c):04X}" for c in UNPRINTABLE.findall(text)})
+    return (UNPRINTABLE.sub("", text), found) if found else (text, [])
 # anything in single braces; it is markup when it looks like a code or a word (``LIKE``):
 # ``{a_xk}``, ``{A_XK:tháng}``, ``{A_XK: thang}``; ``{{ 7*7 }}`` and ``{% if %}`` stay text
 BRACES = re.compile(r"\{([^{}\n]{0,80})\}")

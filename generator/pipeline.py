@@ -50,6 +50,7 @@ class CheckResult:
     automatic: dict = field(default_factory=dict)     # section -> [codes printed as automatic sentences]
     edits: dict = field(default_factory=dict)         # paragraph key -> the office's edit applied (edits.py)
     overrides: dict = field(default_factory=dict)     # (section, code) -> an edited automatic sentence's segments
+    compose_problems: list = field(default_factory=list)  # paragraphs the build replaced by a marked line
     inputs: dict = field(default_factory=dict)        # department -> SHA-256 of the file or submission read
 
     @property
@@ -476,6 +477,12 @@ def _narrative_row(section, body, place, department, codes, settings, probs) -> 
         probs.append(error("unknown-section", f"Mục «{brief(section, 40)}» không có trong báo cáo; dùng một trong: "
                            + ", ".join(settings["muc"]), **place))
         return []
+    body, removed = narrative.neutralise(body)
+    if removed:
+        shown = ", ".join(removed[:5]) + (f" và {len(removed) - 5} ký tự khác" if len(removed) > 5 else "")
+        probs.append(warning("unprintable-character", f"Ô chứa ký tự không in được ({shown}), thường do dán từ "
+                             f"chương trình khác: đã bỏ các ký tự này khỏi thuyết minh; hãy xem lại nội dung ô",
+                             **place))
     if not body:
         return []
     segments, mprobs = narrative.parse(body, codes)
@@ -684,6 +691,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     if pending is not None:
         phase("annex")
     workbook = pending.result() if pending is not None else None
+    problems += res.compose_problems   # a department's paragraph the composer replaced by a marked line
     out = ctx.period_out
     out.mkdir(parents=True, exist_ok=True)
     forget_manifest(out, draft)

@@ -190,6 +190,8 @@ CODES = {
     "direction-doubled": "chữ tăng/giảm viết trước từ đã tự in tăng/giảm",
     "unknown-section": "mục báo cáo không có",
     "empty-section": "mục không đơn vị nào viết",
+    "unprintable-character": "thuyết minh có ký tự không in được (ký tự điều khiển, vùng dùng riêng), đã bỏ",
+    "paragraph-not-composed": "đoạn thuyết minh không lập được, báo cáo in một dòng đánh dấu thay cho đoạn đó",
     "not-printed": "số liệu đã gửi không được in ở đâu trong báo cáo",
     # the period's folder and the build
     "not-submitted": "đơn vị chưa nộp biểu",

@@ -106,7 +106,10 @@ def paragraph_model(res) -> list[dict]:
             segments = rows[key]
             text, notes, source = None, None, unparse(segments)
         if text is None:
-            pieces = narrative.resolve(segments, figures, settings)
+            try:
+                pieces = narrative.resolve(segments, figures, settings)
+            except Exception:  # noqa: BLE001 - the report printed a marked line for it (compose.render)
+                pieces = ["[Chưa lập được đoạn thuyết minh này]"]
             text = _plain("".join(p for p in pieces if isinstance(p, str)))
             notes = [_plain(p[0]) for p in pieces if isinstance(p, list)]
         if not text and not notes:

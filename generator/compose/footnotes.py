@@ -105,7 +105,7 @@ def replace_markers(document, texts: dict) -> list:
             parent.remove(run)
         for i, el in enumerate(new):
             parent.insert(insert_at + i, el)
-    return [(i, texts[key]) for i, key in enumerate(order, start=1)]
+    return [(i, texts.get(key, "")) for i, key in enumerate(order, start=1)]
 
 
 def footnotes_xml(notes: list, font: str = "Times New Roman", size_half_points: int = 24) -> bytes:

@@ -17,14 +17,17 @@ from ..annex.docx import append_annex
 from ..measures import BY_WORD
 from ..periods import month_text, period_phrase, subject_line, task_phrase
 from ..phrases import sentence
-from ..problems import BaocaoError
+from ..problems import BaocaoError, warning
 from . import emphasis, footnotes
 from .checks import Parsed, TemplateProblems, check_template, paragraphs_in, parse_template, style_names_of, translate
 from .package import read_parts, write_parts
 from .properties import build_time, finalize
 
 # characters XML 1.0 cannot carry (control characters from pasted text)
-ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# ... and the private-use code points the composer marks footnotes and emphasis with: text from
+# a workbook or the settings never carries them into the composer, whatever the intake let through
+ILLEGAL = narrative.UNPRINTABLE
+END_MARK = "./."
 
 
 # a document number such as 93/NQ-CP, 01/2023/QĐ-UBND or the Party's 127-KH/TU never breaks at
@@ -53,6 +56,20 @@ def keep_units(text: str) -> str:
     return NUMBER_NOUN.sub(r"\1" + NBSP, text)
 
 
+def _placeholder(ctx, res, dept: str, place: dict, exc: Exception) -> str:
+    """The marked line printed instead of a department's paragraph that cannot be composed,
+    and the build's warning naming the department and the cell (once per paragraph)."""
+    got = ctx.catalogue.full.departments.get(dept)
+    name = got.name if got else dept
+    where = "!".join(x for x in (place.get("file", ""), place.get("sheet", ""), place.get("cell", "")) if x)
+    problems = res.compose_problems
+    if (dept, where) not in {(p.department, p.place) for p in problems}:
+        problems.append(warning("paragraph-not-composed", f"Đoạn thuyết minh của «{name}» ở {where} không lập được "
+                                f"({type(exc).__name__}): báo cáo in dòng đánh dấu thay cho đoạn này; hãy xem lại ô "
+                                f"đó rồi lập lại", department=dept, **place))
+    return f"[Chưa lập được đoạn thuyết minh của {name} ({where}): văn phòng hãy xem lại ô này]"
+
+
 class Notes:
     """Footnote texts registered while rendering, keyed by the marker put in the text."""
 
@@ -69,14 +86,20 @@ def build_context(ctx, res, notes: Notes, annex=None) -> dict:
     settings, period = ctx.settings, ctx.period
     figures = res.figures
 
-    def paragraphs_of(section: str) -> list[str]:
-        out = []
-        for _dept, segments, _place in res.narrative.get(section, []):
+    def paragraph(dept: str, segments: list, place: dict) -> str:
+        try:
             pieces = narrative.resolve(segments, figures, settings)
             text = "".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces)
-            text = stars.to_markers(text)  # emphasis may run across a footnote reference
-            if text.strip():
-                out.append(text.strip())
+            return stars.to_markers(text).strip()  # emphasis may run across a footnote reference
+        except Exception as e:  # noqa: BLE001 - one department's text never stops the office's report
+            return _placeholder(ctx, res, dept, place, e)
+
+    def paragraphs_of(section: str) -> list[str]:
+        out = []
+        for dept, segments, place in res.narrative.get(section, []):
+            text = paragraph(dept, segments, place)
+            if text:
+                out.append(text)
         for code in res.automatic.get(section, ()):   # figures no narrative, template or annex prints
             edited = getattr(res, "overrides", {}).get((section, code))   # the office's wording (edits.py)
             if edited is not None:
