@@ -68,7 +68,8 @@ def document_xml(docx: bytes) -> tuple[str, str]:
 
 
 def text_of(xml: str) -> str:
-    return re.sub(r"<[^>]+>", "", xml)
+    """The text of some XML, a non-breaking space read as a space."""
+    return re.sub(r"<[^>]+>", "", xml).replace("\u00a0", " ")
 
 
 # --- point 1: the composer's private-use markers never break the build nor borrow a footnote
