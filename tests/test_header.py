@@ -84,7 +84,7 @@ def test_a_name_too_long_for_the_column_breaks_in_balanced_halves(filled):
         words = set(name.split())
         for line in pdf_lines(got["paths"]["pdf"])[:8]:
             left = line.split("  ")[0]
-            assert not (left in words), line   # no word of the name alone on a line
+            assert left not in words, line   # no word of the name alone on a line
 
 
 def test_the_subject_line_ends_with_three_words_held_together(filled):

@@ -8,10 +8,12 @@ table is the figure's printed text (``figures.json`` ``text``) and its exact val
 the inputs do not give prints ``-``, never a zero. Settings: ``[phu_luc]`` of cai-dat.toml."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..periods import Period, period_phrase
+from ..periods import Period, month_text, period_phrase
 from ..phrases import texts
 
 MISSING = "-"
@@ -145,8 +147,6 @@ def attached_line(form: str, symbol: str, period: Period, agency: str) -> str:
     """«(Kèm theo Báo cáo số …/BC-UBND ngày … tháng 8 năm 2023 của …)»: the month as the report
     writes it (Decree 30: «tháng 01»), and no line break inside the agency's name, the number's
     blank, the date or the symbol (non-breaking spaces there)."""
-    import re
-    from ..periods import month_text
     text = form.format(ky_hieu=symbol.replace("-", "-\u2060"), thang=month_text(period.month), nam=period.year,
                        co_quan=agency.replace(" ", NBSP))
     text = re.sub(r"ngày.*?\d{4}", lambda m: m.group(0).replace(" ", NBSP), text, count=1)   # the date

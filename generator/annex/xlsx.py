@@ -161,7 +161,7 @@ def _months_sheet(wb, annex: Annex, months: dict, base: dict, head, text, num) -
 def _cells(row: int, months: list[int]) -> str:
     """A chart range over the given months' cells of a row of «Theo tháng»: one range when they
     follow each other, else Excel's union of ranges «=('Theo tháng'!$D$5,'Theo tháng'!$F$5:$G$5)»."""
-    from xlsxwriter.utility import xl_rowcol_to_cell
+    from xlsxwriter.utility import xl_rowcol_to_cell  # noqa: PLC0415 - deferred on purpose: XlsxWriter loads in the annex worker only
     runs: list = []
     for m in months:
         if runs and runs[-1][1] == m - 1:

@@ -8,8 +8,11 @@ subject line and the headings never leave the year, or one word, alone on their 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lxml import etree
+
+from .checks import HEADING_STYLES
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NBSP = "\u00a0"
@@ -31,7 +34,6 @@ def w(tag: str) -> str:
 def bold_width(text: str, half_points: int) -> int:
     """Twips of ``text`` in Times New Roman Bold; a Vietnamese capital is its base letter's
     width, a lower-case letter about 0.5 em."""
-    import unicodedata
     em = 0
     for ch in text:
         base = unicodedata.normalize("NFD", ch)[0]
@@ -91,7 +93,6 @@ def fit_header(doc, styles: dict) -> None:
             _balanced_break(p, size)
     for p in right_cell.findall(w("p")):
         _hold(p, r"ngày.*?\d{4}")           # «ngày … tháng 8 năm 2023» on one line
-    from .checks import HEADING_STYLES
     for p in body.findall(w("p")):
         style = _style(p, styles)
         if style == "Trích yếu":   # the subject's last line: at least three words

@@ -20,6 +20,8 @@ from ..phrases import sentence
 from ..problems import BaocaoError, warning
 from . import emphasis, footnotes
 from .checks import Parsed, TemplateProblems, check_template, paragraphs_in, parse_template, style_names_of, translate
+from .closing import close_body, renumber
+from .header import fit_header
 from .package import read_parts, write_parts
 from .properties import build_time, finalize
 
@@ -227,12 +229,9 @@ def add_footnotes(docx: bytes, texts: dict, finish=None, annex=None) -> bytes:
     doc = tree("word/document.xml")
     notes = footnotes.replace_markers(doc, texts)
     emphasis.apply(doc)
-    from .checks import style_names_of
-    from .closing import close_body, renumber
     styles = style_names_of(tree("word/styles.xml")) if "word/styles.xml" in parts else {}
     close_body(doc, styles)
     renumber(doc, styles)
-    from .header import fit_header
     fit_header(doc, styles)
     if annex is not None:
         append_annex(doc, annex)

@@ -110,7 +110,6 @@ async def dashboard(request: Request):
 def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
     """The outputs of the last finished build — one set: a file an earlier build left (a PDF
     the last build did not make) is never offered as current."""
-    from ..outputs import read_manifest
     drafts = read_manifest(web.config.out / str(period), draft=True)   # a draft's files: their own set
     out = {}
     for o in OUTPUTS:
