@@ -158,6 +158,7 @@ CODES = {
     "excel-error": "ô có lỗi công thức (#DIV/0!…)",
     "formula-no-value": "công thức chưa có giá trị tính sẵn",
     "percent-cell": "ô định dạng phần trăm",
+    "conditional-number-format": "định dạng có điều kiện đổi cách hiển thị số của ô",
     "not-applicable": "cột không áp dụng cho loại chỉ tiêu",
     "negative": "số âm khi không cho phép",
     "not-integer": "số lẻ ở chỉ tiêu số nguyên",

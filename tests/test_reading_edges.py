@@ -317,3 +317,30 @@ def test_every_message_about_a_cell_quotes_it_briefly(filled, tmp_path):
     quoted = [line for line in proc.stdout.splitlines() if "XXXXXXXXXX" in line]
     assert len(quoted) == 4, quoted      # unit, code, section, identity
     assert all(len(line) < 400 and "(32.000 ký tự)" in line for line in quoted), [len(x) for x in quoted]
+
+
+def test_conditional_formatting_that_shows_a_number_another_way_is_an_error(filled):
+    """A conditional format whose rule sets «0.0%» makes Excel show 1,008 as 100,8% while the
+    cell's own format is General: which number the department meant cannot be known, so it is
+    an error at the cell (never read as 1,008). A rule that only colours the cell, or shows the
+    number the same way, changes nothing."""
+    from openpyxl.formatting.rule import Rule
+    from openpyxl.styles import Font
+    from openpyxl.styles.differential import DifferentialStyle
+    from openpyxl.styles.numbers import NumberFormat
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    wb = load_workbook(path)
+    ws = wb["Chỉ tiêu"]
+    r, k = row_of(ws, "CSSX"), row_of(ws, "XNK_XK")
+    ws[f"E{r}"] = 1.008
+    percent = DifferentialStyle(numFmt=NumberFormat(numFmtId=170, formatCode="0.0%"))
+    ws.conditional_formatting.add(f"E{r}", Rule(type="cellIs", operator="lessThan", formula=["2"], dxf=percent))
+    plain = DifferentialStyle(numFmt=NumberFormat(numFmtId=171, formatCode="#,##0.0"), font=Font(color="FF0000"))
+    ws.conditional_formatting.add(f"D{k}:H{k}", Rule(type="cellIs", operator="greaterThan", formula=["0"], dxf=plain))
+    wb.save(path)
+    res = pipeline.check(filled)
+    got = [(p.code, p.severity, p.cell) for p in res.problems if p.file == "so-cong-thuong.xlsx" and p.is_error]
+    assert got == [("conditional-number-format", "lỗi", f"E{r}")]
+    msg = next(p.message for p in res.problems if p.code == "conditional-number-format")
+    assert "«0.0%»" in msg and "Clear Rules" in msg
+    assert res.figures["XNK_XK"].values["cumulative"] == 1620

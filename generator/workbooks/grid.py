@@ -163,6 +163,7 @@ class Cell:
     coordinate: str
     formula: str = ""        # the formula («=…») when the cell has one
     number_format: str = "General"
+    conditional: tuple = ()  # number formats conditional formatting may show the cell in instead
 
     @property
     def percent(self) -> bool:
@@ -327,13 +328,41 @@ def _unknown(sheet: str, where: str, err: _Unknown) -> PackageError:
                         sheet=sheet)
 
 
+class _Formats(list):
+    """The number format of each cell format; ``dxf``: the number format each differential
+    format (what conditional formatting applies) sets, or None."""
+    dxf: list = []
+
+
+def _builtin_code(fid: int) -> str:
+    if fid in BUILTIN_PERCENT:
+        return BUILTIN_FORMATS[fid]
+    if fid in BUILTIN_DATES:
+        return "dd/mm/yyyy"
+    return BUILTIN_FORMATS.get(fid, "General")
+
+
+def _dxf_number_format(dxf, custom: dict) -> str | None:
+    fmt = next((el for el in dxf.iter() if local(el) == "numFmt"), None)
+    if fmt is None:
+        return None
+    if fmt.get("formatCode") is not None:
+        return fmt.get("formatCode")
+    try:
+        fid = int(fmt.get("numFmtId", "0") or 0)
+    except ValueError:
+        fid = 0
+    return custom.get(fid, _builtin_code(fid))
+
+
 def _number_formats(pkg: Package, part: str | None) -> list[str]:
     """The number format of each cell format (the ``s`` of a cell indexes this list)."""
     if part is None or not pkg.has(part):
-        return []
+        return _Formats()
     root = pkg.xml(part)
     custom = {}
-    out = []
+    out = _Formats()
+    dxfs = []
     for section in root:
         name = local(section)
         if name == "numFmts":
@@ -348,14 +377,50 @@ def _number_formats(pkg: Package, part: str | None) -> list[str]:
                     fid = int(xf.get("numFmtId", "0") or 0)
                 except ValueError:
                     fid = 0
-                if fid in custom:
-                    out.append(custom[fid])
-                elif fid in BUILTIN_PERCENT:
-                    out.append(BUILTIN_FORMATS[fid])
-                elif fid in BUILTIN_DATES:
-                    out.append("dd/mm/yyyy")
-                else:
-                    out.append(BUILTIN_FORMATS.get(fid, "General"))
+                out.append(custom[fid] if fid in custom else _builtin_code(fid))
+        elif name == "dxfs":
+            dxfs = [dxf for dxf in section if local(dxf) == "dxf"]
+    out.dxf = [_dxf_number_format(dxf, custom) for dxf in dxfs]
+    return out
+
+
+def _ranges(sqref: str) -> list:
+    """«E2:E9 G7» as CellRanges; a reference that cannot be read covers everything (fail closed)."""
+    out = []
+    for ref in sqref.split():
+        try:
+            a, _, b = ref.partition(":")
+            (r1, c1), (r2, c2) = split_coordinate(a), split_coordinate(b or a)
+            out.append(CellRange(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+        except ValueError:
+            out.append(CellRange(1, 1, 10**7, 10**5))
+    return out
+
+
+def _conditional_formats(root, formats) -> list:
+    """[(ranges, number format)] of the conditional formatting (``conditionalFormatting`` and
+    Excel 2010's ``x14:conditionalFormatting`` in the sheet's extensions) that sets a number format."""
+    out = []
+    for cf in root.iter():
+        if not isinstance(cf.tag, str) or local(cf) != "conditionalFormatting":
+            continue
+        sqref = cf.get("sqref") or " ".join(el.text or "" for el in cf if local(el) == "sqref")
+        codes = []
+        for el in cf.iter():
+            if not isinstance(el.tag, str):
+                continue
+            if local(el) == "cfRule" and el.get("dxfId") is not None:
+                try:
+                    i = int(el.get("dxfId"))
+                except ValueError:
+                    i = -1
+                dxf = getattr(formats, "dxf", [])
+                codes.append(dxf[i] if 0 <= i < len(dxf) else None)
+            elif local(el) == "dxf":
+                codes.append(_dxf_number_format(el, {}))
+        for code in codes:
+            if code is not None:
+                out.append((_ranges(sqref), code))
     return out
 
 
@@ -529,6 +594,11 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
             cell.formula = "=" + _shift(text, row_no - r0, col - c0)
         else:
             cell.formula = "=?"
+    for ranges, code in _conditional_formats(root, formats):
+        for (r, c), cell in cells.items():
+            if isinstance(cell.value, float) and any(rg.min_row <= r <= rg.max_row and rg.min_col <= c <= rg.max_col
+                                                     for rg in ranges):
+                cell.conditional += (code,)
     return GridSheet(name, cells, state, merged, hidden)
 
 

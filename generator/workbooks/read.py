@@ -28,7 +28,8 @@ from ..sources import Source
 from ..units import plain, same_unit
 from ..vi_numbers import NumberTextError, brief, format_plain, parse_number, to_decimal
 from . import layout
-from .grid import CellError, GridBook, LimitExceeded, get_column_letter, one_line
+from .grid import (CellError, GridBook, LimitExceeded, get_column_letter, is_date_format, is_percent_format,
+                   one_line)
 from .package import SAVE_AS, PackageError
 
 HEADER_SCAN_ROWS = 20
@@ -472,6 +473,13 @@ def _cell_number(cell, title, ind, place, problems) -> Decimal | None:
                               **place))
         return None
     if isinstance(v, (int, float)):
+        shown = [c for c in cell.conditional if is_percent_format(c, v) != cell.percent or is_date_format(c, v)]
+        if shown:   # Excel may show it as a percentage (or a date) when the rule holds: which number was meant?
+            problems.append(error("conditional-number-format", f"Ô «{title}» có định dạng có điều kiện (Conditional "
+                                  f"Formatting) đổi cách hiển thị số thành «{brief(shown[0], 30)}»: không biết số nào "
+                                  f"là số đơn vị thấy; hãy xóa định dạng có điều kiện của ô (Home > Conditional "
+                                  f"Formatting > Clear Rules) và nhập số theo «{ind.unit}»", **place))
+            return None
         number = Decimal(int(v)) if isinstance(v, float) and v.is_integer() else to_decimal(v)
         if cell.percent:
             return _percent_cell(number, title, ind, place, problems)
