@@ -320,14 +320,19 @@ def _serve(ctx, args) -> int:
     print(f"Trang web: http://{args.host}:{args.port}/  (Ctrl+C để dừng)")
     # uvicorn stops gracefully on SIGTERM (systemd's stop), then raises the signal again with
     # the handler found at start: with the default one the process would die there, before
-    # any clean-up, and leave its reading workers running. This one lets the run return.
-    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    # any clean-up, and leave its reading workers running. This one ends the run as an exit
+    # (the clean-up below runs) — also when the signal comes before uvicorn has taken it over.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", root_path=args.root_path,
                     proxy_headers=args.proxy_headers, forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None)
     finally:
         sandbox.stop_now()
     return EXIT_OK
+
+
+def _stop_on_sigterm(signum, frame):
+    raise SystemExit(EXIT_OK)
 
 
 def _user(ctx, args) -> int:
