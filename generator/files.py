@@ -4,6 +4,7 @@ composer's PDF, ``init``'s blank workbooks, the history export and the outputs a
 through it."""
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
@@ -33,3 +34,20 @@ def atomic_save_workbook(wb, path: Path) -> None:
     buf = io.BytesIO()
     wb.save(buf)
     atomic_write_bytes(path, buf.getvalue())
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 (hex) of a file's bytes, read in 1 MiB blocks; ``OSError`` when it cannot be read."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_or_none(path: Path) -> str | None:
+    """``sha256_of``, or None when the file is gone or unreadable."""
+    try:
+        return sha256_of(path)
+    except OSError:
+        return None

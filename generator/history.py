@@ -3,7 +3,6 @@ cross-period checks, recording accepted workbooks, the one-time import of earlie
 an indicator's series. Works on plain data; talks to the store only through ``store``."""
 from __future__ import annotations
 
-import hashlib
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from . import store as storage
 from .catalogue import FLOW
 from .compute import Figure, derive
-from .files import atomic_save_workbook
+from .files import atomic_save_workbook, sha256_of
 from .periods import Period
 from .phrases import texts
 from .problems import error, warning
@@ -22,14 +21,6 @@ from .workbooks import layout
 from .workbooks.validate import validate_values
 
 LAST_YEAR_OF = layout.LAST_YEAR_OF
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def stored_context(store, period: Period) -> dict:

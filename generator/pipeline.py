@@ -4,7 +4,6 @@ web intake are shells around these."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ from .compose.pdf import FONT, docx_to_pdf, font_substitute
 from .compute import compute
 from .context import Context
 from .edits import apply_automatic, apply_narrative, edits_path
-from .files import atomic_write_bytes
+from .files import atomic_write_bytes, sha256_or_none
 from .history import known_for_init
 from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest, write_problems_xlsx
 from .periods import Period
@@ -313,15 +312,15 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
     # every workbook read at once, in the bounded workers (memory and time capped)
     present = [c for c, p in paths.items() if p is not None and p.exists()]
     # each file's SHA-256 as read: one replaced while it was read (an upload accepted meanwhile) is read again
-    shas = {c: _sha_now(paths[c]) for c in present}
+    shas = {c: sha256_or_none(paths[c]) for c in present}
     done = None if reading is None else \
         (lambda i, n: reading(i, n, cat.departments[present[i - 1]].name))
     read = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present], done)))
     for _attempt in range(3):
-        moved = [c for c in present if _sha_now(paths[c]) != shas[c]]
+        moved = [c for c in present if sha256_or_none(paths[c]) != shas[c]]
         if not moved:
             break
-        shas.update({c: _sha_now(paths[c]) for c in moved})
+        shas.update({c: sha256_or_none(paths[c]) for c in moved})
         read.update(zip(moved, read_workbooks([(paths[c], cat, ctx.period, c) for c in moved])))
     res.inputs = {c: s for c, s in shas.items() if s is not None}
     for i, (code, dept) in enumerate(cat.departments.items(), start=1):
@@ -457,18 +456,6 @@ def _add_late(res: CheckResult, department: str, problems: list) -> None:
             status["warnings"] += len(problems) - n_err
             if n_err and status["status"] == SUBMITTED:
                 status["status"] = HAS_ERRORS
-
-
-def _sha_now(path: Path) -> str | None:
-    """The file's SHA-256 now (None when it is gone); without loading the store's code."""
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    except OSError:
-        return None
-    return h.hexdigest()
 
 
 def _narrative_row(section, body, place, department, codes, settings, probs) -> list:

@@ -7,7 +7,6 @@ and a version is put in place by renaming a finished folder, so none is ever hal
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from . import narrative, stars
 from . import store as storage
+from .files import sha256_or_none
 from .outputs import MANIFEST, write_json
 from .phrases import sentence
 from .problems import BaocaoError
@@ -25,17 +25,6 @@ META = "lan-lap.json"
 PARAGRAPHS = "doan-van.json"
 READ_ONLY = 0o440
 AUTOMATIC = "tự động"    # the «department» of an automatic sentence in the paragraph model
-
-
-def _sha(path: Path) -> str | None:
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    except OSError:
-        return None
-    return h.hexdigest()
 
 
 def _mtime(path: Path) -> str:
@@ -164,7 +153,7 @@ def _settings_read(ctx) -> dict:
     for name in ("cai-dat.toml", "chi-tieu.csv", "don-vi.csv", "doi-don-vi.csv", "BC-UBND.docx"):
         path = Path(ctx.templates) / name
         if path.is_file():
-            files[name] = _sha(path)
+            files[name] = sha256_or_none(path)
     return {"templates": str(ctx.templates), "files": files}
 
 
@@ -186,7 +175,7 @@ def _submissions(ctx, res) -> list[dict]:
         if not s["file"].startswith("store:"):
             path = ctx.period_inputs / s["file"]
             if path.is_file():
-                item["sha256"] = inputs.get(dept) or _sha(path)
+                item["sha256"] = inputs.get(dept) or sha256_or_none(path)
                 item["time"] = _mtime(path)
         else:
             item["sha256"] = inputs.get(dept)
