@@ -122,7 +122,7 @@ def apply_narrative(ctx, res) -> list:
                            **_place(path, e["row"])) if p.is_error else
                      warning(p.code, f"Bản biên tập {_where(ctx, e)}: {p.message}", indicator=p.indicator,
                              **_place(path, e["row"]))
-                     for p in narrative.check_refs(new, res.figures, ctx.settings)]
+                     for p in narrative.check_refs(new, res.printed)]
         stale = e["base"].strip() != current.strip()
         if stale:
             problems.append(_stale(ctx, e, current, path))

@@ -12,7 +12,7 @@ from .catalogue import FLOW
 from .compute import Figure, derive
 from .files import atomic_save_workbook, sha256_of
 from .periods import Period
-from .phrases import texts
+from .printed import print_figure
 from .problems import error, warning
 from .sources import Source, entered
 from .units import UNITS_FILE, same_unit
@@ -266,7 +266,7 @@ def known_for_init(store, cat, period: Period) -> tuple[dict, list]:
 
 def series_rows(store, cat, code: str, first: str, last: str, settings: dict) -> list[dict]:
     """An indicator's history: value, cumulative, % of plan and YoY per period, the texts
-    as the report prints them (``phrases.texts``: a rate's change in percentage points, a
+    as the report prints them (``printed.print_figure``: a rate's change in percentage points, a
     change against a base ≤ 0 as a difference), each worded with the settings in force in its
     period ([[theo_ky]]). ``yoy_pct`` is the number behind the change, in the unit ``yoy_unit``
     says: ``pct`` (percent) or ``pp`` (percentage points)."""
@@ -287,7 +287,7 @@ def series_rows(store, cat, code: str, first: str, last: str, settings: dict) ->
         fig = Figure(ind, vals, derived=derive(ind, vals))
         d, key = fig.derived, fig.main_change_key()   # the same "main change" as the report's
         here = settings.for_period(Period.parse(period)) if hasattr(settings, "for_period") else settings
-        printed = texts(fig, here)                     # and the same words: points for a rate
+        printed = print_figure(fig, here).texts        # and the same words: points for a rate
         out.append({
             "period": period, "unit": unit, "department": department,
             "month": vals.get("month"), "cumulative": vals.get("cumulative"), "plan": vals.get("plan"),

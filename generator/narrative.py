@@ -16,7 +16,8 @@ Learnable in a minute:
 ``parse`` turns a cell's text into segments and problems (unknown or misspelt code or word,
 unclosed or stray footnote brackets, a star left open); ``check_refs`` checks the references
 against the figures (a word that does not fit the indicator's kind, a comparison against a base
-≤ 0, a missing figure, direction words); ``resolve`` turns segments into printed text.
+≤ 0, a missing figure, direction words); ``resolve`` turns segments into printed text. Both read
+the period's printed texts (``printed.PeriodTexts``): the narrative formats no figure itself.
 """
 from __future__ import annotations
 
@@ -26,11 +27,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from .measures import BY_WORD, DIRECTED, MAGNITUDE_ONLY, WORDS, not_applicable
-from .phrases import (BASE_OF, direction_text, main_abs_change, main_change, main_change_pct, month_on_month, no_base,
-                      quarter_change, ratio_compare, ratio_plan, sentence, texts, with_comparison)
+from .printed import BASE_OF, PeriodTexts
 from .problems import error, warning
 from .stars import unclosed
-from .vi_numbers import format_number, format_percent, format_plain, round_half_up
+from .vi_numbers import format_number, format_plain
 
 REF = re.compile(r"\{([A-Z][A-Z0-9_]*)(?::([a-z_]*))?\}")
 # characters a department's text never prints and the composer may use internally: control
@@ -187,37 +187,15 @@ def parse(text: str, known_codes) -> tuple[list, list[MarkupProblem]]:
     return segments, problems
 
 
-# the composite forms of the registry's ``prints``, each a function of (figure, settings)
-COMPOSITES = {
-    "main": lambda fig, st: texts(fig, st).get(fig.main_measure()),
-    "main_last_year": lambda fig, st: texts(fig, st).get(fig.main_measure() + "_last_year")
-    if fig.main_measure() in ("month", "cumulative") else None,
-    "main_change": main_change,
-    "main_change_compare": lambda fig, st: with_comparison(main_change(fig, st), st),
-    "main_change_pct": main_change_pct,
-    "main_abs": lambda fig, st: texts(fig, st).get("abs_change_" + fig.main_measure()),
-    "main_direction": direction_text,
-    "sentence": sentence,
-    "ratio_compare": ratio_compare,
-    "ratio_plan": ratio_plan,
-    "month_on_month": month_on_month,
-    "quarter_change": quarter_change,
-}
-
-
-def print_ref(ref: Ref, figures: dict, settings: dict) -> str:
+def print_ref(ref: Ref, printed: PeriodTexts) -> str:
     """The text a reference prints (the setting's missing-data wording when it has none)."""
-    out = printed(ref, figures, settings)
-    return settings["cach_viet"]["thieu_so_lieu"] if out is None else out
+    out = text_of(ref, printed)
+    return printed.wording["thieu_so_lieu"] if out is None else out
 
 
-def printed(ref: Ref, figures: dict, settings: dict) -> str | None:
+def text_of(ref: Ref, printed: PeriodTexts) -> str | None:
     """The text a reference prints, or None when the figures do not support one."""
-    how = BY_WORD[ref.measure].prints
-    fig = figures[ref.code]
-    if how.startswith("text:"):
-        return texts(fig, settings).get(how[5:])
-    return COMPOSITES[how](fig, settings)
+    return printed[ref.code].words[ref.measure]
 
 
 def refs(segments: list):
@@ -234,41 +212,7 @@ DIRECTION_WORDS = {"tăng": 1, "cao hơn": 1, "nhiều hơn": 1, "giảm": -1, "
 _WORD_BEFORE = re.compile(r"(" + "|".join(sorted(DIRECTION_WORDS, key=len, reverse=True)) + r")\s*$", re.I)
 
 
-def _signed_change(ref: Ref, fig) -> tuple[int, str] | None:
-    """(+1/-1, «tăng 54» as the figure goes) of a magnitude-only reference, (0, «0,0%») for a
-    change that rounds to nothing, or None (no figure)."""
-    ind = fig.indicator
-    if ref.measure == "tyle_tang" and fig.derived.get(fig.main_change_key()) is None and \
-            no_base(fig, fig.main_change_text()):   # a base ≤ 0: the difference is printed
-        got = main_abs_change(fig)
-        if got is None:
-            return None
-        r, places = got
-        shown = format_number(abs(r), places) + (f" {ind.unit}" if ind.unit else "")
-    elif ref.measure == "tyle_tang":
-        d = fig.derived.get(fig.main_change_key())
-        if d is None:
-            return None
-        r = round_half_up(d, ind.dec_change)
-        shown = format_percent(abs(r), ind.dec_change) if fig.main_change_key().endswith("_pct") else \
-            f"{format_number(abs(r), ind.dec_change)} điểm phần trăm"
-    else:
-        if ref.measure == "chenh":
-            got = main_abs_change(fig)
-        else:
-            d = fig.derived.get("abs_change_month")
-            got = None if d is None else (round_half_up(d, ind.decimals("month")), ind.decimals("month"))
-        if got is None:
-            return None
-        r, places = got
-        shown = format_number(abs(r), places)
-    if r == 0:
-        return 0, shown
-    sign = 1 if r > 0 else -1
-    return sign, ("tăng " if sign > 0 else "giảm ") + shown
-
-
-def direction_conflicts(segments: list, figures: dict, settings: dict):
+def direction_conflicts(segments: list, printed: PeriodTexts):
     """(word written, (the figure's direction, its change), ref) wherever a narrative writes a
     direction word just before a magnitude-only reference and the figure goes the other way
     or its change rounds to nothing (direction 0)."""
@@ -277,7 +221,7 @@ def direction_conflicts(segments: list, figures: dict, settings: dict):
         for part in parts:
             if isinstance(part, Ref) and part.measure in MAGNITUDE_ONLY and isinstance(prev, str):
                 m = _WORD_BEFORE.search(prev)
-                got = _signed_change(part, figures[part.code]) if m else None
+                got = printed[part.code].signed[part.measure] if m else None
                 if got is not None and got[0] != DIRECTION_WORDS[m.group(1).lower()]:
                     yield m.group(1), got, part
             elif isinstance(part, Note):
@@ -300,16 +244,17 @@ def shown(ref: Ref) -> str:
     return "{" + ref.code + (":" + ref.measure if ref.measure else "") + "}"
 
 
-def _base_problem(ref: Ref, fig, figures: dict, settings: dict, printed_text):
+def _base_problem(ref: Ref, printed: PeriodTexts, printed_text):
     """The problem of a reference whose comparison has all its values but a base ≤ 0: an
     error when the word can print nothing true (a percent or a ratio of that base), a warning
     saying what prints instead (the difference, with its unit); None otherwise (0 against 0
     is simply «tương đương cùng kỳ»)."""
+    fig = printed[ref.code].figure
     ind = fig.indicator
     if ref.measure in RATIO_BASES:
         which = RATIO_BASES[ref.measure]
         if which == "parent":
-            parent = figures.get(ind.parent)
+            parent = printed[ind.parent].figure if ind.parent in printed else None
             base, label = (parent.main_value(), f"số của chỉ tiêu cha {ind.parent}") if parent else (None, "")
         else:
             base = fig.values.get(which)
@@ -322,7 +267,7 @@ def _base_problem(ref: Ref, fig, figures: dict, settings: dict, printed_text):
     if ref.measure not in COMPARES:
         return None
     name = COMPARES[ref.measure] or fig.main_change_text()
-    got = no_base(fig, name)
+    got = printed[ref.code].no_base.get(name)
     if got is None or got == (0, 0):
         return None
     value, base = got
@@ -335,24 +280,24 @@ def _base_problem(ref: Ref, fig, figures: dict, settings: dict, printed_text):
                    indicator=ref.code)
 
 
-def check_refs(segments: list, figures: dict, settings: dict, skip=lambda code: False) -> list:
+def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False) -> list:
     """The problems of a parsed cell's references against the figures (problems.Problem, no
     place yet): a word that does not apply to the indicator's kind or catalogue row (an
     error naming the word and the kind), a comparison against a base ≤ 0, a figure that is
     missing, a direction word typed against the figure's direction or before a word that
     prints its own. ``skip(code)``: leave an indicator alone (its workbook has errors)."""
     out = []
-    wording = settings["cach_viet"]
+    wording = printed.wording
     for ref in refs(segments):
-        fig = figures[ref.code]
+        fig = printed[ref.code].figure
         if skip(ref.code):
             continue
         why = not_applicable(ref.measure, fig.indicator)
         if why:
             out.append(error("markup-not-applicable", why, indicator=ref.code))
             continue
-        text = printed(ref, figures, settings)
-        base = _base_problem(ref, fig, figures, settings, text)
+        text = text_of(ref, printed)
+        base = _base_problem(ref, printed, text)
         if base is not None:
             out.append(base)
         elif text is None and ref.measure == "tang_tt":   # says which month is missing
@@ -366,8 +311,8 @@ def check_refs(segments: list, figures: dict, settings: dict, skip=lambda code: 
             out.append(warning(
                 "markup-no-figure", f"«{shown(ref)}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "
                 f"thực hiện của {ref.code}); báo cáo sẽ in «{wording['thieu_so_lieu']}»", indicator=ref.code))
-    for word, (sign, figure_text), ref in direction_conflicts(segments, figures, settings):
-        if skip(ref.code) or not_applicable(ref.measure, figures[ref.code].indicator):
+    for word, (sign, figure_text), ref in direction_conflicts(segments, printed):
+        if skip(ref.code) or not_applicable(ref.measure, printed[ref.code].indicator):
             continue
         if sign == 0:
             out.append(warning(
@@ -380,9 +325,9 @@ def check_refs(segments: list, figures: dict, settings: dict, skip=lambda code: 
             f"({ref.code}): sửa chữ, hoặc dùng «{{{ref.code}:tang_giam}}» để phần mềm tự viết tăng/giảm",
             indicator=ref.code))
     for word, ref in doubled_directions(segments):
-        if skip(ref.code) or not_applicable(ref.measure, figures[ref.code].indicator):
+        if skip(ref.code) or not_applicable(ref.measure, printed[ref.code].indicator):
             continue
-        text = printed(ref, figures, settings)
+        text = text_of(ref, printed)
         out.append(warning(
             "direction-doubled", f"Viết «{word}» ngay trước «{shown(ref)}», mà «{shown(ref)}» tự in chữ chỉ chiều"
             + (f" («{text}»): báo cáo sẽ in «{word} {text}»" if text else "") + f"; bỏ chữ «{word}»",
@@ -406,14 +351,14 @@ def doubled_directions(segments: list):
     yield from walk(segments)
 
 
-def resolve(segments: list, figures: dict, settings: dict) -> list:
+def resolve(segments: list, printed: PeriodTexts) -> list:
     """Printed pieces: ``str`` and ``list[str]`` for a footnote's text."""
     out: list = []
     for seg in segments:
         if isinstance(seg, Ref):
-            out.append(print_ref(seg, figures, settings))
+            out.append(print_ref(seg, printed))
         elif isinstance(seg, Note):
-            out.append(["".join(print_ref(p, figures, settings) if isinstance(p, Ref) else p for p in seg.parts)])
+            out.append(["".join(print_ref(p, printed) if isinstance(p, Ref) else p for p in seg.parts)])
         else:
             out.append(seg)
     # merge adjacent strings

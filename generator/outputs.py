@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .files import OUTPUT_MODE, atomic_save_workbook, atomic_write_bytes  # noqa: F401  (also importable from here, as before files.py)
-from .phrases import texts
+from .printed import PeriodTexts
 from .problems import meaning
 
 
@@ -90,19 +90,20 @@ def _num(v):
     return v
 
 
-def figures_document(period, figures: dict, settings: dict) -> dict:
-    """The figures contract (README): values and derived as JSON numbers from the exact
-    decimals, text exactly as printed, sources as ``<file>!<sheet>!<cell>``; ``settings``: the
+def figures_document(period, printed: PeriodTexts, settings: dict) -> dict:
+    """The figures contract (README) of ``printed`` (the period's figures with their printed
+    texts): values and derived as JSON numbers from the exact decimals, text exactly as
+    printed (``FigureTexts.texts``), sources as ``<file>!<sheet>!<cell>``; ``settings``: the
     settings in force for the period (``Settings.record``)."""
     out = []
-    for code, fig in figures.items():
-        ind = fig.indicator
+    for code, got in printed.items():
+        fig, ind = got.figure, got.indicator
         out.append({
             "code": code, "name": ind.name, "unit": ind.unit, "department": ind.department,
             "kind": ind.kind,
             "values": {k: _num(v) for k, v in fig.values.items() if v is not None},
             "derived": {k: _num(v) for k, v in fig.derived.items() if v is not None},
-            "text": texts(fig, settings),
+            "text": dict(got.texts),
             "sources": {k: str(v) for k, v in sorted(fig.sources.items())},
         })
         if fig.revisions:

@@ -5,6 +5,7 @@ The wording comes from the settings' ``[cach_viet]`` table; numbers from ``vi_nu
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from .catalogue import FLOW, INDEX, STOCK
@@ -133,9 +134,9 @@ def _texts(fig: Figure, settings: dict) -> dict:
     return out
 
 
-def main_change(fig: Figure, settings: dict) -> str | None:
-    """The change phrase of the value a sentence speaks of."""
-    return texts(fig, settings).get(fig.main_change_text())
+def main_change(fig: Figure, printed: dict) -> str | None:
+    """The change phrase of the value a sentence speaks of (``printed``: the figure's texts)."""
+    return printed.get(fig.main_change_text())
 
 
 def main_change_pct(fig: Figure, settings: dict) -> str | None:
@@ -156,31 +157,31 @@ def main_change_pct(fig: Figure, settings: dict) -> str | None:
     return format_percent(abs(round_half_up(d[key], places)), places)
 
 
-def ratio_compare(fig: Figure, settings: dict) -> str | None:
+def ratio_compare(fig: Figure, printed: dict, settings: dict) -> str | None:
     """``bằng 105,3% so với cùng kỳ`` (the year to date for cộng dồn, the month for thời điểm)."""
-    t = texts(fig, settings).get("ratio_" + fig.main_measure())
+    t = printed.get("ratio_" + fig.main_measure())
     if t is None:   # no ratio to a base ≤ 0: the change as a difference (0 against 0: «tương đương cùng kỳ»)
-        return with_comparison(texts(fig, settings).get(fig.main_change_text()), settings) \
+        return with_comparison(printed.get(fig.main_change_text()), settings) \
             if no_base(fig, fig.main_change_text()) else None
     return settings["cach_viet"]["bang_ck"].format(pt=t)
 
 
-def ratio_plan(fig: Figure, settings: dict) -> str | None:
+def ratio_plan(fig: Figure, printed: dict, settings: dict) -> str | None:
     """``bằng 61,6% kế hoạch``."""
-    t = texts(fig, settings).get("pct_plan")
+    t = printed.get("pct_plan")
     if t is None:
         return None
     return " ".join(settings["cach_viet"]["bang_kh"].format(pt=t, ten_ke_hoach=fig.indicator.plan_word or "").split())
 
 
-def quarter_change(fig: Figure, settings: dict) -> str | None:
+def quarter_change(printed: dict, settings: dict) -> str | None:
     """``tăng 12,5% so với cùng kỳ`` of the quarter."""
-    return with_comparison(texts(fig, settings).get("yoy_quarter"), settings)
+    return with_comparison(printed.get("yoy_quarter"), settings)
 
 
-def month_on_month(fig: Figure, settings: dict) -> str | None:
+def month_on_month(printed: dict, settings: dict) -> str | None:
     """``tăng 15,4% so với tháng trước``."""
-    t = texts(fig, settings).get("mom_month")
+    t = printed.get("mom_month")
     if t is None:
         return None
     wording = settings["cach_viet"]
@@ -224,31 +225,60 @@ def with_unit(value: str, unit: str) -> str:
     return f"{value}{unit}" if unit == "%" else f"{value} {unit}"
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """One indicator's phrase in parts, printed once: ``text()`` joins them as a template or
+    the report asks (``2.945 triệu USD, đạt 77,5% kế hoạch, tăng 45% so với cùng kỳ``)."""
+    value: str | None           # the main value as printed (None: missing, or an index, which prints none)
+    value_with_unit: str | None
+    has_value: bool             # False for an index: its sentence starts with its plan or change
+    plan: tuple | None          # (percent of the plan, its word: kế hoạch, dự toán…), None without one
+    plan2: tuple | None         # the same of the second target (cột «Kế hoạch khác»)
+    plan_format: str            # [cach_viet] dat_ke_hoach: «đạt {pt} {ten_ke_hoach}»
+    change: str | None          # the main change, «tăng 45%»
+    change_compared: str | None   # «tăng 45% so với cùng kỳ»
+    missing: str                # [cach_viet] thieu_so_lieu
+
+    def text(self, unit: bool = True, plan: bool = True, change: bool = True, compare: bool = True,
+             plan_word: str | None = None) -> str:
+        """Options are wording choices, not new figures: ``plan_word`` overrides the first
+        target's kế hoạch/dự toán (``""`` drops the word, as in short list items: ``đạt 53%``),
+        ``compare=False`` drops "so với cùng kỳ", ``plan``/``change``/``unit`` leave parts out."""
+        parts = []
+        if self.has_value:
+            if self.value is None:
+                return self.missing
+            parts.append(self.value_with_unit if unit and self.value_with_unit is not None else self.value)
+        if plan and self.plan is not None:
+            pct, word = self.plan
+            word = word if plan_word is None else plan_word
+            parts.append(" ".join(self.plan_format.format(pt=pct, ten_ke_hoach=word).split()))
+        if plan and self.plan2 is not None:   # both targets: «đạt 70,1% dự toán Trung ương giao, đạt 69,2% dự toán tỉnh giao»
+            pct, word = self.plan2
+            parts.append(" ".join(self.plan_format.format(pt=pct, ten_ke_hoach=word).split()))
+        got = (self.change_compared if compare else self.change) if change else None
+        if got is not None:
+            parts.append(got)
+        if not parts:
+            return self.missing
+        return ", ".join(parts)
+
+
+def sentence_of(fig: Figure, printed: dict, settings: dict) -> Sentence:
+    """The parts of ``fig``'s phrase from its texts (``printed``, as ``texts`` gives them)."""
+    wording = settings["cach_viet"]
+    ind = fig.indicator
+    value = printed.get(fig.main_measure()) if ind.kind != INDEX else None
+    plan = (printed["pct_plan"], ind.plan_word) if "pct_plan" in printed else None
+    plan2 = (printed["pct_plan2"], ind.plan2_word) if "pct_plan2" in printed else None
+    change = main_change(fig, printed)
+    return Sentence(value=value, value_with_unit=with_unit(value, ind.unit) if value is not None and ind.unit else None,
+                    has_value=ind.kind != INDEX, plan=plan, plan2=plan2, plan_format=wording["dat_ke_hoach"],
+                    change=change, change_compared=with_comparison(change, settings), missing=wording["thieu_so_lieu"])
+
+
 def sentence(fig: Figure, settings: dict, unit: bool = True, plan: bool = True, change: bool = True,
              compare: bool = True, plan_word: str | None = None) -> str:
-    """One indicator's phrase: ``2.945 triệu USD, đạt 77,5% kế hoạch, tăng 45% so với cùng kỳ``.
-
-    Options are wording choices, not new code: ``plan_word`` overrides kế hoạch/dự toán
-    (``""`` drops the word, as in short list items: ``đạt 53%``), ``compare=False`` drops
-    "so với cùng kỳ", ``plan``/``change``/``unit`` leave parts out.
-    """
-    wording = settings["cach_viet"]
-    t = texts(fig, settings)
-    parts = []
-    if fig.indicator.kind != INDEX:
-        value = t.get(fig.main_measure())
-        if value is None:
-            return wording["thieu_so_lieu"]
-        parts.append(with_unit(value, fig.indicator.unit) if unit and fig.indicator.unit else value)
-    if plan and "pct_plan" in t:
-        word = fig.indicator.plan_word if plan_word is None else plan_word
-        parts.append(" ".join(wording["dat_ke_hoach"].format(pt=t["pct_plan"], ten_ke_hoach=word).split()))
-    if plan and "pct_plan2" in t:   # both targets: «đạt 70,1% dự toán Trung ương giao, đạt 69,2% dự toán tỉnh giao»
-        parts.append(" ".join(wording["dat_ke_hoach"].format(pt=t["pct_plan2"],
-                                                              ten_ke_hoach=fig.indicator.plan2_word).split()))
-    ch = main_change(fig, settings) if change else None
-    if ch is not None:
-        parts.append(with_comparison(ch, settings) if compare else ch)
-    if not parts:
-        return wording["thieu_so_lieu"]
-    return ", ".join(parts)
+    """One indicator's phrase: ``2.945 triệu USD, đạt 77,5% kế hoạch, tăng 45% so với cùng kỳ``
+    (``Sentence.text``'s options)."""
+    return sentence_of(fig, texts(fig, settings), settings).text(unit, plan, change, compare, plan_word)

@@ -24,6 +24,7 @@ from .files import atomic_write_bytes, sha256_or_none
 from .history import known_for_init
 from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest, write_problems_xlsx
 from .periods import Period
+from .printed import PeriodTexts, print_figures
 from .problems import BaocaoError, InputError, UsageError, Problem, error, has_errors, warning
 from .settings import changes_since, load_settings, package_sample, package_templates, resolve_templates
 from .sources import entered
@@ -44,6 +45,7 @@ class CheckResult:
     statuses: list = field(default_factory=list)     # [{department, name, status, file, errors, warnings}]
     problems: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)
+    printed: PeriodTexts | None = None                # the figures' printed texts, computed once (printed.py)
     narrative: dict = field(default_factory=dict)     # section -> [(department, segments, place)]
     data: dict = field(default_factory=dict)          # department -> WorkbookData read from its workbook
     automatic: dict = field(default_factory=dict)     # section -> [codes printed as automatic sentences]
@@ -419,10 +421,11 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
     # one cause, one message: a workbook with errors already says why its figures are missing
     res.problems += [p for p in cprobs if not (p.indicator and cat.indicators[p.indicator].department in broken)]
     res.figures = figures
+    res.printed = print_figures(figures, settings)
     for section, dept, segments, place in texts:
         res.narrative.setdefault(section, []).append((dept, segments, place))
         _add_late(res, dept, [replace(p, **place) for p in narrative.check_refs(
-            segments, figures, settings, skip=lambda c: cat.indicators[c].department in broken)])
+            segments, res.printed, skip=lambda c: cat.indicators[c].department in broken)])
     # deferred on purpose: the template checks load Jinja2 and lxml
     from .coverage import place_indicators, template_uses  # noqa: PLC0415
     res.problems += apply_narrative(ctx, res)   # the office's wording, before the automatic sentences are placed
@@ -668,7 +671,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         problems += missing_problems(res)
     if has_errors(problems):
         raise InputError("Số liệu đầu vào có lỗi; chưa lập báo cáo", problems)
-    annex = build_annex(ctx.catalogue, res.figures, ctx.settings, ctx.period)
+    annex = build_annex(ctx.catalogue, res.printed, ctx.settings, ctx.period)
     conf = annex_settings(ctx.settings)
     # a draft (--du-thao) is its own DOCX (and PDF), «…-du-thao.docx»: the final report, its
     # figures.json and annex workbook are never touched by it
@@ -694,7 +697,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
                                     + "; ".join(changed) + f". Nếu báo cáo kỳ {ctx.period} phải giữ giá trị cũ, đặt "
                                     "giá trị cũ trong một khối [[theo_ky]] có den_ky của cai-dat.toml (README, «Cài "
                                     "đặt theo kỳ») rồi lập lại", file=figures_path.name))
-        write_json(figures_path, figures_document(ctx.period, res.figures, ctx.settings))
+        write_json(figures_path, figures_document(ctx.period, res.printed, ctx.settings))
         paths["figures"] = figures_path
         annex_path = output_path(ctx.out, ctx.settings, ctx.period, "annex")
         if workbook is not None:

@@ -17,7 +17,6 @@ from . import narrative, stars
 from . import store as storage
 from .files import sha256_or_none
 from .outputs import MANIFEST, write_json
-from .phrases import sentence
 from .problems import BaocaoError
 
 FOLDER = "lan-lap"
@@ -73,7 +72,7 @@ def _plain(text: str) -> str:
 def paragraph_model(res) -> list[dict]:
     """The report's paragraphs as printed (plain text, footnotes apart), each with its section
     and department: what ``so-sanh`` compares and the «Biên tập» page lists."""
-    settings, figures = res.context.settings, res.figures
+    printed = res.printed
     rows = {}
     for section, items in res.narrative.items():
         seen: dict = {}
@@ -86,8 +85,7 @@ def paragraph_model(res) -> list[dict]:
         if dept == AUTOMATIC:
             segments = (getattr(res, "overrides", {}) or {}).get((section, which))
             if segments is None:
-                fig = figures[which]
-                text, notes = f"{fig.indicator.name}: {sentence(fig, settings)}.", []
+                text, notes = f"{printed[which].indicator.name}: {printed[which].sentence.text()}.", []
                 source = "{" + which + ":cau}"
             else:
                 text, notes, source = None, None, unparse(segments)
@@ -96,7 +94,7 @@ def paragraph_model(res) -> list[dict]:
             text, notes, source = None, None, unparse(segments)
         if text is None:
             try:
-                pieces = narrative.resolve(segments, figures, settings)
+                pieces = narrative.resolve(segments, printed)
             except Exception:  # noqa: BLE001 - the report printed a marked line for it (compose.render)
                 pieces = ["[Chưa lập được đoạn thuyết minh này]"]
             text = _plain("".join(p for p in pieces if isinstance(p, str)))

@@ -202,14 +202,14 @@ def test_history_speaks_of_the_same_change_as_the_report(tmp_path, templates):
     from decimal import Decimal
 
     from generator.compute import compute
-    from generator.phrases import main_change
+    from generator.phrases import main_change, texts
     ctx = ctx_for(tmp_path, "2023-08", templates)
     store = S.open_store(ctx.db)
     S.submissions.record(store, "2023-08", "so-cong-thuong", "a.xlsx", "sha-a",
              [("CSSX", "month", Decimal("100.79"), "Chỉ tiêu", "E5", "%")])
     store.close()
     figures, _ = compute(ctx.catalogue, {"CSSX": {"values": {"month": Decimal("100.79")}}}, ctx.settings)
-    assert main_change(figures["CSSX"], ctx.settings) == "tăng 0,79%"
+    assert main_change(figures["CSSX"], texts(figures["CSSX"], ctx.settings)) == "tăng 0,79%"
     rows = pipeline.history_series(ctx, "CSSX")
     assert rows[0]["text_yoy"] == "tăng 0,79%"
 

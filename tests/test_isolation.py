@@ -119,10 +119,10 @@ def test_an_uncomposable_paragraph_becomes_a_marked_line_naming_department_and_c
     row = last_row(data)
     real = N.resolve
 
-    def failing(segments, figures, settings):   # a fault in composing this one paragraph
+    def failing(segments, printed):   # a fault in composing this one paragraph
         if any(isinstance(s, str) and "ĐOẠN-HỎNG" in s for s in segments):
             raise KeyError(999)
-        return real(segments, figures, settings)
+        return real(segments, printed)
     monkeypatch.setattr(N, "resolve", failing)
     got = pipeline.build(pipeline.open_context(PERIOD, inputs, tmp_path / "build", db=None))
     body = text_of(document_xml(got["paths"]["docx"].read_bytes())[0])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..periods import Period, month_text, period_phrase
-from ..phrases import texts
+from ..printed import PeriodTexts
 
 MISSING = "-"
 
@@ -104,8 +104,9 @@ def _cell(fig, key: str, text_key: str, source: tuple, texts: dict) -> Cell:
     return Cell(text, Decimal(value), ind.decimals(key), ind.pad if ind.pad > 1 else 0)
 
 
-def build_annex(catalogue, figures: dict, settings: dict, period: Period) -> Annex | None:
-    """The annex of a period, or None when no indicator in force has a «Phụ lục» order."""
+def build_annex(catalogue, printed: PeriodTexts, settings: dict, period: Period) -> Annex | None:
+    """The annex of a period (``printed``: its figures' printed texts, code -> FigureTexts), or
+    None when no indicator in force has a «Phụ lục» order."""
     chosen = sorted((ind for ind in catalogue.indicators.values() if ind.annex_order is not None),
                     key=lambda ind: (ind.annex_order, ind.line))
     if not chosen:
@@ -122,8 +123,8 @@ def build_annex(catalogue, figures: dict, settings: dict, period: Period) -> Ann
             if (ind.section if ind.section in settings["muc"] else "") != group.section:
                 continue
             number += 1
-            fig = figures.get(ind.code)
-            shown = texts(fig, settings) if fig is not None else {}
+            got = printed.get(ind.code)
+            fig, shown = (got.figure, got.texts) if got is not None else (None, {})
             cells = {key: (_cell(fig, key, text_key, source, shown) if fig is not None else Cell(MISSING, None))
                      for key, _h, _s, text_key, source in COLUMNS}
             group.rows.append(Row(number, ind.code, ind.name, ind.unit, cells, ind.chart))

@@ -16,7 +16,6 @@ from .. import narrative, stars
 from ..annex.docx import append_annex
 from ..measures import BY_WORD
 from ..periods import month_text, period_phrase, subject_line, task_phrase
-from ..phrases import sentence
 from ..problems import BaocaoError, warning
 from . import emphasis, footnotes
 from .checks import Parsed, TemplateProblems, check_template, paragraphs_in, parse_template, style_names_of, translate
@@ -86,11 +85,11 @@ class Notes:
 
 def build_context(ctx, res, notes: Notes, annex=None) -> dict:
     settings, period = ctx.settings, ctx.period
-    figures = res.figures
+    printed = res.printed   # the figures' texts, printed once (printed.py)
 
     def paragraph(dept: str, segments: list, place: dict) -> str:
         try:
-            pieces = narrative.resolve(segments, figures, settings)
+            pieces = narrative.resolve(segments, printed)
             text = "".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces)
             return stars.to_markers(text).strip()  # emphasis may run across a footnote reference
         except Exception as e:  # noqa: BLE001 - one department's text never stops the office's report
@@ -105,26 +104,25 @@ def build_context(ctx, res, notes: Notes, annex=None) -> dict:
         for code in res.automatic.get(section, ()):   # figures no narrative, template or annex prints
             edited = getattr(res, "overrides", {}).get((section, code))   # the office's wording (edits.py)
             if edited is not None:
-                pieces = narrative.resolve(edited, figures, settings)
+                pieces = narrative.resolve(edited, printed)
                 text = stars.to_markers("".join(notes.add(p[0]) if isinstance(p, list) else clean(p) for p in pieces))
                 if text.strip():
                     out.append(text.strip())
                 continue
-            fig = figures[code]
-            out.append(keep_units(f"{fig.indicator.name}: {sentence(fig, settings)}."))
+            out.append(keep_units(f"{printed[code].indicator.name}: {printed[code].sentence.text()}."))
         return out   # «./.» is put on the body's last printed paragraph after rendering (closing.py)
 
     def cau(code: str, ke_hoach: str | None = None, so_voi_cung_ky: bool = True, don_vi: bool = True) -> str:
-        if code not in figures:
+        if code not in printed:
             raise BaocaoError(f"Mẫu báo cáo gọi chỉ tiêu «{code}» không có trong danh mục")
-        return keep_units(sentence(figures[code], settings, unit=don_vi, compare=so_voi_cung_ky, plan_word=ke_hoach))
+        return keep_units(printed[code].sentence.text(unit=don_vi, compare=so_voi_cung_ky, plan_word=ke_hoach))
 
     def so(code: str, do: str = "") -> str:
-        if code not in figures:
+        if code not in printed:
             raise BaocaoError(f"Mẫu báo cáo gọi chỉ tiêu «{code}» không có trong danh mục")
         if do not in BY_WORD:
             raise BaocaoError(f"Mẫu báo cáo gọi so(«{code}», «{do}»): «{do}» không hợp lệ")
-        return narrative.print_ref(narrative.Ref(code, do), figures, settings)
+        return narrative.print_ref(narrative.Ref(code, do), printed)
 
     def ten_muc(section: str) -> str:
         return settings["muc"].get(section, section)

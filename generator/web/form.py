@@ -24,7 +24,6 @@ from .. import narrative, pipeline, stars
 from .. import store as storage
 from ..outputs import atomic_write_bytes
 from ..periods import Period, period_phrase
-from ..phrases import sentence
 from ..vi_numbers import format_plain
 from ..workbooks import layout, typed
 from ..workbooks.sandbox import read_workbook_bounded
@@ -246,12 +245,12 @@ def previews(res, dept: str, own: set) -> dict:
     paragraph is a list of {"note": bool, "runs": [(text, bold, italic)]} (a footnote's text
     shown where its number will be)."""
     out: dict = {}
-    figures = {c: f for c, f in res.figures.items() if c in own}
+    printed = res.printed.only(own)
     for section, rows in res.narrative.items():
         for who, segments, _place in rows:
             if who != dept:
                 continue
-            pieces = narrative.resolve(_own_only(segments, own), figures, res.context.settings)
+            pieces = narrative.resolve(_own_only(segments, own), printed)
             out.setdefault(section, []).append([
                 {"note": not isinstance(p, str), "runs": _runs(p if isinstance(p, str) else "".join(p))}
                 for p in pieces])
@@ -264,9 +263,9 @@ def automatic_sentences(res, own: set) -> dict:
     out = {}
     for section, codes in res.automatic.items():
         for code in codes:
-            if code in own and code in res.figures:
-                fig = res.figures[code]
-                out[code] = (section, f"{fig.indicator.name}: {sentence(fig, res.context.settings)}.")
+            if code in own and code in res.printed:
+                got = res.printed[code]
+                out[code] = (section, f"{got.indicator.name}: {got.sentence.text()}.")
     return out
 
 
