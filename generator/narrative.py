@@ -26,6 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .bounds import Found
 from .measures import BY_WORD, DIRECTED, MAGNITUDE_ONLY, WORDS, not_applicable
 from .printed import BASE_OF, PeriodTexts
 from .problems import error, warning
@@ -138,8 +139,11 @@ def _inline(text: str, known_codes, problems: list) -> list:
         if m.start() > pos:
             out.append(text[pos:m.start()])
         ref = None
-        if exact:
+        full = getattr(problems, "full", False)
+        if exact and not (full and (exact.group(1) not in known_codes or (exact.group(2) or "") not in BY_WORD)):
             ref = _reference(m.group(0), exact.group(1), exact.group(2) or "", known_codes, problems)
+        elif full:
+            problems.dropped += 1   # past the cap: counted, no message (nor «did you mean») built
         else:
             _misspelt(m.group(0), like.group(1), like.group(2), known_codes, problems)
         out.append(ref if ref is not None else m.group(0))
@@ -149,9 +153,10 @@ def _inline(text: str, known_codes, problems: list) -> list:
     return out
 
 
-def parse(text: str, known_codes) -> tuple[list, list[MarkupProblem]]:
-    """Segments (str, Ref, Note) of a narrative cell, and its markup problems."""
-    problems: list[MarkupProblem] = []
+def parse(text: str, known_codes, limit: int | None = None) -> tuple[list, Found]:
+    """Segments (str, Ref, Note) of a narrative cell, and its markup problems: the first
+    ``limit`` of them built, the rest only counted (the returned list's ``dropped``)."""
+    problems = Found(limit)
     parts = re.split(r"\[\[|\]\]", text)
     for part in ["".join(parts[0::2])] + parts[1::2]:  # stars pair up in the body and in each note
         why = unclosed(REF.sub("0", part))

@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import earlier, history, narrative
+from . import bounds, earlier, history, narrative
 from . import store as storage
 from .annex import annex_settings, build_annex
 from .annex.xlsx import annex_workbook
@@ -42,7 +42,8 @@ from .vi_numbers import brief
 @dataclass
 class CheckResult:
     context: Context
-    statuses: list = field(default_factory=list)     # [{department, name, status, file, errors, warnings}]
+    statuses: list = field(default_factory=list)     # [{department, name, status, file, errors, warnings, hidden}]
+    # (errors and warnings count every problem; ``hidden``: those of them past bounds.PROBLEMS_PER_FILE, not kept)
     problems: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)
     printed: PeriodTexts | None = None                # the figures' printed texts, computed once (printed.py)
@@ -367,13 +368,15 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
                     f"cả số liệu và thuyết minh" + ("" if cur.narrative_kept else
                                                     "; lần nộp này được ghi trước khi phần mềm lưu thuyết minh nên "
                                                     "không có thuyết minh"), file=place_file))
+                budget = bounds.Budget()
                 for section, body, cell in rows:
                     texts += _narrative_row(section, body, dict(file=place_file, sheet=layout.SHEET_TEXT, cell=cell),
-                                            code, codes, settings, sprobs)
-                n_err = sum(p.is_error for p in sprobs)
+                                            code, codes, settings, sprobs, budget)
+                sprobs, hidden = _capped(sprobs, budget, place_file)
+                n_err, n_warn = bounds.counts(sprobs, hidden)
                 res.problems += _of_department(sprobs, code)
                 res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
-                                         file=f"store:{cur.revision}", errors=n_err, warnings=len(sprobs) - n_err))
+                                         file=f"store:{cur.revision}", errors=n_err, warnings=n_warn, hidden=hidden))
                 continue
             res.statuses.append(dict(department=code, name=dept.name, status=MISSING, file=path.name,
                                      errors=0, warnings=0, blank=blank))
@@ -393,18 +396,21 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
             for ind_code, vals in data.values.items():
                 entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {}),
                                      "revisions": data.revisions.get(ind_code, {})}
+            budget = bounds.Budget()
             for section, body, cell in data.narrative:
                 texts += _narrative_row(section, body, dict(file=path.name, sheet=layout.SHEET_TEXT, cell=cell),
-                                        code, codes, settings, probs)
+                                        code, codes, settings, probs, budget)
             if data.structure_broken:
                 broken.add(code)
         else:
             broken.add(code)
-        n_err = sum(p.is_error for p in probs)
+            budget = bounds.Budget()
+        probs, hidden = _capped(probs, budget, path.name)
+        n_err, n_warn = bounds.counts(probs, hidden)
         if n_err:
             broken.add(code)
         res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
-                                 file=path.name, errors=n_err, warnings=len(probs) - n_err))
+                                 file=path.name, errors=n_err, warnings=n_warn, hidden=hidden))
         res.problems += _of_department(probs, code)
     quarters, qprobs = earlier.quarters(ctx, store, entered)
     res.problems += qprobs
@@ -441,11 +447,28 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
     for s in res.statuses:   # counted once everything is known: the narrative's and the figures' warnings too
         if s["status"] != MISSING:
             mine = department_problems(res, s["department"])
-            s["errors"] = sum(p.is_error for p in mine)
-            s["warnings"] = len(mine) - s["errors"]
+            # capped again with the problems found since (the references against the figures)
+            kept, s["hidden"] = bounds.capped(mine, s.get("hidden", (0, 0)), s["file"])
+            if kept != mine:
+                _replace_problems(res, mine, _of_department(kept, s["department"]))
+            s["errors"], s["warnings"] = bounds.counts(kept, s["hidden"])
             if s["errors"] and s["status"] == SUBMITTED:
                 s["status"] = HAS_ERRORS
     return res
+
+
+def _capped(probs: list, budget: bounds.Budget, file: str) -> tuple[list, tuple[int, int]]:
+    """A file's problems capped (``bounds.capped``), with those its narrative check counted
+    without building them: (the problems kept, (errors, warnings) hidden)."""
+    return bounds.capped(probs, (budget.dropped, budget.dropped_warnings), file)
+
+
+def _replace_problems(res: CheckResult, old: list, new: list) -> None:
+    """``old`` (problems of ``res``) replaced by ``new``, where the first of them stood."""
+    gone = {id(p) for p in old}
+    at = next((i for i, p in enumerate(res.problems) if id(p) in gone), len(res.problems))
+    rest = [p for p in res.problems if id(p) not in gone]
+    res.problems = rest[:at] + new + rest[at:]
 
 
 def _add_late(res: CheckResult, department: str, problems: list) -> None:
@@ -461,8 +484,27 @@ def _add_late(res: CheckResult, department: str, problems: list) -> None:
                 status["status"] = HAS_ERRORS
 
 
-def _narrative_row(section, body, place, department, codes, settings, probs) -> list:
-    """One ``Thuyết minh`` row parsed: [(section, department, segments, place)], problems added to ``probs``."""
+def _narrative_row(section, body, place, department, codes, settings, probs, budget: bounds.Budget | None = None) -> list:
+    """One ``Thuyết minh`` row parsed: [(section, department, segments, place)], problems added
+    to ``probs`` (at most ``bounds.PROBLEMS_PER_FILE`` of them built per file: ``budget`` counts
+    the rest, and the characters read; a cell or a file past its length limit is an error naming
+    it, and a file's narrative past its limit is not read further)."""
+    budget = budget if budget is not None else bounds.Budget()
+    if budget.over:
+        return []
+    size = len(body or "")
+    budget.chars += size
+    if budget.chars > bounds.NARRATIVE_FILE_CHARS:
+        budget.over = True
+        probs.append(error("narrative-too-long", f"Thuyết minh của biểu dài quá {bounds.thousands(bounds.NARRATIVE_FILE_CHARS)} "
+                           f"ký tự (cả các ô cộng lại): từ ô này trở đi không được đọc; hãy rút gọn thuyết minh rồi gửi "
+                           f"lại", **place))
+        return []
+    if size > bounds.NARRATIVE_CELL_CHARS:
+        probs.append(error("narrative-too-long", f"Ô thuyết minh dài {bounds.thousands(size)} ký tự, quá giới hạn "
+                           f"{bounds.thousands(bounds.NARRATIVE_CELL_CHARS)} ký tự của một ô: hãy rút gọn hoặc chia "
+                           f"thành nhiều dòng (cùng mục)", **place))
+        return []
     if section not in settings["muc"]:
         probs.append(error("unknown-section", f"Mục «{brief(section, 40)}» không có trong báo cáo; dùng một trong: "
                            + ", ".join(settings["muc"]), **place))
@@ -475,8 +517,10 @@ def _narrative_row(section, body, place, department, codes, settings, probs) -> 
                              **place))
     if not body:
         return []
-    segments, mprobs = narrative.parse(body, codes)
+    segments, mprobs = narrative.parse(body, codes, limit=max(bounds.PROBLEMS_PER_FILE + 1 - len(probs), 0))
     probs += [(warning if m.warning else error)(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
+    budget.dropped += mprobs.dropped
+    budget.dropped_warnings += mprobs.dropped_warnings
     return [(section, department, segments, place)]
 
 

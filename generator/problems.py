@@ -190,6 +190,8 @@ CODES = {
     "direction-conflict": "chữ tăng/giảm viết tay trái với số liệu",
     "direction-doubled": "chữ tăng/giảm viết trước từ đã tự in tăng/giảm",
     "unknown-section": "mục báo cáo không có",
+    "narrative-too-long": "thuyết minh của một ô hoặc cả biểu dài quá giới hạn",
+    "too-many-problems": "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm",
     "empty-section": "mục không đơn vị nào viết",
     "unprintable-character": "thuyết minh có ký tự không in được (ký tự điều khiển, vùng dùng riêng), đã bỏ",
     "paragraph-not-composed": "đoạn thuyết minh không lập được, báo cáo in một dòng đánh dấu thay cho đoạn đó",

@@ -321,11 +321,16 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
                 for k, t in _sections(ctx.settings, extra)]
     # deferred on purpose: init's writer loads openpyxl
     from ..workbooks.init import MARKUP_HELP  # noqa: PLC0415
-    n_err = sum(p["severity"] == "lỗi" for p in problems or [])
+    status = next((s for s in res.statuses if s["department"] == dept), None) if res is not None else None
+    if status is not None and problems is not None:   # the true counts (the problems shown may be capped)
+        n_err, n_warn = status["errors"], status["warnings"]
+    else:
+        n_err = sum(p["severity"] == "lỗi" for p in problems or [])
+        n_warn = len(problems or []) - n_err
     return web.render(request, "bieu-mau.html", status_code=status_code, period=str(period),
                       phrase=period_phrase(period, ctx.settings), columns=columns, indicators=indicators,
                       sections=sections, general=general, checked=problems is not None, errors=n_err,
-                      warnings=len(problems or []) - n_err, origin=origin, note=note,
+                      warnings=n_warn, origin=origin, note=note,
                       help=MARKUP_HELP[1:], codes=[(i.code, i.name) for i in own], previewed=shown is not None)
 
 
