@@ -19,6 +19,19 @@ def utc_now_text() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def utc_text_ms(epoch: float) -> str:
+    """A Unix time as the store keeps the times it computes with (sign-ins, sessions): UTC ISO
+    text to the millisecond, fixed width so text order is time order,
+    «2026-11-30T12:33:41.123Z» (SQLite's ``strftime('%Y-%m-%dT%H:%M:%fZ', …)`` writes the same)."""
+    when = dt.datetime.fromtimestamp(round(epoch, 3), dt.timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def epoch_of(text: str) -> float:
+    """The Unix time of a stored UTC ISO text (``…Z``, with or without fractions)."""
+    return dt.datetime.fromisoformat(text.rstrip("Z")).replace(tzinfo=dt.timezone.utc).timestamp()
+
+
 def parse_time(text: str | float | None, zone=None) -> dt.datetime | None:
     """A stored time: ISO text with ``Z`` (UTC), a Unix time, or (older rows) local text."""
     if text is None or text == "":

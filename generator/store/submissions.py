@@ -17,11 +17,10 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ..sources import Source
-from .db import transaction
+from .db import Migration, transaction
 
-MIGRATIONS = {
-    # version 1
-    1: """
+MIGRATIONS = [
+    Migration("0001-submissions", legacy=1, sql="""
     CREATE TABLE submission (
         revision    INTEGER PRIMARY KEY AUTOINCREMENT,
         period      TEXT NOT NULL,
@@ -42,12 +41,12 @@ MIGRATIONS = {
     );
     CREATE INDEX value_indicator ON value (indicator, measure);
     CREATE INDEX submission_period ON submission (period, department);
-    """,
-    # version 3: a submission is a whole. Each acceptance of a file (a re-sent older file
+    """),
+    # a submission is a whole. Each acceptance of a file (a re-sent older file
     # included) is a row, and the current submission is the one accepted last; values keep
     # the unit they were entered in (NULL: recorded before units were kept, read as the
     # catalogue's unit); the narrative rows are kept with the submission.
-    3: """
+    Migration("0002-acceptances-units-narrative", legacy=3, sql="""
     ALTER TABLE value ADD COLUMN unit TEXT;
     ALTER TABLE submission ADD COLUMN narrative_kept INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE acceptance (
@@ -68,17 +67,17 @@ MIGRATIONS = {
         cell     TEXT NOT NULL,
         PRIMARY KEY (revision, position)
     );
-    """,
-    # version 6: a submission's sha256 is the file's SHA-256 and nothing else (an imported
+    """),
+    # a submission's sha256 is the file's SHA-256 and nothing else (an imported
     # history file once stored «<sha>:<period>:<department>» there, a key the (period,
     # department, sha256) uniqueness already made; a row whose plain form is already there
     # keeps its old key rather than stop the store from opening)
-    6: """
+    Migration("0003-plain-sha256", legacy=6, sql="""
     UPDATE submission SET sha256 = substr(sha256, 1, 64) WHERE length(sha256) > 64 AND sha256 LIKE '%:%'
         AND NOT EXISTS (SELECT 1 FROM submission t WHERE t.period = submission.period
                         AND t.department = submission.department AND t.sha256 = substr(submission.sha256, 1, 64));
-    """,
-}
+    """),
+]
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,21 @@
 """The web intake's tables: accounts, server-side sessions, the sign-in log (throttling
-reads it), the upload log (every upload on record with its SHA-256) and report builds."""
+reads it), the upload log (every upload on record with its SHA-256), report builds and the
+periods the office closed or reopened.
+
+Times are UTC ISO text: ``…T…Z`` to the second where a person reads them (uploads, builds),
+to the millisecond (``utc_text_ms``) where the code computes with them (sign-ins, sessions);
+the functions take and give Unix times (float seconds) for those."""
 from __future__ import annotations
 
-from ..timefmt import utc_now_text
-from .db import transaction
+from dataclasses import dataclass
+
+from ..timefmt import epoch_of, utc_now_text, utc_text_ms
+from .db import Migration, transaction
 from .submissions import insert_submission
 
-MIGRATIONS = {
-    # version 2: the web intake's accounts and upload log
-    2: """
+MIGRATIONS = [
+    # the web intake's accounts and upload log
+    Migration("0001-accounts-uploads", legacy=2, sql="""
     CREATE TABLE account (
         username      TEXT PRIMARY KEY,
         role          TEXT NOT NULL CHECK (role IN ('department', 'office')),
@@ -28,10 +35,10 @@ MIGRATIONS = {
         uploaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now', 'localtime'))
     );
     CREATE INDEX upload_period ON upload (period, department);
-    """,
-    # version 4: the web's server-side sessions, the sign-in log (throttling reads it),
+    """),
+    # the web's server-side sessions, the sign-in log (throttling reads it),
     # disabled accounts, and every upload on record with its SHA-256
-    4: """
+    Migration("0002-sessions-signin-log", legacy=4, sql="""
     ALTER TABLE account ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE web_session (
         token_hash TEXT PRIMARY KEY,
@@ -53,9 +60,9 @@ MIGRATIONS = {
     ALTER TABLE upload ADD COLUMN size INTEGER;
     ALTER TABLE upload ADD COLUMN file_name TEXT;
     ALTER TABLE upload ADD COLUMN revision INTEGER;
-    """,
-    # version 5: the web's report builds, so a restart knows what ran
-    5: """
+    """),
+    # the web's report builds, so a restart knows what ran
+    Migration("0003-build-jobs", legacy=5, sql="""
     CREATE TABLE build_job (
         id          TEXT PRIMARY KEY,
         period      TEXT NOT NULL,
@@ -67,8 +74,77 @@ MIGRATIONS = {
         problems    TEXT NOT NULL DEFAULT '[]'
     );
     CREATE INDEX build_job_period ON build_job (period, started_at);
-    """,
-}
+    """),
+    # every time UTC ISO text: an upload's time by default was the server's local time without
+    # a zone (SQLite's 'utc' reads it back as that local time), sessions and sign-ins were
+    # Unix times (REAL). SQLite cannot change a column's type or default, so each table is
+    # made again (its ids and AUTOINCREMENT counter kept) and its rows converted.
+    Migration("0004-utc-times", sql="""
+    CREATE TABLE upload_utc (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        period      TEXT NOT NULL,
+        department  TEXT NOT NULL,
+        username    TEXT NOT NULL,
+        accepted    INTEGER NOT NULL,
+        errors      INTEGER NOT NULL,
+        warnings    INTEGER NOT NULL,
+        problems    TEXT NOT NULL,
+        uploaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        sha256      TEXT,
+        size        INTEGER,
+        file_name   TEXT,
+        revision    INTEGER
+    );
+    INSERT INTO upload_utc (id, period, department, username, accepted, errors, warnings, problems, uploaded_at,
+                            sha256, size, file_name, revision)
+        SELECT id, period, department, username, accepted, errors, warnings, problems,
+               CASE WHEN uploaded_at LIKE '%Z' THEN uploaded_at
+                    ELSE coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', uploaded_at, 'utc'), uploaded_at) END,
+               sha256, size, file_name, revision
+        FROM upload ORDER BY id;
+    DROP TABLE upload;
+    ALTER TABLE upload_utc RENAME TO upload;
+    CREATE INDEX upload_period ON upload (period, department);
+
+    CREATE TABLE web_session_utc (
+        token_hash TEXT PRIMARY KEY,
+        username   TEXT NOT NULL REFERENCES account(username),
+        created_at TEXT NOT NULL,
+        last_seen  TEXT NOT NULL
+    );
+    INSERT INTO web_session_utc (token_hash, username, created_at, last_seen)
+        SELECT token_hash, username, strftime('%Y-%m-%dT%H:%M:%fZ', created_at, 'unixepoch'),
+               strftime('%Y-%m-%dT%H:%M:%fZ', last_seen, 'unixepoch')
+        FROM web_session;
+    DROP TABLE web_session;
+    ALTER TABLE web_session_utc RENAME TO web_session;
+    CREATE INDEX web_session_user ON web_session (username);
+
+    CREATE TABLE signin_utc (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       TEXT NOT NULL,
+        username TEXT NOT NULL,
+        address  TEXT NOT NULL,
+        outcome  TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'throttled'))
+    );
+    INSERT INTO signin_utc (id, at, username, address, outcome)
+        SELECT id, strftime('%Y-%m-%dT%H:%M:%fZ', at, 'unixepoch'), username, address, outcome FROM signin ORDER BY id;
+    DROP TABLE signin;
+    ALTER TABLE signin_utc RENAME TO signin;
+    CREATE INDEX signin_user ON signin (username, at);
+    CREATE INDEX signin_address ON signin (address, at);
+    """),
+    # the office closes a period to the departments' uploads, or reopens it (issue 22 point 7)
+    Migration("0005-period-state", sql="""
+    CREATE TABLE period_state (
+        period      TEXT PRIMARY KEY,
+        closed      INTEGER NOT NULL CHECK (closed IN (0, 1)),
+        changed_by  TEXT NOT NULL,
+        changed_at  TEXT NOT NULL,
+        reopened_at TEXT
+    );
+    """),
+]
 
 
 ACCOUNT_FIELDS = ("username", "role", "department", "password_hash", "disabled")
@@ -110,7 +186,7 @@ def list_accounts(store) -> list[dict]:
 
 
 def last_signins(store) -> dict:
-    """Each account's last successful sign-in (seconds since the epoch)."""
+    """Each account's last successful sign-in (UTC ISO text)."""
     return dict(store.execute("SELECT username, MAX(at) FROM signin WHERE outcome='ok' GROUP BY username"))
 
 
@@ -121,7 +197,7 @@ def count_accounts(store) -> int:
 def create_session(store, token_hash: str, username: str, now: float) -> None:
     with transaction(store):
         store.execute("INSERT INTO web_session (token_hash, username, created_at, last_seen) VALUES (?,?,?,?)",
-                      (token_hash, username, now, now))
+                      (token_hash, username, utc_text_ms(now), utc_text_ms(now)))
 
 
 def session_account(store, token_hash: str, now: float, idle_seconds: float) -> dict | None:
@@ -129,11 +205,11 @@ def session_account(store, token_hash: str, now: float, idle_seconds: float) -> 
     row = store.execute("SELECT s.last_seen, a.username, a.role, a.department, a.password_hash, a.disabled "
                         "FROM web_session s JOIN account a ON a.username = s.username WHERE s.token_hash=?",
                         (token_hash,)).fetchone()
-    if row is None or row[0] + idle_seconds < now or row[5]:
+    if row is None or epoch_of(row[0]) + idle_seconds < now or row[5]:
         return None
-    if now - row[0] > 60:  # refresh the idle clock at most once a minute
+    if now - epoch_of(row[0]) > 60:  # refresh the idle clock at most once a minute
         with transaction(store):
-            store.execute("UPDATE web_session SET last_seen=? WHERE token_hash=?", (now, token_hash))
+            store.execute("UPDATE web_session SET last_seen=? WHERE token_hash=?", (utc_text_ms(now), token_hash))
     return dict(zip(ACCOUNT_FIELDS, row[1:]))
 
 
@@ -145,21 +221,23 @@ def end_session(store, token_hash: str) -> None:
 def log_signin(store, at: float, username: str, address: str, outcome: str) -> None:
     with transaction(store):
         store.execute("INSERT INTO signin (at, username, address, outcome) VALUES (?,?,?,?)",
-                      (at, username, address, outcome))
+                      (utc_text_ms(at), username, address, outcome))
 
 
 def signin_failures(store, since: float, username: str | None = None, address: str | None = None) -> list[float]:
-    """Times of failed sign-ins since ``since`` (and since the last success) for an account or
-    an address, oldest first."""
+    """Times of failed sign-ins (Unix times) since ``since`` (and since the last success) for an
+    account or an address, oldest first."""
     col, key = ("username", username) if username is not None else ("address", address)
     last_ok = store.execute(f"SELECT MAX(at) FROM signin WHERE {col}=? AND outcome='ok'", (key,)).fetchone()[0]
-    start = max(since, last_ok or 0)
-    return [r[0] for r in store.execute(f"SELECT at FROM signin WHERE {col}=? AND outcome='failed' AND at>? "
-                                        f"ORDER BY at", (key, start))]
+    start = max(utc_text_ms(since), last_ok or "")
+    return [epoch_of(r[0]) for r in store.execute(f"SELECT at FROM signin WHERE {col}=? AND outcome='failed' AND at>? "
+                                                  f"ORDER BY at", (key, start))]
 
 
 def signins(store, limit: int = 100) -> list[tuple]:
-    return list(store.execute("SELECT at, username, address, outcome FROM signin ORDER BY id DESC LIMIT ?", (limit,)))
+    """(at, username, address, outcome), newest first; ``at`` a Unix time."""
+    return [(epoch_of(r[0]), *r[1:]) for r in store.execute(
+        "SELECT at, username, address, outcome FROM signin ORDER BY id DESC LIMIT ?", (limit,))]
 
 
 BUILD_FIELDS = ("id", "period", "username", "started_at", "finished_at", "ok", "message", "problems")
@@ -244,3 +322,35 @@ def last_uploads(store, period: str) -> dict:
         out[dept] = {"accepted": bool(accepted), "errors": errors, "warnings": warnings, "uploaded_at": at,
                      "problems": problems}
     return out
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    """What the office last did to a period: closed it to the departments' uploads, or reopened
+    it. ``changed_at``/``reopened_at``: UTC ISO text; ``reopened_at`` None: never reopened."""
+    period: str
+    closed: bool
+    changed_by: str
+    changed_at: str
+    reopened_at: str | None
+
+
+def period_state(store, period: str) -> PeriodState | None:
+    """The office's last decision on a period, or None (it never closed nor reopened it: the
+    period follows its deadline)."""
+    row = store.execute("SELECT period, closed, changed_by, changed_at, reopened_at FROM period_state WHERE period=?",
+                        (period,)).fetchone()
+    return PeriodState(row[0], bool(row[1]), row[2], row[3], row[4]) if row else None
+
+
+def set_period_closed(store, period: str, closed: bool, username: str, at: str | None = None) -> PeriodState:
+    """The office closes (``closed``) or reopens a period; ``at`` UTC ISO text (now when None).
+    Reopening records ``reopened_at``; closing again keeps the last reopening on record."""
+    at = at or utc_now_text()
+    with transaction(store):
+        store.execute("INSERT INTO period_state (period, closed, changed_by, changed_at, reopened_at) "
+                      "VALUES (?,?,?,?,?) ON CONFLICT(period) DO UPDATE SET closed=excluded.closed, "
+                      "changed_by=excluded.changed_by, changed_at=excluded.changed_at, "
+                      "reopened_at=coalesce(excluded.reopened_at, period_state.reopened_at)",
+                      (period, int(closed), username, at, None if closed else at))
+    return period_state(store, period)
