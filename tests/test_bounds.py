@@ -8,11 +8,18 @@ import io
 import re
 import sqlite3
 import time
+import zipfile
 
+import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from generator import bounds, pipeline
+from generator.workbooks.grid import GridBook
+from generator.workbooks.package import PackageError
+from generator.workbooks.read import read_workbook
 
+from .conftest import ROOT
 from .test_isolation import CT, PERIOD, client, last_row, sample_bytes, send, text_of, with_narrative
 from .web_helpers import Server, login, web_setup
 
@@ -116,3 +123,110 @@ def test_a_narrative_just_within_its_limits_is_accepted(tmp_path):
         login(dept, CT)
         page = send(dept, with_narrative(sample_bytes(CT), [("II.1.3", text)]))
     assert "Đã nhận biểu" in page.text, " ".join(text_of(page.text).split())[:600]
+
+
+# --- sheets the reader does not use: never parsed, still looked at for what calls out
+
+WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+def with_sheets(data: bytes, sheets: list) -> bytes:
+    """The workbook with more sheets [(name, part bytes)] added to its package, as another
+    program (or a hand) would add them: the workbook's list, its relationships, content types."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    parts = {i.filename: src.read(i) for i in src.infolist()}
+    book, rels, types = (parts[n].decode() for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                                                      "[Content_Types].xml"))
+    for n, (name, xml) in enumerate(sheets, start=1):
+        part = f"xl/worksheets/them{n}.xml"
+        parts[part] = xml
+        book = book.replace("</sheets>", f'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                                         f'relationships" name="{name}" sheetId="{100 + n}" r:id="rIdThem{n}"/></sheets>')
+        rels = rels.replace("</Relationships>", f'<Relationship Type="{WORKSHEET}" Target="/{part}" '
+                                                f'Id="rIdThem{n}"/></Relationships>')
+        types = types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{SHEET_TYPE}"/></Types>')
+    parts.update({"xl/workbook.xml": book.encode(), "xl/_rels/workbook.xml.rels": rels.encode(),
+                  "[Content_Types].xml": types.encode()})
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, blob in parts.items():
+            z.writestr(name, blob)
+    return out.getvalue()
+
+
+def sheet_xml(rows: str, head: str = '<?xml version="1.0" encoding="UTF-8"?>', prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    ns = f' xmlns{":" + prefix if prefix else ""}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    return f"{head}<{p}worksheet{ns}><{p}sheetData>{rows}</{p}sheetData></{p}worksheet>".encode()
+
+
+def digits_sheet(n_rows: int, n_cols: int = 60) -> bytes:
+    """A sheet of numbers only, ``n_rows`` × ``n_cols`` (the junk that made every check slow)."""
+    row = "".join(f'<c r="{get_column_letter(c)}{{r}}"><v>{c * 1234567}</v></c>' for c in range(1, n_cols + 1))
+    return sheet_xml("".join(f'<row r="{r}">' + row.replace("{r}", str(r)) + "</row>" for r in range(1, n_rows + 1)))
+
+
+def read_as_the_product(tmp_path, data: bytes, name: str = f"{CT}.xlsx"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    ctx = pipeline.open_context(PERIOD, ROOT / "inputs", tmp_path / "build", None, None)
+    return path, read_workbook(path, ctx.catalogue, PERIOD, CT)
+
+
+def test_sheets_the_reader_does_not_use_are_never_parsed(tmp_path):
+    """A sheet that is not XML at all and one with data far beyond a workbook's limits: the
+    reader never parses them, so the workbook reads exactly as without them (a parser that
+    looked at them would refuse the file)."""
+    broken = b'<?xml version="1.0" encoding="UTF-8"?><worksheet><sheetData><row><c><v>1</v></row>'
+    far = sheet_xml('<row r="90000"><c r="A90000"><v>1</v></c></row>')
+    plain_path, (plain, plain_probs) = read_as_the_product(tmp_path, sample_bytes(CT), "plain.xlsx")
+    data = with_sheets(sample_bytes(CT), [("Nháp", broken), ("Số liệu thô", far), ("Cũ", digits_sheet(50))])
+    path, (got, probs) = read_as_the_product(tmp_path, data)
+    assert [str(p).replace(path.name, "") for p in probs] == [str(p).replace(plain_path.name, "") for p in plain_probs]
+    assert got.values == plain.values and got.narrative == plain.narrative
+    with pytest.raises(PackageError):   # what a parser of every sheet says of this file
+        GridBook(path)
+
+
+@pytest.mark.parametrize("formula_sheet", [
+    sheet_xml('<row r="1"><c r="A1"><f>WEBSERVICE("http://vi-du.invalid/")</f><v>0</v></c></row>'),
+    sheet_xml('<x:row r="1"><x:c r="A1"><x:f\n>WEBSERVICE("http://vi-du.invalid/")</x:f><x:v>0</x:v></x:c></x:row>',
+              prefix="x"),
+    sheet_xml('<row r="1"><c r="A1"><f>FILTERXML(WEBSERVICE("http://vi-du.invalid/"),"//a")</f><v>0</v></c></row>',
+              head='<?xml version="1.0" encoding="UTF-16"?>').decode().encode("utf-16"),
+], ids=["plain", "prefixed", "utf-16"])
+def test_an_unused_sheet_with_a_formula_calling_out_is_still_refused(tmp_path, formula_sheet):
+    data = with_sheets(sample_bytes(CT), [("Nháp", formula_sheet)])
+    _, (got, probs) = read_as_the_product(tmp_path, data)
+    assert got is None and [p.code for p in probs] == ["active-content"], [str(p) for p in probs]
+    assert "công thức gọi ra ngoài" in probs[0].message and probs[0].sheet == "Nháp"
+
+
+def test_an_unused_sheet_declaring_a_dtd_is_still_refused(tmp_path):
+    evil = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>',
+                     head='<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>')
+    _, (got, probs) = read_as_the_product(tmp_path, with_sheets(sample_bytes(CT), [("Nháp", evil)]))
+    assert got is None and "khai báo DTD" in probs[0].message
+
+
+def test_a_workbook_with_ninety_megabytes_of_junk_sheets_is_read_in_the_time_of_its_own_sheets(tmp_path):
+    """Twelve sheets of 5.000 × 60 numbers (about 90 MB of sheet XML in a 10 MB upload limit):
+    the upload's verdict comes as fast as a plain workbook's, through a real server."""
+    junk = digits_sheet(5000)
+    data = with_sheets(sample_bytes(CT), [(f"Rác {n}", junk) for n in range(12)])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert sum(i.file_size for i in z.infolist()) > 85 * 2**20
+    app, config = web_setup(tmp_path)
+    config.max_upload_bytes = len(data) + 1
+    with Server(app) as server, client(server) as dept:
+        login(dept, CT)
+        start = time.perf_counter()
+        page = send(dept, sample_bytes(CT))
+        plain = time.perf_counter() - start
+        assert "Đã nhận biểu" in page.text
+        start = time.perf_counter()
+        page = send(dept, data)
+        took = time.perf_counter() - start
+    assert "Đã nhận biểu" in page.text, " ".join(text_of(page.text).split())[:600]
+    assert took < plain + 15, (took, plain)

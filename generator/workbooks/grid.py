@@ -205,7 +205,7 @@ class GridSheet:
     """One sheet: its cells by (row, column), hidden rows, merged ranges, visibility."""
 
     def __init__(self, name: str, cells: dict, state: str = "visible", merged: list | None = None,
-                 hidden_rows=(), unread: bool = False):
+                 hidden_rows=(), unread: bool = False, skipped: bool = False):
         self.title = name
         self.sheet_state = state
         self._cells = cells
@@ -214,6 +214,7 @@ class GridSheet:
         self.merged_cells = _Merged(merged or [])
         self.row_dimensions = _Dims({r: _Dim(True) for r in hidden_rows})
         self.unread = unread     # a part that holds cells the reader could not place (never silently empty)
+        self.skipped = skipped   # a sheet the reader does not use: its name and visibility only, cells not read
 
     def cell(self, row: int, column: int) -> Cell:
         got = self._cells.get((row, column))
@@ -230,10 +231,16 @@ class GridSheet:
 
 class GridBook:
     """Every sheet of a workbook, in the workbook's order. ``sheetnames`` as stored; ``find``
-    compares names as people type them (Unicode NFC, spaces trimmed, case ignored)."""
+    compares names as people type them (Unicode NFC, spaces trimmed, case ignored).
 
-    def __init__(self, path, limits: bool = True):
+    ``sheets``: the names of the sheets the caller uses (None: all). Any other sheet is kept by
+    name and visibility only (``skipped``): its cells are never parsed — whatever it holds costs
+    no more than looking at its bytes once — unless it may hold a formula (the safety check
+    reads every formula: ``active_content``), and its size is not held against the limits."""
+
+    def __init__(self, path, limits: bool = True, sheets=None):
         path = Path(path)
+        wanted = None if sheets is None else {sheet_key(n) for n in sheets}
         self.path = path
         self.defined_names: list[str] = []    # formulas of the workbook's defined names
         self.links: list[str] = []            # what reaches out: external links, DDE, add-ins (for the safety check)
@@ -242,7 +249,7 @@ class GridBook:
         with open(path, "rb") as fh:
             compound = fh.read(8) == CFB_MAGIC
         if compound:   # Excel 97-2003, whatever the file is called
-            self._sheets = _read_xls(path, self)
+            self._sheets = _read_xls(path, self, wanted)
         else:
             with Package(path) as pkg:
                 if pkg.big is not None:
@@ -253,7 +260,7 @@ class GridBook:
                 if pkg.has("[Content_Types].xml"):
                     types = pkg.read("[Content_Types].xml")
                     self.macro_declared = b"macroEnabled" in types or b"vbaProject" in types
-                self._sheets = _read_xlsx(pkg, self, limits)
+                self._sheets = _read_xlsx(pkg, self, limits, wanted)
                 dtd = pkg.declares_dtd()   # the parts not parsed above, none left unexamined
                 if dtd is not None:
                     raise PackageError("not-a-workbook", f"Phần {dtd} của tệp khai báo DTD/thực thể XML (có thể là "
@@ -424,7 +431,7 @@ def _conditional_formats(root, formats) -> list:
     return out
 
 
-def _read_xlsx(pkg: Package, book: GridBook, limits: bool) -> dict:
+def _read_xlsx(pkg: Package, book: GridBook, limits: bool, wanted: set | None = None) -> dict:
     wb_part = pkg.workbook_part()
     root = pkg.xml(wb_part)
     rels = pkg.rels(wb_part)
@@ -473,8 +480,44 @@ def _read_xlsx(pkg: Package, book: GridBook, limits: bool) -> dict:
         if not kind.endswith("/worksheet"):      # a chart sheet, a dialog sheet: no cells
             out[name] = GridSheet(name, {}, state)
             continue
+        if wanted is not None and sheet_key(name) not in wanted and not may_hold_formulas(pkg.examined(target)):
+            out[name] = GridSheet(name, {}, state, skipped=True)
+            continue
         out[name] = _read_worksheet(pkg, target, name, state, strings, formats, date1904, limits)
     return out
+
+
+_XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_FORMULA_TAG = re.compile(r"[<:]f[\s>/]")
+_FORMULA_TAG_BYTES = re.compile(rb"[<:]f[\s>/]")
+
+
+def may_hold_formulas(data: bytes) -> bool:
+    """Whether a sheet part may hold a formula, told without parsing it: False only when its
+    text is UTF-8 or UTF-16 (the encodings a workbook's parts are written in) and no start of an
+    element named ``f`` (prefixed or not: ``<f``, ``<x:f`` then a space, ``>`` or ``/``) is in it.
+    Any other encoding, or text that does not decode, answers True (the part is parsed)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in data[:4]:
+        if data.startswith((b"\xff\xfe\0\0", b"\0\0\xfe\xff")) or data[:2] == b"\0\0" or data[2:4] == b"\0\0":
+            return True     # UTF-32: parsed
+        codec = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else \
+            ("utf-16-be" if data[:1] == b"\0" else "utf-16-le")
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            return True
+        declared = re.match(r"""\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""", text[:400])
+        if declared and declared.group(1).lower().replace("-", "").replace("_", "") not in ("utf16", "utf16le",
+                                                                                              "utf16be", "ucs2"):
+            return True
+        return bool(_FORMULA_TAG.search(text))
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    declared = _XML_ENCODING.match(body[:400])
+    if declared and declared.group(1).lower().replace(b"-", b"").replace(b"_", b"") not in (b"utf8",):
+        return True
+    if b"<f" not in body and b":f" not in body:   # (two fast searches: the usual junk has neither)
+        return False
+    return bool(_FORMULA_TAG_BYTES.search(body))
 
 
 def _sheet_of(pkg: Package, part: str) -> str:
@@ -669,12 +712,14 @@ def _date(serial: float, date1904: bool):
 
 # ------------------------------------------------------------------------------------------ .xls
 
-def _read_xls(path: Path, book: GridBook) -> dict:
+def _read_xls(path: Path, book: GridBook, wanted: set | None = None) -> dict:
     # deferred on purpose: xlrd loads only for a .xls workbook
     import xlrd  # noqa: PLC0415
     from xlrd.biffh import error_text_from_code  # noqa: PLC0415
     try:
-        wb = xlrd.open_workbook(str(path), formatting_info=True, on_demand=False, logfile=_Quiet())
+        # on demand: a sheet the caller does not use is never parsed (an .xls holds no formula text
+        # to check: its calls out are found in the workbook's names and add-ins below)
+        wb = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=_Quiet())
     except xlrd.XLRDError as e:
         if "encrypt" in str(e).lower():
             raise PackageError("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật "
@@ -691,41 +736,53 @@ def _read_xls(path: Path, book: GridBook) -> dict:
     book.defined_names += [n.name + "()" for n in wb.name_obj_list if n.name]
     date_mode = wb.datemode
     out = {}
-    for sh in wb.sheets():
-        state = {0: "visible", 1: "hidden"}.get(sh.visibility, "veryHidden")
-        cells = {}
-        for r in range(sh.nrows):
-            for c in range(sh.ncols):
-                x = sh.cell(r, c)
-                if x.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                    continue
-                if r + 1 > MAX_ROWS or c + 1 > MAX_COLUMNS:
-                    raise LimitExceeded(sh.name, f"{get_column_letter(c + 1)}{r + 1}")
-                fmt = "General"
-                xf = wb.xf_list[x.xf_index] if x.xf_index is not None and x.xf_index < len(wb.xf_list) else None
-                if xf is not None and xf.format_key in wb.format_map:
-                    fmt = wb.format_map[xf.format_key].format_str
-                coord = f"{get_column_letter(c + 1)}{r + 1}"
-                if x.ctype == xlrd.XL_CELL_NUMBER:
-                    value = excel_number(x.value)
-                elif x.ctype == xlrd.XL_CELL_DATE:
-                    try:
-                        value = xlrd.xldate.xldate_as_datetime(x.value, date_mode)
-                    except (ValueError, OverflowError):
-                        value = CellError("#VALUE!")
-                elif x.ctype == xlrd.XL_CELL_BOOLEAN:
-                    value = bool(x.value)
-                elif x.ctype == xlrd.XL_CELL_ERROR:
-                    value = CellError(error_text_from_code.get(x.value, "#N/A"))
-                elif x.ctype == xlrd.XL_CELL_TEXT:
-                    value = x.value
-                else:
-                    raise PackageError("not-a-workbook", f"Sheet «{sh.name}», ô {coord} có kiểu dữ liệu lạ: {SAVE_AS}")
-                cells[(r + 1, c + 1)] = Cell(value, coord, "", fmt)
-        hidden = [r + 1 for r, info in sh.rowinfo_map.items() if getattr(info, "hidden", 0)]
-        merged = [CellRange(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]
-        out[sh.name] = GridSheet(sh.name, cells, state, merged, hidden)
+    try:
+        for i, name in enumerate(wb.sheet_names()):
+            if wanted is not None and sheet_key(name) not in wanted:
+                visibility = wb._sheet_visibility[i] if i < len(getattr(wb, "_sheet_visibility", [])) else 0
+                out[name] = GridSheet(name, {}, {0: "visible", 1: "hidden"}.get(visibility, "veryHidden"), skipped=True)
+                continue
+            out[name] = _xls_sheet(wb.sheet_by_index(i), wb, date_mode, xlrd, error_text_from_code)
+    finally:
+        wb.release_resources()
     return out
+
+
+def _xls_sheet(sh, wb, date_mode, xlrd, error_text_from_code) -> GridSheet:
+    """One sheet of an .xls workbook, read by xlrd."""
+    state = {0: "visible", 1: "hidden"}.get(sh.visibility, "veryHidden")
+    cells = {}
+    for r in range(sh.nrows):
+        for c in range(sh.ncols):
+            x = sh.cell(r, c)
+            if x.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                continue
+            if r + 1 > MAX_ROWS or c + 1 > MAX_COLUMNS:
+                raise LimitExceeded(sh.name, f"{get_column_letter(c + 1)}{r + 1}")
+            fmt = "General"
+            xf = wb.xf_list[x.xf_index] if x.xf_index is not None and x.xf_index < len(wb.xf_list) else None
+            if xf is not None and xf.format_key in wb.format_map:
+                fmt = wb.format_map[xf.format_key].format_str
+            coord = f"{get_column_letter(c + 1)}{r + 1}"
+            if x.ctype == xlrd.XL_CELL_NUMBER:
+                value = excel_number(x.value)
+            elif x.ctype == xlrd.XL_CELL_DATE:
+                try:
+                    value = xlrd.xldate.xldate_as_datetime(x.value, date_mode)
+                except (ValueError, OverflowError):
+                    value = CellError("#VALUE!")
+            elif x.ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(x.value)
+            elif x.ctype == xlrd.XL_CELL_ERROR:
+                value = CellError(error_text_from_code.get(x.value, "#N/A"))
+            elif x.ctype == xlrd.XL_CELL_TEXT:
+                value = x.value
+            else:
+                raise PackageError("not-a-workbook", f"Sheet «{sh.name}», ô {coord} có kiểu dữ liệu lạ: {SAVE_AS}")
+            cells[(r + 1, c + 1)] = Cell(value, coord, "", fmt)
+    hidden = [r + 1 for r, info in sh.rowinfo_map.items() if getattr(info, "hidden", 0)]
+    merged = [CellRange(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]
+    return GridSheet(sh.name, cells, state, merged, hidden)
 
 
 class _Quiet:

@@ -150,6 +150,16 @@ class Package:
             raise PackageError("not-a-workbook", f"Tệp .xlsx bị hỏng (phần {info.filename} không giải nén được): "
                                f"hãy gửi lại tệp") from e
 
+    def examined(self, name: str) -> bytes:
+        """A part's bytes, looked at without parsing: ``PackageError`` when it declares a DTD
+        (as ``declares_dtd`` would say), and taken as examined (``declares_dtd`` skips it)."""
+        data = self.read(name)
+        if any(mark in data for mark in _DOCTYPE_MARKS):
+            raise PackageError("not-a-workbook", f"Phần {name} của tệp khai báo DTD/thực thể XML (có thể là tệp độc "
+                               f"hại), không được đọc: {SAVE_AS}", part=canonical(name))
+        self.parsed.add(canonical(name))
+        return data
+
     def xml(self, name: str) -> etree._Element:
         """A part parsed safely; ``KeyError`` when absent, ``PackageError`` when it is not XML
         or declares a DTD."""

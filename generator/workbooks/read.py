@@ -63,10 +63,15 @@ def _norm(v) -> str:
     return " ".join(unicodedata.normalize("NFC", str(v)).split()) if v is not None else ""
 
 
+# the sheets a department's workbook is read from; any other sheet (a department's own working
+# sheet, or junk) is never parsed (grid.GridBook ``sheets``)
+READ_SHEETS = (layout.SHEET_DATA, layout.SHEET_TEXT, layout.SHEET_META)
+
+
 def open_workbook(path: Path) -> GridBook:
-    """The one model of an .xlsx or .xls workbook (grid.py); ``PackageError`` when it cannot be
-    read completely."""
-    return GridBook(path)
+    """The one model of an .xlsx or .xls workbook (grid.py) — the sheets the reader uses;
+    ``PackageError`` when it cannot be read completely."""
+    return GridBook(path, sheets=READ_SHEETS)
 
 
 def is_blank_workbook(path: Path, cat: Catalogue) -> bool:
@@ -200,7 +205,7 @@ def load(path: Path) -> tuple[GridBook | None, Problem | None]:
     if refused is not None:
         return None, refused
     try:
-        wb = GridBook(path)
+        wb = GridBook(path, sheets=READ_SHEETS)
     except LimitExceeded as e:
         return None, error(e.code, e.message, file=fname, sheet=e.sheet, cell=e.coord)
     except PackageError as e:
@@ -590,7 +595,7 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
     if refused is not None:
         return {}, [refused]
     try:
-        wb = GridBook(path, limits=False)   # years of history: more rows than a month's workbook
+        wb = GridBook(path, limits=False, sheets=(layout.SHEET_DATA,))   # years of history: more rows than a month's
     except PackageError as e:
         return {}, [error(e.code, e.message, file=fname)]
     except Exception as e:  # noqa: BLE001 - any unreadable file is the same problem for the user
