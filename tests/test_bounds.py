@@ -230,3 +230,19 @@ def test_a_workbook_with_ninety_megabytes_of_junk_sheets_is_read_in_the_time_of_
         took = time.perf_counter() - start
     assert "Đã nhận biểu" in page.text, " ".join(text_of(page.text).split())[:600]
     assert took < plain + 15, (took, plain)
+
+
+def test_past_the_cap_the_markup_check_counts_without_building_messages_or_suggestions(monkeypatch):
+    """Ten thousand misspelt and unknown codes in one cell: «did you mean» is looked for only
+    for the problems kept; the others are counted."""
+    from generator import narrative
+    asked = []
+    real = narrative.suggest
+    monkeypatch.setattr(narrative, "suggest", lambda typed, choices: asked.append(typed) or real(typed, choices))
+    codes = {"XNK_TONG", "XNK_XK"}
+    text = " ".join(["{xnk_tong}", "{XNK_TONGG}", "{XNK_XK:thangg}"] * 3400)
+    _, found = narrative.parse(text, codes, limit=50)
+    assert len(found) == 50 and found.dropped == 3 * 3400 - 50
+    assert len(asked) <= 2 * 50, len(asked)
+    _, everything = narrative.parse(text, codes)
+    assert len(everything) == 3 * 3400 and everything.dropped == 0
