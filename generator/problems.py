@@ -3,10 +3,16 @@
 A Problem has a stable code, a severity (``lỗi`` blocks the build, ``cảnh báo`` does not),
 a Vietnamese message saying what is wrong and what is expected, and its place.
 The CLI table, ``kiem-tra.xlsx`` and (later) the web page are renderings of the same list.
+
+Each code's messages live next to the code, in ``TABLE`` below (as frictionless-py's error
+classes carry a code, a description and a message template): a call site names the message and
+gives its fields, ``make("percent-cell:typed", where, title=…, text=…)``, and the message is
+formatted here, in one place. A missing or unexpected field fails loudly (``TemplateFieldError``).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import string
+from dataclasses import asdict, dataclass, field
 
 ERROR = "lỗi"
 WARNING = "cảnh báo"
@@ -92,125 +98,320 @@ class InputError(BaocaoError):
         self.problems = list(problems)
 
 
+class TemplateFieldError(TypeError):
+    """A problem's message was asked for without one of its template's fields, or with a field
+    the template does not have: a programming error, never shown to a user."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """One message of a code: its severity and its Vietnamese text, ``str.format`` style
+    (``{name}`` fields, ``{{``/``}}`` for a brace). ``fields``: the names the text needs."""
+    severity: str
+    text: str
+    fields: frozenset = field(init=False, default=frozenset())
+
+    def __post_init__(self):
+        names = set()
+        for _, name, _, _ in string.Formatter().parse(self.text):
+            if name is None:
+                continue
+            base = name.split(".")[0].split("[")[0]
+            if not base.isidentifier():
+                raise ValueError(f"problem template with a positional field: {self.text!r}")
+            names.add(base)
+        object.__setattr__(self, "fields", frozenset(names))
+
+    def format(self, key: str, fields: dict) -> str:
+        missing, extra = self.fields - fields.keys(), fields.keys() - self.fields
+        if missing or extra:
+            raise TemplateFieldError(f"problem message {key!r}: " + "; ".join(
+                part for part in (missing and f"missing fields {sorted(missing)}",
+                                  extra and f"unexpected fields {sorted(extra)}") if part))
+        return self.text.format_map(fields)
+
+
+def E(text: str) -> Template:   # noqa: N802 - the table below reads E(…) an error, W(…) a warning
+    return Template(ERROR, text)
+
+
+def W(text: str) -> Template:   # noqa: N802
+    return Template(WARNING, text)
+
+
+class Code:
+    """A problem code: its meaning (kiem-tra.xlsx shows it beside each problem) and its
+    messages, the code's own (``Code("x", meaning, E(…))``, made as ``"x"``) and named ones
+    (``Code("x", meaning, typed=E(…))``, made as ``"x:typed"``)."""
+
+    def __init__(self, code: str, meaning: str, own: Template | None = None, /, **named: Template):
+        self.code, self.meaning = code, meaning
+        self.templates = ({"": own} if own is not None else {}) | named
+
+    def keys(self):
+        return {(self.code + ":" + name if name else self.code): t for name, t in self.templates.items()}
+
+
+# A phrase several messages end with
+SAVE_AS = "hãy mở tệp bằng Excel rồi lưu lại dạng «Excel Workbook (.xlsx)» và gửi lại"
+
 # Every problem code, in one place, with what it means (kiem-tra.xlsx shows it beside each
 # problem; tests/test_docs.py checks that the package uses exactly these codes).
-CODES = {
+TABLE = (
     # the catalogue, the list of departments, the unit table (templates/)
-    "catalogue-missing": "thiếu tệp danh mục (chi-tieu.csv, don-vi.csv)",
-    "catalogue-encoding": "tệp danh mục không lưu dạng CSV UTF-8",
-    "catalogue-empty": "tệp danh mục không có dòng nào",
-    "catalogue-column": "thiếu cột bắt buộc ở dòng tiêu đề của tệp danh mục",
-    "catalogue-period": "«Từ kỳ», «Đến kỳ» không phải kỳ YYYY-MM hoặc đảo ngược",
-    "department-code": "mã đơn vị không hợp lệ",
-    "department-duplicate": "mã đơn vị trùng",
-    "department-name": "đơn vị chưa có tên",
-    "indicator-code": "mã chỉ tiêu không hợp lệ",
-    "indicator-duplicate": "mã chỉ tiêu trùng (hoặc hai khoảng hiệu lực chồng nhau)",
-    "indicator-name": "chỉ tiêu chưa có tên",
-    "indicator-department": "chỉ tiêu ghi đơn vị báo cáo không có trong danh sách đơn vị",
-    "indicator-department-ended": "đơn vị báo cáo của chỉ tiêu đã thôi hoạt động trong kỳ chỉ tiêu còn hiệu lực",
-    "indicator-kind": "loại chỉ tiêu không hợp lệ",
-    "indicator-decimals": "số chữ số thập phân không hợp lệ",
-    "indicator-plan": "cột «Kế hoạch» không hợp lệ",
-    "indicator-flag": "cột có/không ghi giá trị khác",
-    "indicator-number": "dung sai hoặc ngưỡng không phải số không âm",
-    "indicator-parent": "chỉ tiêu cha không có trong danh mục",
-    "indicator-cycle": "chỉ tiêu cha - con tạo thành vòng",
-    "indicator-annex": "cột «Phụ lục» không phải số thứ tự",
-    "unit-row": "dòng của bảng đổi đơn vị thiếu đơn vị",
-    "unit-factor": "hệ số đổi đơn vị không phải số dương",
-    "unit-duplicate": "một cặp đơn vị được khai hai lần",
+    Code("catalogue-missing", "thiếu tệp danh mục (chi-tieu.csv, don-vi.csv)"),
+    Code("catalogue-encoding", "tệp danh mục không lưu dạng CSV UTF-8"),
+    Code("catalogue-empty", "tệp danh mục không có dòng nào"),
+    Code("catalogue-column", "thiếu cột bắt buộc ở dòng tiêu đề của tệp danh mục"),
+    Code("catalogue-period", "«Từ kỳ», «Đến kỳ» không phải kỳ YYYY-MM hoặc đảo ngược"),
+    Code("department-code", "mã đơn vị không hợp lệ"),
+    Code("department-duplicate", "mã đơn vị trùng"),
+    Code("department-name", "đơn vị chưa có tên"),
+    Code("indicator-code", "mã chỉ tiêu không hợp lệ"),
+    Code("indicator-duplicate", "mã chỉ tiêu trùng (hoặc hai khoảng hiệu lực chồng nhau)"),
+    Code("indicator-name", "chỉ tiêu chưa có tên"),
+    Code("indicator-department", "chỉ tiêu ghi đơn vị báo cáo không có trong danh sách đơn vị"),
+    Code("indicator-department-ended", "đơn vị báo cáo của chỉ tiêu đã thôi hoạt động trong kỳ chỉ tiêu còn hiệu lực"),
+    Code("indicator-kind", "loại chỉ tiêu không hợp lệ"),
+    Code("indicator-decimals", "số chữ số thập phân không hợp lệ"),
+    Code("indicator-plan", "cột «Kế hoạch» không hợp lệ"),
+    Code("indicator-flag", "cột có/không ghi giá trị khác"),
+    Code("indicator-number", "dung sai hoặc ngưỡng không phải số không âm"),
+    Code("indicator-parent", "chỉ tiêu cha không có trong danh mục"),
+    Code("indicator-cycle", "chỉ tiêu cha - con tạo thành vòng"),
+    Code("indicator-annex", "cột «Phụ lục» không phải số thứ tự"),
+    Code("unit-row", "dòng của bảng đổi đơn vị thiếu đơn vị"),
+    Code("unit-factor", "hệ số đổi đơn vị không phải số dương"),
+    Code("unit-duplicate", "một cặp đơn vị được khai hai lần"),
     # the workbook as a file
-    "not-a-workbook": "tệp không phải bảng tính Excel (.xlsx) hoặc đã hỏng",
-    "wrong-format": "biểu lưu dạng khác .xlsx (.ods, .csv…)",
-    "sheet-duplicate": "hai sheet trùng tên (khác nhau chỉ ở khoảng trắng, chữ hoa hay kiểu gõ dấu)",
-    "two-workbooks": "hai biểu của cùng một đơn vị trong thư mục kỳ (.xlsx và .xls…)",
-    "password-protected": "biểu đặt mật khẩu mở tệp",
-    "empty-file": "tệp rỗng",
-    "file-too-large": "tệp lớn quá giới hạn",
-    "part-too-large": "một phần của tệp giải nén lớn quá giới hạn",
-    "zip-bomb": "tệp nén bất thường (tỷ lệ nén quá lớn)",
-    "too-large-sheet": "sheet có ô ở ngoài giới hạn dòng, cột",
-    "too-many-rows": "sheet «Chỉ tiêu» có quá nhiều dòng",
-    "active-content": "biểu có macro, liên kết ngoài, đối tượng nhúng hoặc công thức gọi ra ngoài",
-    "unreadable": "không đọc được tệp trong giới hạn bộ nhớ, thời gian",
-    "identity-missing": "biểu không mang thông tin kỳ, đơn vị (không phải biểu do Văn phòng gửi)",
-    "wrong-period": "biểu của kỳ khác",
-    "wrong-department": "biểu của đơn vị khác",
-    "bad-period": "kỳ ghi trong tệp nhập lịch sử không hợp lệ",
-    "sheet-missing": "thiếu sheet «Chỉ tiêu»",
-    "sheet-hidden": "sheet bị ẩn",
-    "row-hidden": "dòng bị ẩn",
-    "header-missing": "thiếu hoặc sai tiêu đề cột",
-    "header-duplicate": "tiêu đề cột lặp lại",
-    "unit-column-differs": "đơn vị tính trong biểu khác danh mục (biểu mẫu cũ)",
-    "merged-cell": "ô gộp trong vùng số liệu",
+    Code("not-a-workbook", "tệp không phải bảng tính Excel (.xlsx) hoặc đã hỏng",
+         bad_xml=E("Phần {name} của tệp không phải XML hợp lệ ({reason}): " + SAVE_AS),
+         cell_address=E("Sheet «{name}» có ô mang địa chỉ không hợp lệ («{ref}»): " + SAVE_AS),
+         cell_outside_row=E("Sheet «{name}»: ô {ref} nằm trong dòng {row_no} (tệp ghi không đúng chuẩn): " + SAVE_AS),
+         cell_twice=E("Sheet «{name}»: ô {coord} được ghi hai lần trong tệp (tệp ghi không đúng chuẩn, không biết giá trị nào đúng): " + SAVE_AS),
+         cell_type=E("Sheet «{sheet}», ô {coord} có kiểu dữ liệu lạ («{kind}»): " + SAVE_AS),
+         dtd=E("Phần {name} của tệp khai báo DTD/thực thể XML (có thể là tệp độc hại), không được đọc: " + SAVE_AS),
+         merged_range=E("Sheet «{name}» có vùng ô gộp không đọc được («{ref}»): " + SAVE_AS),
+         no_workbook_part=E("Tệp nén không chứa bảng tính Excel (không có phần workbook): " + SAVE_AS),
+         not_excel=E("Tệp không phải bảng tính Excel (.xlsx) (có thể là tệp khác bị đổi tên): hãy mở bằng Excel và lưu dạng «Excel "
+                     "Workbook (.xlsx)»"),
+         not_xls=E("Tệp mang đuôi .xls nhưng không phải bảng tính Excel 97-2003"),
+         number_unreadable=E("Sheet «{sheet}», ô {coord}: giá trị số không đọc được («{value}»): " + SAVE_AS),
+         part_corrupt=E("Tệp .xlsx bị hỏng (phần {filename} không giải nén được): hãy gửi lại tệp"),
+         sheet_part_missing=E("Không tìm thấy phần dữ liệu của sheet «{name}» trong tệp (tệp do chương trình khác ghi không đúng chuẩn): " + SAVE_AS),
+         sheet_unreadable=E("Sheet «{title}» không đọc được (tệp lưu theo cách phần mềm không đọc được): " + SAVE_AS),
+         string_missing=E("Sheet «{sheet}», ô {coord} trỏ tới chuỗi không có trong tệp: " + SAVE_AS),
+         style_missing=E("Sheet «{name}», ô {coord} dùng định dạng số thứ {shown} mà tệp không có (tệp ghi không đúng chuẩn): " + SAVE_AS),
+         truncated=E("Tệp .xlsx bị hỏng hoặc bị cắt cụt (gửi chưa hết?): hãy gửi lại tệp"),
+         twin_parts=E("Tệp chứa hai phần cùng tên «{filename}» (khác nhau chữ hoa, chữ thường hoặc dấu phân cách): không biết đọc phần "
+                      "nào; " + SAVE_AS),
+         unexpected=E("{why}; hãy mở lại bằng Excel và lưu dạng «Excel Workbook (.xlsx)»"),
+         unknown_element=E("{where} có phần tử lạ «{name}» mà phần mềm không đọc được (tệp do chương trình khác ghi không đúng chuẩn, không "
+                           "biết Excel hiển thị gì ở đó): " + SAVE_AS),
+         xls_as_xlsx=E("Tệp là bảng tính Excel 97-2003 nhưng mang đuôi .xlsx: hãy đổi đuôi thành .xls hoặc lưu lại dạng «Excel Workbook "
+                       "(.xlsx)»"),
+         xls_cell_type=E("Sheet «{name}», ô {coord} có kiểu dữ liệu lạ: " + SAVE_AS),
+         xls_unreadable=E("Không đọc được tệp .xls ({reason}): " + SAVE_AS)),
+    Code("wrong-format", "biểu lưu dạng khác .xlsx (.ods, .csv…)"),
+    Code("sheet-duplicate", "hai sheet trùng tên (khác nhau chỉ ở khoảng trắng, chữ hoa hay kiểu gõ dấu)",
+         E("Biểu có các sheet trùng tên khi bỏ khoảng trắng thừa và dấu gõ khác kiểu: {sheets}: hãy xóa hoặc đổi tên để "
+           "mỗi sheet một tên rồi gửi lại")),
+    Code("two-workbooks", "hai biểu của cùng một đơn vị trong thư mục kỳ (.xlsx và .xls…)"),
+    Code("password-protected", "biểu đặt mật khẩu mở tệp",
+         E("Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu (File > Info > Protect Workbook) rồi gửi lại"),
+         plain=E("Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu rồi gửi lại")),
+    Code("empty-file", "tệp rỗng",
+         E("Tệp rỗng (0 byte): hãy gửi lại biểu đã điền")),
+    Code("file-too-large", "tệp lớn quá giới hạn",
+         E("Tệp nặng {size}, vượt giới hạn {max_file_bytes} của một biểu")),
+    Code("part-too-large", "một phần của tệp giải nén lớn quá giới hạn",
+         E("Một phần của tệp ({filename}) giải nén ra {file_size}, vượt giới hạn {max_part_bytes}: biểu có quá nhiều dòng "
+           "hoặc dữ liệu thừa"),
+         streamed=E("Một phần của tệp ({big}) giải nén ra hơn {value} MB: biểu có quá nhiều dòng hoặc dữ liệu thừa")),
+    Code("zip-bomb", "tệp nén bất thường (tỷ lệ nén quá lớn)",
+         E("Tệp giải nén ra {total}, vượt giới hạn {max_unzipped_bytes}: không đọc tệp này (tệp hỏng hoặc độc hại)")),
+    Code("too-large-sheet", "sheet có ô ở ngoài giới hạn dòng, cột",
+         E("Sheet «{sheet}» có dữ liệu ở ô {cell}, ngoài giới hạn {rows} dòng × {columns} cột của một biểu: hãy xóa các ô "
+           "thừa (Ctrl+End cho biết ô cuối cùng có dữ liệu) rồi gửi lại")),
+    Code("too-many-rows", "sheet «Chỉ tiêu» có quá nhiều dòng",
+         E("Sheet có {max_row} dòng, vượt giới hạn {max_rows} dòng số liệu; chỉ đọc {max_rows} dòng đầu")),
+    Code("active-content", "biểu có macro, liên kết ngoài, đối tượng nhúng hoặc công thức gọi ra ngoài",
+         E("Biểu chứa {what}, không được nhận vì lý do an toàn: hãy mở tệp, chép phần số liệu sang biểu mẫu trống của Văn "
+           "phòng (dán dạng giá trị: Paste Special > Values) rồi lưu dạng «Excel Workbook (.xlsx)» và gửi lại"),
+         xls_macro=E("Biểu chứa macro (VBA), không được nhận vì lý do an toàn: hãy chép số liệu sang biểu mẫu trống của Văn phòng và "
+           "lưu dạng «Excel Workbook (.xlsx)»")),
+    Code("unreadable", "không đọc được tệp trong giới hạn bộ nhớ, thời gian",
+         E("Không đọc được tệp trong giới hạn an toàn ({why}): tệp có thể bị hỏng hoặc được tạo bất thường; hãy mở bằng "
+           "Excel, lưu lại dạng «Excel Workbook (.xlsx)» rồi gửi lại")),
+    Code("identity-missing", "biểu không mang thông tin kỳ, đơn vị (không phải biểu do Văn phòng gửi)",
+         W("Biểu không mang dấu nhận dạng kỳ báo cáo và đơn vị (không phải biểu mẫu Văn phòng gửi cho kỳ này); không kiểm "
+           "tra được kỳ và đơn vị")),
+    Code("wrong-period", "biểu của kỳ khác",
+         E("Đây là biểu của kỳ {got_period}, không phải kỳ {period} đang nộp: hãy tải biểu của kỳ {period} và điền vào đó")),
+    Code("wrong-department", "biểu của đơn vị khác",
+         E("Đây là biểu của «{got}», không phải của «{own}»: có thể đã chọn nhầm tệp hoặc chép nhầm biểu của đơn vị "
+           "khác; hãy gửi biểu của chính đơn vị mình"),
+         every_row=E("Đây là biểu của «{got}», không phải của «{own}»: có thể đã chọn nhầm tệp; hãy gửi biểu của chính đơn vị "
+                     "mình")),
+    Code("bad-period", "kỳ ghi trong tệp nhập lịch sử không hợp lệ",
+         E("{reason}")),
+    Code("sheet-missing", "thiếu sheet «Chỉ tiêu»",
+         E("Không có sheet «{sheet}»; các sheet hiện có: {sheets}; hãy dùng biểu mẫu Văn phòng gửi"),
+         near=E("Không có sheet «{sheet}» (có sheet «{near}»: hãy đổi tên đúng là «{sheet}»)"),
+         history=E("Không có sheet «{sheet_data}»"),
+         narrative_near=E("Không có sheet «{sheet_text}» nhưng có sheet «{near}»: phần thuyết minh chưa được đọc; hãy đổi tên sheet đúng "
+                          "là «{sheet_text}»")),
+    Code("sheet-hidden", "sheet bị ẩn",
+         W("Sheet «{sheet}» đang bị ẩn; vẫn đọc số liệu"),
+         narrative=W("Sheet «{sheet}» đang bị ẩn; thuyết minh trong đó vẫn được in vào báo cáo")),
+    Code("row-hidden", "dòng bị ẩn",
+         W("Dòng {row} đang bị ẩn; vẫn đọc số liệu"),
+         narrative=W("Dòng {row} đang bị ẩn; đoạn thuyết minh này vẫn được in vào báo cáo (không muốn in thì xóa dòng)")),
+    Code("header-missing", "thiếu hoặc sai tiêu đề cột",
+         E("Không tìm thấy dòng tiêu đề có ô «{column}» trong {rows} dòng đầu; tiêu đề cần có: {headers}"),
+         plan2=E("Thiếu cột «{column}» (kế hoạch thứ hai của {codes}) ở dòng tiêu đề {row}; hãy dùng biểu mẫu Văn phòng gửi cho "
+                 "kỳ này"),
+         column=E("Thiếu cột «{title}» ở dòng tiêu đề {hrow} ({hint}); các số của cột này chưa được đọc"),
+         history_header=E("Cần dòng tiêu đề có «{col_period}», «{col_code}» và các cột số liệu"),
+         narrative_column=E("Sheet «{sheet}» thiếu cột «{text_body}»"),
+         narrative_header=E("Sheet «{sheet}» thiếu dòng tiêu đề «{text_section}», «{text_body}»")),
+    Code("header-duplicate", "tiêu đề cột lặp lại",
+         E("Cột «{title}» xuất hiện {count} lần (các cột {columns}); chỉ giữ một cột")),
+    Code("unit-column-differs", "đơn vị tính trong biểu khác danh mục (biểu mẫu cũ)",
+         E("Biểu ghi đơn vị tính «{unit}» cho «{name}», nhưng kỳ {data} chỉ tiêu này tính bằng «{unit2}»: biểu được làm từ "
+           "mẫu cũ; hãy nhập số theo «{unit2}» vào biểu mẫu mới của kỳ")),
+    Code("merged-cell", "ô gộp trong vùng số liệu",
+         E("Ô {coordinate} nằm trong vùng ô gộp; hãy bỏ gộp ô và nhập số vào từng ô")),
     # the figures
-    "unknown-indicator": "mã chỉ tiêu không có trong danh mục",
-    "duplicate-indicator": "mã chỉ tiêu lặp lại trong biểu",
-    "missing-indicator": "thiếu dòng của một chỉ tiêu",
-    "foreign-indicator": "chỉ tiêu của đơn vị khác",
-    "required-empty": "ô bắt buộc để trống",
-    "optional-empty": "ô không bắt buộc để trống",
-    "not-a-number": "ô số chứa chữ, ngày tháng hoặc đúng/sai",
-    "text-number": "số viết dạng chữ (đã đọc được)",
-    "ambiguous-number": "số viết không rõ nghĩa (1.234 hay 1,234?)",
-    "excel-error": "ô có lỗi công thức (#DIV/0!…)",
-    "formula-no-value": "công thức chưa có giá trị tính sẵn",
-    "percent-cell": "ô định dạng phần trăm",
-    "conditional-number-format": "định dạng có điều kiện đổi cách hiển thị số của ô",
-    "not-applicable": "cột không áp dụng cho loại chỉ tiêu",
-    "negative": "số âm khi không cho phép",
-    "not-integer": "số lẻ ở chỉ tiêu số nguyên",
-    "plan-zero": "kế hoạch bằng 0",
-    "cumulative-below-month": "lũy kế nhỏ hơn số tháng",
-    "january-cumulative": "tháng 1: số tháng khác lũy kế",
-    "far-from-last-year": "lệch nhiều so với cùng kỳ",
-    "components-sum": "tổng các chỉ tiêu thành phần lệch chỉ tiêu cha",
-    "cumulative-jump": "lũy kế không bằng lũy kế kỳ trước cộng số tháng",
-    "plan-changed": "kế hoạch năm khác kỳ trước",
-    "last-year-differs": "số cùng kỳ khác số đã nhận năm trước",
-    "same-as-previous": "số liệu giống hệt kỳ trước",
-    "unit-changed": "số liệu đã lưu có đơn vị khác, không đổi được",
-    "quarter-incomplete": "thiếu số của một tháng trong quý",
-    "import-conflict": "tệp nhập lịch sử ghi một số khác số đã nhập trước cho cùng kỳ, đơn vị, chỉ tiêu",
-    "import-over-workbook": "tệp nhập lịch sử thêm số liệu vào kỳ đã có biểu trong thư mục",
+    Code("unknown-indicator", "mã chỉ tiêu không có trong danh mục",
+         E("Mã chỉ tiêu «{code}» không có trong danh mục")),
+    Code("duplicate-indicator", "mã chỉ tiêu lặp lại trong biểu",
+         E("Mã chỉ tiêu «{code}» lặp lại (đã có ở dòng {seen})"),
+         history=E("Chỉ tiêu «{code}» kỳ {period} lặp lại (đã có ở dòng {seen})")),
+    Code("missing-indicator", "thiếu dòng của một chỉ tiêu",
+         E("Thiếu dòng của chỉ tiêu «{code}» ({name}); hãy dùng biểu mẫu Văn phòng gửi cho kỳ này")),
+    Code("foreign-indicator", "chỉ tiêu của đơn vị khác",
+         E("Chỉ tiêu «{code}» thuộc đơn vị «{value}», không thuộc biểu của đơn vị này: hãy xóa dòng này")),
+    Code("required-empty", "ô bắt buộc để trống",
+         E("Chưa nhập «{label}» của chỉ tiêu bắt buộc «{name}» ({unit})")),
+    Code("optional-empty", "ô không bắt buộc để trống",
+         W("Chưa nhập «{label}» của «{name}»; báo cáo sẽ không có phần so sánh tương ứng")),
+    Code("not-a-number", "ô số chứa chữ, ngày tháng hoặc đúng/sai",
+         boolean=E("Ô «{title}» chứa giá trị đúng/sai ({value}); cần một số"),
+         date=E("Ô «{title}» chứa ngày tháng ({value}); cần một số — kiểm tra định dạng ô"),
+         text=E("Ô «{title}» chứa chữ: {reason}")),
+    Code("text-number", "số viết dạng chữ (đã đọc được)",
+         W("Ô «{title}» ghi số dạng chữ «{text}»; đã đọc là {value}; nên nhập dạng số"),
+         percent=W("Ô «{title}» ghi số dạng chữ «{text}»; đã đọc là {value} (bỏ dấu %); nên nhập dạng số")),
+    Code("ambiguous-number", "số viết không rõ nghĩa (1.234 hay 1,234?)",
+         E("Ô «{title}» ghi «{text}» dạng chữ, đọc được hai cách: «{vi}» hoặc «{en}»; hãy xóa ô rồi nhập lại số vào ô dạng "
+           "số (Number) để không còn nhầm")),
+    Code("excel-error", "ô có lỗi công thức (#DIV/0!…)",
+         E("Ô «{title}» chứa lỗi công thức {value}; cần một số"),
+         narrative=E("Ô chứa lỗi công thức {value}, không phải thuyết minh: hãy sửa công thức hoặc gõ lại nội dung"),
+         note=E("Ô «{col_note}» chứa lỗi công thức {value}: hãy sửa công thức hoặc xóa ô"),
+         typed=E("Ô «{title}» chứa lỗi công thức {text}; cần một số")),
+    Code("formula-no-value", "công thức chưa có giá trị tính sẵn",
+         E("Ô có công thức «{formula}» nhưng không có giá trị đã tính (tệp do chương trình khác ghi, chưa được Excel tính "
+           "lại): hãy mở bằng Excel, lưu lại, hoặc nhập số trực tiếp")),
+    Code("percent-cell", "ô định dạng phần trăm",
+         shown=W("Ô «{title}» định dạng phần trăm: Excel lưu {number}, hiển thị {shown}%; đã đọc là {shown} (đơn vị %)"),
+         stored=E("Ô «{title}» định dạng phần trăm (hiển thị {shown}%, Excel lưu {number}), nhưng «{name}» tính bằng «{unit}»: hãy "
+                  "đặt định dạng ô là số (Number) và nhập số theo «{unit}»"),
+         typed=E("Ô «{title}» ghi «{text}» (có dấu %), nhưng «{name}» tính bằng «{unit}»: hãy nhập số theo «{unit}», không có dấu "
+                 "%")),
+    Code("conditional-number-format", "định dạng có điều kiện đổi cách hiển thị số của ô",
+         E("Ô «{title}» có định dạng có điều kiện (Conditional Formatting) đổi cách hiển thị số thành «{shown}»: không biết "
+           "số nào là số đơn vị thấy; hãy xóa định dạng có điều kiện của ô (Home > Conditional Formatting > Clear Rules) và "
+           "nhập số theo «{unit}»")),
+    Code("not-applicable", "cột không áp dụng cho loại chỉ tiêu",
+         W("Cột «{title}» không áp dụng cho chỉ tiêu {kind_name}; giá trị này bị bỏ qua")),
+    Code("negative", "số âm khi không cho phép",
+         E("«{label}» là số âm ({value}); chỉ tiêu «{name}» không nhận số âm")),
+    Code("not-integer", "số lẻ ở chỉ tiêu số nguyên",
+         E("«{label}» phải là số nguyên (số đếm), đang là {value}")),
+    Code("plan-zero", "kế hoạch bằng 0",
+         W("Kế hoạch năm bằng 0: không tính được tỷ lệ % {plan_word}; kiểm tra lại số liệu")),
+    Code("cumulative-below-month", "lũy kế nhỏ hơn số tháng",
+         E("Lũy kế ({cumulative}) nhỏ hơn số thực hiện tháng ({month}); lũy kế từ đầu năm phải lớn hơn hoặc bằng số tháng")),
+    Code("january-cumulative", "tháng 1: số tháng khác lũy kế",
+         E("Tháng 1: số liệu tháng và lũy kế từ đầu năm cùng tính từ ngày {day}/12 năm trước, nên phải bằng nhau, "
+           "nhưng «{month_label}» ({month_cell}) là {month} còn «{cumulative_label}» ({cumulative_cell}) là {cumulative}: "
+           "lũy kế tháng 1 không cộng số tháng 12 năm trước")),
+    Code("far-from-last-year", "lệch nhiều so với cùng kỳ",
+         W("«{label}» ({value}) lệch {change} so với cùng kỳ ({last_year}), vượt ngưỡng ±{far}: kiểm tra lại số liệu")),
+    Code("components-sum", "tổng các chỉ tiêu thành phần lệch chỉ tiêu cha"),
+    Code("cumulative-jump", "lũy kế không bằng lũy kế kỳ trước cộng số tháng"),
+    Code("plan-changed", "kế hoạch năm khác kỳ trước"),
+    Code("last-year-differs", "số cùng kỳ khác số đã nhận năm trước"),
+    Code("same-as-previous", "số liệu giống hệt kỳ trước"),
+    Code("unit-changed", "số liệu đã lưu có đơn vị khác, không đổi được"),
+    Code("quarter-incomplete", "thiếu số của một tháng trong quý"),
+    Code("import-conflict", "tệp nhập lịch sử ghi một số khác số đã nhập trước cho cùng kỳ, đơn vị, chỉ tiêu"),
+    Code("import-over-workbook", "tệp nhập lịch sử thêm số liệu vào kỳ đã có biểu trong thư mục"),
     # the narrative
-    "markup-unknown-code": "thuyết minh gọi mã chỉ tiêu không có",
-    "markup-unknown-measure": "thuyết minh gọi {MÃ:từ} với từ không có",
-    "markup-no-figure": "thuyết minh gọi số liệu không có",
-    "markup-malformed": "{MÃ:từ} viết sai cách (chữ hoa, chữ thường, dấu, khoảng trắng)",
-    "markup-not-applicable": "từ {MÃ:từ} không dùng được cho loại chỉ tiêu",
-    "markup-no-base": "tỷ lệ so với số bằng 0 hoặc âm",
-    "change-no-base": "so với số bằng 0 hoặc âm: in chênh lệch thay cho tỷ lệ",
-    "markup-emphasis": "dấu nghiêng, đậm (*, **) mở mà không đóng: in nguyên dấu sao",
-    "markup-stray-close": "dấu đóng chú thích «]]» thừa",
-    "markup-unclosed-note": "chú thích «[[» chưa đóng",
-    "markup-nested-note": "chú thích lồng trong chú thích",
-    "direction-conflict": "chữ tăng/giảm viết tay trái với số liệu",
-    "direction-doubled": "chữ tăng/giảm viết trước từ đã tự in tăng/giảm",
-    "unknown-section": "mục báo cáo không có",
-    "narrative-too-long": "thuyết minh của một ô hoặc cả biểu dài quá giới hạn",
-    "too-many-problems": "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm",
-    "empty-section": "mục không đơn vị nào viết",
-    "unprintable-character": "thuyết minh có ký tự không in được (ký tự điều khiển, vùng dùng riêng), đã bỏ",
-    "paragraph-not-composed": "đoạn thuyết minh không lập được, báo cáo in một dòng đánh dấu thay cho đoạn đó",
-    "not-printed": "số liệu đã gửi không được in ở đâu trong báo cáo",
+    Code("markup-unknown-code", "thuyết minh gọi mã chỉ tiêu không có"),
+    Code("markup-unknown-measure", "thuyết minh gọi {MÃ:từ} với từ không có"),
+    Code("markup-no-figure", "thuyết minh gọi số liệu không có"),
+    Code("markup-malformed", "{MÃ:từ} viết sai cách (chữ hoa, chữ thường, dấu, khoảng trắng)"),
+    Code("markup-not-applicable", "từ {MÃ:từ} không dùng được cho loại chỉ tiêu"),
+    Code("markup-no-base", "tỷ lệ so với số bằng 0 hoặc âm"),
+    Code("change-no-base", "so với số bằng 0 hoặc âm: in chênh lệch thay cho tỷ lệ"),
+    Code("markup-emphasis", "dấu nghiêng, đậm (*, **) mở mà không đóng: in nguyên dấu sao"),
+    Code("markup-stray-close", "dấu đóng chú thích «]]» thừa"),
+    Code("markup-unclosed-note", "chú thích «[[» chưa đóng"),
+    Code("markup-nested-note", "chú thích lồng trong chú thích"),
+    Code("direction-conflict", "chữ tăng/giảm viết tay trái với số liệu"),
+    Code("direction-doubled", "chữ tăng/giảm viết trước từ đã tự in tăng/giảm"),
+    Code("unknown-section", "mục báo cáo không có"),
+    Code("narrative-too-long", "thuyết minh của một ô hoặc cả biểu dài quá giới hạn"),
+    Code("too-many-problems", "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm"),
+    Code("empty-section", "mục không đơn vị nào viết"),
+    Code("unprintable-character", "thuyết minh có ký tự không in được (ký tự điều khiển, vùng dùng riêng), đã bỏ"),
+    Code("paragraph-not-composed", "đoạn thuyết minh không lập được, báo cáo in một dòng đánh dấu thay cho đoạn đó"),
+    Code("not-printed", "số liệu đã gửi không được in ở đâu trong báo cáo"),
     # the period's folder and the build
-    "not-submitted": "đơn vị chưa nộp biểu",
-    "blank-workbook": "biểu gửi lên còn trống",
-    "from-store": "dùng lần nộp đã nhận (tệp không còn trong thư mục)",
-    "extra-file": "tệp thừa trong thư mục kỳ",
-    "unknown-file": "tệp lạ trong thư mục kỳ",
-    "earlier-file-recorded": "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi: đã ghi thành lần nộp mới",
-    "earlier-file-differs": "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi nhưng có lỗi",
-    "font-missing": "máy thiếu phông Times New Roman (PDF dùng phông thay thế)",
-    "settings-changed": "lập lại một kỳ với cài đặt (người ký, nơi nhận, tên cơ quan, cách viết…) khác lần lập trước",
+    Code("not-submitted", "đơn vị chưa nộp biểu"),
+    Code("blank-workbook", "biểu gửi lên còn trống"),
+    Code("from-store", "dùng lần nộp đã nhận (tệp không còn trong thư mục)"),
+    Code("extra-file", "tệp thừa trong thư mục kỳ"),
+    Code("unknown-file", "tệp lạ trong thư mục kỳ"),
+    Code("earlier-file-recorded", "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi: đã ghi thành lần nộp mới"),
+    Code("earlier-file-differs", "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi nhưng có lỗi"),
+    Code("font-missing", "máy thiếu phông Times New Roman (PDF dùng phông thay thế)"),
+    Code("settings-changed", "lập lại một kỳ với cài đặt (người ký, nơi nhận, tên cơ quan, cách viết…) khác lần lập trước"),
     # the office's edits (bien-tap/<YYYY-MM>.xlsx, the web's «Biên tập»)
-    "edit-file": "tệp biên tập của văn phòng không đọc được hoặc sai cột",
-    "edit-stale": "đơn vị đã sửa đoạn văn sau khi văn phòng biên tập (báo cáo in bản biên tập; cần xem lại)",
-    "edit-orphan": "bản biên tập không còn đoạn văn nào để thay (không được in)",
-}
+    Code("edit-file", "tệp biên tập của văn phòng không đọc được hoặc sai cột"),
+    Code("edit-stale", "đơn vị đã sửa đoạn văn sau khi văn phòng biên tập (báo cáo in bản biên tập; cần xem lại)"),
+    Code("edit-orphan", "bản biên tập không còn đoạn văn nào để thay (không được in)"),
+)
+
+
+
+CODES = {c.code: c.meaning for c in TABLE}
+MESSAGES = {key: t for c in TABLE for key, t in c.keys().items()}
+assert len(CODES) == len(TABLE), "a problem code is listed twice"
+
+
+def quoted(items, sep: str = ", ") -> str:
+    """Names as a message lists them: «a», «b»."""
+    return sep.join(f"«{item}»" for item in items)
+
+
+def text(key: str, /, **fields) -> str:
+    """The message ``key`` (``code`` or ``code:name``) with its fields filled in."""
+    try:
+        template = MESSAGES[key]
+    except KeyError:
+        raise KeyError(f"no problem message {key!r} in problems.TABLE") from None
+    return template.format(key, fields)
+
+
+def make(key: str, where: dict | None = None, /, **fields) -> Problem:
+    """The problem of message ``key`` at ``where`` (``Problem``'s place fields: file, sheet,
+    cell, indicator, line, column, department), its severity the template's."""
+    message = text(key, **fields)
+    return Problem(key.partition(":")[0], MESSAGES[key].severity, message, **(where or {}))
 
 
 def meaning(code: str) -> str:

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from .package import MAX_PART_BYTES, NS_MAIN, NS_REL, NS_STRICT, SAVE_AS, Package, PackageError, canonical, local
+from ..problems import quoted
+from .package import MAX_PART_BYTES, NS_MAIN, NS_REL, NS_STRICT, Package, PackageError, canonical, local
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # a compound file: Excel 97-2003
 
@@ -253,9 +254,7 @@ class GridBook:
         else:
             with Package(path) as pkg:
                 if pkg.big is not None:
-                    raise PackageError("part-too-large", f"Một phần của tệp ({pkg.big}) giải nén ra hơn "
-                                       f"{MAX_PART_BYTES // 2**20} MB: biểu có quá nhiều dòng hoặc dữ liệu thừa",
-                                       sheet=_sheet_of(pkg, pkg.big))
+                    raise PackageError("part-too-large:streamed", dict(sheet=_sheet_of(pkg, pkg.big)), big=pkg.big, value=MAX_PART_BYTES // 2**20)
                 self.part_names = pkg.names
                 if pkg.has("[Content_Types].xml"):
                     types = pkg.read("[Content_Types].xml")
@@ -263,15 +262,12 @@ class GridBook:
                 self._sheets = _read_xlsx(pkg, self, limits, wanted)
                 dtd = pkg.declares_dtd()   # the parts not parsed above, none left unexamined
                 if dtd is not None:
-                    raise PackageError("not-a-workbook", f"Phần {dtd} của tệp khai báo DTD/thực thể XML (có thể là "
-                                       f"tệp độc hại), không được đọc: {SAVE_AS}")
+                    raise PackageError("not-a-workbook:dtd", None, name=dtd)
         self.sheetnames = list(self._sheets)
         keys = [sheet_key(n) for n in self.sheetnames]
         twins = sorted({n for n, k in zip(self.sheetnames, keys) if keys.count(k) > 1})
         if twins:   # «Chỉ tiêu» and «Chỉ tiêu » (or typed in decomposed Unicode): which one is meant?
-            raise PackageError("sheet-duplicate", "Biểu có các sheet trùng tên khi bỏ khoảng trắng thừa và dấu gõ "
-                               "khác kiểu: " + ", ".join(f"«{n}»" for n in twins) + ": hãy xóa hoặc đổi tên để mỗi "
-                               "sheet một tên rồi gửi lại", sheet=twins[0])
+            raise PackageError("sheet-duplicate", dict(sheet=twins[0]), sheets=quoted(twins))
 
     def __getitem__(self, name):
         return self._sheets[name]
@@ -292,9 +288,8 @@ class LimitExceeded(PackageError):
     """A sheet with data beyond the rows and columns a department workbook can have."""
 
     def __init__(self, sheet: str, coord: str):
-        super().__init__("too-large-sheet", f"Sheet «{sheet}» có dữ liệu ở ô {coord}, ngoài giới hạn "
-                         f"{MAX_ROWS:,} dòng × {MAX_COLUMNS} cột của một biểu".replace(",", ".")
-                         + ": hãy xóa các ô thừa (Ctrl+End cho biết ô cuối cùng có dữ liệu) rồi gửi lại")
+        super().__init__("too-large-sheet", dict(sheet=sheet), sheet=sheet, cell=coord,
+                         rows=f"{MAX_ROWS:,}".replace(",", "."), columns=MAX_COLUMNS)
         self.sheet, self.coord = sheet, coord
 
 
@@ -330,9 +325,7 @@ def _text_of(el, t_tag: str, r_tag: str) -> str:
 
 
 def _unknown(sheet: str, where: str, err: _Unknown) -> PackageError:
-    return PackageError("not-a-workbook", f"{where} có phần tử lạ «{err.name[:60]}» mà phần mềm không đọc được (tệp do "
-                        f"chương trình khác ghi không đúng chuẩn, không biết Excel hiển thị gì ở đó): {SAVE_AS}",
-                        sheet=sheet)
+    return PackageError("not-a-workbook:unknown_element", dict(sheet=sheet), where=where, name=err.name[:60])
 
 
 class _Formats(list):
@@ -475,8 +468,7 @@ def _read_xlsx(pkg: Package, book: GridBook, limits: bool, wanted: set | None = 
         rid = el.get(f"{{{NS_REL}}}id") or next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
         kind, target, external = rels.get(rid, ("", "", False))
         if external or not target or not pkg.has(target):
-            raise PackageError("not-a-workbook", f"Không tìm thấy phần dữ liệu của sheet «{name}» trong tệp "
-                               f"(tệp do chương trình khác ghi không đúng chuẩn): {SAVE_AS}")
+            raise PackageError("not-a-workbook:sheet_part_missing", None, name=name)
         if not kind.endswith("/worksheet"):      # a chart sheet, a dialog sheet: no cells
             out[name] = GridSheet(name, {}, state)
             continue
@@ -559,8 +551,7 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
                     a, _, b = ref.partition(":")
                     (r1, c1), (r2, c2) = split_coordinate(a), split_coordinate(b or a)
                 except ValueError:
-                    raise PackageError("not-a-workbook", f"Sheet «{name}» có vùng ô gộp không đọc được («{ref[:30]}»): "
-                                       f"{SAVE_AS}") from None
+                    raise PackageError("not-a-workbook:merged_range", None, name=name, ref=ref[:30]) from None
                 merged.append(CellRange(r1, c1, r2, c2))
             continue
         if kind != "sheetData":
@@ -583,11 +574,9 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
                     try:
                         row_at, col = split_coordinate(ref)
                     except ValueError:
-                        raise PackageError("not-a-workbook", f"Sheet «{name}» có ô mang địa chỉ không hợp lệ "
-                                           f"(«{ref[:20]}»): {SAVE_AS}") from None
+                        raise PackageError("not-a-workbook:cell_address", None, name=name, ref=ref[:20]) from None
                     if row_at != row_no:
-                        raise PackageError("not-a-workbook", f"Sheet «{name}»: ô {ref} nằm trong dòng {row_no} "
-                                           f"(tệp ghi không đúng chuẩn): {SAVE_AS}")
+                        raise PackageError("not-a-workbook:cell_outside_row", None, name=name, ref=ref, row_no=row_no)
                 else:
                     col += 1
                 if not len(c):
@@ -614,13 +603,11 @@ def _read_worksheet(pkg, part, name, state, strings, formats, date1904, limits) 
                 except ValueError:
                     s = 0
                 if s and not 0 <= s < len(formats):   # a style the file does not have: what Excel shows is unknown
-                    raise PackageError("not-a-workbook", f"Sheet «{name}», ô {coord} dùng định dạng số thứ {s} mà tệp "
-                                       f"không có (tệp ghi không đúng chuẩn): {SAVE_AS}", sheet=name)
+                    raise PackageError("not-a-workbook:style_missing", dict(sheet=name), name=name, coord=coord, shown=s)
                 fmt = formats[s] if 0 <= s < len(formats) else "General"
                 value = _value(kind_t, v, inline, fmt, strings, date1904, t_tag, r_tag, name, coord)
                 if (row_no, col) in cells:
-                    raise PackageError("not-a-workbook", f"Sheet «{name}»: ô {coord} được ghi hai lần trong tệp (tệp ghi "
-                                       f"không đúng chuẩn, không biết giá trị nào đúng): {SAVE_AS}")
+                    raise PackageError("not-a-workbook:cell_twice", None, name=name, coord=coord)
                 cell = Cell(value, coord, "", fmt)
                 if f is not None:
                     text = f.text or ""
@@ -677,8 +664,7 @@ def _value(kind, v, inline, fmt, strings, date1904, t_tag, r_tag, sheet, coord):
             if number != number or number in (float("inf"), float("-inf")):
                 raise ValueError(v)   # «NaN», «INF»: no spreadsheet stores these as numbers
         except ValueError:
-            raise PackageError("not-a-workbook", f"Sheet «{sheet}», ô {coord}: giá trị số không đọc được "
-                               f"(«{v[:20]}»): {SAVE_AS}") from None
+            raise PackageError("not-a-workbook:number_unreadable", None, sheet=sheet, coord=coord, value=v[:20]) from None
         if is_date_format(fmt, number):
             return _date(number, date1904)
         return number
@@ -686,8 +672,7 @@ def _value(kind, v, inline, fmt, strings, date1904, t_tag, r_tag, sheet, coord):
         try:
             return strings[int(v)]
         except (ValueError, IndexError):
-            raise PackageError("not-a-workbook", f"Sheet «{sheet}», ô {coord} trỏ tới chuỗi không có trong tệp: "
-                               f"{SAVE_AS}") from None
+            raise PackageError("not-a-workbook:string_missing", None, sheet=sheet, coord=coord) from None
     if kind == "str":
         return decode_escapes(v)
     if kind == "b":
@@ -699,7 +684,7 @@ def _value(kind, v, inline, fmt, strings, date1904, t_tag, r_tag, sheet, coord):
             return dt.datetime.fromisoformat(v.strip())
         except ValueError:
             return CellError("#VALUE!")
-    raise PackageError("not-a-workbook", f"Sheet «{sheet}», ô {coord} có kiểu dữ liệu lạ («{kind[:10]}»): {SAVE_AS}")
+    raise PackageError("not-a-workbook:cell_type", None, sheet=sheet, coord=coord, kind=kind[:10])
 
 
 def _date(serial: float, date1904: bool):
@@ -722,9 +707,8 @@ def _read_xls(path: Path, book: GridBook, wanted: set | None = None) -> dict:
         wb = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=_Quiet())
     except xlrd.XLRDError as e:
         if "encrypt" in str(e).lower():
-            raise PackageError("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật "
-                               "khẩu (File > Info > Protect Workbook) rồi gửi lại") from e
-        raise PackageError("not-a-workbook", f"Không đọc được tệp .xls ({str(e)[:80]}): {SAVE_AS}") from e
+            raise PackageError("password-protected") from e
+        raise PackageError("not-a-workbook:xls_unreadable", None, reason=str(e)[:80]) from e
     # what reaches out: links to other files, DDE/OLE links, add-in functions (WEBSERVICE and
     # the like are stored as names of an add-in book)
     for kind in getattr(wb, "_supbook_types", []):
@@ -778,7 +762,7 @@ def _xls_sheet(sh, wb, date_mode, xlrd, error_text_from_code) -> GridSheet:
             elif x.ctype == xlrd.XL_CELL_TEXT:
                 value = x.value
             else:
-                raise PackageError("not-a-workbook", f"Sheet «{sh.name}», ô {coord} có kiểu dữ liệu lạ: {SAVE_AS}")
+                raise PackageError("not-a-workbook:xls_cell_type", None, name=sh.name, coord=coord)
             cells[(r + 1, c + 1)] = Cell(value, coord, "", fmt)
     hidden = [r + 1 for r, info in sh.rowinfo_map.items() if getattr(info, "hidden", 0)]
     merged = [CellRange(rlo + 1, clo + 1, rhi, chi) for rlo, rhi, clo, chi in sh.merged_cells]

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..problems import text
+
 MAX_UNZIPPED_BYTES = 200 * 2**20     # total uncompressed size: above this, a zip bomb
 MAX_PART_BYTES = 10 * 2**20          # one XML part (a 5.000-row sheet is well under 2 MB)
 
@@ -33,15 +35,15 @@ REL_OFFICE_DOCUMENT = ("http://schemas.openxmlformats.org/officeDocument/2006/re
 _DOCTYPE_MARKS = tuple("<!DOCTYPE".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le",
                                                           "utf-32-be"))
 
-SAVE_AS = "hãy mở tệp bằng Excel rồi lưu lại dạng «Excel Workbook (.xlsx)» và gửi lại"
-
-
 class PackageError(Exception):
-    """The file cannot be opened as a workbook safely and completely."""
+    """The file cannot be opened as a workbook safely and completely: the problem message
+    ``key`` of ``problems.TABLE`` with its ``fields``, at ``where`` (``sheet``, ``part``)."""
 
-    def __init__(self, code: str, message: str, part: str = "", sheet: str = ""):
-        super().__init__(message)
-        self.code, self.message, self.part, self.sheet = code, message, part, sheet
+    def __init__(self, key: str, where: dict | None = None, /, **fields):
+        self.key, self.fields = key, fields
+        self.code, self.message = key.partition(":")[0], text(key, **fields)
+        super().__init__(self.message)
+        self.part, self.sheet = (where or {}).get("part", ""), (where or {}).get("sheet", "")
 
 
 def _mb(n: int) -> str:
@@ -80,21 +82,18 @@ class Package:
         try:
             self._zip = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError) as e:
-            raise PackageError("not-a-workbook", "Tệp .xlsx bị hỏng hoặc bị cắt cụt (gửi chưa hết?): hãy gửi lại "
-                               "tệp") from e
+            raise PackageError("not-a-workbook:truncated") from e
         infos = self._zip.infolist()
         total = sum(i.file_size for i in infos)
         if total > MAX_UNZIPPED_BYTES:
-            raise PackageError("zip-bomb", f"Tệp giải nén ra {_mb(total)}, vượt giới hạn {_mb(MAX_UNZIPPED_BYTES)}: "
-                               f"không đọc tệp này (tệp hỏng hoặc độc hại)")
+            raise PackageError("zip-bomb", None, total=_mb(total), max_unzipped_bytes=_mb(MAX_UNZIPPED_BYTES))
         self._infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             if info.is_dir():
                 continue
             key = canonical(info.filename)
             if key in self._infos:
-                raise PackageError("not-a-workbook", f"Tệp chứa hai phần cùng tên «{info.filename}» (khác nhau chữ hoa, "
-                                   f"chữ thường hoặc dấu phân cách): không biết đọc phần nào; {SAVE_AS}")
+                raise PackageError("not-a-workbook:twin_parts", None, filename=info.filename)
             self._infos[key] = info
         self.parsed: set[str] = set()
         self.big = next((i.filename.replace("\\", "/") for i in infos if i.file_size > MAX_PART_BYTES), None)
@@ -110,8 +109,7 @@ class Package:
             try:
                 data = self._zip.read(info)   # all of it: a prolog may put comments before the DTD
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-                raise PackageError("not-a-workbook", f"Tệp .xlsx bị hỏng (phần {info.filename} không giải nén "
-                                   f"được): hãy gửi lại tệp") from e
+                raise PackageError("not-a-workbook:part_corrupt", None, filename=info.filename) from e
             if any(mark in data for mark in _DOCTYPE_MARKS):
                 return info.filename
         return None
@@ -141,22 +139,19 @@ class Package:
         """A part's bytes; ``KeyError`` when there is no such part."""
         info = self._infos[canonical(name)]
         if info.file_size > MAX_PART_BYTES:
-            raise PackageError("part-too-large", f"Một phần của tệp ({info.filename}) giải nén ra "
-                               f"{_mb(info.file_size)}, vượt giới hạn {_mb(MAX_PART_BYTES)}: biểu có quá nhiều dòng "
-                               f"hoặc dữ liệu thừa", part=canonical(name))
+            raise PackageError("part-too-large", dict(part=canonical(name)), filename=info.filename, file_size=_mb(info.file_size),
+                               max_part_bytes=_mb(MAX_PART_BYTES))
         try:
             return self._zip.read(info)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:   # a bad CRC, a cut stream
-            raise PackageError("not-a-workbook", f"Tệp .xlsx bị hỏng (phần {info.filename} không giải nén được): "
-                               f"hãy gửi lại tệp") from e
+            raise PackageError("not-a-workbook:part_corrupt", None, filename=info.filename) from e
 
     def examined(self, name: str) -> bytes:
         """A part's bytes, looked at without parsing: ``PackageError`` when it declares a DTD
         (as ``declares_dtd`` would say), and taken as examined (``declares_dtd`` skips it)."""
         data = self.read(name)
         if any(mark in data for mark in _DOCTYPE_MARKS):
-            raise PackageError("not-a-workbook", f"Phần {name} của tệp khai báo DTD/thực thể XML (có thể là tệp độc "
-                               f"hại), không được đọc: {SAVE_AS}", part=canonical(name))
+            raise PackageError("not-a-workbook:dtd", dict(part=canonical(name)), name=name)
         self.parsed.add(canonical(name))
         return data
 
@@ -168,11 +163,9 @@ class Package:
         try:
             root = etree.fromstring(data, _parser())
         except etree.XMLSyntaxError as e:
-            raise PackageError("not-a-workbook", f"Phần {name} của tệp không phải XML hợp lệ ({str(e)[:80]}): "
-                               f"{SAVE_AS}", part=canonical(name)) from e
+            raise PackageError("not-a-workbook:bad_xml", dict(part=canonical(name)), name=name, reason=str(e)[:80]) from e
         if root.getroottree().docinfo.doctype:
-            raise PackageError("not-a-workbook", f"Phần {name} của tệp khai báo DTD/thực thể XML (có thể là tệp độc "
-                               f"hại), không được đọc: {SAVE_AS}", part=canonical(name))
+            raise PackageError("not-a-workbook:dtd", dict(part=canonical(name)), name=name)
         return root
 
     def rels(self, source: str) -> dict[str, tuple[str, str, bool]]:
@@ -201,7 +194,7 @@ class Package:
                 return target
         if "xl/workbook.xml" in self._infos:
             return "xl/workbook.xml"
-        raise PackageError("not-a-workbook", f"Tệp nén không chứa bảng tính Excel (không có phần workbook): {SAVE_AS}")
+        raise PackageError("not-a-workbook:no_workbook_part")
 
 
 def local(el) -> str:

@@ -23,14 +23,14 @@ from pathlib import Path
 
 from ..catalogue import Catalogue
 from ..periods import Period
-from ..problems import Problem, error, warning
+from ..problems import Problem, make
 from ..sources import Source
 from ..units import plain, same_unit
 from ..vi_numbers import NumberTextError, brief, format_plain, parse_number, to_decimal
 from . import layout
 from .grid import (CellError, GridBook, LimitExceeded, get_column_letter, is_date_format, is_percent_format,
                    one_line)
-from .package import SAVE_AS, PackageError
+from .package import PackageError
 
 HEADER_SCAN_ROWS = 20
 MAX_ROWS = 5000                      # data rows read from a sheet
@@ -133,35 +133,29 @@ def preflight(path: Path) -> Problem | None:
     fname = path.name
     size = path.stat().st_size
     if size == 0:
-        return error("empty-file", "Tệp rỗng (0 byte): hãy gửi lại biểu đã điền", file=fname)
+        return make("empty-file", dict(file=fname))
     if size > MAX_FILE_BYTES:
-        return error("file-too-large", f"Tệp nặng {_mb(size)}, vượt giới hạn {_mb(MAX_FILE_BYTES)} của một biểu",
-                     file=fname)
+        return make("file-too-large", dict(file=fname), size=_mb(size), max_file_bytes=_mb(MAX_FILE_BYTES))
     with open(path, "rb") as fh:
         head = fh.read(8)
     suffix = path.suffix.lower()
     if head == CFB_MAGIC:
         blob = path.read_bytes()
         if ENCRYPTION_INFO in blob:   # an .xlsx with a password to open is a compound file, whatever its name
-            return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
-                         "(File > Info > Protect Workbook) rồi gửi lại", file=fname)
+            return make("password-protected", dict(file=fname))
         if suffix == ".xls":
             if VBA_STREAM in blob:
-                return error("active-content", "Biểu chứa macro (VBA), không được nhận vì lý do an toàn: hãy chép số "
-                             "liệu sang biểu mẫu trống của Văn phòng và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
+                return make("active-content:xls_macro", dict(file=fname))
             return None  # the old format is a compound file: xlrd reads it (and knows it is encrypted)
         if ENCRYPTION_INFO in blob:
-            return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
-                         "(File > Info > Protect Workbook) rồi gửi lại", file=fname)
-        return error("not-a-workbook", "Tệp là bảng tính Excel 97-2003 nhưng mang đuôi .xlsx: hãy đổi đuôi thành .xls "
-                     "hoặc lưu lại dạng «Excel Workbook (.xlsx)»", file=fname)
+            return make("password-protected", dict(file=fname))
+        return make("not-a-workbook:xls_as_xlsx", dict(file=fname))
     if suffix == ".xls":
         if head[:4] == b"PK\x03\x04":
             return None   # an .xlsx named .xls: read as what it is (the model looks at the bytes, not the name)
-        return error("not-a-workbook", "Tệp mang đuôi .xls nhưng không phải bảng tính Excel 97-2003", file=fname)
+        return make("not-a-workbook:not_xls", dict(file=fname))
     if head[:4] != b"PK\x03\x04":
-        return error("not-a-workbook", "Tệp không phải bảng tính Excel (.xlsx) (có thể là tệp khác bị đổi tên): "
-                     "hãy mở bằng Excel và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
+        return make("not-a-workbook:not_excel", dict(file=fname))
     return None
 
 
@@ -207,25 +201,22 @@ def load(path: Path) -> tuple[GridBook | None, Problem | None]:
     try:
         wb = GridBook(path, sheets=READ_SHEETS)
     except LimitExceeded as e:
-        return None, error(e.code, e.message, file=fname, sheet=e.sheet, cell=e.coord)
+        return None, make(e.key, dict(file=fname, sheet=e.sheet, cell=e.coord), **e.fields)
     except PackageError as e:
-        return None, error(e.code, e.message, file=fname, sheet=e.sheet)
+        return None, make(e.key, dict(file=fname, sheet=e.sheet), **e.fields)
     except MemoryError:
         raise
     except Exception as e:  # noqa: BLE001 - a parser failure nobody foresaw refuses the file
         return None, _not_a_workbook(fname, e)
     if wb.macro_declared:
-        return None, error("active-content", _ACTIVE.format(what="macro (VBA)"), file=fname)
+        return None, make("active-content", dict(file=fname), what="macro (VBA)")
     found = active_content(wb, wb.part_names)
     if found is not None:
         what, sheet = found
-        return None, error("active-content", _ACTIVE.format(what=what), file=fname, sheet=sheet)
+        return None, make("active-content", dict(file=fname, sheet=sheet), what=what)
     return wb, None
 
 
-_ACTIVE = ("Biểu chứa {what}, không được nhận vì lý do an toàn: hãy mở tệp, chép phần số liệu sang biểu mẫu "
-           "trống của Văn phòng (dán dạng giá trị: Paste Special > Values) rồi lưu dạng «Excel Workbook (.xlsx)» "
-           "và gửi lại")
 
 
 def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[WorkbookData | None, list[Problem]]:
@@ -242,16 +233,15 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
 
     for ws in wb.sheets():
         if ws.unread:
-            problems.append(error("not-a-workbook", f"Sheet «{ws.title}» không đọc được (tệp lưu theo cách phần mềm "
-                                  f"không đọc được): {SAVE_AS}", file=fname, sheet=ws.title))
+            problems.append(make("not-a-workbook:sheet_unreadable", dict(file=fname, sheet=ws.title), title=ws.title))
             return None, problems
     data_ws = wb.find(layout.SHEET_DATA)
     if data_ws is None:
         near = [s for s in wb.sheetnames if _plain_letters(_norm(s)).replace(" ", "") == "chitieu"]
-        problems.append(error("sheet-missing", f"Không có sheet «{layout.SHEET_DATA}»"
-                              + (f" (có sheet «{near[0]}»: hãy đổi tên đúng là «{layout.SHEET_DATA}»)" if near else
-                                 f"; các sheet hiện có: {', '.join(wb.sheetnames)}; hãy dùng biểu mẫu Văn phòng gửi"),
-                              file=fname))
+        if near:
+            problems.append(make("sheet-missing:near", dict(file=fname), sheet=layout.SHEET_DATA, near=near[0]))
+        else:
+            problems.append(make("sheet-missing", dict(file=fname), sheet=layout.SHEET_DATA, sheets=", ".join(wb.sheetnames)))
         data.structure_broken = True
     else:
         _read_data(data_ws, cat, department, fname, data, problems)
@@ -262,22 +252,19 @@ def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[
         near = [s for s in wb.sheetnames
                 if _plain_letters(_norm(s)).replace(" ", "") in ("thuyetminh", "thuyetmin", "thuyetminhs")]
         if near:
-            problems.append(error("sheet-missing", f"Không có sheet «{layout.SHEET_TEXT}» nhưng có sheet «{near[0]}»: phần "
-                                  f"thuyết minh chưa được đọc; hãy đổi tên sheet đúng là «{layout.SHEET_TEXT}»",
-                                  file=fname, sheet=near[0]))
+            problems.append(make("sheet-missing:narrative_near", dict(file=fname, sheet=near[0]), sheet_text=layout.SHEET_TEXT, near=near[0]))
     return data, problems
 
 
 def _not_a_workbook(fname: str, exc) -> Problem:
     kind = type(exc).__name__
     if kind == "PasswordError" or "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-        return error("password-protected", "Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu "
-                     "rồi gửi lại", file=fname)
+        return make("password-protected:plain", dict(file=fname))
     if kind == "BadZipFile" or "zip" in str(exc).lower():
         why = "tệp không phải bảng tính Excel (.xlsx) hoặc đã bị hỏng, cắt cụt"
     else:
         why = "không đọc được tệp như một bảng tính Excel (.xlsx)"
-    return error("not-a-workbook", f"{why}; hãy mở lại bằng Excel và lưu dạng «Excel Workbook (.xlsx)»", file=fname)
+    return make("not-a-workbook:unexpected", dict(file=fname), why=why)
 
 
 def _month_name(period: str) -> str:
@@ -291,23 +278,18 @@ def _check_identity(wb, cat, fname, period, department, problems) -> bool:
     department's name) — True then, and nothing else of the workbook is read."""
     ws = wb.find(layout.SHEET_META)
     if ws is None:
-        problems.append(warning("identity-missing",
-                                "Biểu không mang dấu nhận dạng kỳ báo cáo và đơn vị (không phải biểu mẫu "
-                                "Văn phòng gửi cho kỳ này); không kiểm tra được kỳ và đơn vị", file=fname))
+        problems.append(make("identity-missing", dict(file=fname)))
         return False
     meta = {_norm(r[0]): _norm(r[1]) for r in ws.iter_rows(min_row=1, max_row=10, max_col=2, values_only=True) if r[0]}
     got_period, got_dept = meta.get(layout.META_PERIOD, ""), meta.get(layout.META_DEPARTMENT, "")
     if got_dept and got_dept != department:
         other = cat.departments.get(got_dept)
         own = cat.departments.get(department)
-        problems.append(error("wrong-department", f"Đây là biểu của «{other.name if other else brief(got_dept, 40)}», không phải "
-                              f"của «{own.name if own else department}»: có thể đã chọn nhầm tệp hoặc chép nhầm biểu "
-                              f"của đơn vị khác; hãy gửi biểu của chính đơn vị mình", file=fname))
+        problems.append(make("wrong-department", dict(file=fname), got=other.name if other else brief(got_dept, 40),
+                             own=own.name if own else department))
         return True
     if got_period and got_period != str(period):
-        problems.append(error("wrong-period", f"Đây là biểu của kỳ {brief(_month_name(got_period), 40)}, không phải kỳ "
-                              f"{_month_name(str(period))} đang nộp: hãy tải biểu của kỳ {_month_name(str(period))} "
-                              f"và điền vào đó", file=fname))
+        problems.append(make("wrong-period", dict(file=fname), got_period=brief(_month_name(got_period), 40), period=_month_name(str(period))))
         return True
     return False
 
@@ -316,12 +298,11 @@ def _read_data(ws, cat, department, fname, data, problems):
 
     sheet = ws.title
     if ws.sheet_state != "visible":
-        problems.append(warning("sheet-hidden", f"Sheet «{sheet}» đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet))
+        problems.append(make("sheet-hidden", dict(file=fname, sheet=sheet), sheet=sheet))
     found = _find_header(ws, layout.COL_CODE)
     if not found:
-        problems.append(error("header-missing", f"Không tìm thấy dòng tiêu đề có ô «{layout.COL_CODE}» trong "
-                              f"{HEADER_SCAN_ROWS} dòng đầu; tiêu đề cần có: " + ", ".join(layout.DATA_HEADERS[:-1]),
-                              file=fname, sheet=sheet))
+        problems.append(make("header-missing", dict(file=fname, sheet=sheet), column=layout.COL_CODE, rows=HEADER_SCAN_ROWS,
+                             headers=", ".join(layout.DATA_HEADERS[:-1])))
         data.structure_broken = True
         return
     hrow, titles = found
@@ -334,18 +315,17 @@ def _read_data(ws, cat, department, fname, data, problems):
                 near = [others[k] for k in difflib.get_close_matches(_plain_letters(title), others, n=1, cutoff=0.75)]
                 hint = (f"có cột «{near[0]}» ở ô {get_column_letter(titles[near[0]][0])}{hrow}: hãy sửa tiêu đề thành "
                         f"đúng «{title}»" if near else f"kiểm tra chính tả, viết đúng «{title}»")
-                problems.append(error("header-missing", f"Thiếu cột «{title}» ở dòng tiêu đề {hrow} ({hint}); "
-                                      f"các số của cột này chưa được đọc", file=fname, sheet=sheet,
-                                      cell=f"{get_column_letter(titles[near[0]][0])}{hrow}" if near else f"{hrow}:{hrow}"))
+                problems.append(make("header-missing:column",
+                                     dict(file=fname, sheet=sheet, cell=f"{get_column_letter(titles[near[0]][0])}{hrow}" if near else f"{hrow}:{hrow}"),
+                                     title=title, hrow=hrow, hint=hint))
                 if title in layout.MEASURE_OF:
                     data.missing_columns.add(layout.MEASURE_OF[title])
                 if title == layout.COL_CODE:
                     data.structure_broken = True
             continue
         if len(where) > 1:
-            problems.append(error("header-duplicate", f"Cột «{title}» xuất hiện {len(where)} lần (các cột "
-                                  + ", ".join(get_column_letter(c) for c in where) + "); chỉ giữ một cột",
-                                  file=fname, sheet=sheet, cell=f"{get_column_letter(where[1])}{hrow}"))
+            problems.append(make("header-duplicate", dict(file=fname, sheet=sheet, cell=f"{get_column_letter(where[1])}{hrow}"),
+                                 title=title, count=len(where), columns=", ".join(get_column_letter(c) for c in where)))
             continue
         cols[title] = where[0]
     if layout.COL_CODE not in cols:
@@ -354,9 +334,8 @@ def _read_data(ws, cat, department, fname, data, problems):
     if layout.COL_PLAN2 in titles:
         cols[layout.COL_PLAN2] = titles[layout.COL_PLAN2][0]
     elif any(i.plan2_word for i in own_all):
-        problems.append(error("header-missing", f"Thiếu cột «{layout.COL_PLAN2}» (kế hoạch thứ hai của "
-                              + ", ".join(i.code for i in own_all if i.plan2_word) + f") ở dòng tiêu đề {hrow}; "
-                              f"hãy dùng biểu mẫu Văn phòng gửi cho kỳ này", file=fname, sheet=sheet, line=hrow))
+        problems.append(make("header-missing:plan2", dict(file=fname, sheet=sheet, line=hrow), column=layout.COL_PLAN2,
+                             codes=", ".join(i.code for i in own_all if i.plan2_word), row=hrow))
         data.missing_columns.add("plan2")
     data.columns = {layout.MEASURE_OF[t]: get_column_letter(c) for t, c in cols.items() if t in layout.MEASURE_OF}
     merged = [m for m in ws.merged_cells.ranges if m.max_row > hrow]
@@ -365,8 +344,7 @@ def _read_data(ws, cat, department, fname, data, problems):
     foreign: list = []     # (index in problems, owner) of rows that are another department's
     last_row = min(ws.max_row, hrow + MAX_ROWS)
     if ws.max_row > hrow + MAX_ROWS:
-        problems.append(error("too-many-rows", f"Sheet có {ws.max_row} dòng, vượt giới hạn {MAX_ROWS} dòng số liệu; "
-                              f"chỉ đọc {MAX_ROWS} dòng đầu", file=fname, sheet=sheet))
+        problems.append(make("too-many-rows", dict(file=fname, sheet=sheet), max_row=ws.max_row, max_rows=MAX_ROWS))
     for r in range(hrow + 1, last_row + 1):
         code_cell = ws.cell(r, cols[layout.COL_CODE])
         code = _norm(code_cell.value)
@@ -374,35 +352,30 @@ def _read_data(ws, cat, department, fname, data, problems):
             continue
         coord = code_cell.coordinate
         if code not in cat.indicators:
-            problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{brief(code, 40)}» không có trong danh mục",
-                                  file=fname, sheet=sheet, cell=coord, indicator=brief(code, 40)))
+            problems.append(make("unknown-indicator", dict(file=fname, sheet=sheet, cell=coord, indicator=brief(code, 40)),
+                                 code=brief(code, 40)))
             continue
         if code not in own:
             owner = cat.departments.get(cat.indicators[code].department)
             foreign.append((len(problems), cat.indicators[code].department))
-            problems.append(error("foreign-indicator", f"Chỉ tiêu «{code}» thuộc đơn vị «"
-                                  f"{owner.name if owner else cat.indicators[code].department}», không thuộc biểu của "
-                                  f"đơn vị này: hãy xóa dòng này", file=fname, sheet=sheet, cell=coord, indicator=code))
+            problems.append(make("foreign-indicator", dict(file=fname, sheet=sheet, cell=coord, indicator=code), code=code,
+                                 value=owner.name if owner else cat.indicators[code].department))
             continue
         if code in seen:
-            problems.append(error("duplicate-indicator", f"Mã chỉ tiêu «{code}» lặp lại (đã có ở dòng {seen[code]})",
-                                  file=fname, sheet=sheet, cell=coord, indicator=code))
+            problems.append(make("duplicate-indicator", dict(file=fname, sheet=sheet, cell=coord, indicator=code), code=code, seen=seen[code]))
             continue
         seen[code] = r
         data.rows[code] = r
         if ws.row_dimensions[r].hidden:
-            problems.append(warning("row-hidden", f"Dòng {r} đang bị ẩn; vẫn đọc số liệu", file=fname, sheet=sheet,
-                                    cell=coord, indicator=code))
+            problems.append(make("row-hidden", dict(file=fname, sheet=sheet, cell=coord, indicator=code), row=r))
         ind = own[code]
         if layout.COL_UNIT in cols:
             unit_cell = ws.cell(r, cols[layout.COL_UNIT])
             unit = _norm(unit_cell.value)
             data.units[code] = unit
             if unit and not same_unit(unit, ind.unit):
-                problems.append(error("unit-column-differs", f"Biểu ghi đơn vị tính «{brief(unit, 40)}» cho «{ind.name}», nhưng "
-                                      f"kỳ {data_period(data)} chỉ tiêu này tính bằng «{ind.unit}»: biểu được làm từ mẫu "
-                                      f"cũ; hãy nhập số theo «{ind.unit}» vào biểu mẫu mới của kỳ", file=fname,
-                                      sheet=sheet, cell=unit_cell.coordinate, indicator=code))
+                problems.append(make("unit-column-differs", dict(file=fname, sheet=sheet, cell=unit_cell.coordinate, indicator=code),
+                                     unit=brief(unit, 40), name=ind.name, data=data_period(data), unit2=ind.unit))
                 for measure in layout.measures_for(ind):
                     data.bad_cells.setdefault(code, set()).add(measure)
         vals, srcs = {}, {}
@@ -413,8 +386,7 @@ def _read_data(ws, cat, department, fname, data, problems):
             cell = ws.cell(r, c)
             place = dict(file=fname, sheet=sheet, cell=cell.coordinate, indicator=code)
             if any(cell.coordinate in m for m in merged):
-                problems.append(error("merged-cell", f"Ô {cell.coordinate} nằm trong vùng ô gộp; hãy bỏ gộp ô "
-                                      f"và nhập số vào từng ô", **place))
+                problems.append(make("merged-cell", place, coordinate=cell.coordinate))
                 continue
             before = len(problems)
             value = _cell_number(cell, title, ind, place, problems)
@@ -422,17 +394,15 @@ def _read_data(ws, cat, department, fname, data, problems):
                 data.bad_cells.setdefault(code, set()).add(measure)
             if value is not None:
                 if measure not in layout.measures_for(ind):
-                    problems.append(warning("not-applicable", f"Cột «{title}» không áp dụng cho chỉ tiêu "
-                                            f"{ind.kind_name}; giá trị này bị bỏ qua", **place))
+                    problems.append(make("not-applicable", place, title=title, kind_name=ind.kind_name))
                     continue
                 vals[measure] = value
                 srcs[measure] = Source.workbook(fname, sheet, cell.coordinate)
         if layout.COL_NOTE in cols:
             note_cell = ws.cell(r, cols[layout.COL_NOTE])
             if isinstance(note_cell.value, CellError):
-                problems.append(error("excel-error", f"Ô «{layout.COL_NOTE}» chứa lỗi công thức {brief(note_cell.value, 20)}: "
-                                      f"hãy sửa công thức hoặc xóa ô", file=fname, sheet=sheet,
-                                      cell=note_cell.coordinate, indicator=code))
+                problems.append(make("excel-error:note", dict(file=fname, sheet=sheet, cell=note_cell.coordinate, indicator=code),
+                                     col_note=layout.COL_NOTE, value=brief(note_cell.value, 20)))
             note = _norm(note_cell.value) if not isinstance(note_cell.value, CellError) else ""
             if note:
                 data.notes[code] = note
@@ -444,15 +414,13 @@ def _read_data(ws, cat, department, fname, data, problems):
         other = cat.departments.get(owners.pop())
         drop = {i for i, _ in foreign}
         problems[:] = [p for i, p in enumerate(problems) if i not in drop]
-        problems.append(error("wrong-department", f"Đây là biểu của «{other.name if other else '?'}», không phải của "
-                              f"«{cat.departments[department].name if department in cat.departments else department}»: "
-                              f"có thể đã chọn nhầm tệp; hãy gửi biểu của chính đơn vị mình", file=fname))
+        problems.append(make("wrong-department:every_row", dict(file=fname), got=other.name if other else '?',
+                             own=cat.departments[department].name if department in cat.departments else department))
         data.structure_broken = True
         return
     for code, ind in own.items():
         if code not in seen:
-            problems.append(error("missing-indicator", f"Thiếu dòng của chỉ tiêu «{code}» ({ind.name}); "
-                                  f"hãy dùng biểu mẫu Văn phòng gửi cho kỳ này", file=fname, sheet=sheet, indicator=code))
+            problems.append(make("missing-indicator", dict(file=fname, sheet=sheet, indicator=code), code=code, name=ind.name))
 
 
 def _cell_number(cell, title, ind, place, problems) -> Decimal | None:
@@ -461,29 +429,22 @@ def _cell_number(cell, title, ind, place, problems) -> Decimal | None:
     not a number. A number in a percent-formatted cell is read as the percentage it shows."""
     v = cell.value
     if isinstance(v, CellError):
-        problems.append(error("excel-error", f"Ô «{title}» chứa lỗi công thức {brief(v, 20)}; cần một số", **place))
+        problems.append(make("excel-error", place, title=title, value=brief(v, 20)))
         return None
     if v is None or (isinstance(v, str) and not v.strip()):
         if cell.formula:
-            problems.append(error("formula-no-value", f"Ô có công thức «{brief(cell.formula, 60)}» nhưng không có giá "
-                                  f"trị đã tính (tệp do chương trình khác ghi, chưa được Excel tính lại): hãy mở bằng "
-                                  f"Excel, lưu lại, hoặc nhập số trực tiếp", **place))
+            problems.append(make("formula-no-value", place, formula=brief(cell.formula, 60)))
         return None
     if isinstance(v, bool):
-        problems.append(error("not-a-number", f"Ô «{title}» chứa giá trị đúng/sai ({'TRUE' if v else 'FALSE'}); cần một số",
-                              **place))
+        problems.append(make("not-a-number:boolean", place, title=title, value='TRUE' if v else 'FALSE'))
         return None
     if isinstance(v, (dt.datetime, dt.date, dt.time)):
-        problems.append(error("not-a-number", f"Ô «{title}» chứa ngày tháng ({v}); cần một số — kiểm tra định dạng ô",
-                              **place))
+        problems.append(make("not-a-number:date", place, title=title, value=v))
         return None
     if isinstance(v, (int, float)):
         shown = [c for c in cell.conditional if is_percent_format(c, v) != cell.percent or is_date_format(c, v)]
         if shown:   # Excel may show it as a percentage (or a date) when the rule holds: which number was meant?
-            problems.append(error("conditional-number-format", f"Ô «{title}» có định dạng có điều kiện (Conditional "
-                                  f"Formatting) đổi cách hiển thị số thành «{brief(shown[0], 30)}»: không biết số nào "
-                                  f"là số đơn vị thấy; hãy xóa định dạng có điều kiện của ô (Home > Conditional "
-                                  f"Formatting > Clear Rules) và nhập số theo «{ind.unit}»", **place))
+            problems.append(make("conditional-number-format", place, title=title, shown=brief(shown[0], 30), unit=ind.unit))
             return None
         number = Decimal(int(v)) if isinstance(v, float) and v.is_integer() else to_decimal(v)
         if cell.percent:
@@ -491,26 +452,22 @@ def _cell_number(cell, title, ind, place, problems) -> Decimal | None:
         return number
     text = _norm(one_line(v))
     if text.upper() in EXCEL_ERRORS:
-        problems.append(error("excel-error", f"Ô «{title}» chứa lỗi công thức {text}; cần một số", **place))
+        problems.append(make("excel-error:typed", place, title=title, text=text))
         return None
     try:
         parsed = parse_number(text)
     except NumberTextError as e:
-        problems.append(error("not-a-number", f"Ô «{title}» chứa chữ: {e}", **place))
+        problems.append(make("not-a-number:text", place, title=title, reason=e))
         return None
     if parsed.ambiguous:
         vi, en = readings(text)
-        problems.append(error("ambiguous-number", f"Ô «{title}» ghi «{text}» dạng chữ, đọc được hai cách: «{vi}» "
-                              f"hoặc «{en}»; hãy xóa ô rồi nhập lại số vào ô dạng số (Number) để không còn nhầm",
-                              **place))
+        problems.append(make("ambiguous-number", place, title=title, text=text, vi=vi, en=en))
         return None
     if parsed.percent and ind.unit.strip() != "%":
-        problems.append(error("percent-cell", f"Ô «{title}» ghi «{text}» (có dấu %), nhưng «{ind.name}» tính bằng "
-                              f"«{ind.unit}»: hãy nhập số theo «{ind.unit}», không có dấu %", **place))
+        problems.append(make("percent-cell:typed", place, title=title, text=text, name=ind.name, unit=ind.unit))
         return None
-    problems.append(warning("text-number", f"Ô «{title}» ghi số dạng chữ «{text}»; đã đọc là "
-                            f"{str(parsed.value).replace('.', ',')}" + (" (bỏ dấu %)" if parsed.percent else "")
-                            + "; nên nhập dạng số", **place))
+    problems.append(make("text-number:percent" if parsed.percent else "text-number", place, title=title, text=text,
+                         value=str(parsed.value).replace('.', ',')))
     return parsed.value
 
 
@@ -528,12 +485,10 @@ def _percent_cell(number: Decimal, title, ind, place, problems) -> Decimal | Non
     """A number in a cell formatted as a percentage: typing «77,5%» stores 0,775."""
     shown = plain(number * 100)
     if ind.unit.strip() == "%":
-        problems.append(warning("percent-cell", f"Ô «{title}» định dạng phần trăm: Excel lưu {format_plain(number)}, "
-                                f"hiển thị {format_plain(shown)}%; đã đọc là {format_plain(shown)} (đơn vị %)", **place))
+        problems.append(make("percent-cell:shown", place, title=title, number=format_plain(number), shown=format_plain(shown)))
         return shown
-    problems.append(error("percent-cell", f"Ô «{title}» định dạng phần trăm (hiển thị {format_plain(shown)}%, Excel lưu "
-                          f"{format_plain(number)}), nhưng «{ind.name}» tính bằng «{ind.unit}»: hãy đặt định dạng ô "
-                          f"là số (Number) và nhập số theo «{ind.unit}»", **place))
+    problems.append(make("percent-cell:stored", place, title=title, shown=format_plain(shown), number=format_plain(number), name=ind.name,
+                         unit=ind.unit))
     return None
 
 
@@ -544,25 +499,22 @@ def data_period(data) -> str:
 def _read_text(ws, fname, data, problems):
     sheet = ws.title
     if ws.sheet_state != "visible":
-        problems.append(warning("sheet-hidden", f"Sheet «{sheet}» đang bị ẩn; thuyết minh trong đó vẫn được in vào báo "
-                                f"cáo", file=fname, sheet=sheet))
+        problems.append(make("sheet-hidden:narrative", dict(file=fname, sheet=sheet), sheet=sheet))
     found = _find_header(ws, layout.TEXT_SECTION)
     if not found:
-        problems.append(error("header-missing", f"Sheet «{sheet}» thiếu dòng tiêu đề «{layout.TEXT_SECTION}», "
-                              f"«{layout.TEXT_BODY}»", file=fname, sheet=sheet))
+        problems.append(make("header-missing:narrative_header", dict(file=fname, sheet=sheet), sheet=sheet, text_section=layout.TEXT_SECTION,
+                             text_body=layout.TEXT_BODY))
         return
     hrow, titles = found
     if layout.TEXT_BODY not in titles:
-        problems.append(error("header-missing", f"Sheet «{sheet}» thiếu cột «{layout.TEXT_BODY}»", file=fname, sheet=sheet,
-                              line=hrow))
+        problems.append(make("header-missing:narrative_column", dict(file=fname, sheet=sheet, line=hrow), sheet=sheet, text_body=layout.TEXT_BODY))
         return
     cs, cb = titles[layout.TEXT_SECTION][0], titles[layout.TEXT_BODY][0]
     for r in range(hrow + 1, min(ws.max_row, hrow + MAX_ROWS) + 1):
         sec_cell, body_cell = ws.cell(r, cs), ws.cell(r, cb)
         broken = [c for c in (sec_cell, body_cell) if isinstance(c.value, CellError)]
         for c in broken:   # «#N/A» is what the cell shows, never a paragraph of the report
-            problems.append(error("excel-error", f"Ô chứa lỗi công thức {brief(c.value, 20)}, không phải thuyết minh: "
-                                  f"hãy sửa công thức hoặc gõ lại nội dung", file=fname, sheet=sheet, cell=c.coordinate))
+            problems.append(make("excel-error:narrative", dict(file=fname, sheet=sheet, cell=c.coordinate), value=brief(c.value, 20)))
         if broken:
             continue
         sec = _norm(sec_cell.value)
@@ -571,8 +523,7 @@ def _read_text(ws, fname, data, problems):
         if not sec and not body:
             continue
         if ws.row_dimensions[r].hidden:
-            problems.append(warning("row-hidden", f"Dòng {r} đang bị ẩn; đoạn thuyết minh này vẫn được in vào báo cáo "
-                                    f"(không muốn in thì xóa dòng)", file=fname, sheet=sheet, cell=body_cell.coordinate))
+            problems.append(make("row-hidden:narrative", dict(file=fname, sheet=sheet, cell=body_cell.coordinate), row=r))
         data.narrative.append((sec, body, body_cell.coordinate))
 
 
@@ -597,19 +548,18 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
     try:
         wb = GridBook(path, limits=False, sheets=(layout.SHEET_DATA,))   # years of history: more rows than a month's
     except PackageError as e:
-        return {}, [error(e.code, e.message, file=fname)]
+        return {}, [make(e.key, dict(file=fname), **e.fields)]
     except Exception as e:  # noqa: BLE001 - any unreadable file is the same problem for the user
         return {}, [_not_a_workbook(fname, e)]
     found = active_content(wb, wb.part_names) or (("macro (VBA)", "") if wb.macro_declared else None)
     if found is not None:
-        return {}, [error("active-content", _ACTIVE.format(what=found[0]), file=fname, sheet=found[1])]
+        return {}, [make("active-content", dict(file=fname, sheet=found[1]), what=found[0])]
     ws = wb.find(layout.SHEET_DATA)
     if ws is None:
-        return {}, [error("sheet-missing", f"Không có sheet «{layout.SHEET_DATA}»", file=fname)]
+        return {}, [make("sheet-missing:history", dict(file=fname), sheet_data=layout.SHEET_DATA)]
     found = _find_header(ws, layout.COL_CODE)
     if not found or layout.COL_PERIOD not in found[1]:
-        return {}, [error("header-missing", f"Cần dòng tiêu đề có «{layout.COL_PERIOD}», «{layout.COL_CODE}» và các cột số liệu",
-                          file=fname, sheet=layout.SHEET_DATA)]
+        return {}, [make("header-missing:history_header", dict(file=fname, sheet=layout.SHEET_DATA), col_period=layout.COL_PERIOD, col_code=layout.COL_CODE)]
     hrow, titles = found
     cols = {t: c[0] for t, c in titles.items()}
     out: dict = {}
@@ -622,20 +572,19 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
         if not code and not period_text or not period_text and not has_values:
             continue  # a blank row, or a template row left unfilled
         if code not in cat.indicators:
-            problems.append(error("unknown-indicator", f"Mã chỉ tiêu «{brief(code, 40)}» không có trong danh mục",
-                                  file=fname, sheet=layout.SHEET_DATA, cell=ws.cell(r, cols[layout.COL_CODE]).coordinate,
-                                  indicator=brief(code, 40)))
+            problems.append(make("unknown-indicator",
+                                 dict(file=fname, sheet=layout.SHEET_DATA, cell=ws.cell(r, cols[layout.COL_CODE]).coordinate, indicator=brief(code, 40)),
+                                 code=brief(code, 40)))
             continue
         try:
             period = str(Period.parse(period_text))
         except ValueError as e:
-            problems.append(error("bad-period", str(e), file=fname, sheet=layout.SHEET_DATA,
-                                  cell=period_cell.coordinate, indicator=code))
+            problems.append(make("bad-period", dict(file=fname, sheet=layout.SHEET_DATA, cell=period_cell.coordinate,
+                                                    indicator=code), reason=str(e)))
             continue
         if (period, code) in seen:
-            problems.append(error("duplicate-indicator", f"Chỉ tiêu «{code}» kỳ {period} lặp lại (đã có ở dòng "
-                                  f"{seen[(period, code)]})", file=fname, sheet=layout.SHEET_DATA,
-                                  cell=f"A{r}", indicator=code))
+            problems.append(make("duplicate-indicator:history", dict(file=fname, sheet=layout.SHEET_DATA, cell=f"A{r}", indicator=code), code=code,
+                                 period=period, seen=seen[(period, code)]))
             continue
         seen[(period, code)] = r
         ind = cat.indicators[code]
@@ -649,8 +598,7 @@ def read_history(path: Path, cat: Catalogue) -> tuple[dict, list[Problem]]:
             place = dict(file=fname, sheet=layout.SHEET_DATA, cell=cell.coordinate, indicator=code)
             if measure not in layout.measures_for(ind):
                 if cell.value not in (None, ""):   # as check says of a workbook: never dropped without a word
-                    problems.append(warning("not-applicable", f"Cột «{title}» không áp dụng cho chỉ tiêu "
-                                            f"{ind.kind_name}; giá trị này bị bỏ qua", **place))
+                    problems.append(make("not-applicable", place, title=title, kind_name=ind.kind_name))
                 continue
             value = _cell_number(cell, title, ind, place, problems)
             if value is not None:

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..problems import error
+from ..problems import make
 
 MEMORY_LIMIT = int(os.environ.get("BAOCAO_READ_MEMORY_MB", "2048")) * 2**20
 TIME_LIMIT = float(os.environ.get("BAOCAO_READ_SECONDS", "60"))
@@ -150,9 +150,7 @@ def _discard(pool: cf.ProcessPoolExecutor) -> None:
 
 
 def refused(path: Path, why: str):
-    return None, [error("unreadable", f"Không đọc được tệp trong giới hạn an toàn ({why}): tệp có thể bị hỏng hoặc "
-                        f"được tạo bất thường; hãy mở bằng Excel, lưu lại dạng «Excel Workbook (.xlsx)» rồi gửi lại",
-                        file=Path(path).name)]
+    return None, [make("unreadable", dict(file=Path(path).name), why=why)]
 
 
 def run_many(fn, jobs: list[tuple], names: list[Path], done=None) -> list:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..catalogue import FLOW, RATE, Catalogue
-from ..problems import Problem, error, warning
+from ..problems import Problem, make
 from ..sources import entered
 from ..vi_numbers import format_percent, format_plain
 from . import layout
@@ -37,28 +37,22 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
                         vals.get("cumulative" if measure == "month" else "month") is not None:
                     continue  # a rate as of the month (lao động qua đào tạo) or of the year to date: either is its figure
                 if ind.required:
-                    out.append(error("required-empty", f"Chưa nhập «{LABEL[measure]}» của chỉ tiêu bắt buộc "
-                                     f"«{ind.name}» ({ind.unit})", **place(measure)))
+                    out.append(make("required-empty", place(measure), label=LABEL[measure], name=ind.name, unit=ind.unit))
                 else:
-                    out.append(warning("optional-empty", f"Chưa nhập «{LABEL[measure]}» của «{ind.name}»; "
-                                       f"báo cáo sẽ không có phần so sánh tương ứng", **place(measure)))
+                    out.append(make("optional-empty", place(measure), label=LABEL[measure], name=ind.name))
                 continue
             if v < 0 and not ind.allow_negative:
-                out.append(error("negative", f"«{LABEL[measure]}» là số âm ({format_plain(v)}); "
-                                 f"chỉ tiêu «{ind.name}» không nhận số âm", **place(measure)))
+                out.append(make("negative", place(measure), label=LABEL[measure], value=format_plain(v), name=ind.name))
             if ind.integer and v != v.to_integral_value():
-                out.append(error("not-integer", f"«{LABEL[measure]}» phải là số nguyên (số đếm), đang là "
-                                 f"{str(v).replace('.', ',')}", **place(measure)))
+                out.append(make("not-integer", place(measure), label=LABEL[measure], value=str(v).replace('.', ',')))
         if ind.has_plan and vals.get("plan") is not None and vals["plan"] == 0:
-            out.append(warning("plan-zero", f"Kế hoạch năm bằng 0: không tính được tỷ lệ % {ind.plan_word}; "
-                               f"kiểm tra lại số liệu", **place("plan")))
+            out.append(make("plan-zero", place("plan"), plan_word=ind.plan_word))
         if ind.kind == FLOW:
             m, c = vals.get("month"), vals.get("cumulative")
             # a profit may lose money after a good month: only a quantity that cannot be negative
             # has a year to date at least its month
             if m is not None and c is not None and c < m and m >= 0 and not ind.allow_negative:
-                out.append(error("cumulative-below-month", f"Lũy kế ({format_plain(c)}) nhỏ hơn số thực hiện tháng ({format_plain(m)}); "
-                                 f"lũy kế từ đầu năm phải lớn hơn hoặc bằng số tháng", **place("cumulative")))
+                out.append(make("cumulative-below-month", place("cumulative"), cumulative=format_plain(c), month=format_plain(m)))
         if ind.kind == FLOW and period is not None and period.month == 1:
             for m_key, c_key in (("month", "cumulative"), ("month_last_year", "cumulative_last_year")):
                 m, c = vals.get(m_key), vals.get(c_key)
@@ -66,18 +60,15 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
                 typed = all(entered(srcs.get(k)) for k in (m_key, c_key) if k in srcs)
                 if m is not None and c is not None and m != c and typed:
                     cm, cc = place(m_key)["cell"], place(c_key)["cell"]
-                    out.append(error("january-cumulative", f"Tháng 1: số liệu tháng và lũy kế từ đầu năm cùng tính từ "
-                                     f"ngày {settings['nop_bao_cao']['ngay_chot_dau']}/12 năm trước, nên phải "
-                                     f"bằng nhau, nhưng «{LABEL[m_key]}» ({cm}) là {format_plain(m)} còn «{LABEL[c_key]}» "
-                                     f"({cc}) là {format_plain(c)}: lũy kế tháng 1 không cộng số tháng 12 năm trước",
-                                     **place(c_key)))
+                    out.append(make("january-cumulative", place(c_key), day=settings['nop_bao_cao']['ngay_chot_dau'],
+                                    month_label=LABEL[m_key], month_cell=cm, month=format_plain(m), cumulative_label=LABEL[c_key], cumulative_cell=cc,
+                                    cumulative=format_plain(c)))
         for measure, base in (("month", "month_last_year"), ("cumulative", "cumulative_last_year")):
             v, b = vals.get(measure), vals.get(base)
             if v is None or b is None or b <= 0 or ind.kind not in (FLOW, "stock"):
                 continue
             change = (v / b - 1) * 100
             if abs(change) > far:
-                out.append(warning("far-from-last-year", f"«{LABEL[measure]}» ({format_plain(v)}) lệch "
-                                   f"{format_percent(change, 1)} so với cùng kỳ ({format_plain(b)}), vượt ngưỡng "
-                                   f"±{format_percent(far, 0)}: kiểm tra lại số liệu", **place(measure)))
+                out.append(make("far-from-last-year", place(measure), label=LABEL[measure], value=format_plain(v),
+                                change=format_percent(change, 1), last_year=format_plain(b), far=format_percent(far, 0)))
     return out
