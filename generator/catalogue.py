@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .officecsv import read_csv
 from .periods import Period
-from .problems import Problem, error
+from .problems import Problem, make
 from .units import UnitTable, load_units
 
 DEPARTMENTS_FILE = "don-vi.csv"
@@ -200,11 +200,10 @@ def _range(row: dict, where, problems: list) -> tuple:
         try:
             out.append(Period.parse(text))
         except ValueError:
-            problems.append(error("catalogue-period", f"«{text}» không hợp lệ: ghi kỳ dạng YYYY-MM (ví dụ 2025-07) "
-                                  f"hoặc để trống", **where(col)))
+            problems.append(make("catalogue-period", where(col), text=text))
             return None
     if out[0] is not None and out[1] is not None and out[1] < out[0]:
-        problems.append(error("catalogue-period", f"«Đến kỳ» {out[1]} trước «Từ kỳ» {out[0]}", **where("Đến kỳ")))
+        problems.append(make("catalogue-period:reversed", where("Đến kỳ"), until=out[1], since=out[0]))
         return None
     return tuple(out)
 
@@ -237,15 +236,12 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
         rows, header = got
         for col in ("Mã đơn vị", "Tên đơn vị"):
             if col not in header:
-                problems.append(error("catalogue-column", f"Thiếu cột «{col}» ở dòng tiêu đề",
-                                      file=dept_path.name, line=1))
+                problems.append(make("catalogue-column", dict(file=dept_path.name, line=1), column=col))
         for n, row in rows:
             code, name = row.get("Mã đơn vị", ""), row.get("Tên đơn vị", "")
             where = dict(file=dept_path.name, line=n)
             if not DEPT_RE.match(code):
-                problems.append(error("department-code", f"Mã đơn vị «{code}» không hợp lệ: chỉ dùng "
-                                      f"chữ thường không dấu, số và dấu gạch ngang (ví dụ so-cong-thuong)",
-                                      **where))
+                problems.append(make("department-code", where, code=code))
                 continue
             span = _range(row, lambda col, n=n: dict(file=dept_path.name, line=n, column=col), problems)
             if span is None:
@@ -254,12 +250,14 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
             clash = next((d for d in cat.all_departments if d.code == code and _overlap(d, dept)), None)
             if clash is not None:
                 timed = any(r.valid_from or r.valid_to for r in (clash, dept))
-                problems.append(error("department-duplicate", f"Mã đơn vị «{code}» bị trùng (đã có ở dòng "
-                                      f"{clash.line})" + (f": hai khoảng hiệu lực {_span(clash)} và {_span(dept)} "
-                                                          f"chồng nhau" if timed else ""), **where))
+                if timed:
+                    problems.append(make("department-duplicate:overlap", where, code=code, line=clash.line,
+                                         span=_span(clash), other_span=_span(dept)))
+                else:
+                    problems.append(make("department-duplicate", where, code=code, line=clash.line))
                 continue
             if not name:
-                problems.append(error("department-name", f"Đơn vị «{code}» chưa có tên", **where))
+                problems.append(make("department-name", where, code=code))
             cat.all_departments.append(dept)
             cat.departments[code] = dept
 
@@ -270,8 +268,7 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
     rows, header = got
     for col in REQUIRED_COLUMNS:
         if col not in header:
-            problems.append(error("catalogue-column", f"Thiếu cột «{col}» ở dòng tiêu đề",
-                                  file=ind_path.name, line=1))
+            problems.append(make("catalogue-column", dict(file=ind_path.name, line=1), column=col))
     if any(col not in header for col in REQUIRED_COLUMNS):
         return cat, problems
     for n, row in rows:
@@ -281,17 +278,26 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
         clash = next((i for i in cat.all_indicators if i.code == ind.code and _overlap(i, ind)), None)
         if clash is not None:
             timed = any(r.valid_from or r.valid_to for r in (clash, ind))
-            problems.append(error("indicator-duplicate",
-                                  f"Mã chỉ tiêu «{ind.code}» bị trùng (đã có ở dòng {clash.line})" + (
-                                      f": hai khoảng hiệu lực {_span(clash)} và {_span(ind)} chồng nhau; một mã có "
-                                      f"thể có nhiều dòng (đổi đơn vị báo cáo, đơn vị tính, tên) nhưng «Từ kỳ» – "
-                                      f"«Đến kỳ» không được chồng nhau" if timed else ""),
-                                  file=ind_path.name, line=n, column="Mã chỉ tiêu", indicator=ind.code))
+            where = dict(file=ind_path.name, line=n, column="Mã chỉ tiêu", indicator=ind.code)
+            if timed:
+                problems.append(make("indicator-duplicate:overlap", where, code=ind.code, line=clash.line,
+                                     span=_span(clash), other_span=_span(ind)))
+            else:
+                problems.append(make("indicator-duplicate", where, code=ind.code, line=clash.line))
             continue
-        ended = _department_gap(cat, ind)
-        if ended:
-            problems.append(error("indicator-department-ended", ended, file=ind_path.name,
-                                  line=n, column="Đơn vị báo cáo", indicator=ind.code))
+        gap = _department_gap(cat, ind)
+        if gap:
+            name, first, last = gap
+            where = dict(file=ind_path.name, line=n, column="Đơn vị báo cáo", indicator=ind.code)
+            if first and last:
+                problems.append(make("indicator-department-ended:between", where, code=ind.code, span=_span(ind),
+                                     name=name, first=first, last=last))
+            elif first:
+                problems.append(make("indicator-department-ended:since", where, code=ind.code, span=_span(ind),
+                                     name=name, first=first))
+            else:
+                problems.append(make("indicator-department-ended", where, code=ind.code, span=_span(ind), name=name,
+                                     last=last))
             continue
         cat.all_indicators.append(ind)
     view = _latest_view(cat)
@@ -300,9 +306,10 @@ def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
     return cat, problems
 
 
-def _department_gap(cat: Catalogue, ind: Indicator) -> str | None:
+def _department_gap(cat: Catalogue, ind: Indicator) -> tuple[str, Period | None, Period | None] | None:
     """Why an indicator row cannot be reported by its department over its whole range (the
-    department has ended, or starts later), or None."""
+    department has ended, or starts later): the department's name and the first and last
+    periods it reports (either may be None), or None."""
     rows = sorted((d for d in cat.all_departments if d.code == ind.department),
                   key=lambda d: _key(d.valid_from or (0, 0)))
     if not rows:
@@ -322,9 +329,7 @@ def _department_gap(cat: Catalogue, ind: Indicator) -> str | None:
     name = rows[-1].name
     last = max((d.valid_to for d in rows if d.valid_to is not None), key=_key, default=None)
     first = min((d.valid_from for d in rows if d.valid_from is not None), key=_key, default=None)
-    when = f"chỉ hoạt động {(f'từ kỳ {first} ') if first else ''}{(f'đến kỳ {last}') if last else ''}".strip()
-    return (f"Chỉ tiêu «{ind.code}» ({_span(ind)}) do đơn vị «{name}» báo cáo, nhưng đơn vị này {when}: hãy ghi "
-            f"«Đến kỳ» cho dòng chỉ tiêu này và thêm một dòng mới (cùng mã) với đơn vị báo cáo mới từ kỳ sau")
+    return name, first, last
 
 
 def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) -> Indicator | None:
@@ -334,22 +339,18 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
     ok = True
     code = row["Mã chỉ tiêu"]
     if not CODE_RE.match(code):
-        problems.append(error("indicator-code", f"Mã chỉ tiêu «{code}» không hợp lệ: chỉ dùng chữ in hoa "
-                              f"không dấu, số và dấu gạch dưới, bắt đầu bằng chữ (ví dụ XNK_TONG)",
-                              **where("Mã chỉ tiêu")))
+        problems.append(make("indicator-code", where("Mã chỉ tiêu"), code=code))
         return None
     if not row["Tên chỉ tiêu"]:
-        problems.append(error("indicator-name", "Chỉ tiêu chưa có tên", **where("Tên chỉ tiêu")))
+        problems.append(make("indicator-name", where("Tên chỉ tiêu")))
         ok = False
     dept = row["Đơn vị báo cáo"]
     if not any(d.code == dept for d in cat.all_departments):
-        problems.append(error("indicator-department", f"Đơn vị báo cáo «{dept}» không có trong {DEPARTMENTS_FILE}",
-                              **where("Đơn vị báo cáo")))
+        problems.append(make("indicator-department", where("Đơn vị báo cáo"), department=dept, file=DEPARTMENTS_FILE))
         ok = False
     kind = KINDS.get(row["Loại"].lower())
     if kind is None:
-        problems.append(error("indicator-kind", f"Loại «{row['Loại']}» không hợp lệ: cần một trong "
-                              f"{', '.join(KINDS)}", **where("Loại")))
+        problems.append(make("indicator-kind", where("Loại"), kind=row['Loại'], kinds=', '.join(KINDS)))
         ok = False
     values = {}
     for title, attr in COLUMNS.items():
@@ -362,13 +363,11 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
             elif text.isdigit() and int(text) <= 6:
                 values[attr] = int(text)
             else:
-                problems.append(error("indicator-decimals", f"«{text}» không hợp lệ: cần một số nguyên từ 0 đến 6",
-                                      **where(title)))
+                problems.append(make("indicator-decimals", where(title), text=text))
                 ok = False
         elif attr == "plan_word":
             if text.lower() not in PLAN_WORDS:
-                problems.append(error("indicator-plan", f"«{text}» không hợp lệ: để trống hoặc ghi "
-                                      f"«kế hoạch», «dự toán», «không»", **where(title)))
+                problems.append(make("indicator-plan", where(title), text=text))
                 ok = False
             else:
                 values[attr] = PLAN_WORDS[text.lower()]
@@ -378,8 +377,7 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
             elif text.isdigit() and 0 < int(text) < 10000:
                 values[attr] = int(text)
             else:
-                problems.append(error("indicator-annex", f"«{text}» không hợp lệ: để trống (không đưa vào phụ lục) "
-                                      f"hoặc ghi số thứ tự trong phụ lục (1, 2, 3…)", **where(title)))
+                problems.append(make("indicator-annex", where(title), text=text))
                 ok = False
         elif attr in ("required", "allow_negative", "integer", "chart"):
             default = attr == "required"
@@ -388,8 +386,7 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
             elif text.lower() in YES:
                 values[attr] = YES[text.lower()]
             else:
-                problems.append(error("indicator-flag", f"«{text}» không hợp lệ: ghi «có» hoặc «không»",
-                                      **where(title)))
+                problems.append(make("indicator-flag", where(title), text=text))
                 ok = False
         elif attr in ("tolerance", "band"):
             if text == "":
@@ -400,8 +397,7 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
                     if values[attr] < 0:
                         raise InvalidOperation
                 except InvalidOperation:
-                    problems.append(error("indicator-number", f"«{text}» không hợp lệ: cần một số không âm (%)",
-                                          **where(title)))
+                    problems.append(make("indicator-number", where(title), text=text))
                     ok = False
         elif attr in ("parent", "section", "plan2_word"):
             values[attr] = text or None
@@ -417,8 +413,8 @@ def _indicator(row: dict, n: int, fname: str, cat: Catalogue, problems: list) ->
 def _check_parents(cat: Catalogue, fname: str, problems: list) -> None:
     for ind in cat.indicators.values():
         if ind.parent and ind.parent not in cat.indicators:
-            problems.append(error("indicator-parent", f"Chỉ tiêu cha «{ind.parent}» không có trong danh mục",
-                                  file=fname, line=ind.line, column="Thuộc chỉ tiêu", indicator=ind.code))
+            problems.append(make("indicator-parent", dict(file=fname, line=ind.line, column="Thuộc chỉ tiêu", indicator=ind.code),
+                                 parent=ind.parent))
     reported = set()
     for ind in cat.indicators.values():
         seen, cur = [], ind
@@ -428,10 +424,9 @@ def _check_parents(cat: Catalogue, fname: str, problems: list) -> None:
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
-                    problems.append(error("indicator-cycle",
-                                          "Vòng lặp chỉ tiêu cha - thành phần: " + " → ".join(cycle + [cur.code]),
-                                          file=fname, line=cat.indicators[cycle[0]].line, column="Thuộc chỉ tiêu",
-                                          indicator=cycle[0]))
+                    problems.append(make("indicator-cycle", dict(file=fname, line=cat.indicators[cycle[0]].line,
+                                                                 column="Thuộc chỉ tiêu", indicator=cycle[0]),
+                                         cycle=" → ".join(cycle + [cur.code])))
                 break
             seen.append(cur.code)
             cur = cat.indicators.get(cur.parent)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .catalogue import FLOW, INDEX, RATE, STOCK, Catalogue, Indicator
-from .problems import Problem, warning
+from .problems import Problem, make
 from .vi_numbers import format_number, safe_div
 
 from .measures import VALUES
@@ -165,11 +165,7 @@ def check_components(parent: Figure, comps: list[Figure], default_tol: Decimal) 
             dec = ind.decimals(measure)
             label = "tháng" if measure == "month" else "lũy kế"
             place = getattr(parent.sources.get(measure), "place", {})
-            out.append(warning(
-                "components-sum",
-                f"Tổng các chỉ tiêu thành phần ({label}) là {format_number(s, dec)}, lệch "
-                f"{format_number(abs(diff), dec)} {ind.unit} so với chỉ tiêu cha {format_number(total, dec)} "
-                f"(dung sai {format_number(tol, 2)}%): "
-                + ", ".join(c.code for c in comps),
-                indicator=ind.code, **place))
+            out.append(make("components-sum", dict(indicator=ind.code, **place), label=label, sum=format_number(s, dec),
+                            diff=format_number(abs(diff), dec), unit=ind.unit, total=format_number(total, dec),
+                            tolerance=format_number(tol, 2), codes=", ".join(c.code for c in comps)))
     return out

@@ -18,7 +18,7 @@ from .annex import annex_settings
 from .compose import TEMPLATE_FILE
 from .compose.checks import template_uses as uses
 from .narrative import refs
-from .problems import BaocaoError, warning
+from .problems import BaocaoError, make
 
 
 def submitted(fig) -> bool:
@@ -74,8 +74,6 @@ def place_indicators(cat, figures: dict, narrative: dict, settings: dict, uses, 
                 where = "chỉ tiêu không có «Mục báo cáo» trong danh mục"
                 fix = (f"viết {{{code}}} trong thuyết minh, hoặc ghi «Mục báo cáo» hay «Phụ lục» cho chỉ tiêu trong "
                        f"chi-tieu.csv")
-            problems.append(warning(
-                "not-printed", f"Số liệu của «{ind.name}» ({code}) do «{dept}» gửi không được in ở đâu trong báo "
-                f"cáo: không thuyết minh nào, không đoạn nào của mẫu trích dẫn, không có trong phụ lục, và {where}. "
-                f"Hãy {fix}", indicator=code, department=ind.department))
+            problems.append(make("not-printed", dict(indicator=code, department=ind.department), name=ind.name, code=code, dept=dept,
+                                 where=where, fix=fix))
     return automatic, problems

@@ -12,7 +12,7 @@ from .catalogue import FLOW, STOCK
 from .context import Context
 from .history import months_in_unit
 from .periods import Period
-from .problems import has_errors, warning
+from .problems import has_errors, make
 from .sources import Sourced
 from .store import submissions
 from .workbooks import layout
@@ -109,16 +109,12 @@ def quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
                     unquoted.append(ind.name)
                     continue
                 missing = ", ".join(str(m) for m, g in zip(periods, got) if g is None)
-                problems.append(warning("quarter-incomplete", f"Không tính được số quý {quarter} của «{ind.name}»: "
-                                        f"thiếu số tháng của kỳ {missing}; báo cáo không in số quý thay vì đoán",
-                                        indicator=code))
+                problems.append(make("quarter-incomplete", dict(indicator=code), quarter=quarter, name=ind.name, missing=missing))
     if unquoted:
         names = ", ".join(f"«{n}»" for n in unquoted[:3]) + (f" và {len(unquoted) - 3} chỉ tiêu khác"
                                                               if len(unquoted) > 3 else "")
-        problems.insert(0, warning(
-            "quarter-incomplete", f"Không tính được số quý {quarter} của {len(unquoted)} chỉ tiêu cộng dồn ({names}): "
-            f"chưa có số liệu nào của kỳ {', '.join(str(m) for m in months if m in absent)} (chưa nộp biểu hay nhập "
-            f"lịch sử của kỳ đó; nhập bằng «baocao import-history»); báo cáo không in số quý thay vì đoán"))
+        problems.insert(0, make("quarter-incomplete:period_empty", None, quarter=quarter, count=len(unquoted), names=names,
+                                months=', '.join(str(m) for m in months if m in absent)))
     return out, problems
 
 

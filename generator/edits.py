@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import narrative
 from .outputs import atomic_write_bytes
-from .problems import BaocaoError, InputError, error, warning
+from .problems import ERROR, BaocaoError, InputError, framed, make, quoted
 from .versions import AUTOMATIC, paragraph_keys, paragraph_model, unparse
 
 FOLDER = "bien-tap"
@@ -43,18 +43,17 @@ def read_edits(ctx) -> tuple[list[dict], list]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any unreadable file alike
-        return [], [error("edit-file", f"Không đọc được tệp biên tập {_shown(path)}: hãy mở bằng Excel rồi lưu lại "
-                          f"dạng «Excel Workbook (.xlsx)»", file=_shown(path))]
+        return [], [make("edit-file", dict(file=_shown(path)), path=_shown(path))]
     try:
         if SHEET not in wb.sheetnames:
-            return [], [error("edit-file", f"Tệp biên tập {_shown(path)} không có sheet «{SHEET}»", file=_shown(path))]
+            return [], [make("edit-file:sheet", dict(file=_shown(path)), path=_shown(path), sheet=SHEET)]
         rows = list(wb[SHEET].iter_rows(values_only=True))
     finally:
         wb.close()
     head = [str(c or "").strip() for c in (rows[0] if rows else ())]
     if head[:5] != list(COLUMNS[:5]):
-        return [], [error("edit-file", f"Sheet «{SHEET}» của {_shown(path)} cần các cột "
-                          + ", ".join(f"«{c}»" for c in COLUMNS[:5]) + " ở dòng 1", file=_shown(path), sheet=SHEET)]
+        return [], [make("edit-file:columns", dict(file=_shown(path), sheet=SHEET), sheet=SHEET, path=_shown(path),
+                         columns=quoted(COLUMNS[:5]))]
     out = []
     for r, row in enumerate(rows[1:], start=2):
         row = list(row) + [None] * (len(COLUMNS) - len(row))
@@ -106,22 +105,18 @@ def apply_narrative(ctx, res) -> list:
             taken.add(moved)
             e = dict(e, key=moved, which=moved.rsplit("/", 1)[1])
         if e["key"] not in rows:
-            problems.append(warning("edit-orphan", f"Bản biên tập {_where(ctx, e)} không được in: đơn vị không còn đoạn "
-                                    f"văn này; bản biên tập: «{e['text']}». Hãy xóa dòng này hoặc chuyển bản biên tập "
-                                    f"sang đoạn đúng", indicator="", **_place(path, e["row"])))
+            problems.append(make("edit-orphan", dict(indicator="", **_place(path, e["row"])), which=_where(ctx, e), text=e['text']))
             continue
         section, i = rows[e["key"]]
         dept, segments, place = res.narrative[section][i]
         current = unparse(segments)
         new, probs = narrative.parse(e["text"], codes)
         if probs:
-            problems += [error(m.code, f"Bản biên tập {_where(ctx, e)}: {m.message}", indicator=m.indicator,
-                               **_place(path, e["row"])) for m in probs]
+            problems += [framed("edit", m.code, ERROR, dict(indicator=m.indicator, **_place(path, e["row"])),
+                                which=_where(ctx, e), message=m.message) for m in probs]
             continue
-        problems += [error(p.code, f"Bản biên tập {_where(ctx, e)}: {p.message}", indicator=p.indicator,
-                           **_place(path, e["row"])) if p.is_error else
-                     warning(p.code, f"Bản biên tập {_where(ctx, e)}: {p.message}", indicator=p.indicator,
-                             **_place(path, e["row"]))
+        problems += [framed("edit", p.code, p.severity, dict(indicator=p.indicator, **_place(path, e["row"])),
+                            which=_where(ctx, e), message=p.message)
                      for p in narrative.check_refs(new, res.printed)]
         stale = e["base"].strip() != current.strip()
         if stale:
@@ -143,11 +138,8 @@ def _moved(e: dict, rows: dict, sources: dict, taken: set) -> str | None:
 
 
 def _stale(ctx, e: dict, current: str, path: Path):
-    return warning("edit-stale", f"Đơn vị đã sửa {_where(ctx, e)} sau khi văn phòng biên tập: báo cáo vẫn in bản "
-                   f"biên tập. Văn bản mới của đơn vị: «{current}». Bản biên tập: «{e['text']}». Văn bản của đơn vị "
-                   f"lúc biên tập: «{e['base']}». Hãy sửa lại bản biên tập theo văn bản mới (trang «Biên tập» hoặc "
-                   f"tệp {_shown(path)}, cột «Văn bản của đơn vị» ghi văn bản mới), hoặc xóa bản biên tập để in "
-                   f"văn bản của đơn vị", **_place(path, e["row"], "D"))
+    return make("edit-stale", _place(path, e["row"], "D"), which=_where(ctx, e), current=current, text=e['text'], base=e['base'],
+                path=_shown(path))
 
 
 def apply_automatic(ctx, res) -> list:
@@ -157,14 +149,13 @@ def apply_automatic(ctx, res) -> list:
     codes = set(ctx.catalogue.indicators)
     for e in getattr(res, "pending_edits", []):
         if e["which"] not in res.automatic.get(e["section"], ()):
-            problems.append(warning("edit-orphan", f"Bản biên tập {_where(ctx, e)} không được in: báo cáo không còn in "
-                                    f"câu tự động này (một thuyết minh đã nêu chỉ tiêu); bản biên tập: «{e['text']}»",
-                                    indicator=e["which"] if e["which"] in codes else "", **_place(path, e["row"])))
+            problems.append(make("edit-orphan:sentence", dict(indicator=e["which"] if e["which"] in codes else "", **_place(path, e["row"])),
+                                 which=_where(ctx, e), text=e['text']))
             continue
         new, probs = narrative.parse(e["text"], codes)
         if probs:
-            problems += [error(m.code, f"Bản biên tập {_where(ctx, e)}: {m.message}", indicator=m.indicator,
-                               **_place(path, e["row"])) for m in probs]
+            problems += [framed("edit", m.code, ERROR, dict(indicator=m.indicator, **_place(path, e["row"])),
+                                which=_where(ctx, e), message=m.message) for m in probs]
             continue
         current = "{" + e["which"] + ":cau}"
         res.overrides[(e["section"], e["which"])] = new

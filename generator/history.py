@@ -13,7 +13,7 @@ from .compute import Figure, derive
 from .files import atomic_save_workbook, sha256_of
 from .periods import Period
 from .printed import print_figure
-from .problems import error, warning
+from .problems import make
 from .sources import Source, entered
 from .units import UNITS_FILE, same_unit
 from .vi_numbers import format_number, format_plain, safe_div
@@ -75,14 +75,12 @@ def months_of_year(store, cat, period: Period, codes: list) -> dict:
     return out
 
 
-def unit_problem(ind, measure: str, stored: storage.submissions.Stored, where: str, place: dict, severity=error):
-    return severity(
-        "unit-changed",
-        f"«{layout.COLUMN_OF[measure]}» của «{ind.name}» ({ind.code}) đã lưu ở {where} là "
-        f"{format_plain(stored.value)} {stored.unit} ({stored.file_name}!{stored.sheet}!"
-        f"{stored.cell}), nhưng nay chỉ tiêu tính bằng «{ind.unit}» và bảng đổi đơn vị ({UNITS_FILE}) không có "
-        f"cách đổi «{stored.unit}» sang «{ind.unit}»: hãy nhập số này theo đơn vị «{ind.unit}» vào ô này, hoặc "
-        f"đề nghị Văn phòng khai báo hệ số đổi", **place)
+def unit_problem(ind, measure: str, stored: storage.submissions.Stored, where: str, place: dict, prefill=False):
+    """A stored value whose unit cannot be converted to the indicator's: an error, or a
+    warning when it only would have prefilled a new blank workbook (``prefill``)."""
+    return make("unit-changed:prefill" if prefill else "unit-changed", place, column=layout.COLUMN_OF[measure],
+                name=ind.name, code=ind.code, where=where, value=format_plain(stored.value), stored_unit=stored.unit,
+                file=stored.file_name, sheet=stored.sheet, cell=stored.cell, unit=ind.unit, units_file=UNITS_FILE)
 
 
 def carried(known: dict, code: str, measure: str) -> tuple[storage.submissions.Stored, str] | None:
@@ -187,27 +185,21 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
             diff = cum - expected
             rel = abs(safe_div(diff, expected) or 0) * 100 if expected else abs(diff)
             if rel > tol:
-                out.append(warning(
-                    "cumulative-jump", f"Lũy kế {format_number(cum, dec)} khác lũy kế kỳ trước "
-                    f"{format_number(prev.value, dec)} (biểu đã nộp của kỳ trước) cộng số tháng {format_number(month, dec)} "
-                    f"= {format_number(expected, dec)}: lệch {format_number(diff, dec)} {ind.unit} "
-                    f"(nếu là điều chỉnh số ước tính kỳ trước thì ghi rõ ở cột «Ghi chú»)", **place("cumulative")))
+                out.append(make("cumulative-jump", place("cumulative"), cumulative=format_number(cum, dec), previous=format_number(prev.value, dec),
+                                month=format_number(month, dec), expected=format_number(expected, dec), diff=format_number(diff, dec), unit=ind.unit))
         for key, table, label in (("plan", "plans", "Kế hoạch năm"),
                                   ("plan2", "plans2", f"Kế hoạch khác ({ind.plan2_word})")):
             plan, history = typed(key), known.get(table, {}).get(code, [])
             last_plan = stored_in_unit(history[-1][1]) if history else None
             if plan is not None and last_plan is not None and last_plan.value != plan:
                 p_period, stored = history[-1][0], last_plan
-                out.append(warning(
-                    "plan-changed", f"{label} {format_plain(plan)} khác số đã "
-                    f"báo ở kỳ {p_period} ({format_plain(stored.value)}): kế hoạch thay đổi trong năm?", **place(key)))
+                out.append(make("plan-changed", place(key), label=label, plan=format_plain(plan), period=p_period,
+                                stored=format_plain(stored.value)))
         for measure, src in LAST_YEAR_OF.items():
             v, stored = typed(measure), stored_in_unit(known["last_year"].get(code, {}).get(src))
             if v is not None and stored is not None and v != stored.value:
-                out.append(warning(
-                    "last-year-differs", f"«{layout.COLUMN_OF[measure]}» ghi {format_plain(v)}, nhưng số đã lưu của cùng kỳ năm "
-                    f"trước là {format_plain(stored.value)} (biểu năm trước, {stored.file_name}!{stored.sheet}!"
-                    f"{stored.cell})", **place(measure)))
+                out.append(make("last-year-differs", place(measure), column=layout.COLUMN_OF[measure], value=format_plain(v),
+                                stored=format_plain(stored.value), file_name=stored.file_name, sheet=stored.sheet, cell=stored.cell))
     return out
 
 
@@ -258,7 +250,7 @@ def known_for_init(store, cat, period: Period) -> tuple[dict, list]:
             conv = in_unit(cat, ind, got[0])
             if conv is None:
                 problems.append(unit_problem(ind, measure, got[0], got[1], dict(
-                    file=f"{ind.department}.xlsx", sheet=layout.SHEET_DATA, indicator=code), severity=warning))
+                    file=f"{ind.department}.xlsx", sheet=layout.SHEET_DATA, indicator=code), prefill=True))
                 continue
             out.setdefault(code, {})[measure] = conv.value
     return out, problems
@@ -345,12 +337,11 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
             continue
         ind = cat.indicators.get(code)
         if ind is not None and not _same_value(cat, ind, old.value, old.unit, value, unit):
-            problems.append(error(
-                "import-conflict", f"«{layout.COLUMN_OF[measure]}» của {code} kỳ {period} ({dept}) được ghi hai lần với hai "
-                f"số khác nhau: tệp này ghi {format_plain(value)} {unit or ''} ({fname}!{sheet}!{cell}), lần nhập trước "
-                f"ghi {format_plain(old.value)} {old.unit or ''} (lần nộp {old.revision}, {old.file_name}!{old.sheet}!"
-                f"{old.cell}); hãy sửa một trong hai cho đúng (chỉ tiêu đã có số thì không nhập lại số khác)".replace(
-                    "  ", " "), file=fname, sheet=sheet, cell=cell, indicator=code))
+            problems.append(make("import-conflict", dict(file=fname, sheet=sheet, cell=cell, indicator=code),
+                                 column=layout.COLUMN_OF[measure], code=code, period=period, department=dept,
+                                 value=" ".join(filter(None, (format_plain(value), unit))), file=fname, sheet=sheet, cell=cell,
+                                 stored=" ".join(filter(None, (format_plain(old.value), old.unit))), revision=old.revision,
+                                 stored_file=old.file_name, stored_sheet=old.sheet, stored_cell=old.cell))
     if problems or not added:
         return None, problems
     if inputs is not None:
@@ -358,11 +349,8 @@ def merge_import(store, cat, sub: tuple, inputs: Path | None = None) -> tuple[tu
         present = [f for f in layout.workbook_files(folder, dept)
                    if not is_blank_workbook(f, cat.in_force(Period.parse(period)))]
         if present:
-            return None, [error(
-                "import-over-workbook", f"Kỳ {period} của {dept} đã có biểu {period}/{present[0].name} trong thư mục "
-                f"biểu, là lần nộp của kỳ đó: tệp nhập lịch sử không thêm được số liệu ({', '.join(sorted(set(added)))}) "
-                f"vào kỳ này; hãy điền các số đó vào biểu rồi chạy «baocao check --period {period}»", file=fname,
-                indicator=added[0])]
+            return None, [make("import-over-workbook", dict(file=fname, indicator=added[0]), period=period, dept=dept,
+                               name=present[0].name, added=', '.join(sorted(set(added))))]
     kept = [(code, measure, got.value, got.sheet, got.cell, got.unit)
             for code, measures in stored.items() for measure, got in measures.items() if (code, measure) not in given]
     narrative = storage.submissions.narrative(store, cur.revision) if cur.narrative_kept else None

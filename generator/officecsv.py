@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .problems import error
+from .problems import make
 
 
 def read_csv(path: Path, problems: list):
@@ -17,16 +17,13 @@ def read_csv(path: Path, problems: list):
             reader = csv.reader(fh)
             rows = list(reader)
     except FileNotFoundError:
-        problems.append(error("catalogue-missing", f"Không tìm thấy tệp danh mục {path.name}",
-                              file=path.name))
+        problems.append(make("catalogue-missing", dict(file=path.name), name=path.name))
         return None
     except UnicodeDecodeError:
-        problems.append(error("catalogue-encoding",
-                              f"Tệp {path.name} không phải văn bản UTF-8; hãy lưu lại dạng «CSV UTF-8»",
-                              file=path.name))
+        problems.append(make("catalogue-encoding", dict(file=path.name), name=path.name))
         return None
     if not rows:
-        problems.append(error("catalogue-empty", f"Tệp {path.name} trống", file=path.name))
+        problems.append(make("catalogue-empty", dict(file=path.name), name=path.name))
         return None
     header = [h.strip() for h in rows[0]]
     out = []

@@ -152,37 +152,77 @@ class Code:
         return {(self.code + ":" + name if name else self.code): t for name, t in self.templates.items()}
 
 
-# A phrase several messages end with
+# Phrases several messages end with
 SAVE_AS = "hãy mở tệp bằng Excel rồi lưu lại dạng «Excel Workbook (.xlsx)» và gửi lại"
+_UNIT_NOT_CONVERTED = (
+    "«{column}» của «{name}» ({code}) đã lưu ở {where} là {value} {stored_unit} ({file}!{sheet}!{cell}), nhưng nay chỉ "
+    "tiêu tính bằng «{unit}» và bảng đổi đơn vị ({units_file}) không có cách đổi «{stored_unit}» sang «{unit}»: hãy nhập "
+    "số này theo đơn vị «{unit}» vào ô này, hoặc đề nghị Văn phòng khai báo hệ số đổi")
+_NEW_ROW = ": hãy ghi «Đến kỳ» cho dòng chỉ tiêu này và thêm một dòng mới (cùng mã) với đơn vị báo cáo mới từ kỳ sau"
 
 # Every problem code, in one place, with what it means (kiem-tra.xlsx shows it beside each
 # problem; tests/test_docs.py checks that the package uses exactly these codes).
 TABLE = (
     # the catalogue, the list of departments, the unit table (templates/)
-    Code("catalogue-missing", "thiếu tệp danh mục (chi-tieu.csv, don-vi.csv)"),
-    Code("catalogue-encoding", "tệp danh mục không lưu dạng CSV UTF-8"),
-    Code("catalogue-empty", "tệp danh mục không có dòng nào"),
-    Code("catalogue-column", "thiếu cột bắt buộc ở dòng tiêu đề của tệp danh mục"),
-    Code("catalogue-period", "«Từ kỳ», «Đến kỳ» không phải kỳ YYYY-MM hoặc đảo ngược"),
-    Code("department-code", "mã đơn vị không hợp lệ"),
-    Code("department-duplicate", "mã đơn vị trùng"),
-    Code("department-name", "đơn vị chưa có tên"),
-    Code("indicator-code", "mã chỉ tiêu không hợp lệ"),
-    Code("indicator-duplicate", "mã chỉ tiêu trùng (hoặc hai khoảng hiệu lực chồng nhau)"),
-    Code("indicator-name", "chỉ tiêu chưa có tên"),
-    Code("indicator-department", "chỉ tiêu ghi đơn vị báo cáo không có trong danh sách đơn vị"),
-    Code("indicator-department-ended", "đơn vị báo cáo của chỉ tiêu đã thôi hoạt động trong kỳ chỉ tiêu còn hiệu lực"),
-    Code("indicator-kind", "loại chỉ tiêu không hợp lệ"),
-    Code("indicator-decimals", "số chữ số thập phân không hợp lệ"),
-    Code("indicator-plan", "cột «Kế hoạch» không hợp lệ"),
-    Code("indicator-flag", "cột có/không ghi giá trị khác"),
-    Code("indicator-number", "dung sai hoặc ngưỡng không phải số không âm"),
-    Code("indicator-parent", "chỉ tiêu cha không có trong danh mục"),
-    Code("indicator-cycle", "chỉ tiêu cha - con tạo thành vòng"),
-    Code("indicator-annex", "cột «Phụ lục» không phải số thứ tự"),
-    Code("unit-row", "dòng của bảng đổi đơn vị thiếu đơn vị"),
-    Code("unit-factor", "hệ số đổi đơn vị không phải số dương"),
-    Code("unit-duplicate", "một cặp đơn vị được khai hai lần"),
+    Code("catalogue-missing", "thiếu tệp danh mục (chi-tieu.csv, don-vi.csv)",
+         E("Không tìm thấy tệp danh mục {name}")),
+    Code("catalogue-encoding", "tệp danh mục không lưu dạng CSV UTF-8",
+         E("Tệp {name} không phải văn bản UTF-8; hãy lưu lại dạng «CSV UTF-8»")),
+    Code("catalogue-empty", "tệp danh mục không có dòng nào",
+         E("Tệp {name} trống")),
+    Code("catalogue-column", "thiếu cột bắt buộc ở dòng tiêu đề của tệp danh mục",
+         E("Thiếu cột «{column}» ở dòng tiêu đề"),
+         several=E("Thiếu cột {columns} ở dòng tiêu đề")),
+    Code("catalogue-period", "«Từ kỳ», «Đến kỳ» không phải kỳ YYYY-MM hoặc đảo ngược",
+         E("«{text}» không hợp lệ: ghi kỳ dạng YYYY-MM (ví dụ 2025-07) hoặc để trống"),
+         reversed=E("«Đến kỳ» {until} trước «Từ kỳ» {since}")),
+    Code("department-code", "mã đơn vị không hợp lệ",
+         E("Mã đơn vị «{code}» không hợp lệ: chỉ dùng chữ thường không dấu, số và dấu gạch ngang (ví dụ so-cong-thuong)")),
+    Code("department-duplicate", "mã đơn vị trùng",
+         E("Mã đơn vị «{code}» bị trùng (đã có ở dòng {line})"),
+         overlap=E("Mã đơn vị «{code}» bị trùng (đã có ở dòng {line}): hai khoảng hiệu lực {span} và {other_span} chồng nhau")),
+    Code("department-name", "đơn vị chưa có tên",
+         E("Đơn vị «{code}» chưa có tên")),
+    Code("indicator-code", "mã chỉ tiêu không hợp lệ",
+         E("Mã chỉ tiêu «{code}» không hợp lệ: chỉ dùng chữ in hoa không dấu, số và dấu gạch dưới, bắt đầu bằng chữ (ví dụ "
+           "XNK_TONG)")),
+    Code("indicator-duplicate", "mã chỉ tiêu trùng (hoặc hai khoảng hiệu lực chồng nhau)",
+         E("Mã chỉ tiêu «{code}» bị trùng (đã có ở dòng {line})"),
+         overlap=E("Mã chỉ tiêu «{code}» bị trùng (đã có ở dòng {line}): hai khoảng hiệu lực {span} và {other_span} chồng "
+                   "nhau; một mã có thể có nhiều dòng (đổi đơn vị báo cáo, đơn vị tính, tên) nhưng «Từ kỳ» – «Đến kỳ» không "
+                   "được chồng nhau")),
+    Code("indicator-name", "chỉ tiêu chưa có tên",
+         E("Chỉ tiêu chưa có tên")),
+    Code("indicator-department", "chỉ tiêu ghi đơn vị báo cáo không có trong danh sách đơn vị",
+         E("Đơn vị báo cáo «{department}» không có trong {file}")),
+    Code("indicator-department-ended", "đơn vị báo cáo của chỉ tiêu đã thôi hoạt động trong kỳ chỉ tiêu còn hiệu lực",
+         E("Chỉ tiêu «{code}» ({span}) do đơn vị «{name}» báo cáo, nhưng đơn vị này chỉ hoạt động đến kỳ {last}" + _NEW_ROW),
+         since=E("Chỉ tiêu «{code}» ({span}) do đơn vị «{name}» báo cáo, nhưng đơn vị này chỉ hoạt động từ kỳ {first}" + _NEW_ROW),
+         between=E("Chỉ tiêu «{code}» ({span}) do đơn vị «{name}» báo cáo, nhưng đơn vị này chỉ hoạt động từ kỳ {first} đến kỳ "
+                   "{last}" + _NEW_ROW)),
+    Code("indicator-kind", "loại chỉ tiêu không hợp lệ",
+         E("Loại «{kind}» không hợp lệ: cần một trong {kinds}")),
+    Code("indicator-decimals", "số chữ số thập phân không hợp lệ",
+         E("«{text}» không hợp lệ: cần một số nguyên từ 0 đến 6")),
+    Code("indicator-plan", "cột «Kế hoạch» không hợp lệ",
+         E("«{text}» không hợp lệ: để trống hoặc ghi «kế hoạch», «dự toán», «không»")),
+    Code("indicator-flag", "cột có/không ghi giá trị khác",
+         E("«{text}» không hợp lệ: ghi «có» hoặc «không»")),
+    Code("indicator-number", "dung sai hoặc ngưỡng không phải số không âm",
+         E("«{text}» không hợp lệ: cần một số không âm (%)")),
+    Code("indicator-parent", "chỉ tiêu cha không có trong danh mục",
+         E("Chỉ tiêu cha «{parent}» không có trong danh mục")),
+    Code("indicator-cycle", "chỉ tiêu cha - con tạo thành vòng",
+         E("Vòng lặp chỉ tiêu cha - thành phần: {cycle}")),
+    Code("indicator-annex", "cột «Phụ lục» không phải số thứ tự",
+         E("«{text}» không hợp lệ: để trống (không đưa vào phụ lục) hoặc ghi số thứ tự trong phụ lục (1, 2, 3…)")),
+    Code("unit-row", "dòng của bảng đổi đơn vị thiếu đơn vị",
+         E("Cần ghi cả «Từ đơn vị» và «Sang đơn vị»")),
+    Code("unit-factor", "hệ số đổi đơn vị không phải số dương",
+         E("Hệ số «{text}» không hợp lệ: cần một số dương viết kiểu Việt Nam, ví dụ 0,001 hoặc 1000 (không dùng dấu chấm "
+           "phân cách nghìn ở đây)")),
+    Code("unit-duplicate", "một cặp đơn vị được khai hai lần",
+         E("Cặp đơn vị «{src}» – «{dst}» đã khai báo ở dòng trước")),
     # the workbook as a file
     Code("not-a-workbook", "tệp không phải bảng tính Excel (.xlsx) hoặc đã hỏng",
          bad_xml=E("Phần {name} của tệp không phải XML hợp lệ ({reason}): " + SAVE_AS),
@@ -340,15 +380,35 @@ TABLE = (
            "lũy kế tháng 1 không cộng số tháng 12 năm trước")),
     Code("far-from-last-year", "lệch nhiều so với cùng kỳ",
          W("«{label}» ({value}) lệch {change} so với cùng kỳ ({last_year}), vượt ngưỡng ±{far}: kiểm tra lại số liệu")),
-    Code("components-sum", "tổng các chỉ tiêu thành phần lệch chỉ tiêu cha"),
-    Code("cumulative-jump", "lũy kế không bằng lũy kế kỳ trước cộng số tháng"),
-    Code("plan-changed", "kế hoạch năm khác kỳ trước"),
-    Code("last-year-differs", "số cùng kỳ khác số đã nhận năm trước"),
+    Code("components-sum", "tổng các chỉ tiêu thành phần lệch chỉ tiêu cha",
+         W("Tổng các chỉ tiêu thành phần ({label}) là {sum}, lệch {diff} {unit} so với chỉ tiêu cha {total} (dung sai "
+           "{tolerance}%): {codes}")),
+    Code("cumulative-jump", "lũy kế không bằng lũy kế kỳ trước cộng số tháng",
+         W("Lũy kế {cumulative} khác lũy kế kỳ trước {previous} (biểu đã nộp của kỳ trước) cộng số tháng {month} = {expected}: lệch "
+           "{diff} {unit} (nếu là điều chỉnh số ước tính kỳ trước thì ghi rõ ở cột «Ghi chú»)")),
+    Code("plan-changed", "kế hoạch năm khác kỳ trước",
+         W("{label} {plan} khác số đã báo ở kỳ {period} ({stored}): kế hoạch thay đổi trong năm?")),
+    Code("last-year-differs", "số cùng kỳ khác số đã nhận năm trước",
+         W("«{column}» ghi {value}, nhưng số đã lưu của cùng kỳ năm trước là {stored} (biểu năm trước, "
+           "{file_name}!{sheet}!{cell})")),
     Code("same-as-previous", "số liệu giống hệt kỳ trước"),
-    Code("unit-changed", "số liệu đã lưu có đơn vị khác, không đổi được"),
-    Code("quarter-incomplete", "thiếu số của một tháng trong quý"),
-    Code("import-conflict", "tệp nhập lịch sử ghi một số khác số đã nhập trước cho cùng kỳ, đơn vị, chỉ tiêu"),
-    Code("import-over-workbook", "tệp nhập lịch sử thêm số liệu vào kỳ đã có biểu trong thư mục"),
+    Code("unit-changed", "số liệu đã lưu có đơn vị khác, không đổi được",
+         E(_UNIT_NOT_CONVERTED),
+         prefill=W(_UNIT_NOT_CONVERTED)),
+    Code("quarter-incomplete", "thiếu số của một tháng trong quý",
+         W("Không tính được số quý {quarter} của «{name}»: thiếu số tháng của kỳ {missing}; báo cáo không in số quý thay vì "
+           "đoán"),
+         period_empty=W("Không tính được số quý {quarter} của {count} chỉ tiêu cộng dồn ({names}): chưa có số liệu nào của kỳ {months} "
+                        "(chưa nộp biểu hay nhập lịch sử của kỳ đó; nhập bằng «baocao import-history»); báo cáo không in số quý thay vì "
+                        "đoán")),
+    Code("import-conflict", "tệp nhập lịch sử ghi một số khác số đã nhập trước cho cùng kỳ, đơn vị, chỉ tiêu",
+         E("«{column}» của {code} kỳ {period} ({department}) được ghi hai lần với hai số khác nhau: tệp này ghi {value} "
+           "({file}!{sheet}!{cell}), lần nhập trước ghi {stored} (lần nộp {revision}, {stored_file}!{stored_sheet}!"
+           "{stored_cell}); hãy sửa một trong hai cho đúng (chỉ tiêu đã có số thì không nhập lại số khác)")),
+    Code("import-over-workbook", "tệp nhập lịch sử thêm số liệu vào kỳ đã có biểu trong thư mục",
+         E("Kỳ {period} của {dept} đã có biểu {period}/{name} trong thư mục biểu, là lần nộp của kỳ đó: tệp nhập lịch sử "
+           "không thêm được số liệu ({added}) vào kỳ này; hãy điền các số đó vào biểu rồi chạy «baocao check --period "
+           "{period}»")),
     # the narrative
     Code("markup-unknown-code", "thuyết minh gọi mã chỉ tiêu không có"),
     Code("markup-unknown-measure", "thuyết minh gọi {MÃ:từ} với từ không có"),
@@ -368,8 +428,12 @@ TABLE = (
     Code("too-many-problems", "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm"),
     Code("empty-section", "mục không đơn vị nào viết"),
     Code("unprintable-character", "thuyết minh có ký tự không in được (ký tự điều khiển, vùng dùng riêng), đã bỏ"),
-    Code("paragraph-not-composed", "đoạn thuyết minh không lập được, báo cáo in một dòng đánh dấu thay cho đoạn đó"),
-    Code("not-printed", "số liệu đã gửi không được in ở đâu trong báo cáo"),
+    Code("paragraph-not-composed", "đoạn thuyết minh không lập được, báo cáo in một dòng đánh dấu thay cho đoạn đó",
+         W("Đoạn thuyết minh của «{name}» ở {where} không lập được ({error}): báo cáo in dòng đánh dấu thay cho đoạn này; "
+           "hãy xem lại ô đó rồi lập lại")),
+    Code("not-printed", "số liệu đã gửi không được in ở đâu trong báo cáo",
+         W("Số liệu của «{name}» ({code}) do «{dept}» gửi không được in ở đâu trong báo cáo: không thuyết minh nào, không "
+           "đoạn nào của mẫu trích dẫn, không có trong phụ lục, và {where}. Hãy {fix}")),
     # the period's folder and the build
     Code("not-submitted", "đơn vị chưa nộp biểu"),
     Code("blank-workbook", "biểu gửi lên còn trống"),
@@ -381,9 +445,20 @@ TABLE = (
     Code("font-missing", "máy thiếu phông Times New Roman (PDF dùng phông thay thế)"),
     Code("settings-changed", "lập lại một kỳ với cài đặt (người ký, nơi nhận, tên cơ quan, cách viết…) khác lần lập trước"),
     # the office's edits (bien-tap/<YYYY-MM>.xlsx, the web's «Biên tập»)
-    Code("edit-file", "tệp biên tập của văn phòng không đọc được hoặc sai cột"),
-    Code("edit-stale", "đơn vị đã sửa đoạn văn sau khi văn phòng biên tập (báo cáo in bản biên tập; cần xem lại)"),
-    Code("edit-orphan", "bản biên tập không còn đoạn văn nào để thay (không được in)"),
+    Code("edit-file", "tệp biên tập của văn phòng không đọc được hoặc sai cột",
+         E("Không đọc được tệp biên tập {path}: hãy mở bằng Excel rồi lưu lại dạng «Excel Workbook (.xlsx)»"),
+         sheet=E("Tệp biên tập {path} không có sheet «{sheet}»"),
+         columns=E("Sheet «{sheet}» của {path} cần các cột {columns} ở dòng 1")),
+    Code("edit-stale", "đơn vị đã sửa đoạn văn sau khi văn phòng biên tập (báo cáo in bản biên tập; cần xem lại)",
+         W("Đơn vị đã sửa {which} sau khi văn phòng biên tập: báo cáo vẫn in bản biên tập. Văn bản mới của đơn vị: "
+           "«{current}». Bản biên tập: «{text}». Văn bản của đơn vị lúc biên tập: «{base}». Hãy sửa lại bản biên tập theo "
+           "văn bản mới (trang «Biên tập» hoặc tệp {path}, cột «Văn bản của đơn vị» ghi văn bản mới), hoặc xóa bản biên tập "
+           "để in văn bản của đơn vị")),
+    Code("edit-orphan", "bản biên tập không còn đoạn văn nào để thay (không được in)",
+         W("Bản biên tập {which} không được in: đơn vị không còn đoạn văn này; bản biên tập: «{text}». Hãy xóa dòng này hoặc "
+           "chuyển bản biên tập sang đoạn đúng"),
+         sentence=W("Bản biên tập {which} không được in: báo cáo không còn in câu tự động này (một thuyết minh đã nêu chỉ tiêu); bản "
+                    "biên tập: «{text}»")),
 )
 
 
@@ -391,6 +466,18 @@ TABLE = (
 CODES = {c.code: c.meaning for c in TABLE}
 MESSAGES = {key: t for c in TABLE for key, t in c.keys().items()}
 assert len(CODES) == len(TABLE), "a problem code is listed twice"
+
+
+# Texts that frame another problem's message, its code and severity kept
+FRAMES = {
+    "edit": "Bản biên tập {which}: {message}",   # an office edit's own problem, said of the edit
+}
+
+
+def framed(frame: str, code: str, severity: str, where: dict | None = None, /, **fields) -> Problem:
+    """A problem of ``code`` whose message is ``FRAMES[frame]`` filled in (``message``: the
+    framed problem's own message)."""
+    return Problem(code, severity, Template(severity, FRAMES[frame]).format(frame, fields), **(where or {}))
 
 
 def quoted(items, sep: str = ", ") -> str:

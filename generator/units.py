@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .officecsv import read_csv
-from .problems import Problem, error
+from .problems import Problem, make, quoted
 from .vi_numbers import NumberTextError, parse_number
 
 UNITS_FILE = "doi-don-vi.csv"
@@ -74,28 +74,24 @@ def load_units(templates: Path, problems: list[Problem]) -> UnitTable:
     rows, header = got
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        problems.append(error("catalogue-column", "Thiếu cột " + ", ".join(f"«{c}»" for c in missing)
-                              + " ở dòng tiêu đề", file=path.name, line=1))
+        problems.append(make("catalogue-column:several", dict(file=path.name, line=1), columns=quoted(missing)))
         return table
     for n, row in rows:
         src, dst, text = row["Từ đơn vị"], row["Sang đơn vị"], row["Nhân với"]
         where = dict(file=path.name, line=n, column="Nhân với")
         if not src or not dst:
-            problems.append(error("unit-row", "Cần ghi cả «Từ đơn vị» và «Sang đơn vị»", file=path.name,
-                                  line=n))
+            problems.append(make("unit-row", dict(file=path.name, line=n)))
             continue
         try:
             parsed = parse_number(text)
             if parsed.ambiguous or parsed.percent or parsed.value <= 0:
                 raise NumberTextError("")
         except NumberTextError:
-            problems.append(error("unit-factor", f"Hệ số «{text}» không hợp lệ: cần một số dương viết kiểu Việt Nam, "
-                                  f"ví dụ 0,001 hoặc 1000 (không dùng dấu chấm phân cách nghìn ở đây)", **where))
+            problems.append(make("unit-factor", where, text=text))
             continue
         key = (norm_unit(src), norm_unit(dst))
         if key in table.factors or key[::-1] in table.factors:
-            problems.append(error("unit-duplicate", f"Cặp đơn vị «{src}» – «{dst}» đã khai báo ở dòng trước",
-                                  **where))
+            problems.append(make("unit-duplicate", where, src=src, dst=dst))
             continue
         table.factors[key] = parsed.value
     return table

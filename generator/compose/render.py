@@ -16,7 +16,7 @@ from .. import narrative, stars
 from ..annex.docx import append_annex
 from ..measures import BY_WORD
 from ..periods import month_text, period_phrase, subject_line, task_phrase
-from ..problems import BaocaoError, warning
+from ..problems import BaocaoError, make
 from . import emphasis, footnotes
 from .checks import Parsed, TemplateProblems, check_template, paragraphs_in, parse_template, style_names_of, translate
 from .closing import close_body, renumber
@@ -65,9 +65,7 @@ def _placeholder(ctx, res, dept: str, place: dict, exc: Exception) -> str:
     where = "!".join(x for x in (place.get("file", ""), place.get("sheet", ""), place.get("cell", "")) if x)
     problems = res.compose_problems
     if (dept, where) not in {(p.department, p.place) for p in problems}:
-        problems.append(warning("paragraph-not-composed", f"Đoạn thuyết minh của «{name}» ở {where} không lập được "
-                                f"({type(exc).__name__}): báo cáo in dòng đánh dấu thay cho đoạn này; hãy xem lại ô "
-                                f"đó rồi lập lại", department=dept, **place))
+        problems.append(make("paragraph-not-composed", dict(department=dept, **place), name=name, where=where, error=type(exc).__name__))
     return f"[Chưa lập được đoạn thuyết minh của {name} ({where}): văn phòng hãy xem lại ô này]"
 
 
