@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from .bounds import Found
 from .measures import BY_WORD, DIRECTED, MAGNITUDE_ONLY, WORDS, not_applicable
 from .printed import BASE_OF, PeriodTexts
-from .problems import error, warning
+from .problems import MESSAGES, WARNING, make
 from .stars import unclosed
 from .vi_numbers import format_number, format_plain
 
@@ -70,6 +70,11 @@ class MarkupProblem:
     indicator: str = ""
     warning: bool = False      # a warning, not an error: the text prints, but maybe not as meant
 
+    @classmethod
+    def make(cls, key: str, indicator: str = "", /, **fields) -> MarkupProblem:
+        """The markup problem of message ``key`` of ``problems.TABLE``, its severity the template's."""
+        return cls(key.partition(":")[0], MESSAGES[key].format(key, fields), indicator, MESSAGES[key].severity == WARNING)
+
 
 def folded(text: str) -> str:
     """A word as compared for «did you mean»: no case, no diacritics, no spaces or ``_``."""
@@ -94,16 +99,18 @@ def _reference(raw: str, code: str, word: str, known_codes, problems: list):
     """A Ref for ``{code:word}`` written exactly, or a problem naming the fix."""
     if code not in known_codes:
         near = suggest(code, known_codes)
-        problems.append(MarkupProblem("markup-unknown-code",
-                                      f"Mã chỉ tiêu «{code}» trong «{raw}» không có trong danh mục"
-                                      + (f"; có phải «{near}»?" if near else ""), code))
+        if near:
+            problems.append(MarkupProblem.make("markup-unknown-code:near", code, code=code, raw=raw, near=near))
+        else:
+            problems.append(MarkupProblem.make("markup-unknown-code", code, code=code, raw=raw))
         return None
     if word not in BY_WORD:
         near = suggest(word, WORDS)
-        problems.append(MarkupProblem("markup-unknown-measure",
-                                      f"«{raw}»: «{word}» không hợp lệ; "
-                                      + (f"có phải «{{{code}:{near}}}»? " if near else "")
-                                      + "dùng một trong: " + ", ".join(WORDS), code))
+        if near:
+            problems.append(MarkupProblem.make("markup-unknown-measure:near", code, raw=raw, word=word, code=code, near=near,
+                                               words=", ".join(WORDS)))
+        else:
+            problems.append(MarkupProblem.make("markup-unknown-measure", code, raw=raw, word=word, words=", ".join(WORDS)))
         return None
     return Ref(code, word)
 
@@ -113,20 +120,18 @@ def _misspelt(raw: str, code: str, word: str | None, known_codes, problems: list
     with diacritics or capitals, spaces inside): an error with the spelling meant."""
     fix_code = code if code in known_codes else suggest(code, known_codes)
     fix_word = None if word is None else (word if word in BY_WORD else suggest(word, WORDS))
-    rule = "mã chỉ tiêu viết chữ in hoa như trong danh mục, từ sau dấu hai chấm viết thường không dấu, không có khoảng trắng"
     if fix_code is None:
         word_only = next((w for w in WORDS if folded(w) == folded(code)), None) if word is None else None
-        hint = (f"thiếu mã chỉ tiêu, viết «{{MÃ:{word_only}}}» với MÃ là mã trong danh mục" if word_only
-                else f"«{code}» không phải mã chỉ tiêu nào trong danh mục ({rule})")
-        problems.append(MarkupProblem("markup-unknown-code", f"«{raw}»: {hint}; muốn in nguyên văn thì viết "
-                                      f"ngoặc tròn thay cho ngoặc nhọn"))
+        if word_only:
+            problems.append(MarkupProblem.make("markup-unknown-code:word_only", "", raw=raw, word=word_only))
+        else:
+            problems.append(MarkupProblem.make("markup-unknown-code:misspelt", "", raw=raw, code=code))
         return
     if word is not None and fix_word is None:
-        problems.append(MarkupProblem("markup-unknown-measure",
-                                      f"«{raw}»: «{word}» không hợp lệ; dùng một trong: " + ", ".join(WORDS), fix_code))
+        problems.append(MarkupProblem.make("markup-unknown-measure", fix_code, raw=raw, word=word, words=", ".join(WORDS)))
         return
     meant = "{" + fix_code + (":" + fix_word if fix_word else "") + "}"
-    problems.append(MarkupProblem("markup-malformed", f"«{raw}» viết sai cách: có phải «{meant}»? ({rule})", fix_code))
+    problems.append(MarkupProblem.make("markup-malformed", fix_code, raw=raw, meant=meant))
 
 
 def _inline(text: str, known_codes, problems: list) -> list:
@@ -161,7 +166,7 @@ def parse(text: str, known_codes, limit: int | None = None) -> tuple[list, Found
     for part in ["".join(parts[0::2])] + parts[1::2]:  # stars pair up in the body and in each note
         why = unclosed(REF.sub("0", part))
         if why:
-            problems.append(MarkupProblem("markup-emphasis", why, warning=True))
+            problems.append(MarkupProblem.make("markup-emphasis", "", reason=why))
             break
     segments: list = []
     pos = 0
@@ -169,8 +174,7 @@ def parse(text: str, known_codes, limit: int | None = None) -> tuple[list, Found
         start = text.find(NOTE_OPEN, pos)
         stray = text.find(NOTE_CLOSE, pos)
         if stray != -1 and (start == -1 or stray < start):
-            problems.append(MarkupProblem("markup-stray-close",
-                                          f"Có «]]» không có «[[» mở tương ứng (ở ký tự thứ {stray + 1})"))
+            problems.append(MarkupProblem.make("markup-stray-close", "", position=stray + 1))
             segments += _inline(text[pos:stray + 2], known_codes, problems)
             pos = stray + 2
             continue
@@ -180,13 +184,12 @@ def parse(text: str, known_codes, limit: int | None = None) -> tuple[list, Found
         segments += _inline(text[pos:start], known_codes, problems)
         end = text.find(NOTE_CLOSE, start + 2)
         if end == -1:
-            problems.append(MarkupProblem("markup-unclosed-note",
-                                          f"Chú thích mở bằng «[[» ở ký tự thứ {start + 1} chưa được đóng bằng «]]»"))
+            problems.append(MarkupProblem.make("markup-unclosed-note", "", position=start + 1))
             segments += _inline(text[start:], known_codes, problems)
             break
         inner = text[start + 2:end]
         if NOTE_OPEN in inner:
-            problems.append(MarkupProblem("markup-nested-note", "Chú thích không được lồng trong chú thích khác"))
+            problems.append(MarkupProblem.make("markup-nested-note"))
         segments.append(Note(tuple(_inline(inner.strip(), known_codes, problems))))
         pos = end + 2
     return segments, problems
@@ -265,9 +268,8 @@ def _base_problem(ref: Ref, printed: PeriodTexts, printed_text):
             base = fig.values.get(which)
             label = ind.plan2_word if which == "plan2" else f"{ind.plan_word} năm"
         if printed_text is None and fig.main_value() is not None and base is not None and base <= 0:
-            return error("markup-no-base", f"«{shown(ref)}»: {label} là {format_plain(base)}, không tính được "
-                         f"tỷ lệ phần trăm so với số {'bằng 0' if base == 0 else 'âm'}; bỏ từ này hoặc sửa số liệu",
-                         indicator=ref.code)
+            return make("markup-no-base" if base == 0 else "markup-no-base:negative", dict(indicator=ref.code),
+                        ref=shown(ref), label=label, base=format_plain(base))
         return None
     if ref.measure not in COMPARES:
         return None
@@ -277,12 +279,10 @@ def _base_problem(ref: Ref, printed: PeriodTexts, printed_text):
         return None
     value, base = got
     label = BASE_NAMES[BASE_OF[name][1]]
-    why = (f"{label} là {format_number(base, ind.decimals(BASE_OF[name][1]))} ({'bằng 0' if base == 0 else 'số âm'}), nên không có tỷ lệ phần trăm "
-           f"so với số đó")
     if printed_text is None:
         return None
-    return warning("change-no-base", f"«{shown(ref)}»: {why}; báo cáo in chênh lệch tuyệt đối: «{printed_text}»",
-                   indicator=ref.code)
+    return make("change-no-base" if base == 0 else "change-no-base:negative", dict(indicator=ref.code), ref=shown(ref),
+                label=label, base=format_number(base, ind.decimals(BASE_OF[name][1])), printed=printed_text)
 
 
 def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False) -> list:
@@ -299,44 +299,36 @@ def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False) ->
             continue
         why = not_applicable(ref.measure, fig.indicator)
         if why:
-            out.append(error("markup-not-applicable", why, indicator=ref.code))
+            out.append(make("markup-not-applicable", dict(indicator=ref.code), reason=why))
             continue
         text = text_of(ref, printed)
         base = _base_problem(ref, printed, text)
         if base is not None:
             out.append(base)
         elif text is None and ref.measure == "tang_tt":   # says which month is missing
-            v = fig.values
-            what = ("thiếu số thực hiện tháng trước của " + ref.code + " (biểu tháng trước chưa nộp hoặc chưa có "
-                    "số tháng đó)") if v.get("month_previous") is None else f"thiếu số thực hiện tháng này của {ref.code}"
-            out.append(warning(
-                "markup-no-figure", f"«{shown(ref)}» so sánh với tháng trước nhưng {what}; báo cáo sẽ in "
-                f"«{wording['thieu_so_lieu']}»", indicator=ref.code))
+            out.append(make("markup-no-figure:previous_month" if fig.values.get("month_previous") is None else
+                            "markup-no-figure:this_month", dict(indicator=ref.code), ref=shown(ref), code=ref.code,
+                            missing=wording['thieu_so_lieu']))
         elif text is None:   # "no figure" is a value, not a wording
-            out.append(warning(
-                "markup-no-figure", f"«{shown(ref)}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số "
-                f"thực hiện của {ref.code}); báo cáo sẽ in «{wording['thieu_so_lieu']}»", indicator=ref.code))
+            out.append(make("markup-no-figure", dict(indicator=ref.code), ref=shown(ref), code=ref.code,
+                            missing=wording['thieu_so_lieu']))
     for word, (sign, figure_text), ref in direction_conflicts(segments, printed):
         if skip(ref.code) or not_applicable(ref.measure, printed[ref.code].indicator):
             continue
         if sign == 0:
-            out.append(warning(
-                "direction-conflict", f"Viết «{word}» trước «{shown(ref)}», nhưng mức thay đổi làm tròn là "
-                f"{figure_text}: báo cáo sẽ in «{word} {figure_text}»; dùng «{{{ref.code}:tang}}» (in "
-                f"«{wording['tuong_duong']}» khi thay đổi không đáng kể)", indicator=ref.code))
+            out.append(make("direction-conflict:rounded", dict(indicator=ref.code), word=word, ref=shown(ref),
+                            figure=figure_text, code=ref.code, same=wording['tuong_duong']))
             continue
-        out.append(warning(
-            "direction-conflict", f"Viết «{word}» nhưng số liệu {figure_text} {wording['so_voi_cung_ky']} "
-            f"({ref.code}): sửa chữ, hoặc dùng «{{{ref.code}:tang_giam}}» để phần mềm tự viết tăng/giảm",
-            indicator=ref.code))
+        out.append(make("direction-conflict", dict(indicator=ref.code), word=word, figure=figure_text,
+                        compared=wording['so_voi_cung_ky'], code=ref.code))
     for word, ref in doubled_directions(segments):
         if skip(ref.code) or not_applicable(ref.measure, printed[ref.code].indicator):
             continue
         text = text_of(ref, printed)
-        out.append(warning(
-            "direction-doubled", f"Viết «{word}» ngay trước «{shown(ref)}», mà «{shown(ref)}» tự in chữ chỉ chiều"
-            + (f" («{text}»): báo cáo sẽ in «{word} {text}»" if text else "") + f"; bỏ chữ «{word}»",
-            indicator=ref.code))
+        if text:
+            out.append(make("direction-doubled", dict(indicator=ref.code), word=word, ref=shown(ref), text=text))
+        else:
+            out.append(make("direction-doubled:silent", dict(indicator=ref.code), word=word, ref=shown(ref)))
     return out
 
 

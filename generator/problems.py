@@ -123,6 +123,8 @@ class Template:
         object.__setattr__(self, "fields", frozenset(names))
 
     def format(self, key: str, fields: dict) -> str:
+        """The text with ``fields`` filled in; ``TemplateFieldError`` (naming ``key``) when a
+        field the text uses is not given or a given one is not used."""
         missing, extra = self.fields - fields.keys(), fields.keys() - self.fields
         if missing or extra:
             raise TemplateFieldError(f"problem message {key!r}: " + "; ".join(
@@ -131,11 +133,13 @@ class Template:
         return self.text.format_map(fields)
 
 
-def E(text: str) -> Template:   # noqa: N802 - the table below reads E(…) an error, W(…) a warning
+def E(text: str) -> Template:
+    """An error's message (the table below reads E(…) an error, W(…) a warning)."""
     return Template(ERROR, text)
 
 
-def W(text: str) -> Template:   # noqa: N802
+def W(text: str) -> Template:
+    """A warning's message."""
     return Template(WARNING, text)
 
 
@@ -148,7 +152,8 @@ class Code:
         self.code, self.meaning = code, meaning
         self.templates = ({"": own} if own is not None else {}) | named
 
-    def keys(self):
+    def keys(self) -> dict:
+        """{message key: Template}: ``code`` for the code's own message, ``code:name`` for a named one."""
         return {(self.code + ":" + name if name else self.code): t for name, t in self.templates.items()}
 
 
@@ -158,6 +163,8 @@ _UNIT_NOT_CONVERTED = (
     "«{column}» của «{name}» ({code}) đã lưu ở {where} là {value} {stored_unit} ({file}!{sheet}!{cell}), nhưng nay chỉ "
     "tiêu tính bằng «{unit}» và bảng đổi đơn vị ({units_file}) không có cách đổi «{stored_unit}» sang «{unit}»: hãy nhập "
     "số này theo đơn vị «{unit}» vào ô này, hoặc đề nghị Văn phòng khai báo hệ số đổi")
+_SPELLING = "mã chỉ tiêu viết chữ in hoa như trong danh mục, từ sau dấu hai chấm viết thường không dấu, không có khoảng trắng"
+_VERBATIM = "; muốn in nguyên văn thì viết ngoặc tròn thay cho ngoặc nhọn"
 _NEW_ROW = ": hãy ghi «Đến kỳ» cho dòng chỉ tiêu này và thêm một dòng mới (cùng mã) với đơn vị báo cáo mới từ kỳ sau"
 
 # Every problem code, in one place, with what it means (kiem-tra.xlsx shows it beside each
@@ -410,19 +417,49 @@ TABLE = (
            "không thêm được số liệu ({added}) vào kỳ này; hãy điền các số đó vào biểu rồi chạy «baocao check --period "
            "{period}»")),
     # the narrative
-    Code("markup-unknown-code", "thuyết minh gọi mã chỉ tiêu không có"),
-    Code("markup-unknown-measure", "thuyết minh gọi {MÃ:từ} với từ không có"),
-    Code("markup-no-figure", "thuyết minh gọi số liệu không có"),
-    Code("markup-malformed", "{MÃ:từ} viết sai cách (chữ hoa, chữ thường, dấu, khoảng trắng)"),
-    Code("markup-not-applicable", "từ {MÃ:từ} không dùng được cho loại chỉ tiêu"),
-    Code("markup-no-base", "tỷ lệ so với số bằng 0 hoặc âm"),
-    Code("change-no-base", "so với số bằng 0 hoặc âm: in chênh lệch thay cho tỷ lệ"),
-    Code("markup-emphasis", "dấu nghiêng, đậm (*, **) mở mà không đóng: in nguyên dấu sao"),
-    Code("markup-stray-close", "dấu đóng chú thích «]]» thừa"),
-    Code("markup-unclosed-note", "chú thích «[[» chưa đóng"),
-    Code("markup-nested-note", "chú thích lồng trong chú thích"),
-    Code("direction-conflict", "chữ tăng/giảm viết tay trái với số liệu"),
-    Code("direction-doubled", "chữ tăng/giảm viết trước từ đã tự in tăng/giảm"),
+    Code("markup-unknown-code", "thuyết minh gọi mã chỉ tiêu không có",
+         E("Mã chỉ tiêu «{code}» trong «{raw}» không có trong danh mục"),
+         near=E("Mã chỉ tiêu «{code}» trong «{raw}» không có trong danh mục; có phải «{near}»?"),
+         word_only=E("«{raw}»: thiếu mã chỉ tiêu, viết «{{MÃ:{word}}}» với MÃ là mã trong danh mục" + _VERBATIM),
+         misspelt=E("«{raw}»: «{code}» không phải mã chỉ tiêu nào trong danh mục (" + _SPELLING + ")" + _VERBATIM)),
+    Code("markup-unknown-measure", "thuyết minh gọi {MÃ:từ} với từ không có",
+         E("«{raw}»: «{word}» không hợp lệ; dùng một trong: {words}"),
+         near=E("«{raw}»: «{word}» không hợp lệ; có phải «{{{code}:{near}}}»? dùng một trong: {words}")),
+    Code("markup-no-figure", "thuyết minh gọi số liệu không có",
+         W("«{ref}» không tính được vì thiếu số liệu (kế hoạch, cùng kỳ hoặc số thực hiện của {code}); báo cáo sẽ in "
+           "«{missing}»"),
+         previous_month=W("«{ref}» so sánh với tháng trước nhưng thiếu số thực hiện tháng trước của {code} (biểu tháng trước "
+                          "chưa nộp hoặc chưa có số tháng đó); báo cáo sẽ in «{missing}»"),
+         this_month=W("«{ref}» so sánh với tháng trước nhưng thiếu số thực hiện tháng này của {code}; báo cáo sẽ in «{missing}»")),
+    Code("markup-malformed", "{MÃ:từ} viết sai cách (chữ hoa, chữ thường, dấu, khoảng trắng)",
+         E("«{raw}» viết sai cách: có phải «{meant}»? (" + _SPELLING + ")")),
+    Code("markup-not-applicable", "từ {MÃ:từ} không dùng được cho loại chỉ tiêu",
+         E("{reason}")),
+    Code("markup-no-base", "tỷ lệ so với số bằng 0 hoặc âm",
+         E("«{ref}»: {label} là {base}, không tính được tỷ lệ phần trăm so với số bằng 0; bỏ từ này hoặc sửa số liệu"),
+         negative=E("«{ref}»: {label} là {base}, không tính được tỷ lệ phần trăm so với số âm; bỏ từ này hoặc sửa số liệu")),
+    Code("change-no-base", "so với số bằng 0 hoặc âm: in chênh lệch thay cho tỷ lệ",
+         W("«{ref}»: {label} là {base} (bằng 0), nên không có tỷ lệ phần trăm so với số đó; báo cáo in chênh lệch tuyệt "
+           "đối: «{printed}»"),
+         negative=W("«{ref}»: {label} là {base} (số âm), nên không có tỷ lệ phần trăm so với số đó; báo cáo in chênh lệch "
+                    "tuyệt đối: «{printed}»")),
+    Code("markup-emphasis", "dấu nghiêng, đậm (*, **) mở mà không đóng: in nguyên dấu sao",
+         W("{reason}")),
+    Code("markup-stray-close", "dấu đóng chú thích «]]» thừa",
+         E("Có «]]» không có «[[» mở tương ứng (ở ký tự thứ {position})")),
+    Code("markup-unclosed-note", "chú thích «[[» chưa đóng",
+         E("Chú thích mở bằng «[[» ở ký tự thứ {position} chưa được đóng bằng «]]»")),
+    Code("markup-nested-note", "chú thích lồng trong chú thích",
+         E("Chú thích không được lồng trong chú thích khác")),
+    Code("direction-conflict", "chữ tăng/giảm viết tay trái với số liệu",
+         W("Viết «{word}» nhưng số liệu {figure} {compared} ({code}): sửa chữ, hoặc dùng «{{{code}:tang_giam}}» để phần "
+           "mềm tự viết tăng/giảm"),
+         rounded=W("Viết «{word}» trước «{ref}», nhưng mức thay đổi làm tròn là {figure}: báo cáo sẽ in «{word} {figure}»; "
+                   "dùng «{{{code}:tang}}» (in «{same}» khi thay đổi không đáng kể)")),
+    Code("direction-doubled", "chữ tăng/giảm viết trước từ đã tự in tăng/giảm",
+         W("Viết «{word}» ngay trước «{ref}», mà «{ref}» tự in chữ chỉ chiều («{text}»): báo cáo sẽ in «{word} {text}»; "
+           "bỏ chữ «{word}»"),
+         silent=W("Viết «{word}» ngay trước «{ref}», mà «{ref}» tự in chữ chỉ chiều; bỏ chữ «{word}»")),
     Code("unknown-section", "mục báo cáo không có"),
     Code("narrative-too-long", "thuyết minh của một ô hoặc cả biểu dài quá giới hạn"),
     Code("too-many-problems", "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm"),
