@@ -318,7 +318,10 @@ TABLE = (
          E("Không tìm thấy dòng tiêu đề có ô «{column}» trong {rows} dòng đầu; tiêu đề cần có: {headers}"),
          plan2=E("Thiếu cột «{column}» (kế hoạch thứ hai của {codes}) ở dòng tiêu đề {row}; hãy dùng biểu mẫu Văn phòng gửi cho "
                  "kỳ này"),
-         column=E("Thiếu cột «{title}» ở dòng tiêu đề {hrow} ({hint}); các số của cột này chưa được đọc"),
+         column=E("Thiếu cột «{title}» ở dòng tiêu đề {row} (kiểm tra chính tả, viết đúng «{title}»); các số của cột này "
+                  "chưa được đọc"),
+         column_near=E("Thiếu cột «{title}» ở dòng tiêu đề {row} (có cột «{near}» ở ô {cell}: hãy sửa tiêu đề thành đúng "
+                       "«{title}»); các số của cột này chưa được đọc"),
          history_header=E("Cần dòng tiêu đề có «{col_period}», «{col_code}» và các cột số liệu"),
          narrative_column=E("Sheet «{sheet}» thiếu cột «{text_body}»"),
          narrative_header=E("Sheet «{sheet}» thiếu dòng tiêu đề «{text_section}», «{text_body}»")),

@@ -313,11 +313,13 @@ def _read_data(ws, cat, department, fname, data, problems):
             if title != layout.COL_NOTE:
                 others = {_plain_letters(t): t for t in titles if t not in layout.DATA_HEADERS}
                 near = [others[k] for k in difflib.get_close_matches(_plain_letters(title), others, n=1, cutoff=0.75)]
-                hint = (f"có cột «{near[0]}» ở ô {get_column_letter(titles[near[0]][0])}{hrow}: hãy sửa tiêu đề thành "
-                        f"đúng «{title}»" if near else f"kiểm tra chính tả, viết đúng «{title}»")
-                problems.append(make("header-missing:column",
-                                     dict(file=fname, sheet=sheet, cell=f"{get_column_letter(titles[near[0]][0])}{hrow}" if near else f"{hrow}:{hrow}"),
-                                     title=title, hrow=hrow, hint=hint))
+                if near:
+                    cell = f"{get_column_letter(titles[near[0]][0])}{hrow}"
+                    problems.append(make("header-missing:column_near", dict(file=fname, sheet=sheet, cell=cell),
+                                         title=title, row=hrow, near=near[0], cell=cell))
+                else:
+                    problems.append(make("header-missing:column", dict(file=fname, sheet=sheet, cell=f"{hrow}:{hrow}"),
+                                         title=title, row=hrow))
                 if title in layout.MEASURE_OF:
                     data.missing_columns.add(layout.MEASURE_OF[title])
                 if title == layout.COL_CODE:
