@@ -10,9 +10,9 @@ later (the references against the figures) are known.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from .problems import ERROR, Problem, warning
+from .problems import make
 
 PROBLEMS_PER_FILE = 200          # problems kept and shown per file; the rest are counted
 NARRATIVE_CELL_CHARS = 20_000    # one narrative cell
@@ -82,10 +82,11 @@ def capped(problems: list, hidden: tuple[int, int] = (0, 0), file: str = "",
     rest_err, rest_warn = n_err - k_err, n_warn - k_warn
     if not rest_err and not rest_warn:
         return kept, (0, 0)
-    rest = " và ".join(x for x in (f"{thousands(rest_err)} lỗi" if rest_err else "",
-                                  f"{thousands(rest_warn)} cảnh báo" if rest_warn else "") if x)
-    summary: Problem = warning("too-many-problems", f"… và {rest} khác (chỉ hiện {limit} mục đầu; thường là cùng một lỗi lặp "
-                               f"lại): hãy sửa các mục đã nêu rồi gửi lại", file=file)
-    if rest_err:
-        summary = replace(summary, severity=ERROR)
+    if rest_err and rest_warn:
+        summary = make("too-many-problems:both", dict(file=file), errors=thousands(rest_err), warnings=thousands(rest_warn),
+                       limit=limit)
+    elif rest_err:
+        summary = make("too-many-problems", dict(file=file), errors=thousands(rest_err), limit=limit)
+    else:
+        summary = make("too-many-problems:warnings", dict(file=file), warnings=thousands(rest_warn), limit=limit)
     return kept + [summary], (rest_err, rest_warn)

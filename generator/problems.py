@@ -165,6 +165,7 @@ _UNIT_NOT_CONVERTED = (
     "số này theo đơn vị «{unit}» vào ô này, hoặc đề nghị Văn phòng khai báo hệ số đổi")
 _SPELLING = "mã chỉ tiêu viết chữ in hoa như trong danh mục, từ sau dấu hai chấm viết thường không dấu, không có khoảng trắng"
 _VERBATIM = "; muốn in nguyên văn thì viết ngoặc tròn thay cho ngoặc nhọn"
+_TOO_MANY = " khác (chỉ hiện {limit} mục đầu; thường là cùng một lỗi lặp lại): hãy sửa các mục đã nêu rồi gửi lại"
 _NEW_ROW = ": hãy ghi «Đến kỳ» cho dòng chỉ tiêu này và thêm một dòng mới (cùng mã) với đơn vị báo cáo mới từ kỳ sau"
 
 # Every problem code, in one place, with what it means (kiem-tra.xlsx shows it beside each
@@ -465,7 +466,10 @@ TABLE = (
          silent=W("Viết «{word}» ngay trước «{ref}», mà «{ref}» tự in chữ chỉ chiều; bỏ chữ «{word}»")),
     Code("unknown-section", "mục báo cáo không có"),
     Code("narrative-too-long", "thuyết minh của một ô hoặc cả biểu dài quá giới hạn"),
-    Code("too-many-problems", "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm"),
+    Code("too-many-problems", "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm",
+         E("… và {errors} lỗi" + _TOO_MANY),
+         both=E("… và {errors} lỗi và {warnings} cảnh báo" + _TOO_MANY),
+         warnings=W("… và {warnings} cảnh báo" + _TOO_MANY)),
     Code("empty-section", "mục không đơn vị nào viết"),
     Code("unprintable-character", "thuyết minh có ký tự không in được (ký tự điều khiển, vùng dùng riêng), đã bỏ"),
     Code("paragraph-not-composed", "đoạn thuyết minh không lập được, báo cáo in một dòng đánh dấu thay cho đoạn đó",

@@ -123,7 +123,8 @@ def test_no_call_site_writes_its_own_message():
             forwarded = forwarded or bool(node.args) and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "key" \
                 and any(k.arg is None and isinstance(k.value, ast.Attribute) and k.value.attr == "fields"
                         and ast.dump(k.value.value) == ast.dump(node.args[0].value) for k in node.keywords)
-            if name in ("make", "text") and node.args and _keys(node.args[0]) is None and not forwarded:
+            ours = isinstance(node.func, ast.Name) or _name(getattr(node.func, "value", None)) in ("problems", "MarkupProblem")
+            if name in ("make", "text") and ours and node.args and _keys(node.args[0]) is None and not forwarded:
                 found.append(f"{path.name}:{node.lineno}: {name}() with a key that is not a literal")
     assert found == []
 
