@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import secrets
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
 
 from .. import store as storage
 from ..problems import BaocaoError
 from .auth import create_account, password_problem, reset_account
-from .common import check_csrf, user_of, web_of
+from .pages import OFFICE, Visit, page
 
 # no 0/O, 1/l/I: a password read out over the phone or copied by hand
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -42,61 +40,52 @@ def _listing(web) -> list[dict]:
     return rows
 
 
-def _page(request: Request, status_code: int = 200, **values):
-    web = web_of(request)
+def _page(visit: Visit, status_code: int = 200, **values):
+    web = visit.web
     rows = _listing(web)
     depts = sorted(((code, d.name) for code, d in web.base_ctx.catalogue.departments.items()), key=lambda x: x[1])
-    return web.render(request, "tai-khoan.html", status_code=status_code, rows=rows, choices=depts, **values)
+    return visit.render("tai-khoan.html", status_code=status_code, rows=rows, choices=depts, **values)
 
 
-async def accounts_page(request: Request):
-    user_of(request, "office")
-    return await run_in_threadpool(_page, request)
+@page(OFFICE)
+def accounts_page(visit: Visit):
+    return _page(visit)
 
 
-async def create(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    form = await request.form(max_files=0, max_fields=6)
-    check_csrf(request, form)
+@page(OFFICE, form=dict(max_files=0, max_fields=6))
+def create(visit: Visit):
+    web, form = visit.web, visit.form
     name = str(form.get("ten", "")).strip()[:100]
     who = str(form.get("don_vi", ""))
     department = None if who == "van-phong" else who
     password = new_password()
     try:
-        await run_in_threadpool(create_account, web.config.db, name, password, department,
-                                web.base_ctx.catalogue.full)
+        create_account(web.config.db, name, password, department, web.base_ctx.catalogue.full)
     except BaocaoError as e:
-        why = f"{e}."
-        return await run_in_threadpool(lambda: _page(request, 400, error=why, typed=name))
-    return await run_in_threadpool(lambda: _page(request, shown={"username": name, "password": password,
-                                                               "new": True}))
+        return _page(visit, 400, error=f"{e}.", typed=name)
+    return _page(visit, shown={"username": name, "password": password, "new": True})
 
 
-async def change(request: Request):
+@page(OFFICE, form=dict(max_files=0, max_fields=3))
+def change(visit: Visit):
     """Reset a password (``dat-lai``), disable (``khoa``) or enable (``mo-khoa``) an account."""
-    web = web_of(request)
-    me = user_of(request, "office")
-    action = request.path_params["action"]
+    web = visit.web
+    action = visit.request.path_params["action"]
     if action not in ("dat-lai", "khoa", "mo-khoa"):
         raise HTTPException(404)
-    form = await request.form(max_files=0, max_fields=3)
-    check_csrf(request, form)
-    name = request.path_params["name"]
-    if action == "khoa" and name == me["username"]:
-        return await run_in_threadpool(lambda: _page(request, 400, error="Không tự khóa tài khoản đang dùng được "
-                                                     "(văn phòng sẽ không còn ai đăng nhập): hãy nhờ một tài khoản "
-                                                     "văn phòng khác."))
+    name = visit.request.path_params["name"]
+    if action == "khoa" and name == visit.user["username"]:
+        return _page(visit, 400, error="Không tự khóa tài khoản đang dùng được (văn phòng sẽ không còn ai đăng "
+                                       "nhập): hãy nhờ một tài khoản văn phòng khác.")
     cat = web.base_ctx.catalogue.full
     password = new_password() if action == "dat-lai" else None
     try:
-        await run_in_threadpool(lambda: reset_account(web.config.db, name, cat, password=password,
-                                                      disabled={"khoa": True, "mo-khoa": False}.get(action)))
+        reset_account(web.config.db, name, cat, password=password,
+                      disabled={"khoa": True, "mo-khoa": False}.get(action))
     except BaocaoError as e:
-        why = f"{e}."
-        return await run_in_threadpool(lambda: _page(request, 400, error=why))
+        return _page(visit, 400, error=f"{e}.")
     if password:
-        return await run_in_threadpool(lambda: _page(request, shown={"username": name, "password": password}))
+        return _page(visit, shown={"username": name, "password": password})
     done = f"Đã khóa tài khoản {name}; các phiên đăng nhập của tài khoản đã kết thúc." if action == "khoa" \
         else f"Đã mở khóa tài khoản {name}."
-    return await run_in_threadpool(lambda: _page(request, done=done))
+    return _page(visit, done=done)

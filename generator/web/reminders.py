@@ -11,16 +11,14 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import RedirectResponse
 
 from .. import pipeline
 from ..periods import period_phrase
 from ..status import MISSING, of_period
 from ..timefmt import utc_now_text
-from .common import base_of, check_csrf, days_left_text, deadline_of, user_of, web_of
+from .common import days_left_text, deadline_of
+from .pages import OFFICE, Visit, page
 
 
 def log_path(web):
@@ -134,16 +132,13 @@ def _why(e: Exception) -> str:
     return f"máy chủ thư báo lỗi ({type(e).__name__})"
 
 
-async def send(request: Request):
-    web = web_of(request)
-    user = user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    form = await request.form(max_files=0, max_fields=3)
-    check_csrf(request, form)
+@page(OFFICE, period=True, form=dict(max_files=0, max_fields=3))
+def send(visit: Visit):
+    web = visit.web
     conf = web.base_ctx.settings["thu_nhac"]
     if not conf["may_chu"] or not conf["nguoi_gui"]:
         raise HTTPException(400, "Chưa cài đặt máy chủ thư: hãy điền may_chu và nguoi_gui trong mục [thu_nhac] "
                                  "của cai-dat.toml (và địa chỉ từng đơn vị trong [thu_nhac.dia_chi]).")
-    site = str(request.base_url).rstrip("/") + base_of(request) + "/dang-nhap"
-    await run_in_threadpool(send_all, web, period, user["username"], site)
-    return RedirectResponse(base_of(request) + f"/van-phong/{period}#thu-nhac", 303)
+    site = str(visit.request.url_for("login"))   # the address a department signs in at, in full
+    send_all(web, visit.period, visit.user["username"], site)
+    return visit.redirect("dashboard", fragment="thu-nhac", period=visit.period)

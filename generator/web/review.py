@@ -3,16 +3,15 @@ changed figures as a table, the tracked-changes DOCX to download) and «Biên t�
 of each section's paragraphs, edited without touching the departments' files)."""
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import FileResponse
 
 from .. import pipeline, versions
 from ..compare import write_comparison
 from ..edits import placed, read_edits, set_edit
 from ..problems import BaocaoError, InputError
-from .common import DOCX, base_of, check_csrf, user_of, web_of
+from .common import DOCX
+from .pages import OFFICE, Visit, page
 
 
 def versions_of(web, period) -> list[dict]:
@@ -29,42 +28,39 @@ def _number(text) -> int | None:
         raise HTTPException(400, f"«{text}» không phải số của một lần lập") from None
 
 
-async def compare_page(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    first, last = _number(request.query_params.get("tu")), _number(request.query_params.get("den"))
+@page(OFFICE, period=True)
+def compare_page(visit: Visit):
+    web, period, query = visit.web, visit.period, visit.request.query_params
+    first, last = _number(query.get("tu")), _number(query.get("den"))
     try:
-        got = await run_in_threadpool(write_comparison, web.config.out, web.settings_for(period), period, first, last)
+        got = write_comparison(web.config.out, web.settings_for(period), period, first, last)
     except BaocaoError as e:
-        return web.render(request, "so-sanh.html", period=str(period), doc=None, message=str(e))
+        return visit.render("so-sanh.html", period=str(period), doc=None, message=str(e))
     doc = got["doc"]
     names = {code: d.name for code, d in web.departments.items()}
-    return web.render(request, "so-sanh.html", period=str(period), doc=doc, message="", names=names,
-                      change_words={"added": "thêm", "removed": "bỏ", "changed": "sửa"})
+    return visit.render("so-sanh.html", period=str(period), doc=doc, message="", names=names,
+                        change_words={"added": "thêm", "removed": "bỏ", "changed": "sửa"})
 
 
-async def compare_download(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    path = web.config.out / str(period) / f"so-sanh-{period}.docx"
+@page(OFFICE, period=True)
+def compare_download(visit: Visit):
+    period = visit.period
+    path = visit.web.config.out / str(period) / f"so-sanh-{period}.docx"
     if not path.is_file():
         raise HTTPException(404, "Chưa có bản so sánh: hãy bấm «So sánh với lần lập trước» trước.")
     return FileResponse(path, media_type=DOCX, filename=path.name)
 
 
-async def version_download(request: Request):
+@page(OFFICE, period=True)
+def version_download(visit: Visit):
     """A kept version's report (DOCX), as it was built."""
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    number = _number(request.path_params["number"])
+    out, period = visit.web.config.out, visit.period
+    number = _number(visit.request.path_params["number"])
     try:
-        meta = versions.read(web.config.out, period, number)
+        meta = versions.read(out, period, number)
     except BaocaoError as e:
         raise HTTPException(404, str(e)) from None
-    path = versions.version_file(web.config.out, period, number, meta["files"]["docx"])
+    path = versions.version_file(out, period, number, meta["files"]["docx"])
     return FileResponse(path, media_type=DOCX, filename=f"lan-{number}-{path.name}")
 
 
@@ -87,47 +83,43 @@ def _paragraphs(res) -> list[dict]:
     return out
 
 
-async def edits_home(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    res = await run_in_threadpool(pipeline.check, web.ctx_for(period), None, None, False)
+@page(OFFICE, period=True)
+def edits_home(visit: Visit):
+    web, period = visit.web, visit.period
+    res = pipeline.check(web.ctx_for(period), None, None, False)
     paras = _paragraphs(res)
     settings = web.settings_for(period)
     sections = [{"section": s, "title": t, "count": sum(p["section"] == s for p in paras),
                  "edited": sum(p["section"] == s and bool(p["edit"]) for p in paras),
                  "stale": sum(p["section"] == s and p["stale"] for p in paras)}
                 for s, t in settings["muc"].items()]
-    return web.render(request, "bien-tap.html", period=str(period), sections=sections, section=None, paras=[],
-                      problems=[p for p in res.problems if p.code.startswith("edit-")])
+    return visit.render("bien-tap.html", period=str(period), sections=sections, section=None, paras=[],
+                        problems=[p for p in res.problems if p.code.startswith("edit-")])
 
 
-async def edits_section(request: Request):
-    web = web_of(request)
-    user = user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    section = request.path_params["section"]
+@page(OFFICE, period=True, form=dict(max_files=0, max_fields=4, max_part_size=200_000))
+def edits_section(visit: Visit):
+    web, period = visit.web, visit.period
+    section = visit.request.path_params["section"]
     settings = web.settings_for(period)
     if section not in settings["muc"]:
         raise HTTPException(404, f"Báo cáo không có mục «{section}»")
     ctx = web.ctx_for(period)
     message = ""
-    if request.method == "POST":
-        form = await request.form(max_files=0, max_fields=4, max_part_size=200_000)
-        check_csrf(request, form)
-        key, text = str(form.get("doan", "")), str(form.get("van_ban", ""))
+    if visit.form is not None:
+        key, text = str(visit.form.get("doan", "")), str(visit.form.get("van_ban", ""))
         if not key.startswith(section + "/"):
             raise HTTPException(400, "Đoạn văn không thuộc mục này")
-        res = await run_in_threadpool(pipeline.check, ctx, None, None, False)
+        res = pipeline.check(ctx, None, None, False)
         try:
-            await run_in_threadpool(set_edit, ctx, res, key, text, user["username"])
+            set_edit(ctx, res, key, text, visit.user["username"])
         except (BaocaoError, InputError) as e:
             raise HTTPException(400, str(e)) from None
-        return RedirectResponse(base_of(request) + f"/van-phong/{period}/bien-tap/{section}#doan-"
-                                + key.replace("/", "-"), 303)
-    res = await run_in_threadpool(pipeline.check, ctx, None, None, False)
+        return visit.redirect("edits_section", fragment="doan-" + key.replace("/", "-"), period=period,
+                              section=section)
+    res = pipeline.check(ctx, None, None, False)
     paras = [p for p in _paragraphs(res) if p["section"] == section]
     problems = [p for p in res.problems if p.code.startswith("edit-") or
                 (p.file and p.file.startswith("bien-tap/") and p.is_error)]
-    return web.render(request, "bien-tap.html", period=str(period), sections=[], section=section,
-                      title=settings["muc"][section], paras=paras, problems=problems, message=message)
+    return visit.render("bien-tap.html", period=str(period), sections=[], section=section,
+                        title=settings["muc"][section], paras=paras, problems=problems, message=message)
