@@ -8,10 +8,9 @@ import threading
 import time
 import uuid
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, Response
 
 from .. import pipeline
 from .. import store as storage
@@ -25,18 +24,19 @@ from ..status import AFTER_BUILD, CSS, HAS_ERRORS, MISSING, SUBMITTED, of_period
 from ..status import counts as count_statuses
 from ..timefmt import utc_now_text
 from . import charts
-from .common import Web, base_of, check_csrf, deadline_of, user_of, web_of
+from .common import Web, deadline_of
+from .pages import OFFICE, Visit, page
 from .reminders import sent_reminders
 from .review import versions_of
 from ..archive import replaced_files
 from .common import XLSX
 
 
-async def office_home(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
+@page(OFFICE)
+def office_home(visit: Visit):
+    web = visit.web
     rows = [{"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p)))} for p in web.periods()]
-    return web.render(request, "van-phong.html", rows=rows)
+    return visit.render("van-phong.html", rows=rows)
 
 
 def plausible_periods(today=None) -> tuple[Period, Period]:
@@ -47,11 +47,9 @@ def plausible_periods(today=None) -> tuple[Period, Period]:
     return first, now.next()
 
 
-async def open_new_period(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    form = await request.form(max_files=0, max_fields=4)
-    check_csrf(request, form)
+@page(OFFICE, form=dict(max_files=0, max_fields=4))
+def open_new_period(visit: Visit):
+    web, form = visit.web, visit.form
     try:
         p = Period.from_text(str(form.get("ky", "")))
     except ValueError as e:
@@ -61,22 +59,19 @@ async def open_new_period(request: Request):
         raise HTTPException(400, f"Chỉ mở được kỳ từ {first} đến {last} (hai năm trước đến tháng sau); kỳ cũ hơn "
                                  f"hãy nhập bằng «import-history»")
     if (web.config.inputs / str(p)).is_dir():
-        return RedirectResponse(base_of(request) + f"/van-phong/{p}", 303)
+        return visit.redirect("dashboard", period=p)
     if form.get("xac_nhan") != "1":
-        return web.render(request, "xac-nhan-mo-ky.html", period=str(p),
-                          phrase=period_phrase(p, web.settings_for(p)))
+        return visit.render("xac-nhan-mo-ky.html", period=str(p), phrase=period_phrase(p, web.settings_for(p)))
     (web.config.inputs / str(p)).mkdir(parents=True, exist_ok=True)
-    return RedirectResponse(base_of(request) + f"/van-phong/{p}", 303)
+    return visit.redirect("dashboard", period=p)
 
 
-async def dashboard(request: Request):
-
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
+@page(OFFICE, period=True)
+def dashboard(visit: Visit):
+    web, period = visit.web, visit.period
     ctx = web.ctx_for(period)
-    res = await run_in_threadpool(pipeline.check, ctx, None, None, False)
-    rows = await run_in_threadpool(of_period, ctx, res)
+    res = pipeline.check(ctx, None, None, False)
+    rows = of_period(ctx, res)
     with storage.open_store(web.config.db) as store:
         newest = storage.submissions.last_acceptance(store, str(period))
     deadline = deadline_of(period, web.settings_for(period))
@@ -87,7 +82,7 @@ async def dashboard(request: Request):
     manifest = read_manifest(web.config.out / str(period))
     files = current_outputs(web, period, manifest)
     # stale: a workbook or submission differs from those the build read (of this period or an earlier one it used)
-    changes = await run_in_threadpool(pipeline.changed_inputs, web.ctx_for(period), manifest)
+    changes = pipeline.changed_inputs(web.ctx_for(period), manifest)
     stale = bool(changes)
     if stale:
         newest = max((c["at"] for c in changes if c["at"]), default=newest)
@@ -100,11 +95,11 @@ async def dashboard(request: Request):
     bar = charts.progress_chart([("Đã nộp", counts[SUBMITTED]), ("Đã nhận sau khi lập", counts[AFTER_BUILD]),
                           ("Có lỗi", counts[HAS_ERRORS]), ("Chưa nộp", counts[MISSING])])
     draft = read_manifest(web.config.out / str(period), draft=True)
-    return web.render(request, "bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
-                      phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
-                      stale=stale, newest=newest, outputs=OUTPUTS, css=CSS, stale_list=stale_list, bar=bar,
-                      versions=versions_of(web, period), reminders=sent_reminders(web, str(period)),
-                      mail=bool(web.base_ctx.settings["thu_nhac"]["may_chu"]), draft=draft)
+    return visit.render("bang-theo-doi.html", period=str(period), rows=rows, files=files, counts=counts,
+                        phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
+                        stale=stale, newest=newest, outputs=OUTPUTS, css=CSS, stale_list=stale_list, bar=bar,
+                        versions=versions_of(web, period), reminders=sent_reminders(web, str(period)),
+                        mail=bool(web.base_ctx.settings["thu_nhac"]["may_chu"]), draft=draft)
 
 
 def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
@@ -118,30 +113,24 @@ def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
     return out
 
 
-async def dept_problems(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    dept = request.path_params["dept"]
-    if dept not in web.departments:
-        raise HTTPException(404)
-    res = await run_in_threadpool(pipeline.check, web.ctx_for(period), None, None, False)
+@page(OFFICE, period=True, department=True)
+def dept_problems(visit: Visit):
+    web, period, dept = visit.web, visit.period, visit.department
+    res = pipeline.check(web.ctx_for(period), None, None, False)
     problems = pipeline.department_problems(res, dept)
     up = web.uploads(str(period)).get(dept)
     rejected = json.loads(up["problems"]) if up and not up["accepted"] else []
     replaced = replaced_files(web.config.db.parent / "ban-nop", str(period), dept)
-    return web.render(request, "loi-don-vi.html", period=str(period), department=web.departments[dept],
-                      problems=problems, rejected=rejected, last=up, replaced=replaced)
+    return visit.render("loi-don-vi.html", period=str(period), department=web.departments[dept],
+                        problems=problems, rejected=rejected, last=up, replaced=replaced)
 
 
-async def download_replaced(request: Request):
+@page(OFFICE, period=True, department=True)
+def download_replaced(visit: Visit):
     """The office opens a file it had put in the period's folder that an upload replaced."""
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    dept = request.path_params["dept"]
+    web, period, dept = visit.web, visit.period, visit.department
     row = next((r for r in replaced_files(web.config.db.parent / "ban-nop", str(period), dept)
-                if dept in web.departments and r["sha256"] == request.path_params["sha"]), None)
+                if r["sha256"] == visit.request.path_params["sha"]), None)
     if row is None or not row["path"].exists():
         raise HTTPException(404, "Không tìm thấy tệp này.")
     return FileResponse(row["path"], media_type=XLSX, filename=f"{dept}-{period}-thu-muc-{row['sha256'][:8]}.xlsx")
@@ -154,20 +143,16 @@ def _blockers(web: Web, period: Period) -> tuple[list, list]:
     return [r for r in rows if r["status"] == MISSING], [r for r in rows if r["status"] == HAS_ERRORS]
 
 
-async def start_build(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    form = await request.form(max_files=0, max_fields=5)
-    check_csrf(request, form)
-    user = user_of(request, "office")
+@page(OFFICE, period=True, form=dict(max_files=0, max_fields=5))
+def start_build(visit: Visit):
+    web, period, form, user = visit.web, visit.period, visit.form, visit.user
     allow = form.get("cho_phep_thieu") == "1"
     pdf = form.get("pdf") == "1"
     # said before anything starts: who has not sent (and «vẫn lập» in one click), who has errors
-    missing, broken = await run_in_threadpool(_blockers, web, period)
+    missing, broken = _blockers(web, period)
     if broken or (missing and not allow):
-        return web.render(request, "chua-lap-duoc.html", status_code=409, period=str(period), missing=missing,
-                          broken=broken, pdf=pdf)
+        return visit.render("chua-lap-duoc.html", status_code=409, period=str(period), missing=missing,
+                            broken=broken, pdf=pdf)
     job = uuid.uuid4().hex[:12]
     with storage.open_store(web.config.db) as store:
         taken = storage.web.start_build_job(store, job, str(period), user["username"], utc_now_text(), MAX_BUILDS)
@@ -180,7 +165,7 @@ async def start_build(request: Request):
         web.config.jobs[job] = state
     draft = form.get("du_thao") == "1"
     threading.Thread(target=run_build, args=(web, job, state, period, allow, pdf, draft), daemon=True).start()
-    return RedirectResponse(base_of(request) + f"/van-phong/{period}/tien-do/{job}", 303)
+    return visit.redirect("build_progress", period=period, job=job)
 
 
 MAX_BUILDS = 2   # builds running at once (each reads every workbook and may start LibreOffice)
@@ -238,14 +223,13 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
                                json.dumps(state["problems"], ensure_ascii=False))
 
 
-async def build_progress(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    state = web.config.jobs.get(request.path_params["job"])
+@page(OFFICE, period=True)
+def build_progress(visit: Visit):
+    web, period, job = visit.web, visit.period, visit.request.path_params["job"]
+    state = web.config.jobs.get(job)
     if state is None:   # not in this server's memory: what the store recorded (after a restart)
         with storage.open_store(web.config.db) as store:
-            row = storage.web.build_job(store, request.path_params["job"])
+            row = storage.web.build_job(store, job)
         if row is not None:
             state = {"period": row["period"], "done": row["finished_at"] is not None, "ok": bool(row["ok"]),
                      "step": "Xong" if row["ok"] else "Không lập được", "i": 0, "n": 0,
@@ -255,15 +239,14 @@ async def build_progress(request: Request):
     files = current_outputs(web, period, read_manifest(web.config.out / str(period)))
     now = time.time()
     elapsed = int((state.get("ended") or now) - state["started"]) if state.get("started") else None
-    return web.render(request, "tien-do.html", period=str(period), state=state, files=files, outputs=OUTPUTS,
-                      elapsed=elapsed, now=now)
+    return visit.render("tien-do.html", period=str(period), state=state, files=files, outputs=OUTPUTS,
+                        elapsed=elapsed, now=now)
 
 
-async def download(request: Request):
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    kind = request.path_params["kind"]
+@page(OFFICE, period=True)
+def download(visit: Visit):
+    web, period = visit.web, visit.period
+    kind = visit.request.path_params["kind"]
     if kind not in OUTPUT_OF:
         raise HTTPException(404)
     path = output_path(web.config.out, web.base_ctx.settings, period, kind)
@@ -272,15 +255,11 @@ async def download(request: Request):
     return FileResponse(path, media_type=OUTPUT_OF[kind].media, filename=path.name)
 
 
-async def dept_workbook(request: Request):
+@page(OFFICE, period=True, department=True)
+def dept_workbook(visit: Visit):
     """The office downloads the workbook a department has in use for the period (its accepted
     upload, or the file placed in the folder)."""
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
-    dept = request.path_params["dept"]
-    if dept not in web.departments:
-        raise HTTPException(404)
+    web, period, dept = visit.web, visit.period, visit.department
     files = layout.workbook_files(web.config.inputs / str(period), dept)
     if not files:
         raise HTTPException(404, f"{web.departments[dept].name} chưa nộp biểu kỳ {period}.")
@@ -292,41 +271,35 @@ async def dept_workbook(request: Request):
                         filename=f"{dept}-{period}" + (".xls" if old_format else ".xlsx"))
 
 
-async def indicators(request: Request):
+@page(OFFICE, period=True)
+def indicators(visit: Visit):
     """The indicators of the period, each a link to its chart (reached from the dashboard)."""
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
+    web, period = visit.web, visit.period
     ctx = web.ctx_for(period)
     groups: dict = {}
     for ind in ctx.catalogue.indicators.values():
         dept = web.departments[ind.department].name if ind.department in web.departments else ind.department
         groups.setdefault(dept, []).append(ind)
-    return web.render(request, "chi-tieu.html", period=str(period), groups=sorted(groups.items()), chart=None)
+    return visit.render("chi-tieu.html", period=str(period), groups=sorted(groups.items()), chart=None)
 
 
-async def indicator_chart(request: Request):
+@page(OFFICE, period=True)
+def indicator_chart(visit: Visit):
     """One indicator's months of the year as a chart: this year, last year, the plan."""
-    web = web_of(request)
-    user_of(request, "office")
-    period = web.open_period(request.path_params["period"])
+    web, period = visit.web, visit.period
     ctx = web.ctx_for(period)
-    code = request.path_params["code"]
+    code = visit.request.path_params["code"]
     if code not in ctx.catalogue.indicators:
         raise HTTPException(404, f"Chỉ tiêu «{code}» không có trong danh mục kỳ {period}.")
     ind = ctx.catalogue.indicators[code]
 
-    def draw():
-        res = pipeline.check(ctx, None, None, False)
-        got = charts.indicator_months(web, period, code, res.figures)
-        what = "lũy kế từ đầu năm" if got["measure"] == "cumulative" else "thực hiện từng tháng"
-        svg = charts.indicator_chart(f"{ind.name} ({what})", ind.unit, period.year, got["this"], got["last"],
-                                     got["plan"])
-        return got, svg
-    got, svg = await run_in_threadpool(draw)
+    res = pipeline.check(ctx, None, None, False)
+    got = charts.indicator_months(web, period, code, res.figures)
+    what = "lũy kế từ đầu năm" if got["measure"] == "cumulative" else "thực hiện từng tháng"
+    svg = charts.indicator_chart(f"{ind.name} ({what})", ind.unit, period.year, got["this"], got["last"], got["plan"])
     rows = [{"month": m + 1, "this": got["this"][m], "last": got["last"][m]} for m in range(12)]
-    return web.render(request, "chi-tieu.html", period=str(period), indicator=ind, chart=svg, rows=rows,
-                      plan=got["plan"], measure=got["measure"])
+    return visit.render("chi-tieu.html", period=str(period), indicator=ind, chart=svg, rows=rows,
+                        plan=got["plan"], measure=got["measure"])
 
 
 async def chart_stylesheet(request: Request):
