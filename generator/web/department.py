@@ -12,8 +12,7 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, Response
 
 from .. import pipeline
 from .. import store as storage
@@ -24,23 +23,18 @@ from ..status import CSS, of_period
 from ..workbooks import layout
 from ..workbooks.grid import CFB_MAGIC
 from ..workbooks.sandbox import read_workbook_bounded
-from .common import XLSX, Web, base_of, check_csrf, days_left_text, deadline_of, user_of, web_of
+from .common import XLSX, Web, check_csrf, days_left_text, deadline_of
+from .pages import DEPARTMENT, Visit, page
 from ..archive import record_replaced
 
 
-async def dept_home(request: Request):
-    web = web_of(request)
-    user = user_of(request, "department")
-    dept = user["department"]
-
-    def standing() -> dict:
-        """Each open period's status of this department — the office's definition (status.py)."""
-        out = {}
-        for p in web.periods():
-            ctx = web.ctx_for(p)
-            out[p] = of_period(ctx, pipeline.check(ctx, record=False), {dept})[0]
-        return out
-    states = await run_in_threadpool(standing)
+@page(DEPARTMENT)
+def dept_home(visit: Visit):
+    web, dept = visit.web, visit.department
+    states = {}   # each open period's status of this department — the office's definition (status.py)
+    for p in web.periods():
+        ctx = web.ctx_for(p)
+        states[p] = of_period(ctx, pipeline.check(ctx, record=False), {dept})[0]
     rows = []
     with storage.open_store(web.config.db) as store:
         for p in web.periods():
@@ -52,61 +46,55 @@ async def dept_home(request: Request):
                          "current": current.revision if current else None,
                          "current_at": current.accepted_at if current else None,
                          "deadline": deadline, "days_left": days_left_text(deadline)})
-    return web.render(request, "don-vi.html", rows=rows, department=web.departments[dept], css=CSS)
+    return visit.render("don-vi.html", rows=rows, department=web.departments[dept], css=CSS)
 
 
-async def download_revision(request: Request):
+@page(DEPARTMENT, period=True)
+def download_revision(visit: Visit):
     """A department downloads any of its own accepted uploads."""
-    web = web_of(request)
-    user = user_of(request, "department")
-    period = web.open_period(request.path_params["period"])
-    row = own_upload(web, request, period, user["department"])
-    path = web.archive_path(str(period), user["department"], row["sha256"]) if row["accepted"] and row["sha256"] \
-        else None
+    period, dept = visit.period, visit.department
+    row = own_upload(visit)
+    path = visit.web.archive_path(str(period), dept, row["sha256"]) if row["accepted"] and row["sha256"] else None
     if path is None or not path.exists():
         raise HTTPException(404, "Không tìm thấy bản nộp này.")
     with open(path, "rb") as fh:
         old_format = fh.read(8) == CFB_MAGIC   # an .xls upload is given back as the .xls it is
     return FileResponse(path, media_type="application/vnd.ms-excel" if old_format else XLSX,
-                        filename=f"{user['department']}-{period}-lan-gui-{row['id']}" + (".xls" if old_format else ".xlsx"))
+                        filename=f"{dept}-{period}-lan-gui-{row['id']}" + (".xls" if old_format else ".xlsx"))
 
 
-def own_upload(web: Web, request: Request, period: Period, department: str) -> dict:
+def own_upload(visit: Visit) -> dict:
     """The upload event the address names, if it is this department's (else 404)."""
     try:
-        upload_id = int(request.path_params["upload"])
+        upload_id = int(visit.request.path_params["upload"])
     except ValueError:
         raise HTTPException(404) from None
-    with storage.open_store(web.config.db) as store:
-        row = next((u for u in storage.web.uploads(store, str(period), department) if u["id"] == upload_id), None)
+    with storage.open_store(visit.web.config.db) as store:
+        row = next((u for u in storage.web.uploads(store, str(visit.period), visit.department)
+                    if u["id"] == upload_id), None)
     if row is None:
         raise HTTPException(404)
     return row
 
 
-async def blank_workbook(request: Request):
-    web = web_of(request)
-    user = user_of(request, "department")
-    period = web.open_period(request.path_params["period"])
-
-    def make() -> bytes:
-        ctx = web.ctx_for(period)
-        # deferred on purpose: openpyxl loads for a download only
-        from ..workbooks.init import department_workbook  # noqa: PLC0415
-        wb = department_workbook(ctx.catalogue, web.departments[user["department"]], period, ctx.settings,
-                                 pipeline.known_values(ctx)[0])
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
-    data = await run_in_threadpool(make)
-    name = f"{user['department']}-{period}.xlsx"
+@page(DEPARTMENT, period=True)
+def blank_workbook(visit: Visit):
+    web, period, dept = visit.web, visit.period, visit.department
+    ctx = web.ctx_for(period)
+    # deferred on purpose: openpyxl loads for a download only
+    from ..workbooks.init import department_workbook  # noqa: PLC0415
+    wb = department_workbook(ctx.catalogue, web.departments[dept], period, ctx.settings, pipeline.known_values(ctx)[0])
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    name = f"{dept}-{period}.xlsx"
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-async def upload(request: Request):
-    web = web_of(request)
-    user = user_of(request, "department")
-    period = web.open_period(request.path_params["period"])
+@page(DEPARTMENT, period=True)
+async def upload(visit: Visit):
+    """A department sends its filled workbook: its size is checked before the body is read."""
+    request, web, period, user = visit.request, visit.web, visit.period, visit.user
     limit = web.config.max_upload_bytes
     length = request.headers.get("content-length")
     if length is None:
@@ -125,17 +113,15 @@ async def upload(request: Request):
     upload_id = await run_in_threadpool(accept_upload, web, period, user["department"], user["username"], data,
                                         shown_name)
     # Post/Redirect/Get: Back or F5 on the result never sends the file again
-    return RedirectResponse(base_of(request) + f"/don-vi/{period}/ket-qua/{upload_id}", 303)
+    return visit.redirect("upload_result", period=period, upload=upload_id)
 
 
-async def upload_result(request: Request):
-    web = web_of(request)
-    user = user_of(request, "department")
-    period = web.open_period(request.path_params["period"])
-    row = own_upload(web, request, period, user["department"])
+@page(DEPARTMENT, period=True)
+def upload_result(visit: Visit):
+    row = own_upload(visit)
     problems = json.loads(row["problems"])
-    return web.render(request, "ket-qua.html", period=str(period), accepted=bool(row["accepted"]), problems=problems,
-                      errors=row["errors"], warnings=row["warnings"], upload=row)
+    return visit.render("ket-qua.html", period=str(visit.period), accepted=bool(row["accepted"]), problems=problems,
+                        errors=row["errors"], warnings=row["warnings"], upload=row)
 
 
 def accept_upload(web: Web, period: Period, dept: str, username: str, data: bytes, shown_name: str = "") -> int:

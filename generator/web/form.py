@@ -18,7 +18,6 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
 
 from .. import narrative, pipeline, stars
 from .. import store as storage
@@ -27,9 +26,10 @@ from ..periods import Period, period_phrase
 from ..vi_numbers import format_plain
 from ..workbooks import layout, typed
 from ..workbooks.sandbox import read_workbook_bounded
-from . import department
-from .common import Web, base_of, check_csrf, user_of, web_of
+from . import department, pages
+from .common import Web, check_csrf
 from .department import accept_upload
+from .pages import Visit
 
 ACTIONS = ("kiem-tra", "luu-nhap", "bo-nhap", "gui")
 SENDS_PER_HOUR = 30        # when the office's own limit (isolation's intake check) is not there
@@ -334,49 +334,57 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
                       help=MARKUP_HELP[1:], codes=[(i.code, i.name) for i in own], previewed=shown is not None)
 
 
-async def form_page(request: Request):
-    web = web_of(request)
-    user = user_of(request, "department")
-    period = web.open_period(request.path_params["period"])
-    fields, origin = await run_in_threadpool(prefilled, web, period, user["department"])
-    note = "Đã lưu bản nháp (chưa gửi)." if request.query_params.get("da-luu") else ""
-    return page(web, request, period, user["department"], fields, origin, note=note)
+@pages.page(pages.DEPARTMENT, period=True)
+def form_page(visit: Visit):
+    fields, origin = prefilled(visit.web, visit.period, visit.department)
+    note = "Đã lưu bản nháp (chưa gửi)." if visit.request.query_params.get("da-luu") else ""
+    return page(visit.web, visit.request, visit.period, visit.department, fields, origin, note=note)
 
 
-async def form_post(request: Request):
-    web = web_of(request)
-    user = user_of(request, "department")
-    dept = user["department"]
-    period = web.open_period(request.path_params["period"])
+@pages.page(pages.DEPARTMENT, period=True)
+async def form_post(visit: Visit):
+    """«Kiểm tra», «Lưu nháp», «Bỏ nháp» or «Gửi» the typed figures: the body's size is checked
+    before it is read, the form's field count bounded by the department's indicators."""
+    request, web = visit.request, visit.web
     limit = web.config.max_upload_bytes
     length = request.headers.get("content-length")
     if length is None:
         raise HTTPException(411)
     if not length.isdigit() or int(length) > limit:
         raise HTTPException(413, f"Nội dung gửi lên vượt giới hạn {limit // 2**20} MB.")
-    ctx = web.ctx_for(period)
-    own = ctx.catalogue.of_department(dept)
-    form = await request.form(max_files=0, max_fields=8 * len(own) + len(ctx.settings["muc"]) + 20)
-    check_csrf(request, form)
+    fields_allowed = await run_in_threadpool(_fields_allowed, visit)
+    visit.form = await request.form(max_files=0, max_fields=fields_allowed)
+    check_csrf(request, visit.form)
+    return await run_in_threadpool(_act, visit)
+
+
+def _fields_allowed(visit: Visit) -> int:
+    ctx = visit.web.ctx_for(visit.period)
+    return 8 * len(ctx.catalogue.of_department(visit.department)) + len(ctx.settings["muc"]) + 20
+
+
+def _act(visit: Visit):
+    web, period, dept, form = visit.web, visit.period, visit.department, visit.form
     action = form.get("viec")
     if action not in ACTIONS:
         raise HTTPException(400, "Thao tác không hợp lệ.")
     if action == "bo-nhap":
         draft_path(web, str(period), dept).unlink(missing_ok=True)
-        return RedirectResponse(base_of(request) + f"/don-vi/{period}/bieu-mau", 303)
-    fields = _read_fields(form, own, ctx.settings)
+        return visit.redirect("form", period=period)
+    ctx = web.ctx_for(period)
+    fields = _read_fields(form, ctx.catalogue.of_department(dept), ctx.settings)
     if action == "luu-nhap":
-        await run_in_threadpool(save_draft, web, period, dept, user["username"], fields)
-        return RedirectResponse(base_of(request) + f"/don-vi/{period}/bieu-mau?da-luu=1", 303)
+        save_draft(web, period, dept, visit.user["username"], fields)
+        return visit.redirect("form", query="da-luu=1", period=period)
     if action == "kiem-tra":
-        problems, res = await run_in_threadpool(check_typed, web, period, dept, fields)
-        return page(web, request, period, dept, fields, problems=problems, res=res)
-    await run_in_threadpool(_throttle, web, period, dept)
-    upload_id = await run_in_threadpool(send_typed, web, period, dept, user["username"], fields)
+        problems, res = check_typed(web, period, dept, fields)
+        return page(web, visit.request, period, dept, fields, problems=problems, res=res)
+    _throttle(web, period, dept)
+    upload_id = send_typed(web, period, dept, visit.user["username"], fields)
     with storage.open_store(web.config.db) as store:
         row = next(u for u in storage.web.uploads(store, str(period), dept) if u["id"] == upload_id)
     if row["accepted"]:   # Post/Redirect/Get: the receipt has its own address, as for an upload
-        return RedirectResponse(base_of(request) + f"/don-vi/{period}/ket-qua/{upload_id}", 303)
+        return visit.redirect("upload_result", period=period, upload=upload_id)
     problems = json.loads(row["problems"])
-    return page(web, request, period, dept, fields, problems=problems,
+    return page(web, visit.request, period, dept, fields, problems=problems,
                 note=f"Chưa gửi được: có {row['errors']} lỗi. Hãy sửa các ô được đánh dấu rồi gửi lại.")
