@@ -20,7 +20,8 @@ from ..failures import record_failure
 from ..timefmt import utc_now_text
 from ..workbooks.sandbox import serving
 from . import accounts, department, form, office, reminders, review, signin
-from .common import HERE, Web, WebConfig, base_of, web_of
+from .common import HERE, Web, WebConfig, web_of
+from .pages import path_for
 
 __all__ = ["WebConfig", "create_app"]
 
@@ -65,8 +66,9 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-async def health(request: Request):
-    """``/suc-khoe``: 200 when the store answers (for the proxy's and systemd's checks)."""
+def health(request: Request):
+    """``/suc-khoe``: 200 when the store answers (for the proxy's and systemd's checks); run in the
+    thread pool, as every handler that reads a file or the store."""
     try:
         with storage.open_store(web_of(request).config.db) as store:
             store.execute("SELECT 1").fetchone()
@@ -117,16 +119,17 @@ ROUTES = [
 ]
 
 
-async def http_error(request: Request, exc: HTTPException):
+def http_error(request: Request, exc: HTTPException):
+    """A refusal as a Vietnamese page (rendered in the thread pool); no session: the sign-in page."""
     if exc.status_code == 401:
-        return RedirectResponse(base_of(request) + "/dang-nhap", 303)
+        return RedirectResponse(path_for(request, "login"), 303)
     # our own refusals are Vietnamese; the framework's (multipart limits, …) are English: those
     # pages say the Vietnamese message of their status instead
     detail = exc.detail if exc.detail and not str(exc.detail).isascii() else None
     return web_of(request).refuse(request, exc.status_code, detail)
 
 
-async def server_error(request: Request, exc: Exception):
+def server_error(request: Request, exc: Exception):
     record_failure(exc, f"{request.method} {request.url.path}", web_of(request).config.db)
     return web_of(request).refuse(request, 500)
 

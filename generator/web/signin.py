@@ -1,21 +1,20 @@
 """Sign-in, sign-out and changing one's own password: the pages every user sees."""
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
 
 from .. import store as storage
 from ..problems import BaocaoError
 from .auth import authenticate, end_session, reset_account, sign_in, start_session
-from .common import base_of, check_csrf, current_user, user_of, web_of
+from .pages import PUBLIC, SIGNED_IN, Visit, page
 
 
-async def home(request: Request):
-    user = current_user(request)
+@page(PUBLIC)
+def home(visit: Visit):
+    user = visit.user
     if not user:
-        return RedirectResponse(base_of(request) + "/dang-nhap", 303)
-    return RedirectResponse(base_of(request) + ("/van-phong" if user["role"] == "office" else "/don-vi"), 303)
+        return visit.redirect("login")
+    return visit.redirect("office_home" if user["role"] == "office" else "department_home")
 
 
 def client_address(request: Request) -> str:
@@ -28,52 +27,46 @@ def no_account(db) -> bool:
         return storage.web.count_accounts(store) == 0
 
 
-async def login(request: Request):
-    web = web_of(request)
-    if request.method == "GET":
-        return web.render(request, "dang-nhap.html", no_account=await run_in_threadpool(no_account, web.config.db))
-    form = await request.form(max_files=0, max_fields=5)
-    check_csrf(request, form)
-    got = await run_in_threadpool(sign_in, web.config.db, str(form.get("ten", ""))[:100],
-                                  str(form.get("mat_khau", ""))[:1000], client_address(request))
+@page(PUBLIC, form=dict(max_files=0, max_fields=5))
+def login(visit: Visit):
+    web, form, request = visit.web, visit.form, visit.request
+    if form is None:
+        return visit.render("dang-nhap.html", no_account=no_account(web.config.db))
+    got = sign_in(web.config.db, str(form.get("ten", ""))[:100], str(form.get("mat_khau", ""))[:1000],
+                  client_address(request))
     if got.account is None:
-        return web.render(request, "dang-nhap.html", status_code=429 if got.wait else 401, error=got.message)
-    token = await run_in_threadpool(start_session, web.config.db, got.account["username"])
+        return visit.render("dang-nhap.html", status_code=429 if got.wait else 401, error=got.message)
+    token = start_session(web.config.db, got.account["username"])
     request.session.clear()
     request.session["sid"] = token
-    return RedirectResponse(base_of(request) + "/", 303)
+    return visit.redirect("home")
 
 
-async def logout(request: Request):
-    web = web_of(request)
-    form = await request.form(max_files=0, max_fields=2)
-    check_csrf(request, form)
-    await run_in_threadpool(end_session, web.config.db, request.session.get("sid", ""))
-    request.session.clear()
-    return RedirectResponse(base_of(request) + "/dang-nhap", 303)
+@page(PUBLIC, form=dict(max_files=0, max_fields=2))
+def logout(visit: Visit):
+    end_session(visit.web.config.db, visit.request.session.get("sid", ""))
+    visit.request.session.clear()
+    return visit.redirect("login")
 
 
-async def change_password(request: Request):
-    web = web_of(request)
-    user = user_of(request)
-    if request.method == "GET":
-        return web.render(request, "mat-khau.html", done=request.query_params.get("xong") == "1")
-    form = await request.form(max_files=0, max_fields=5)
-    check_csrf(request, form)
+@page(SIGNED_IN, form=dict(max_files=0, max_fields=5))
+def change_password(visit: Visit):
+    web, user, form = visit.web, visit.user, visit.form
+    if form is None:
+        return visit.render("mat-khau.html", done=visit.request.query_params.get("xong") == "1")
     old, new, again = (str(form.get(k, ""))[:1000] for k in ("cu", "moi", "nhap_lai"))
     error = None
-    if await run_in_threadpool(authenticate, web.config.db, user["username"], old) is None:
+    if authenticate(web.config.db, user["username"], old) is None:
         error = "Mật khẩu hiện tại không đúng."
     elif new != again:
         error = "Hai lần nhập mật khẩu mới không giống nhau."
     else:
         try:
-            cat = web.base_ctx.catalogue.full
-            await run_in_threadpool(lambda: reset_account(web.config.db, user["username"], cat, password=new))
+            reset_account(web.config.db, user["username"], web.base_ctx.catalogue.full, password=new)
         except BaocaoError as e:
             error = f"{e}."
     if error:
-        return web.render(request, "mat-khau.html", status_code=400, error=error)
+        return visit.render("mat-khau.html", status_code=400, error=error)
     # every session of the account ended with the reset; this browser gets a new one
-    request.session["sid"] = await run_in_threadpool(start_session, web.config.db, user["username"])
-    return RedirectResponse(base_of(request) + "/mat-khau?xong=1", 303)
+    visit.request.session["sid"] = start_session(web.config.db, user["username"])
+    return visit.redirect("change_password", query="xong=1")
