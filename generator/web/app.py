@@ -20,8 +20,7 @@ from ..failures import record_failure
 from ..timefmt import utc_now_text
 from ..workbooks.sandbox import serving
 from . import accounts, department, form, office, reminders, review, signin
-from .common import HERE, Web, WebConfig, web_of
-from .pages import path_for
+from .common import HERE, Web, WebConfig, path_for, web_of
 
 __all__ = ["WebConfig", "create_app"]
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from jinja2 import pass_context
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -66,6 +67,7 @@ class Web:
         self.pages.env.filters["thoi_luong"] = duration_text
         self.pages.env.filters["so"] = number_text
         self.pages.env.globals["so_bien_nhan"] = receipt_number
+        self.pages.env.globals["path_for"] = _path_in_page
 
     def archive_path(self, period: str, department: str, sha256: str) -> Path:
         """Where an accepted upload is kept, so a department can download any of its revisions."""
@@ -82,7 +84,6 @@ class Web:
     def render(self, request: Request, name: str, status_code: int = 200, **values) -> Response:
         values.setdefault("user", getattr(request.state, "user", None))
         values["csrf"] = csrf_token(request)
-        values["base"] = base_of(request)
         values["departments"] = self.departments
         return self.pages.TemplateResponse(request, name, values, status_code=status_code)
 
@@ -158,10 +159,16 @@ def days_left_text(deadline, today=None) -> str:
     return "hôm nay là hạn cuối" if days == 0 else f"đã quá hạn {-days} ngày"
 
 
-def base_of(request: Request) -> str:
-    """The sub-path the application is served under (``--root-path``), "" at the root: every
-    link and redirect starts with it."""
-    return str(request.scope.get("root_path", "")).rstrip("/")
+def path_for(request: Request, name: str, /, **params) -> str:
+    """The path of the named route with its parameters, as ``request.url_for`` gives it: under the
+    sub-path the server is served at (``--root-path``), the host left to the browser. Every link
+    and redirect is made by it (in the pages: ``{{ path_for("dashboard", period=period) }}``)."""
+    return request.url_for(name, **{k: str(v) for k, v in params.items()}).path
+
+
+@pass_context
+def _path_in_page(context, name: str, /, **params) -> str:
+    return path_for(context["request"], name, **params)
 
 
 def web_of(request: Request) -> Web:

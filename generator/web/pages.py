@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..periods import Period
-from .common import Web, check_csrf, current_user, user_of, web_of
+from .common import Web, check_csrf, current_user, path_for, user_of, web_of
 
 PUBLIC = None
 SIGNED_IN = "*"
@@ -55,19 +55,14 @@ class Visit:
     def render(self, name: str, status_code: int = 200, **values) -> Response:
         return self.web.render(self.request, name, status_code, **values)
 
-    def path_for(self, name: str, **params) -> str:
+    def path_for(self, name: str, /, **params) -> str:
         """The path of the named route (under the server's sub-path), e.g. «/van-phong/2023-08»."""
         return path_for(self.request, name, **params)
 
-    def redirect(self, name: str, query: str = "", fragment: str = "", **params) -> RedirectResponse:
+    def redirect(self, name: str, /, query: str = "", fragment: str = "", **params) -> RedirectResponse:
         """Post/Redirect/Get: a 303 to the named route."""
         return RedirectResponse(self.path_for(name, **params) + (f"?{query}" if query else "")
                                 + (f"#{fragment}" if fragment else ""), 303)
-
-
-def path_for(request: Request, name: str, **params) -> str:
-    """The path of the named route with its parameters, as ``request.url_for`` gives it."""
-    return request.url_for(name, **{k: str(v) for k, v in params.items()}).path
 
 
 def page(role: str | None, *, period: bool = False, department: bool = False, form: dict | None = None):
