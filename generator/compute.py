@@ -27,7 +27,6 @@ class Figure:
     sources: dict = field(default_factory=dict)   # measure -> Source (sources.py)
     derived: dict = field(default_factory=dict)   # name -> Decimal | None
     revisions: dict = field(default_factory=dict)  # measure -> store revision holding it
-    texts_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def code(self) -> str:

@@ -11,7 +11,6 @@ from decimal import Decimal
 from .catalogue import FLOW, INDEX, STOCK
 from .compute import Figure
 from .measures import VALUES
-from .settings import wording_key_of
 from .vi_numbers import format_number, format_percent, round_half_up
 
 
@@ -85,23 +84,9 @@ def band_of(fig: Figure, settings: dict) -> Decimal:
     return settings["kiem_tra"]["nguong_tuong_duong"]
 
 
-def wording_key(settings) -> tuple:
-    """The cache key of the printed texts (``settings.wording_key_of``): computed once by a
-    read-only ``Settings``, each time for a plain dict that may change in place."""
-    key = getattr(settings, "wording_key", None)
-    return key if key is not None else wording_key_of(settings)
-
-
 def texts(fig: Figure, settings: dict) -> dict:
-    """All printed strings of a figure, keyed as in figures.json ``text`` (computed once per
-    figure and settings: a figure does not change once computed)."""
-    key = wording_key(settings)
-    if key not in fig.texts_cache:
-        fig.texts_cache[key] = _texts(fig, settings)
-    return dict(fig.texts_cache[key])
-
-
-def _texts(fig: Figure, settings: dict) -> dict:
+    """All printed strings of a figure, keyed as in figures.json ``text``, worded with
+    ``settings`` (``printed.print_figures`` calls it once per figure of a period)."""
     ind, d, wording = fig.indicator, fig.derived, settings["cach_viet"]
     out: dict = {}
     for m in VALUES + ("quarter", "quarter_last_year"):

@@ -5,8 +5,8 @@ key is there and typed (its default where the file leaves it out), so readers ne
 default of their own; a wrong value is a ``BaocaoError`` naming the setting, its line and what
 is allowed. ``[[theo_ky]]`` blocks give values for a range of periods: ``Settings.for_period``
 applies them (``pipeline.open_context`` does, so ``Context.settings`` is the period's).
-Read-only, so that whatever is computed from it (the printed texts of a figure, cached under
-``settings.wording_key``) can never be stale; a changed copy is
+Read-only, so that whatever is computed from it (the period's printed texts, ``printed.py``)
+is the text of the settings it was computed with; a changed copy is
 ``settings.replace(cach_viet={...})``."""
 from __future__ import annotations
 
@@ -50,14 +50,6 @@ def resolve_templates(explicit: Path | str | None = None) -> tuple[Path, str]:
     return package_templates(), "mẫu mặc định của chương trình"
 
 
-def wording_key_of(settings: Mapping) -> tuple:
-    """What the printed texts depend on in the settings, as a value: a cache keyed by it can
-    never return the text of other wording (``id(settings)`` could, for a dict changed in
-    place or a new dict at a reused address)."""
-    return (tuple(sorted((k, str(v)) for k, v in settings["cach_viet"].items())),
-            str(settings["kiem_tra"]["nguong_tuong_duong"]))
-
-
 class Frozen(Mapping):
     """A read-only TOML table: tables inside it frozen too, arrays as tuples."""
     __slots__ = ("_data",)
@@ -92,17 +84,15 @@ def _freeze(value):
 
 
 class Settings(Frozen):
-    """cai-dat.toml, read-only. ``wording_key``: everything the printed texts depend on, as a
-    value (a cache keyed by it never returns the text of other wording).
+    """cai-dat.toml, read-only.
 
     Values that changed over time (``[[theo_ky]]`` blocks, README «Cài đặt theo kỳ»): the
     settings as loaded are those of no block; ``for_period(p)`` gives the settings in force in
     period ``p`` (the blocks covering it applied), and ``applied`` names those blocks."""
-    __slots__ = ("wording_key", "dated", "applied", "_base", "_resolved")
+    __slots__ = ("dated", "applied", "_base", "_resolved")
 
     def __init__(self, data: Mapping, dated: tuple = (), applied: tuple = (), base: dict | None = None):
         super().__init__(data)
-        self.wording_key = wording_key_of(self)
         self.dated = dated          # every [[theo_ky]] block of the file
         self.applied = applied      # the blocks in force in this Settings' period
         self._base = base           # the file's tables before blocks and derived defaults

@@ -84,11 +84,12 @@ def test_padding(tmp_path):
 
 
 def test_printed_texts_follow_changed_wording(filled):
-    """Settings cannot be changed in place (a long-running server could otherwise get the
-    previous wording's text from the cache); a changed copy prints its own wording, and
-    a plain dict changed in place is never served stale text either."""
+    """Settings cannot be changed in place (what was printed with them stays their text); a
+    changed copy prints its own wording, and a plain dict changed in place is never served
+    stale text either; the period's printed texts (printed.py) are those of its settings."""
     from generator import pipeline
     from generator.phrases import texts
+    from generator.printed import print_figures
     res = pipeline.check(filled)
     fig = res.figures["XNK_TONG"]
     settings = filled.settings
@@ -102,6 +103,8 @@ def test_printed_texts_follow_changed_wording(filled):
     assert texts(fig, plain)["yoy_cumulative"].startswith("tăng ")
     plain["cach_viet"]["tang"] = "cao hơn {pt}"
     assert texts(fig, plain)["yoy_cumulative"].startswith("cao hơn ")
+    assert res.printed["XNK_TONG"].texts["yoy_cumulative"].startswith("tăng ")
+    assert print_figures(res.figures, changed)["XNK_TONG"].words["tang"].startswith("cao hơn ")
 
 
 def test_an_index_second_target_is_against_the_value_its_sentence_speaks_of(tmp_path):
