@@ -144,10 +144,32 @@ MIGRATIONS = [
         reopened_at TEXT
     );
     """),
+    # sign-in throttling per (account, address) that an office command can lift (failures
+    # before ``unlocked_at`` no longer count), the change-password page logged like sign-in
+    # (``kind``), throttled attempts in a row aggregated (``repeats``, ``last_at``), the log
+    # pruned by age; names typed that are no account (maybe a password typed into the name
+    # field) are never kept in clear: those already logged are blanked
+    Migration("0006-signin-per-account-and-address", sql="""
+    ALTER TABLE account ADD COLUMN unlocked_at TEXT;
+    ALTER TABLE signin ADD COLUMN kind TEXT NOT NULL DEFAULT 'dang-nhap';
+    ALTER TABLE signin ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE signin ADD COLUMN last_at TEXT;
+    CREATE INDEX signin_pair ON signin (username, address, at);
+    CREATE INDEX signin_at ON signin (at);
+    UPDATE signin SET username = '?' WHERE username NOT IN (SELECT username FROM account);
+    """),
 ]
 
 
-ACCOUNT_FIELDS = ("username", "role", "department", "password_hash", "disabled")
+ACCOUNT_FIELDS = ("username", "role", "department", "password_hash", "disabled", "unlocked_at")
+SIGNIN_KEEP_DAYS = 180   # the sign-in log keeps half a year
+
+
+def _account(row) -> dict:
+    """An account row as a dict; ``unlocked_at`` a Unix time (0: never unlocked)."""
+    account = dict(zip(ACCOUNT_FIELDS, row))
+    account["unlocked_at"] = epoch_of(account["unlocked_at"]) if account["unlocked_at"] else 0
+    return account
 
 
 def add_account(store, username: str, role: str, department: str | None, password_hash: str) -> bool:
@@ -161,9 +183,13 @@ def add_account(store, username: str, role: str, department: str | None, passwor
 
 
 def update_account(store, username: str, **changes) -> bool:
-    """Change an account's password hash, role, department or disabled flag, and end every
-    one of its sessions in the same transaction. False when there is no such account."""
-    allowed = {k: v for k, v in changes.items() if k in ("role", "department", "password_hash", "disabled")}
+    """Change an account's password hash, role, department, disabled flag or ``unlocked_at``
+    (a Unix time: failures before it no longer count), and end every one of its sessions in
+    the same transaction. False when there is no such account."""
+    allowed = {k: v for k, v in changes.items() if k in ("role", "department", "password_hash", "disabled",
+                                                         "unlocked_at")}
+    if "unlocked_at" in allowed:
+        allowed["unlocked_at"] = utc_text_ms(allowed["unlocked_at"])
     with transaction(store):
         if not store.execute("SELECT 1 FROM account WHERE username=?", (username,)).fetchone():
             return False
@@ -175,9 +201,13 @@ def update_account(store, username: str, **changes) -> bool:
 
 
 def get_account(store, username: str) -> dict | None:
-    row = store.execute("SELECT username, role, department, password_hash, disabled FROM account WHERE username=?",
-                        (username,)).fetchone()
-    return dict(zip(ACCOUNT_FIELDS, row)) if row else None
+    row = store.execute("SELECT username, role, department, password_hash, disabled, unlocked_at FROM account "
+                        "WHERE username=?", (username,)).fetchone()
+    return _account(row) if row else None
+
+
+def usernames(store) -> list[str]:
+    return [r[0] for r in store.execute("SELECT username FROM account")]
 
 
 def list_accounts(store) -> list[dict]:
@@ -202,15 +232,15 @@ def create_session(store, token_hash: str, username: str, now: float) -> None:
 
 def session_account(store, token_hash: str, now: float, idle_seconds: float) -> dict | None:
     """The account of a live session (not ended, not idle too long, account not disabled)."""
-    row = store.execute("SELECT s.last_seen, a.username, a.role, a.department, a.password_hash, a.disabled "
-                        "FROM web_session s JOIN account a ON a.username = s.username WHERE s.token_hash=?",
+    row = store.execute("SELECT s.last_seen, a.username, a.role, a.department, a.password_hash, a.disabled, "
+                        "a.unlocked_at FROM web_session s JOIN account a ON a.username = s.username WHERE s.token_hash=?",
                         (token_hash,)).fetchone()
     if row is None or epoch_of(row[0]) + idle_seconds < now or row[5]:
         return None
     if now - epoch_of(row[0]) > 60:  # refresh the idle clock at most once a minute
         with transaction(store):
             store.execute("UPDATE web_session SET last_seen=? WHERE token_hash=?", (utc_text_ms(now), token_hash))
-    return dict(zip(ACCOUNT_FIELDS, row[1:]))
+    return _account(row[1:])
 
 
 def end_session(store, token_hash: str) -> None:
@@ -218,26 +248,50 @@ def end_session(store, token_hash: str) -> None:
         store.execute("DELETE FROM web_session WHERE token_hash=?", (token_hash,))
 
 
-def log_signin(store, at: float, username: str, address: str, outcome: str) -> None:
+def log_signin(store, at: float, username: str, address: str, outcome: str, kind: str = "dang-nhap",
+               aggregate_within: float = 0) -> None:
+    """One attempt on record (``at`` a Unix time). A throttled attempt right after another
+    throttled one of the same name, address and kind (within ``aggregate_within`` seconds)
+    only counts up that row; rows older than ``SIGNIN_KEEP_DAYS`` go."""
     with transaction(store):
-        store.execute("INSERT INTO signin (at, username, address, outcome) VALUES (?,?,?,?)",
-                      (utc_text_ms(at), username, address, outcome))
+        if outcome == "throttled" and aggregate_within:
+            row = store.execute("SELECT id, outcome, coalesce(last_at, at) FROM signin WHERE address=? AND username=? "
+                                "AND kind=? ORDER BY id DESC LIMIT 1", (address, username, kind)).fetchone()
+            if row and row[1] == "throttled" and row[2] > utc_text_ms(at - aggregate_within):
+                store.execute("UPDATE signin SET repeats = repeats + 1, last_at=? WHERE id=?", (utc_text_ms(at), row[0]))
+                return
+        store.execute("INSERT INTO signin (at, username, address, outcome, kind) VALUES (?,?,?,?,?)",
+                      (utc_text_ms(at), username, address, outcome, kind))
+        store.execute("DELETE FROM signin WHERE at < ?", (utc_text_ms(at - SIGNIN_KEEP_DAYS * 86400),))
 
 
 def signin_failures(store, since: float, username: str | None = None, address: str | None = None) -> list[float]:
-    """Times of failed sign-ins (Unix times) since ``since`` (and since the last success) for an
-    account or an address, oldest first."""
-    col, key = ("username", username) if username is not None else ("address", address)
-    last_ok = store.execute(f"SELECT MAX(at) FROM signin WHERE {col}=? AND outcome='ok'", (key,)).fetchone()[0]
-    start = max(utc_text_ms(since), last_ok or "")
-    return [epoch_of(r[0]) for r in store.execute(f"SELECT at FROM signin WHERE {col}=? AND outcome='failed' AND at>? "
-                                                  f"ORDER BY at", (key, start))]
+    """Unix times of failed attempts after ``since``, oldest first: of one account from one
+    address (both given; since that pair's last success), of one account from anywhere
+    (``username`` alone), or from one address against any account (``address`` alone; a
+    failure followed by that account's success from the same address was an honest mistake
+    and does not count — another account's success never wipes it)."""
+    start = utc_text_ms(since)
+    if username is not None and address is not None:
+        last_ok = store.execute("SELECT MAX(at) FROM signin WHERE username=? AND address=? AND outcome='ok'",
+                                (username, address)).fetchone()[0]
+        rows = store.execute("SELECT at FROM signin WHERE username=? AND address=? AND outcome='failed' AND at>? "
+                             "ORDER BY at", (username, address, max(start, last_ok or "")))
+    elif username is not None:
+        rows = store.execute("SELECT at FROM signin WHERE username=? AND outcome='failed' AND at>? ORDER BY at",
+                             (username, start))
+    else:
+        rows = store.execute(
+            "SELECT f.at FROM signin f WHERE f.address=? AND f.outcome='failed' AND f.at>? AND NOT EXISTS ("
+            "SELECT 1 FROM signin o WHERE o.address=f.address AND o.username=f.username AND o.outcome='ok' "
+            "AND o.at>f.at) ORDER BY f.at", (address, start))
+    return [epoch_of(r[0]) for r in rows]
 
 
 def signins(store, limit: int = 100) -> list[tuple]:
-    """(at, username, address, outcome), newest first; ``at`` a Unix time."""
+    """(at, username, address, outcome, kind, repeats), newest first; ``at`` a Unix time."""
     return [(epoch_of(r[0]), *r[1:]) for r in store.execute(
-        "SELECT at, username, address, outcome FROM signin ORDER BY id DESC LIMIT ?", (limit,))]
+        "SELECT at, username, address, outcome, kind, repeats FROM signin ORDER BY id DESC LIMIT ?", (limit,))]
 
 
 BUILD_FIELDS = ("id", "period", "username", "started_at", "finished_at", "ok", "message", "problems")

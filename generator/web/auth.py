@@ -3,10 +3,21 @@
 * Passwords: scrypt (stdlib ``hashlib.scrypt``), at least ``MIN_PASSWORD`` characters and not
   one of the common passwords below nor the account's own name.
 * Sign-in throttling, read from the sign-in log in the store (as django-axes keeps its
-  attempts in the database, so it holds across restarts and processes): after
-  ``FREE_FAILURES`` failures an account or a client address waits a delay that doubles with
-  each further failure; after ``LOCK_FAILURES`` failures within ``WINDOW`` seconds the account
-  refuses even the right password for ``LOCK_SECONDS``. A success starts the count again.
+  attempts in the database, so it holds across restarts and processes, and locks by the
+  combination of user name and address): failures are counted per (account, address), so an
+  insider failing against another account from their own machine throttles that machine
+  alone; after ``FREE_FAILURES`` failures the pair waits a delay that doubles with each
+  further failure, after ``LOCK_FAILURES`` within ``WINDOW`` the pair refuses even the right
+  password for ``LOCK_SECONDS``. An address is also slowed after ``ADDRESS_FREE_FAILURES``
+  failures against any accounts; a failure followed by that same account's success from that
+  address was an honest mistake, and one account's success never wipes the failures against
+  another. ``baocao user reset``/``enable`` lift every lock of the account (failures before
+  ``unlocked_at`` no longer count). The change-password page goes through the same throttle
+  and log. A name that is no account is logged as a keyed hash: a password typed into the
+  name field never reaches the log in clear. Throttled attempts in a row are one row with a
+  count; the log keeps ``SIGNIN_KEEP_DAYS`` days.
+* Account names are lower-case ASCII (``[a-z0-9-]``), compared after NFKC and case folding,
+  so look-alike names cannot coexist and «VanPhong» signs in as «vanphong».
 * Sessions are server-side: the cookie carries a random token, the store keeps its hash.
   «Đăng xuất», a password reset, a role or department change and disabling the account end
   them at once.
@@ -16,9 +27,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
+import re
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import store as storage
 from ..problems import UsageError
@@ -73,9 +88,22 @@ def password_problem(password: str, username: str = "") -> str | None:
     return None
 
 
-def _check_name(username: str) -> None:
-    if not username or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise UsageError("Tên đăng nhập chỉ gồm chữ, số, dấu gạch ngang, gạch dưới, dấu chấm")
+NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+
+
+def canonical(username: str) -> str:
+    """A name as compared: NFKC, case-folded, NFKC again (folding can undo it), trimmed
+    («ＶａｎＰｈｏｎｇ» → «vanphong»)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold()).strip()
+
+
+def _check_name(username: str) -> str:
+    """The canonical form of a new account's name, or a UsageError saying what a name may hold."""
+    name = canonical(username)
+    if not NAME.fullmatch(name):
+        raise UsageError("Tên đăng nhập chỉ gồm chữ thường không dấu (a-z), số và dấu gạch ngang, tối đa 64 ký tự, "
+                         "không bắt đầu hay kết thúc bằng gạch ngang (ví dụ so-cong-thuong)")
+    return name
 
 
 def _role(department: str | None, catalogue) -> str:
@@ -87,12 +115,16 @@ def _role(department: str | None, catalogue) -> str:
 def create_account(db, username: str, password: str, department: str | None, catalogue) -> dict:
     """A new account; ``department`` None makes an office account. An existing name is refused
     (``reset_account`` changes one)."""
-    _check_name(username)
+    username = _check_name(username)
     why = password_problem(password, username)
     if why:
         raise UsageError(why)
     role = _role(department, catalogue)
     with storage.open_store(db) as store:
+        taken = next((u for u in storage.web.usernames(store) if canonical(u) == username), None)
+        if taken is not None and taken != username:
+            raise UsageError(f"Tên «{username}» trùng với tài khoản đã có «{taken}» (chữ hoa, chữ thường hay ký tự "
+                             f"trông giống nhau được coi là một): hãy chọn tên khác")
         if not storage.web.add_account(store, username, role, department, hash_password(password)):
             raise UsageError(f"Tài khoản «{username}» đã có; để đặt lại mật khẩu: nút «Đặt lại mật khẩu» ở trang "
                              f"Tài khoản của văn phòng, hoặc lệnh «baocao user reset {username}»")
@@ -114,7 +146,10 @@ def reset_account(db, username: str, catalogue, password: str | None = None, dep
         changes["department"] = None if office else department
     if disabled is not None:
         changes["disabled"] = int(disabled)
+    if password is not None or disabled is False:
+        changes["unlocked_at"] = time.time()   # failures before a reset or an «enable» no longer count
     with storage.open_store(db) as store:
+        username = _stored_name(store, username)
         if not storage.web.update_account(store, username, **changes):
             raise UsageError(f"Không có tài khoản «{username}»")
         return storage.web.get_account(store, username)
@@ -129,8 +164,9 @@ class SignIn:
     @property
     def message(self) -> str:
         if self.locked:
-            return (f"Tài khoản tạm khóa vì đăng nhập sai quá nhiều lần: hãy thử lại sau {_minutes(self.wait)}, "
-                    f"hoặc liên hệ Văn phòng để đặt lại mật khẩu.")
+            return (f"Tài khoản tạm khóa trên máy này vì nhập sai mật khẩu quá nhiều lần: hãy thử lại sau "
+                    f"{_minutes(self.wait)}, hoặc nhờ Văn phòng mở khóa («baocao user enable TÊN» hoặc đặt lại mật "
+                    f"khẩu bằng «baocao user reset TÊN»).")
         if self.wait:
             return f"Đăng nhập sai nhiều lần: hãy đợi {_minutes(self.wait)} rồi thử lại."
         return "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -153,29 +189,66 @@ def _wait(failures: list[float], now: float, free: int, lock: int | None) -> tup
     return 0, False
 
 
-def sign_in(db, username: str, password: str, address: str, now: float | None = None) -> SignIn:
-    """Check a sign-in against the throttle, then the password; every attempt is logged."""
+def _stored_name(store, typed: str) -> str:
+    """The account's name as stored for a name typed (its canonical form; an older account
+    whose name predates the rule matches exactly or after folding), else the canonical form."""
+    name = canonical(typed)
+    if storage.web.get_account(store, name) is not None:
+        return name
+    return next((u for u in storage.web.usernames(store) if canonical(u) == name), name)
+
+
+def _log_key(db) -> bytes:
+    """The key of the names kept as hashes: the server's secret next to the store (made, owner
+    only, when the store is used before the server ever ran)."""
+    path = Path(db).parent / "web-secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    return path.read_bytes().strip()
+
+
+def _pseudonym(db, name: str) -> str:
+    """What the log keeps of a name that is no account: a hash keyed by the server's secret
+    (enough to throttle repeated guesses of the same name, never the text typed)."""
+    return "?" + hmac.new(_log_key(db), name.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def sign_in(db, username: str, password: str, address: str, now: float | None = None,
+            kind: str = "dang-nhap") -> SignIn:
+    """Check an attempt against the throttle, then the password; every attempt is logged
+    (``kind``: «dang-nhap», or «doi-mat-khau» for the current password on the change page)."""
     now = time.time() if now is None else now
     with storage.open_store(db) as store:
+        name = _stored_name(store, username)
+        account = storage.web.get_account(store, name)
+        logged = name if account is not None else _pseudonym(db, name)
         since = now - max(WINDOW, LOCK_SECONDS) - MAX_DELAY
-        wait_user, locked = _wait(storage.web.signin_failures(store, since, username=username), now, FREE_FAILURES,
-                                  LOCK_FAILURES)
-        wait_addr, _ = _wait(storage.web.signin_failures(store, since, address=address), now, ADDRESS_FREE_FAILURES, None)
-        wait = max(wait_user, wait_addr)
+        pair_since = max(since, account["unlocked_at"] or 0) if account else since
+        wait_pair, locked = _wait(storage.web.signin_failures(store, pair_since, username=logged, address=address), now,
+                                  FREE_FAILURES, LOCK_FAILURES)
+        wait_addr, _ = _wait(storage.web.signin_failures(store, since, address=address), now, ADDRESS_FREE_FAILURES,
+                             None)
+        wait = max(wait_pair, wait_addr)
         if wait > 0:
-            storage.web.log_signin(store, now, username, address, "throttled")
-            return SignIn(None, wait, locked and wait_user >= wait_addr)
-        account = storage.web.get_account(store, username)
+            storage.web.log_signin(store, now, logged, address, "throttled", kind, aggregate_within=WINDOW)
+            return SignIn(None, wait, locked and wait_pair >= wait_addr)
         ok = verify_password(password, account["password_hash"] if account else DUMMY) and account is not None \
             and not account["disabled"]
-        storage.web.log_signin(store, now, username, address, "ok" if ok else "failed")
+        storage.web.log_signin(store, now, logged, address, "ok" if ok else "failed", kind)
         return SignIn(account if ok else None)
 
 
 def authenticate(db, username: str, password: str) -> dict | None:
     """The account when the password is right (no throttling, no log: for scripts and tests)."""
     with storage.open_store(db) as store:
-        account = storage.web.get_account(store, username)
+        account = storage.web.get_account(store, _stored_name(store, username))
     if account is None:
         verify_password(password, DUMMY)  # same work either way: no timing hint that the name exists
         return None

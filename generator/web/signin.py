@@ -5,7 +5,7 @@ from starlette.requests import Request
 
 from .. import store as storage
 from ..problems import BaocaoError
-from .auth import authenticate, end_session, reset_account, sign_in, start_session
+from .auth import end_session, reset_account, sign_in, start_session
 from .pages import PUBLIC, SIGNED_IN, Visit, page
 
 
@@ -55,9 +55,12 @@ def change_password(visit: Visit):
     if form is None:
         return visit.render("mat-khau.html", done=visit.request.query_params.get("xong") == "1")
     old, new, again = (str(form.get(k, ""))[:1000] for k in ("cu", "moi", "nhap_lai"))
-    error = None
-    if authenticate(web.config.db, user["username"], old) is None:
-        error = "Mật khẩu hiện tại không đúng."
+    error, status = None, 400
+    # the current password is checked like a sign-in: throttled per (account, address) and logged
+    got = sign_in(web.config.db, user["username"], old, client_address(visit.request), None, "doi-mat-khau")
+    if got.account is None:
+        error = got.message if got.wait else "Mật khẩu hiện tại không đúng."
+        status = 429 if got.wait else 400
     elif new != again:
         error = "Hai lần nhập mật khẩu mới không giống nhau."
     else:
@@ -66,7 +69,7 @@ def change_password(visit: Visit):
         except BaocaoError as e:
             error = f"{e}."
     if error:
-        return visit.render("mat-khau.html", status_code=400, error=error)
+        return visit.render("mat-khau.html", status_code=status, error=error)
     # every session of the account ended with the reset; this browser gets a new one
     visit.request.session["sid"] = start_session(web.config.db, user["username"])
     return visit.redirect("change_password", query="xong=1")
