@@ -32,7 +32,12 @@ def record_failure(exc: BaseException, where: str, db: Path | str | None = None,
     path = log_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
+        # owner only (0600) whatever the umask, a log from before narrowed: a traceback shows
+        # paths, names and values
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)
             fh.write(f"=== {stamp} {where}\n{text}\n")
         return path
     except OSError:

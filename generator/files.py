@@ -30,6 +30,30 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = OUTPUT_MODE) -> None
         raise
 
 
+def write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """A new file with exactly ``mode`` whatever the umask (``O_EXCL``: never an existing one)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fd, mode)
+        fh.write(data)
+
+
+def make_dirs(path: Path, mode: int = 0o750) -> None:
+    """The folder ``path`` and its missing parents, each made with exactly ``mode`` whatever the
+    umask; folders already there are left as they are."""
+    path = Path(path)
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode)
+        except FileExistsError:   # another request made it meanwhile
+            continue
+        os.chmod(folder, mode)
+
+
 def atomic_save_workbook(wb, path: Path) -> None:
     buf = io.BytesIO()
     wb.save(buf)

@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, Response
 
 from .. import pipeline
 from .. import store as storage
-from ..files import atomic_write_bytes
+from ..files import atomic_write_bytes, make_dirs, write_private
 from ..history import submission_of
 from ..periods import Period, period_phrase
 from ..status import CSS, of_period
@@ -132,7 +132,7 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
     event too. Returns the upload event's id."""
     folder = web.config.inputs / str(period)
     staging = folder / ".tai-len" / uuid.uuid4().hex
-    staging.mkdir(parents=True)
+    make_dirs(staging, 0o700)
     # the uploaded file's own name is never used; its suffix follows its bytes (an Excel 97-2003
     # compound file is an .xls, whatever it was called)
     suffix = ".xls" if data[:8] == CFB_MAGIC else ".xlsx"
@@ -141,7 +141,9 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
     others = [p for p in layout.workbook_files(folder, dept) if p != target]   # replaced by this upload
     sha = hashlib.sha256(data).hexdigest()
     try:
-        staged.write_bytes(data)
+        # the accepted workbook is not world-readable (the office's group reads it), whatever the
+        # umask of whoever started the server: os.replace moves it into place with this mode
+        write_private(staged, data, 0o640)
         ctx = web.ctx_for(period)
         res = pipeline.check(ctx, override={dept: staged}, record=False)
         problems = pipeline.department_problems(res, dept)   # capped: the first ones and a line counting the rest
@@ -166,9 +168,12 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
                         subs.append(submission_of(ctx.catalogue, period, dept, old, old_sha))
                     if not archived.exists():   # a file the office put in the folder, with or without errors
                         kept.append((old_path.name, old_sha, len(old_bytes), errors))
-                # every file this upload replaces is kept in the archive first
+                # every file this upload replaces is kept in the archive first (its folders are
+                # the owner's and the office group's, whatever the umask)
+                make_dirs(archived.parent)
                 atomic_write_bytes(archived, old_bytes, mode=0o600)
             subs.append(submission_of(ctx.catalogue, period, dept, res.data[dept], sha))
+            make_dirs(web.archive_path(str(period), dept, sha).parent)
             atomic_write_bytes(web.archive_path(str(period), dept, sha), data, mode=0o600)
 
             def move_into_place():
