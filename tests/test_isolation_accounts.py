@@ -184,6 +184,16 @@ def test_usernames_are_plain_and_look_alikes_cannot_coexist(tmp_path):
         assert "/van-phong" in str(sign_in_as(c, "ＴＲＵＯＮＧ-ＰＨＯＮＧ", PASSWORD).url)
         sign_out(c)
         assert "/van-phong" in str(sign_in_as(c, "ke_toan", PASSWORD).url)
+        # on the office's page: a name typed in capitals is made (and shown) in its stored form;
+        # a look-alike of it is refused
+        made = c.post("/van-phong/tai-khoan/tao", data={"ten": "Thu-Ky-2", "don_vi": "van-phong",
+                                                         "csrf": csrf_of(c.get("/van-phong/tai-khoan").text)})
+        assert made.status_code == 200 and 'id="tk-thu-ky-2"' in made.text and "Thu-Ky-2" not in made.text
+        again = c.post("/van-phong/tai-khoan/tao", data={"ten": "THU-KY-2", "don_vi": "van-phong",
+                                                          "csrf": csrf_of(c.get("/van-phong/tai-khoan").text)})
+        assert again.status_code == 400 and "đã có" in again.text
+    with S.open_store(config.db) as store:
+        assert sorted(u for u in S.web.usernames(store) if "thu-ky" in u.casefold()) == ["thu-ky-2"]
 
 
 def test_a_password_typed_as_the_name_is_never_kept_and_the_log_is_pruned_and_aggregated(tmp_path):

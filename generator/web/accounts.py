@@ -60,10 +60,11 @@ def create(visit: Visit):
     department = None if who == "van-phong" else who
     password = new_password()
     try:
-        create_account(web.config.db, name, password, department, web.base_ctx.catalogue.full)
+        account = create_account(web.config.db, name, password, department, web.base_ctx.catalogue.full)
     except BaocaoError as e:
         return _page(visit, 400, error=f"{e}.", typed=name)
-    return _page(visit, shown={"username": name, "password": password, "new": True})
+    # the name as stored (lower case, NFKC), the one to sign in with
+    return _page(visit, shown={"username": account["username"], "password": password, "new": True})
 
 
 @page(OFFICE, form=dict(max_files=0, max_fields=3))
