@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from generator import pipeline, store as S
+from generator import pipeline, store as storage
 from generator.problems import BaocaoError
 from generator.web import auth
 
@@ -149,8 +149,8 @@ def test_the_change_password_page_is_throttled_and_logged(tmp_path):
         assert r.status_code == 429 and "hãy đợi" in r.text
         codes = [change(f"doan-tiep-{i}").status_code for i in range(2)]
     assert auth.authenticate(config.db, INSIDER, PASSWORD) is not None        # the password did not change
-    with S.open_store(config.db) as store:
-        rows = [r for r in S.web.signins(store, 100) if r[4] == "doi-mat-khau"]
+    with storage.open_store(config.db) as store:
+        rows = [r for r in storage.web.signins(store, 100) if r[4] == "doi-mat-khau"]
     assert all(r[1] == INSIDER for r in rows)
     failed = [r for r in rows if r[3] == "failed"]
     throttled = [r for r in rows if r[3] == "throttled"]
@@ -173,7 +173,7 @@ def test_usernames_are_plain_and_look_alikes_cannot_coexist(tmp_path):
         with pytest.raises(BaocaoError, match="chữ thường không dấu"):
             auth.create_account(config.db, bad, PASSWORD, None, cat)
     # an account made before the rule («Ke_Toan») is found by its folded name and cannot be shadowed
-    with S.open_store(config.db) as store:
+    with storage.open_store(config.db) as store:
         store.execute("INSERT INTO account (username, role, department, password_hash) VALUES (?,?,?,?)",
                       ("Ke_Toan", "office", None, auth.hash_password(PASSWORD)))
     with pytest.raises(BaocaoError, match="chữ thường không dấu"):
@@ -192,8 +192,8 @@ def test_usernames_are_plain_and_look_alikes_cannot_coexist(tmp_path):
         again = c.post("/van-phong/tai-khoan/tao", data={"ten": "THU-KY-2", "don_vi": "van-phong",
                                                           "csrf": csrf_of(c.get("/van-phong/tai-khoan").text)})
         assert again.status_code == 400 and "đã có" in again.text
-    with S.open_store(config.db) as store:
-        assert sorted(u for u in S.web.usernames(store) if "thu-ky" in u.casefold()) == ["thu-ky-2"]
+    with storage.open_store(config.db) as store:
+        assert sorted(u for u in storage.web.usernames(store) if "thu-ky" in u.casefold()) == ["thu-ky-2"]
 
 
 def test_a_password_typed_as_the_name_is_never_kept_and_the_log_is_pruned_and_aggregated(tmp_path):
@@ -209,8 +209,8 @@ def test_a_password_typed_as_the_name_is_never_kept_and_the_log_is_pruned_and_ag
             assert sign_in_as(c, "vanphong", "sai-roi-sai-nua").status_code in (401, 429)
     raw = config.db.read_bytes() + b"".join(p.read_bytes() for p in config.db.parent.glob("*.sqlite-*"))
     assert secret.encode() not in raw and secret.lower().encode() not in raw
-    with S.open_store(config.db) as store:
-        rows = S.web.signins(store, 1000)
+    with storage.open_store(config.db) as store:
+        rows = storage.web.signins(store, 1000)
     assert rows and not any(r[0] < time.time() - 200 * 86400 for r in rows)          # pruned by age
     assert not any(secret.lower() in str(r[1]).lower() for r in rows)
     # the three tries of the same unknown name are one keyed hash, never the text

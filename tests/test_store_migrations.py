@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from generator import store as S
+from generator import store as storage
 from generator.problems import BaocaoError
 from generator.store.db import Migration, statements
 from generator.web import auth
@@ -185,15 +185,15 @@ def test_a_store_of_the_old_schema_upgrades_and_keeps_its_data_in_utc(tmp_path, 
         local = conn.execute("SELECT uploaded_at FROM upload WHERE id=1").fetchone()[0]
     assert not local.endswith("Z")   # what the old default wrote: Hà Nội's clock, no zone
 
-    with S.open_store(db) as store:
-        assert S.applied(store) == {(part, m.name) for part, m in S.migrations()}
-        assert store.execute("PRAGMA user_version").fetchone()[0] == S.NAMED
+    with storage.open_store(db) as store:
+        assert storage.applied(store) == {(part, m.name) for part, m in storage.migrations()}
+        assert store.execute("PRAGMA user_version").fetchone()[0] == storage.NAMED
         # the submission is whole and current
-        latest = S.submissions.latest(store, "2023-08")
+        latest = storage.submissions.latest(store, "2023-08")
         assert latest["XNK_TONG"]["month"].value == Decimal("330.5")
         assert latest["XNK_TONG"]["month"].unit == "triệu USD"
         # the local-time upload is now the UTC instant it was written at, seven hours earlier
-        ups = {u["id"]: u for u in S.web.uploads(store, "2023-08")}
+        ups = {u["id"]: u for u in storage.web.uploads(store, "2023-08")}
         converted = ups[1]["uploaded_at"]
         assert converted.endswith("Z")
         when = dt.datetime.fromisoformat(converted.rstrip("Z")).replace(tzinfo=dt.timezone.utc).timestamp()
@@ -207,11 +207,11 @@ def test_a_store_of_the_old_schema_upgrades_and_keeps_its_data_in_utc(tmp_path, 
         ats = [r[0] for r in store.execute("SELECT at FROM signin ORDER BY id")]
         assert ats == [iso_utc(t) for t in SIGNIN_TIMES]
         assert store.execute("SELECT typeof(at) FROM signin").fetchone()[0] == "text"
-        assert S.web.last_signins(store) == {"so-cong-thuong": iso_utc(SIGNIN_TIMES[2])}
+        assert storage.web.last_signins(store) == {"so-cong-thuong": iso_utc(SIGNIN_TIMES[2])}
         # the sign-in throttle reads the migrated failures (those since the last success: none)
-        assert S.web.signin_failures(store, 0, address="10.1.2.3") == []
+        assert storage.web.signin_failures(store, 0, address="10.1.2.3") == []
         store.execute("DELETE FROM signin WHERE outcome='ok'")
-        assert S.web.signin_failures(store, 0, address="10.1.2.3") == pytest.approx(SIGNIN_TIMES[:2], abs=0.002)
+        assert storage.web.signin_failures(store, 0, address="10.1.2.3") == pytest.approx(SIGNIN_TIMES[:2], abs=0.002)
         # a new upload is numbered after the old ones and stamped in UTC by default
         store.execute("INSERT INTO upload (period, department, username, accepted, errors, warnings, problems) "
                       "VALUES ('2023-08', 'so-cong-thuong', 'so-cong-thuong', 1, 0, 0, '[]')")
@@ -224,8 +224,8 @@ def test_a_store_of_the_old_schema_upgrades_and_keeps_its_data_in_utc(tmp_path, 
     account = auth.session_account(db, TOKEN)
     assert account is not None and account["username"] == "so-cong-thuong"
     # opening again migrates nothing
-    with S.open_store(db) as store:
-        assert store.execute("SELECT COUNT(*) FROM store_migration").fetchone()[0] == len(S.migrations())
+    with storage.open_store(db) as store:
+        assert store.execute("SELECT COUNT(*) FROM store_migration").fetchone()[0] == len(storage.migrations())
 
 
 def test_a_store_of_any_old_version_upgrades(tmp_path):
@@ -237,10 +237,10 @@ def test_a_store_of_any_old_version_upgrades(tmp_path):
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
-    with S.open_store(db) as store:
-        assert S.applied(store) == {(part, m.name) for part, m in S.migrations()}
+    with storage.open_store(db) as store:
+        assert storage.applied(store) == {(part, m.name) for part, m in storage.migrations()}
         assert store.execute("SELECT COUNT(*) FROM acceptance").fetchone()[0] == 0
-        assert S.web.period_state(store, "2023-08") is None
+        assert storage.web.period_state(store, "2023-08") is None
 
 
 def test_a_failing_migration_leaves_the_store_at_its_old_version(tmp_path, vietnam_clock, monkeypatch):
@@ -250,12 +250,12 @@ def test_a_failing_migration_leaves_the_store_at_its_old_version(tmp_path, vietn
         schema = sorted(conn.execute("SELECT name, sql FROM sqlite_master"))
         rows = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("upload", "web_session", "signin")}
     # the times migration, failing at its very last statement
-    steps = [m for m in S.web.MIGRATIONS]
+    steps = [m for m in storage.web.MIGRATIONS]
     broken = next(i for i, m in enumerate(steps) if m.name == "0004-utc-times")
     steps[broken] = Migration(steps[broken].name, steps[broken].sql + "\nINSERT INTO no_such_table VALUES (1);")
-    monkeypatch.setitem(S.PARTS, "web", steps)
+    monkeypatch.setitem(storage.PARTS, "web", steps)
     with pytest.raises(BaocaoError, match="web/0004-utc-times.*giữ nguyên"):
-        S.open_store(db)
+        storage.open_store(db)
     with sqlite3.connect(db) as conn:
         # the steps before it are on record; none of its own statements stayed
         done = set(conn.execute("SELECT part, name FROM store_migration"))
@@ -265,23 +265,23 @@ def test_a_failing_migration_leaves_the_store_at_its_old_version(tmp_path, vietn
         assert {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in rows} == rows
     # the real migrations then upgrade it
     monkeypatch.undo()
-    with S.open_store(db) as store:
+    with storage.open_store(db) as store:
         assert store.execute("SELECT typeof(created_at) FROM web_session").fetchone()[0] == "text"
 
 
 def test_a_store_newer_than_the_software_is_refused(tmp_path):
     db = tmp_path / "baocao.sqlite"
-    S.open_store(db).close()
+    storage.open_store(db).close()
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO store_migration (part, name) VALUES ('web', '9999-from-the-future')")
     with pytest.raises(BaocaoError, match="mới hơn phần mềm này"):
-        S.open_store(db)
+        storage.open_store(db)
     # and one numbered beyond the old numbering, written by nothing this software knows
     db2 = tmp_path / "numbered.sqlite"
     with sqlite3.connect(db2) as conn:
         conn.execute("PRAGMA user_version = 7")
     with pytest.raises(BaocaoError, match="mới hơn phần mềm này"):
-        S.open_store(db2)
+        storage.open_store(db2)
 
 
 def test_statements_are_whole_sql_statements():
@@ -306,20 +306,20 @@ def test_statements_are_whole_sql_statements():
 
 
 def test_every_migration_of_the_package_is_whole_statements():
-    for part, migration in S.migrations():
+    for part, migration in storage.migrations():
         for stmt in migration.statements():
             assert sqlite3.complete_statement(stmt), (part, migration.name, stmt)
 
 
 def test_the_office_closes_and_reopens_a_period(tmp_path):
-    with S.open_store(tmp_path / "baocao.sqlite") as store:
-        assert S.web.period_state(store, "2023-08") is None
-        got = S.web.set_period_closed(store, "2023-08", True, "vanphong", "2023-09-20T01:00:00Z")
+    with storage.open_store(tmp_path / "baocao.sqlite") as store:
+        assert storage.web.period_state(store, "2023-08") is None
+        got = storage.web.set_period_closed(store, "2023-08", True, "vanphong", "2023-09-20T01:00:00Z")
         assert (got.closed, got.changed_by, got.changed_at, got.reopened_at) == (True, "vanphong", "2023-09-20T01:00:00Z",
                                                                                   None)
-        got = S.web.set_period_closed(store, "2023-08", False, "truongphong", "2023-09-21T02:00:00Z")
+        got = storage.web.set_period_closed(store, "2023-08", False, "truongphong", "2023-09-21T02:00:00Z")
         assert (got.closed, got.changed_by, got.reopened_at) == (False, "truongphong", "2023-09-21T02:00:00Z")
-        got = S.web.set_period_closed(store, "2023-08", True, "vanphong")
+        got = storage.web.set_period_closed(store, "2023-08", True, "vanphong")
         assert got.closed and got.reopened_at == "2023-09-21T02:00:00Z" and got.changed_at.endswith("Z")
         assert got.changed_at > "2023-09-21T02:00:00Z"
-        assert S.web.period_state(store, "2023-07") is None
+        assert storage.web.period_state(store, "2023-07") is None
