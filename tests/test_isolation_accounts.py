@@ -223,3 +223,24 @@ def test_a_password_typed_as_the_name_is_never_kept_and_the_log_is_pruned_and_ag
     assert len(failed) >= 5 and throttled and max(r[5] for r in throttled) > 1
     # throttled attempts in a row are one row
     assert not any(a[3] == b[3] == "throttled" for a, b in zip(hammer, hammer[1:]))
+
+
+def test_an_address_spraying_names_while_it_waits_adds_one_row(tmp_path):
+    """Ten failures from one machine against as many names make it wait; the names it then
+    sprays (accounts or not) are refused unchecked and kept as one row with their count."""
+    app, config = web_setup(tmp_path)
+    t = time.time() - 60
+    for i in range(10):
+        assert auth.sign_in(config.db, f"khong-co-{i}", "sai", "10.7.7.7", now=t + i).wait == 0
+    with storage.open_store(config.db) as store:
+        before = len(storage.web.signins(store, 1000))
+    names = [f"ten-{i}" for i in range(20)] + ["vanphong", INSIDER]
+    for name in names:
+        got = auth.sign_in(config.db, name, PASSWORD, "10.7.7.7", now=t + 10.5)
+        assert got.account is None and got.wait > 0
+    with storage.open_store(config.db) as store:
+        rows = storage.web.signins(store, 1000)
+    assert len(rows) == before + 1
+    assert rows[0][3] == "throttled" and rows[0][5] == len(names)
+    # another machine is not held up, and its attempts are its own rows
+    assert auth.sign_in(config.db, "vanphong", PASSWORD, "10.8.8.8", now=t + 11).account is not None

@@ -156,6 +156,7 @@ MIGRATIONS = [
     ALTER TABLE signin ADD COLUMN last_at TEXT;
     CREATE INDEX signin_pair ON signin (username, address, at);
     CREATE INDEX signin_at ON signin (at);
+    CREATE INDEX signin_address_id ON signin (address, kind, id);
     UPDATE signin SET username = '?' WHERE username NOT IN (SELECT username FROM account);
     """),
 ]
@@ -251,12 +252,13 @@ def end_session(store, token_hash: str) -> None:
 def log_signin(store, at: float, username: str, address: str, outcome: str, kind: str = "dang-nhap",
                aggregate_within: float = 0) -> None:
     """One attempt on record (``at`` a Unix time). A throttled attempt right after another
-    throttled one of the same name, address and kind (within ``aggregate_within`` seconds)
-    only counts up that row; rows older than ``SIGNIN_KEEP_DAYS`` go."""
+    throttled one from the same address and of the same kind (within ``aggregate_within``
+    seconds), whatever the name, only counts up that row (which keeps the first name): an
+    address spraying names while it waits adds one row; rows older than ``SIGNIN_KEEP_DAYS`` go."""
     with transaction(store):
         if outcome == "throttled" and aggregate_within:
-            row = store.execute("SELECT id, outcome, coalesce(last_at, at) FROM signin WHERE address=? AND username=? "
-                                "AND kind=? ORDER BY id DESC LIMIT 1", (address, username, kind)).fetchone()
+            row = store.execute("SELECT id, outcome, coalesce(last_at, at) FROM signin WHERE address=? AND kind=? "
+                                "ORDER BY id DESC LIMIT 1", (address, kind)).fetchone()
             if row and row[1] == "throttled" and row[2] > utc_text_ms(at - aggregate_within):
                 store.execute("UPDATE signin SET repeats = repeats + 1, last_at=? WHERE id=?", (utc_text_ms(at), row[0]))
                 return
