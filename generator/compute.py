@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from .catalogue import FLOW, INDEX, RATE, STOCK, Catalogue, Indicator
 from .problems import Problem, make
+from .sources import Entered
 from .vi_numbers import format_number, safe_div
 
 from .measures import VALUES
@@ -126,12 +127,12 @@ def _diff(a, b):
 
 
 def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -> tuple[dict, list[Problem]]:
-    """``entered``: code -> {"values": {...}, "sources": {...}}. Returns (code -> Figure, problems)."""
+    """``entered``: code -> Entered (sources.py). Returns (code -> Figure, problems)."""
     figures: dict[str, Figure] = {}
     for code, ind in catalogue.indicators.items():
-        got = entered.get(code, {})
-        values = {m: got.get("values", {}).get(m) for m in VALUES + ("month_previous", "quarter", "quarter_last_year")}
-        fig = Figure(ind, values, dict(got.get("sources", {})), revisions=dict(got.get("revisions", {})))
+        got = entered.get(code) or Entered()
+        values = {m: got.values.get(m) for m in VALUES + ("month_previous", "quarter", "quarter_last_year")}
+        fig = Figure(ind, values, dict(got.sources), revisions=dict(got.revisions))
         fig.derived = derive(ind, values)
         figures[code] = fig
     problems: list[Problem] = []

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from .catalogue import FLOW, STOCK
 from .context import Context
-from .history import months_in_unit
+from .history import StoredContext, months_in_unit
 from .periods import Period
 from .problems import has_errors, make
-from .sources import Sourced
+from .sources import Entered, Sourced
 from .store import submissions
 from .workbooks import layout
 from .workbooks.sandbox import read_workbook_bounded
@@ -71,13 +71,13 @@ def months_of(ctx: Context, store, period: Period, wanted: dict, stored: dict | 
     return out
 
 
-def previous_months(ctx: Context, store, known: dict | None) -> dict:
+def previous_months(ctx: Context, store, known: StoredContext | None) -> dict:
     """The previous period's month values, for month-on-month comparisons."""
     wanted = {c: i for c, i in ctx.catalogue.indicators.items() if i.kind in (FLOW, STOCK)}
-    return months_of(ctx, store, ctx.period.previous(), wanted, (known or {}).get("prior"))
+    return months_of(ctx, store, ctx.period.previous(), wanted, known.prior if known is not None else None)
 
 
-def quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
+def quarters(ctx: Context, store, entered: dict[str, Entered]) -> tuple[dict, list]:
     """In a quarter's last month, the quarter of each cộng dồn indicator (the sum of its three
     months) and the same quarter last year: {code: {"quarter": Sourced(value, sources),
     "quarter_last_year": …}}, and a warning for each quarter that lacks a month (never a guess)."""
@@ -88,8 +88,8 @@ def quarters(ctx: Context, store, entered: dict) -> tuple[dict, list]:
     months = [period.previous().previous(), period.previous(), period]
     last_year = [m.same_month_last_year() for m in months]
     this = {m: months_of(ctx, store, m, wanted) for m in months[:2]}
-    this[period] = {c: Sourced(e["values"]["month"], e["sources"].get("month", ""), e["revisions"].get("month"))
-                    for c, e in entered.items() if c in wanted and e["values"].get("month") is not None}
+    this[period] = {c: Sourced(e.values["month"], e.sources.get("month", ""), e.revisions.get("month"))
+                    for c, e in entered.items() if c in wanted and e.values.get("month") is not None}
     before = {m: months_of(ctx, store, m, wanted) for m in last_year}
     out: dict = {}
     problems: list = []

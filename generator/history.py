@@ -4,6 +4,7 @@ an indicator's series. Works on plain data; talks to the store only through ``st
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from .files import atomic_save_workbook, sha256_of
 from .periods import Period
 from .printed import print_figure
 from .problems import make
-from .sources import Source, entered
+from .sources import Entered, Source, entered
 from .units import UNITS_FILE, same_unit
 from .vi_numbers import format_number, format_plain, safe_div
 from .workbooks import layout
@@ -23,21 +24,37 @@ from .workbooks.validate import validate_values
 LAST_YEAR_OF = layout.LAST_YEAR_OF
 
 
-def stored_context(store, period: Period) -> dict:
+@dataclass(frozen=True)
+class StoredContext:
     """Everything a period needs from the store, read once: what a workbook cannot carry
     (the year's plan from its earlier periods, last year's values) and what the cross-period
-    checks compare against (the previous period's current submissions)."""
+    checks compare against (the previous period's current submissions). The values are
+    ``storage.submissions`` shapes: {code: {measure: Stored}} and, for the plans,
+    {code: [(period, Stored), …]} oldest first."""
+    last_year: dict        # the same month last year's current submissions
+    previous: dict         # the period just before, within the same year ({} in January)
+    prior: dict            # the period just before, across a new year too
+    prior_period: str      # YYYY-MM of ``prior``
+    plans: dict            # the year's plans of the earlier periods
+    plans2: dict           # the same for the second plan (``plan2``)
+
+    def plans_of(self, measure: str) -> dict:
+        return self.plans2 if measure == "plan2" else self.plans
+
+
+def stored_context(store, period: Period) -> StoredContext:
+    """The period's ``StoredContext`` read from the store."""
     ly = period.same_month_last_year()
     prev = period.previous()
     prior = storage.submissions.latest(store, str(prev))
-    return {
-        "last_year": storage.submissions.latest(store, str(ly)),
-        "previous": prior if prev.year == period.year else {},
-        "prior": prior,                      # the period just before, across a new year too
-        "prior_period": str(prev),
-        "plans": storage.submissions.plans(store, period.year, str(period)),
-        "plans2": storage.submissions.plans(store, period.year, str(period), "plan2"),
-    }
+    return StoredContext(
+        last_year=storage.submissions.latest(store, str(ly)),
+        previous=prior if prev.year == period.year else {},
+        prior=prior,
+        prior_period=str(prev),
+        plans=storage.submissions.plans(store, period.year, str(period)),
+        plans2=storage.submissions.plans(store, period.year, str(period), "plan2"),
+    )
 
 
 def in_unit(cat, ind, stored: storage.submissions.Stored) -> storage.submissions.Stored | None:
@@ -83,22 +100,21 @@ def unit_problem(ind, measure: str, stored: storage.submissions.Stored, where: s
                 file=stored.file_name, sheet=stored.sheet, cell=stored.cell, unit=ind.unit, units_file=UNITS_FILE)
 
 
-def carried(known: dict, code: str, measure: str) -> tuple[storage.submissions.Stored, str] | None:
+def carried(known: StoredContext, code: str, measure: str) -> tuple[storage.submissions.Stored, str] | None:
     """What the store carries into a period for a measure a workbook left blank, with where
     it comes from: the plan of an earlier period of the same year, or last year's value.
     Never a value of the same period: a submission is a whole."""
-    for key, table in (("plan", "plans"), ("plan2", "plans2")):
-        if measure == key and known.get(table, {}).get(code):
-            p_period, stored = known[table][code][-1]
-            return stored, f"kỳ {p_period}"
+    if measure in ("plan", "plan2") and known.plans_of(measure).get(code):
+        p_period, stored = known.plans_of(measure)[code][-1]
+        return stored, f"kỳ {p_period}"
     if measure in LAST_YEAR_OF:
-        got = known["last_year"].get(code, {}).get(LAST_YEAR_OF[measure])
+        got = known.last_year.get(code, {}).get(LAST_YEAR_OF[measure])
         if got is not None:
             return got, "cùng kỳ năm trước"
     return None
 
 
-def fill_missing(cat, data, known: dict) -> list:
+def fill_missing(cat, data, known: StoredContext) -> list:
     """Complete a workbook's blank plan and last-year cells from the store, in the
     indicator's unit, marking their sources ``store:<rev>``. Returns problems (a unit change
     with no declared conversion is an error on that cell)."""
@@ -128,10 +144,10 @@ def fill_missing(cat, data, known: dict) -> list:
     return out
 
 
-def stored_submission(store, cat, period: Period, department: str, known: dict):
+def stored_submission(store, cat, period: Period, department: str, known: StoredContext):
     """A department with no workbook in the folder but an accepted submission for the period:
     that submission, whole — its values (in today's units) and its narrative — completed like
-    a workbook. Returns (current, {code: entered}, narrative rows, problems), or None."""
+    a workbook. Returns (current, {code: Entered}, narrative rows, problems), or None."""
     cur = storage.submissions.current(store, str(period), department)
     if cur is None:
         return None
@@ -153,11 +169,11 @@ def stored_submission(store, cat, period: Period, department: str, known: dict):
                 continue
             vals[measure], srcs[measure], revs[measure] = conv.value, conv.source, conv.revision
         if vals:
-            entered[ind.code] = {"values": vals, "sources": srcs, "revisions": revs}
+            entered[ind.code] = Entered(vals, srcs, revs)
     return cur, entered, storage.submissions.narrative(store, cur.revision), problems
 
 
-def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
+def cross_period_checks(cat, data, known: StoredContext, settings: dict) -> list:
     """Warnings: a cumulative that is not last period's plus this month, a plan changed within
     the year, a last-year value typed differently from the stored one."""
     out = []
@@ -178,7 +194,7 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
             return None if stored is None else in_unit(cat, ind, stored)
 
         dec = ind.decimals("cumulative")
-        prev = stored_in_unit(known["previous"].get(code, {}).get("cumulative"))
+        prev = stored_in_unit(known.previous.get(code, {}).get("cumulative"))
         cum, month = typed("cumulative"), typed("month")
         if ind.kind == FLOW and prev is not None and cum is not None and month is not None:
             expected = prev.value + month
@@ -187,16 +203,15 @@ def cross_period_checks(cat, data, known: dict, settings: dict) -> list:
             if rel > tol:
                 out.append(make("cumulative-jump", place("cumulative"), cumulative=format_number(cum, dec), previous=format_number(prev.value, dec),
                                 month=format_number(month, dec), expected=format_number(expected, dec), diff=format_number(diff, dec), unit=ind.unit))
-        for key, table, label in (("plan", "plans", "Kế hoạch năm"),
-                                  ("plan2", "plans2", f"Kế hoạch khác ({ind.plan2_word})")):
-            plan, history = typed(key), known.get(table, {}).get(code, [])
+        for key, label in (("plan", "Kế hoạch năm"), ("plan2", f"Kế hoạch khác ({ind.plan2_word})")):
+            plan, history = typed(key), known.plans_of(key).get(code, [])
             last_plan = stored_in_unit(history[-1][1]) if history else None
             if plan is not None and last_plan is not None and last_plan.value != plan:
                 p_period, stored = history[-1][0], last_plan
                 out.append(make("plan-changed", place(key), label=label, plan=format_plain(plan), period=p_period,
                                 stored=format_plain(stored.value)))
         for measure, src in LAST_YEAR_OF.items():
-            v, stored = typed(measure), stored_in_unit(known["last_year"].get(code, {}).get(src))
+            v, stored = typed(measure), stored_in_unit(known.last_year.get(code, {}).get(src))
             if v is not None and stored is not None and v != stored.value:
                 out.append(make("last-year-differs", place(measure), column=layout.COLUMN_OF[measure], value=format_plain(v),
                                 stored=format_plain(stored.value), file_name=stored.file_name, sheet=stored.sheet, cell=stored.cell))

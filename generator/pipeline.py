@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import bounds, earlier, history, narrative
+from . import bounds, earlier, history, intake, narrative
 from . import store as storage
 from .annex import annex_settings, build_annex
 from .annex.xlsx import annex_workbook
@@ -27,24 +27,26 @@ from .periods import Period
 from .printed import PeriodTexts, print_figures
 from .problems import BaocaoError, InputError, UsageError, Problem, error, has_errors, warning
 from .settings import changes_since, load_settings, package_sample, package_templates, resolve_templates
-from .sources import entered
-from .status import HAS_ERRORS, MISSING, SUBMITTED, is_blank  # noqa: F401 - the statuses' one definition
+from .intake import DepartmentIntake
+from .sources import Entered
+from .status import HAS_ERRORS, MISSING, SUBMITTED, DepartmentStatus, is_blank  # noqa: F401 - the statuses' one definition
 from .store import open_store
 from .timefmt import format_time, utc_now_text, zone_setting
 from .versions import keep
 from .workbooks import layout
 from .workbooks.sandbox import elsewhere, read_workbooks, ready
-from .workbooks.typed import name_form_fields
-from .workbooks.validate import validate_values
-from .vi_numbers import brief
 
 
 @dataclass
 class CheckResult:
+    """A period checked: each department's intake (``intake.DepartmentIntake``) and what the
+    period step made of them all. ``problems`` is every problem in the order they are listed
+    (kiem-tra.xlsx, the CLI); ``by_department`` the same problems by the department they
+    belong to (``add``)."""
     context: Context
-    statuses: list = field(default_factory=list)     # [{department, name, status, file, errors, warnings, hidden}]
-    # (errors and warnings count every problem; ``hidden``: those of them past bounds.PROBLEMS_PER_FILE, not kept)
-    problems: list = field(default_factory=list)
+    statuses: list[DepartmentStatus] = field(default_factory=list)   # errors and warnings count every problem,
+    # ``hidden`` those of them past bounds.PROBLEMS_PER_FILE, not kept
+    problems: list[Problem] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
     printed: PeriodTexts | None = None                # the figures' printed texts, computed once (printed.py)
     narrative: dict = field(default_factory=dict)     # section -> [(department, segments, place)]
@@ -54,10 +56,37 @@ class CheckResult:
     overrides: dict = field(default_factory=dict)     # (section, code) -> an edited automatic sentence's segments
     compose_problems: list = field(default_factory=list)  # paragraphs the build replaced by a marked line
     inputs: dict = field(default_factory=dict)        # department -> SHA-256 of the file or submission read
+    intakes: dict[str, DepartmentIntake] = field(default_factory=dict)   # department -> its intake
+    by_department: dict[str, list[Problem]] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
         return has_errors(self.problems)
+
+    def add(self, problems: list, department: str | None = None, first: bool = False) -> None:
+        """List problems (``first``: before those listed so far), each under the department
+        it belongs to: ``department`` for an intake's own; otherwise the department it names,
+        the one whose file it is in, and the department of the indicator it is about when it
+        is in no file (or is a components check)."""
+        problems = list(problems)
+        found: dict = {}
+        for p in problems:
+            for owner in ({department} if department else self._owners(p)):
+                found.setdefault(owner, []).append(p)
+        for owner, mine in found.items():
+            held = self.by_department.setdefault(owner, [])
+            at = 0 if first else len(held)
+            held[at:at] = mine
+        at = 0 if first else len(self.problems)
+        self.problems[at:at] = problems
+
+    def _owners(self, p: Problem) -> set:
+        owners = {p.department} if p.department else set()
+        owners |= {s.department for s in self.statuses if s.file == p.file}
+        ind = self.context.catalogue.indicators.get(p.indicator) if p.indicator else None
+        if ind is not None and ((not p.file and not p.department) or p.code == "components-sum"):
+            owners.add(ind.department)
+        return owners
 
 
 def open_context(period: str | Period, inputs="inputs", out="build", templates=None, db=None) -> Context:
@@ -227,7 +256,7 @@ def check(ctx: Context, progress=None, override: dict | None = None, record: boo
     with store:
         earlier = _refresh_earlier(ctx, store) if record else []
         res = _check(ctx, store, progress, override or {}, record, reading)
-        res.problems[:0] = earlier
+        res.add(earlier, first=True)
         return res
 
 
@@ -283,37 +312,54 @@ def write_check_report(ctx: Context, problems: list) -> Path:
 SUBMISSION_SUFFIXES = layout.WORKBOOK_SUFFIXES
 
 
-def _of_department(problems: list, department: str) -> list:
-    """The problems of a department's submission, each naming the department."""
-    return [p if p.department else replace(p, department=department) for p in problems]
-
-
 def _check(ctx: Context, store, progress, override: dict, record: bool, reading=None) -> CheckResult:
+    """The period step: every department's intake (``intake.py``), then what needs them all —
+    the figures, the references between departments' texts and figures, coverage, the
+    office's edits — and each department's status from its problems."""
     res = CheckResult(ctx)
-    cat, settings = ctx.catalogue, ctx.settings
+    cat = ctx.catalogue
     stored_ctx = history.stored_context(store, ctx.period) if store is not None else None
     folder = ctx.period_inputs
-    entered: dict = {}
-    texts: list = []
-    broken: set = set()        # departments whose workbook could not be read as a whole
-    codes = set(cat.indicators)
-    wrong_format = _wrong_format_files(ctx, folder, res)
-    paths, two = {}, {}
+    head: list = []
+    wrong = _wrong_format_files(ctx, folder, head)
+    paths, early = {}, {}
     for code in cat.departments:
         found = [Path(override[code])] if code in override else layout.workbook_files(folder, code)
-        if len(found) > 1:   # «so-a.xlsx» and a corrected «so-a.xls»: which one is meant is the department's call
-            res.problems += _of_department([error(
-                "two-workbooks", f"Thư mục kỳ {ctx.period} có {len(found)} biểu của «{cat.departments[code].name}»: "
-                + ", ".join(p.name for p in found) + ": không biết đọc tệp nào; hãy giữ lại một tệp (bản đúng) và "
-                "chuyển các tệp còn lại ra khỏi thư mục", file=found[0].name)], code)
-            wrong_format.pop(code, None)
-            broken.add(code)
-            paths[code] = None
-            two[code] = ", ".join(p.name for p in found)
+        if len(found) > 1:
+            early[code] = intake.two_workbooks(ctx, code, found)
+            wrong.pop(code, None)
             continue
         paths[code] = found[0] if found else folder / layout.filename(code)
-    # every workbook read at once, in the bounded workers (memory and time capped)
-    present = [c for c, p in paths.items() if p is not None and p.exists()]
+    read, shas = _read_all(ctx, paths, reading)
+    res.inputs = {c: s for c, s in shas.items() if s is not None}
+    intakes: dict = {}
+    for i, (code, dept) in enumerate(cat.departments.items(), start=1):
+        if progress:
+            progress(i, len(cat.departments), dept.name)
+        if code in early:
+            got = early[code]
+        elif code not in read and code in wrong:
+            got = intake.wrong_format(ctx, code, wrong[code])
+        elif intake.is_blank_read(read.get(code)) and code in override:   # an upload nobody filled in
+            got = intake.blank_upload(ctx, code, paths[code])
+        elif code not in read or intake.is_blank_read(read[code]):
+            # (the files present were listed once, before reading: one consistent view)
+            got = intake.from_store(ctx, store, code, stored_ctx) if store is not None else None
+            if got is not None:   # no workbook in the folder, but an accepted submission for the period
+                res.inputs[code] = got.sha256
+            else:
+                got = intake.missing(ctx, code, paths[code], blank=code in read)
+        else:
+            got = intake.of_workbook(ctx, store, code, paths[code], read[code], shas.get(code), stored_ctx, record)
+        intakes[code] = got
+    return _period(ctx, store, res, stored_ctx, intakes, head)
+
+
+def _read_all(ctx: Context, paths: dict, reading=None) -> tuple[dict, dict]:
+    """Every workbook present read at once, in the bounded workers (memory and time capped):
+    ({department: (WorkbookData or None, problems)}, {department: SHA-256 as read})."""
+    cat = ctx.catalogue
+    present = [c for c, p in paths.items() if p.exists()]
     # each file's SHA-256 as read: one replaced while it was read (an upload accepted meanwhile) is read again
     shas = {c: sha256_or_none(paths[c]) for c in present}
     done = None if reading is None else \
@@ -325,209 +371,78 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
             break
         shas.update({c: sha256_or_none(paths[c]) for c in moved})
         read.update(zip(moved, read_workbooks([(paths[c], cat, ctx.period, c) for c in moved])))
-    res.inputs = {c: s for c, s in shas.items() if s is not None}
-    for i, (code, dept) in enumerate(cat.departments.items(), start=1):
-        path = paths[code]
-        if progress:
-            progress(i, len(cat.departments), dept.name)
-        if path is None:   # two workbooks: said above
-            res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=two[code], errors=1,
-                                     warnings=0))
-            continue
-        if code not in read and code in wrong_format:
-            other = wrong_format[code]
-            res.problems.append(error(
-                "wrong-format", f"Biểu của «{dept.name}» được lưu dạng «{other.suffix}», phần mềm chỉ đọc bảng tính Excel: "
-                f"hãy mở tệp rồi chọn «Lưu thành» (Save As) dạng «Excel Workbook (.xlsx)» và gửi lại tệp "
-                f"{layout.filename(code)}", file=other.name))
-            res.problems[-1] = _of_department([res.problems[-1]], code)[0]
-            res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=other.name,
-                                     errors=1, warnings=0))
-            broken.add(code)
-            continue
-        blank = code in read and is_blank(*read[code])
-        if blank and code in override:   # an upload nobody filled in
-            res.problems.append(error(
-                "blank-workbook", f"Biểu gửi lên của «{dept.name}» còn trống: chưa có số «Thực hiện tháng», «Lũy kế» "
-                f"hay dòng thuyết minh nào; hãy điền số liệu rồi gửi lại", file=path.name, sheet=layout.SHEET_DATA,
-                department=code))
-            res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS, file=path.name,
-                                     errors=1, warnings=0))
-            broken.add(code)
-            continue
-        if code not in read or blank:  # (the files present were listed once, before reading: one consistent view)
-            got = history.stored_submission(store, cat, ctx.period, code, stored_ctx) if store is not None else None
-            if got is not None:  # no workbook in the folder, but an accepted submission for the period
-                cur, stored, rows, sprobs = got
-                entered.update(stored)
-                res.inputs[code] = storage.submissions.current_files(store, str(ctx.period)).get(code, (0, None))[1]
-                place_file = cur.file_name
-                sprobs.insert(0, warning(
-                    "from-store", f"Không có tệp {layout.filename(code)} trong thư mục kỳ {ctx.period}: dùng nguyên lần nộp "
-                    f"đã nhận của «{dept.name}» lúc {format_time(cur.accepted_at, zone_setting(settings))} (lần nộp {cur.revision}, tệp {cur.file_name}), "
-                    f"cả số liệu và thuyết minh" + ("" if cur.narrative_kept else
-                                                    "; lần nộp này được ghi trước khi phần mềm lưu thuyết minh nên "
-                                                    "không có thuyết minh"), file=place_file))
-                budget = bounds.Budget()
-                for section, body, cell in rows:
-                    texts += _narrative_row(section, body, dict(file=place_file, sheet=layout.SHEET_TEXT, cell=cell),
-                                            code, codes, settings, sprobs, budget)
-                sprobs, hidden = _capped(sprobs, budget, place_file)
-                n_err, n_warn = bounds.counts(sprobs, hidden)
-                res.problems += _of_department(sprobs, code)
-                res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
-                                         file=f"store:{cur.revision}", errors=n_err, warnings=n_warn, hidden=hidden))
-                continue
-            res.statuses.append(dict(department=code, name=dept.name, status=MISSING, file=path.name,
-                                     errors=0, warnings=0, blank=blank))
-            continue
-        data, probs = read[code]
-        if data is not None:
-            name_form_fields(data, path)   # typed into the web form: sources name its fields
-            res.data[code] = data
-            if stored_ctx is not None:
-                probs += history.fill_missing(cat, data, stored_ctx)
-            probs += validate_values(cat, data, settings, ctx.period)
-            if stored_ctx is not None:
-                probs += history.cross_period_checks(cat, data, stored_ctx, settings)
-                probs += _same_as_previous(cat, data, stored_ctx, dept.name)
-                if record and not has_errors(probs):
-                    history.record_workbook(store, cat, ctx.period, code, data, shas.get(code))
-            for ind_code, vals in data.values.items():
-                entered[ind_code] = {"values": vals, "sources": data.sources.get(ind_code, {}),
-                                     "revisions": data.revisions.get(ind_code, {})}
-            budget = bounds.Budget()
-            for section, body, cell in data.narrative:
-                texts += _narrative_row(section, body, dict(file=path.name, sheet=layout.SHEET_TEXT, cell=cell),
-                                        code, codes, settings, probs, budget)
-            if data.structure_broken:
-                broken.add(code)
-        else:
-            broken.add(code)
-            budget = bounds.Budget()
-        probs, hidden = _capped(probs, budget, path.name)
-        n_err, n_warn = bounds.counts(probs, hidden)
-        if n_err:
-            broken.add(code)
-        res.statuses.append(dict(department=code, name=dept.name, status=HAS_ERRORS if n_err else SUBMITTED,
-                                 file=path.name, errors=n_err, warnings=n_warn, hidden=hidden))
-        res.problems += _of_department(probs, code)
+    return read, shas
+
+
+def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, head: list) -> CheckResult:
+    """The intakes combined: figures, cross-department checks, coverage, statuses."""
+    cat, settings = ctx.catalogue, ctx.settings
+    res.intakes = intakes
+    res.statuses = [got.status_row() for got in intakes.values()]
+    res.add(head)
+    for got in sorted(intakes.values(), key=lambda got: not got.ahead):   # two workbooks said first, as found
+        res.add(got.problems, got.department)
+    res.data = {code: got.data for code, got in intakes.items() if got.data is not None}
+    broken = {code for code, got in intakes.items() if got.broken}
+    entered: dict[str, Entered] = {}
+    for got in intakes.values():
+        entered.update(got.entered)
     quarters, qprobs = earlier.quarters(ctx, store, entered)
-    res.problems += qprobs
+    res.add(qprobs)
     for code, got in quarters.items():
-        e = entered.setdefault(code, {"values": {}, "sources": {}, "revisions": {}})
-        e["values"] = dict(e["values"], **{k: v.value for k, v in got.items()})
-        e["sources"] = dict(e["sources"], **{k: v.source for k, v in got.items()})
+        entered[code] = entered.get(code, Entered()).adding({k: v.value for k, v in got.items()},
+                                                             {k: v.source for k, v in got.items()})
     for code, (value, source, revision) in earlier.previous_months(ctx, store, stored_ctx).items():
-        got = entered.get(code, {"values": {}, "sources": {}, "revisions": {}})
-        entered[code] = {"values": dict(got["values"], month_previous=value),
-                         "sources": dict(got["sources"], month_previous=source),
-                         "revisions": dict(got["revisions"], **({"month_previous": revision} if revision else {}))}
+        entered[code] = entered.get(code, Entered()).adding({"month_previous": value}, {"month_previous": source},
+                                                            {"month_previous": revision} if revision else {})
     figures, cprobs = compute(cat, entered, settings)
     # one cause, one message: a workbook with errors already says why its figures are missing
-    res.problems += [p for p in cprobs if not (p.indicator and cat.indicators[p.indicator].department in broken)]
+    res.add([p for p in cprobs if not (p.indicator and cat.indicators[p.indicator].department in broken)])
     res.figures = figures
     res.printed = print_figures(figures, settings)
-    for section, dept, segments, place in texts:
-        res.narrative.setdefault(section, []).append((dept, segments, place))
-        _add_late(res, dept, [replace(p, **place) for p in narrative.check_refs(
-            segments, res.printed, skip=lambda c: cat.indicators[c].department in broken)])
+    for got in intakes.values():
+        for section, dept, segments, place in got.narrative:
+            res.narrative.setdefault(section, []).append((dept, segments, place))
+            res.add(intake.of_department([replace(p, **place) for p in narrative.check_refs(
+                segments, res.printed, skip=lambda c: cat.indicators[c].department in broken)], dept))
     # deferred on purpose: the template checks load Jinja2 and lxml
     from .coverage import place_indicators, template_uses  # noqa: PLC0415
-    res.problems += apply_narrative(ctx, res)   # the office's wording, before the automatic sentences are placed
+    res.add(apply_narrative(ctx, res))   # the office's wording, before the automatic sentences are placed
     res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
-    res.problems += lost
-    res.problems += apply_automatic(ctx, res)
-    if not broken and not any(s["status"] == MISSING for s in res.statuses):
+    res.add(lost)
+    res.add(apply_automatic(ctx, res))
+    if not broken and not any(s.status == MISSING for s in res.statuses):
         written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
-        for section, title in settings["muc"].items():
-            if section not in written:
-                res.problems.append(warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết "
-                                            f"minh và không có chỉ tiêu nào: báo cáo để trống mục này"))
+        res.add([warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết minh và không có "
+                         f"chỉ tiêu nào: báo cáo để trống mục này")
+                 for section, title in settings["muc"].items() if section not in written])
     for s in res.statuses:   # counted once everything is known: the narrative's and the figures' warnings too
-        if s["status"] != MISSING:
-            mine = department_problems(res, s["department"])
+        if s.status != MISSING:
+            mine = department_problems(res, s.department)
             # capped again with the problems found since (the references against the figures)
-            kept, s["hidden"] = bounds.capped(mine, s.get("hidden", (0, 0)), s["file"])
+            kept, s.hidden = bounds.capped(mine, s.hidden, s.file)
             if kept != mine:
-                _replace_problems(res, mine, _of_department(kept, s["department"]))
-            s["errors"], s["warnings"] = bounds.counts(kept, s["hidden"])
-            if s["errors"] and s["status"] == SUBMITTED:
-                s["status"] = HAS_ERRORS
+                _replace_problems(res, s.department, mine, intake.of_department(kept, s.department))
+            s.errors, s.warnings = bounds.counts(kept, s.hidden)
+            if s.errors and s.status == SUBMITTED:
+                s.status = HAS_ERRORS
     return res
 
 
-def _capped(probs: list, budget: bounds.Budget, file: str) -> tuple[list, tuple[int, int]]:
-    """A file's problems capped (``bounds.capped``), with those its narrative check counted
-    without building them: (the problems kept, (errors, warnings) hidden)."""
-    return bounds.capped(probs, (budget.dropped, budget.dropped_warnings), file)
-
-
-def _replace_problems(res: CheckResult, old: list, new: list) -> None:
-    """``old`` (problems of ``res``) replaced by ``new``, where the first of them stood."""
+def _replace_problems(res: CheckResult, department: str, old: list, new: list) -> None:
+    """A department's problems ``old`` replaced by ``new`` (capped), in its list and in the
+    period's, where the first of them stood."""
     gone = {id(p) for p in old}
     at = next((i for i, p in enumerate(res.problems) if id(p) in gone), len(res.problems))
     rest = [p for p in res.problems if id(p) not in gone]
     res.problems = rest[:at] + new + rest[at:]
+    res.by_department[department] = list(new)
 
 
-def _add_late(res: CheckResult, department: str, problems: list) -> None:
-    """Problems of a department's text found once the figures are computed: named with the
-    department, and counted in its status (an error makes it «có lỗi»)."""
-    res.problems += _of_department(problems, department)
-    for status in res.statuses:
-        if status["department"] == department and problems:
-            n_err = sum(p.is_error for p in problems)
-            status["errors"] += n_err
-            status["warnings"] += len(problems) - n_err
-            if n_err and status["status"] == SUBMITTED:
-                status["status"] = HAS_ERRORS
-
-
-def _narrative_row(section, body, place, department, codes, settings, probs, budget: bounds.Budget | None = None) -> list:
-    """One ``Thuyết minh`` row parsed: [(section, department, segments, place)], problems added
-    to ``probs`` (at most ``bounds.PROBLEMS_PER_FILE`` of them built per file: ``budget`` counts
-    the rest, and the characters read; a cell or a file past its length limit is an error naming
-    it, and a file's narrative past its limit is not read further)."""
-    budget = budget if budget is not None else bounds.Budget()
-    if budget.over:
-        return []
-    size = len(body or "")
-    budget.chars += size
-    if budget.chars > bounds.NARRATIVE_FILE_CHARS:
-        budget.over = True
-        probs.append(error("narrative-too-long", f"Thuyết minh của biểu dài quá {bounds.thousands(bounds.NARRATIVE_FILE_CHARS)} "
-                           f"ký tự (cả các ô cộng lại): từ ô này trở đi không được đọc; hãy rút gọn thuyết minh rồi gửi "
-                           f"lại", **place))
-        return []
-    if size > bounds.NARRATIVE_CELL_CHARS:
-        probs.append(error("narrative-too-long", f"Ô thuyết minh dài {bounds.thousands(size)} ký tự, quá giới hạn "
-                           f"{bounds.thousands(bounds.NARRATIVE_CELL_CHARS)} ký tự của một ô: hãy rút gọn hoặc chia "
-                           f"thành nhiều dòng (cùng mục)", **place))
-        return []
-    if section not in settings["muc"]:
-        probs.append(error("unknown-section", f"Mục «{brief(section, 40)}» không có trong báo cáo; dùng một trong: "
-                           + ", ".join(settings["muc"]), **place))
-        return []
-    body, removed = narrative.neutralise(body)
-    if removed:
-        shown = ", ".join(removed[:5]) + (f" và {len(removed) - 5} ký tự khác" if len(removed) > 5 else "")
-        probs.append(warning("unprintable-character", f"Ô chứa ký tự không in được ({shown}), thường do dán từ "
-                             f"chương trình khác: đã bỏ các ký tự này khỏi thuyết minh; hãy xem lại nội dung ô",
-                             **place))
-    if not body:
-        return []
-    segments, mprobs = narrative.parse(body, codes, limit=max(bounds.PROBLEMS_PER_FILE + 1 - len(probs), 0))
-    probs += [(warning if m.warning else error)(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
-    budget.dropped += mprobs.dropped
-    budget.dropped_warnings += mprobs.dropped_warnings
-    return [(section, department, segments, place)]
-
-
-def _wrong_format_files(ctx: Context, folder: Path, res: CheckResult) -> dict:
+def _wrong_format_files(ctx: Context, folder: Path, problems: list) -> dict:
     """Files in the period's folder that are not a department's workbook: a department's
     file saved in another format (``so-y-te.ods``) is returned {department: path}; any other
-    file is named in a warning and not read."""
+    file is named in a warning (added to ``problems``) and not read."""
     cat = ctx.catalogue
     out: dict = {}
     if not folder.is_dir():
@@ -540,46 +455,25 @@ def _wrong_format_files(ctx: Context, folder: Path, res: CheckResult) -> dict:
             if not layout.workbook_files(folder, stem):
                 out[stem] = extra
             else:
-                res.problems.append(warning("extra-file", f"Tệp «{extra.name}» của «{cat.departments[stem].name}» "
-                                            f"không được đọc: đã có {layout.filename(stem)}", file=extra.name))
+                problems.append(warning("extra-file", f"Tệp «{extra.name}» của «{cat.departments[stem].name}» "
+                                        f"không được đọc: đã có {layout.filename(stem)}", file=extra.name))
             continue
-        res.problems.append(warning("unknown-file", f"Tệp «{extra.name}» không mang tên của đơn vị nào trong danh mục "
-                                    f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra.name))
+        problems.append(warning("unknown-file", f"Tệp «{extra.name}» không mang tên của đơn vị nào trong danh mục "
+                                f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra.name))
     return out
 
 
-def _same_as_previous(cat, data, known: dict, name: str) -> list:
-    """One warning when a workbook's figures are those of the previous period, unchanged."""
-    prior = known.get("prior") or {}
-    typed, before = {}, {}
-    for code in data.rows:
-        for measure in ("month", "cumulative"):
-            if entered(data.sources.get(code, {}).get(measure)):
-                typed[(code, measure)] = data.values[code][measure]
-            got = prior.get(code, {}).get(measure)
-            if got is not None:
-                before[(code, measure)] = got.value
-    if len(typed) >= 2 and typed == before:
-        return [warning("same-as-previous", f"Số liệu tháng và lũy kế của «{name}» giống hệt kỳ trước "
-                        f"({known['prior_period']}): có thể đã gửi nhầm biểu kỳ trước hoặc chưa cập nhật số liệu",
-                        file=data.path.name, sheet=layout.SHEET_DATA)]
-    return []
-
-
 def department_problems(res: CheckResult, department: str) -> list[Problem]:
-    """The problems that belong to one department: its file's, and those of its indicators."""
-    status = next(s for s in res.statuses if s["department"] == department)
-    own = {i.code for i in res.context.catalogue.of_department(department)}
-    return [p for p in res.problems if p.department == department or p.file == status["file"]
-            or (not p.file and not p.department and p.indicator in own)
-            or (p.indicator in own and p.code == "components-sum")]
+    """The problems that belong to one department: its intake's, and those of the period step
+    about its text or its indicators (``CheckResult.add``)."""
+    return list(res.by_department.get(department, []))
 
 
 def missing_problems(res: CheckResult) -> list[Problem]:
-    return [error("not-submitted", f"Đơn vị «{s['name']}» chưa nộp biểu {s['file']}"
+    return [error("not-submitted", f"Đơn vị «{s.name}» chưa nộp biểu {s.file}"
                   + (" (biểu trong thư mục kỳ còn trống, như khi mới tạo: chưa có số «Thực hiện tháng», «Lũy kế» hay "
-                     "dòng thuyết minh nào)" if s.get("blank") else ""), file=s["file"], department=s["department"])
-            for s in res.statuses if s["status"] == MISSING]
+                     "dòng thuyết minh nào)" if s.blank else ""), file=s.file, department=s.department)
+            for s in res.statuses if s.status == MISSING]
 
 
 def import_history(ctx: Context, path: Path) -> dict:

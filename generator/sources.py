@@ -10,7 +10,7 @@ apart; ``figures.json`` writes it as text (``str``):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -60,6 +60,21 @@ class Source:
 def entered(source) -> bool:
     """True for a value typed into the period's own workbook; False for one carried in."""
     return isinstance(source, Source) and source.entered
+
+
+@dataclass(frozen=True)
+class Entered:
+    """What a period holds for one indicator before computing: its values by measure
+    (``month``, ``cumulative``, ``plan``, …, and ``month_previous``, ``quarter``,
+    ``quarter_last_year`` carried in; Decimal), the source of each (a Source, or a text for a
+    sum) and, for a value from the store, the submission's revision."""
+    values: dict = field(default_factory=dict)      # measure -> Decimal | None
+    sources: dict = field(default_factory=dict)     # measure -> Source (or a text)
+    revisions: dict = field(default_factory=dict)   # measure -> int
+
+    def adding(self, values: dict, sources: dict, revisions: dict | None = None) -> "Entered":
+        """The same with more measures (a measure given again replaces the one held)."""
+        return Entered({**self.values, **values}, {**self.sources, **sources}, {**self.revisions, **(revisions or {})})
 
 
 class Sourced(NamedTuple):

@@ -14,6 +14,7 @@ table, the office's dashboard and the department's own page:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from . import store as storage
@@ -24,6 +25,26 @@ MISSING, SUBMITTED, HAS_ERRORS, AFTER_BUILD = "chưa nộp", "đã nộp", "có 
 STATUSES = (SUBMITTED, AFTER_BUILD, HAS_ERRORS, MISSING)
 # the dashboard's colour of each status (CSS classes of the web's kieu.css)
 CSS = {SUBMITTED: "dat", AFTER_BUILD: "moi", HAS_ERRORS: "loi", MISSING: "chua"}
+
+
+@dataclass
+class DepartmentStatus:
+    """``check``'s row for one department: where it stands (MISSING, SUBMITTED, HAS_ERRORS),
+    the file it was read from as shown to the office (the workbook's name; «a.xlsx, a.xls» for
+    two; ``store:<revision>`` for an accepted submission used whole), and the counts of its
+    problems (``pipeline.department_problems``)."""
+    department: str
+    name: str
+    status: str
+    file: str
+    errors: int = 0
+    warnings: int = 0
+    blank: bool = False      # MISSING because its workbook is as ``init`` wrote it
+    hidden: tuple = (0, 0)   # (errors, warnings) counted but past bounds.PROBLEMS_PER_FILE, not kept
+
+    def row(self) -> dict:
+        """The dashboard's row (``of_period`` adds note, received_at, by, uploaded_at)."""
+        return asdict(self)
 
 
 def is_blank(data, problems) -> bool:
@@ -43,7 +64,7 @@ def of_period(ctx, res, departments=None) -> list[dict]:
     zone = zone_setting(ctx.settings)
     manifest = read_manifest(ctx.period_out)
     built_at = (manifest.get("read_at") or manifest.get("time")) if manifest else None
-    rows = [dict(s) for s in res.statuses if departments is None or s["department"] in departments]
+    rows = [s.row() for s in res.statuses if departments is None or s.department in departments]
     uploads, current = {}, {}
     if ctx.db is not None and Path(ctx.db).exists():
         with storage.open_store(ctx.db) as store:

@@ -163,15 +163,15 @@ def _submissions(ctx, res) -> list[dict]:
     if ctx.db is not None:
         with storage.open_store(ctx.db) as store:
             for s in res.statuses:
-                cur = storage.submissions.current(store, str(ctx.period), s["department"])
+                cur = storage.submissions.current(store, str(ctx.period), s.department)
                 if cur is not None:
-                    current[s["department"]] = cur
+                    current[s.department] = cur
     out = []
     for s in res.statuses:
-        dept = s["department"]
-        item = {"department": dept, "name": s["name"], "status": s["status"], "file": s["file"]}
-        if not s["file"].startswith("store:"):
-            path = ctx.period_inputs / s["file"]
+        dept = s.department
+        item = {"department": dept, "name": s.name, "status": s.status, "file": s.file}
+        if not s.file.startswith("store:"):
+            path = ctx.period_inputs / s.file
             if path.is_file():
                 item["sha256"] = inputs.get(dept) or sha256_or_none(path)
                 item["time"] = _mtime(path)

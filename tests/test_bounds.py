@@ -89,9 +89,9 @@ def test_the_cli_check_of_a_bomb_in_the_folder_prints_the_first_problems_and_the
     data = with_narrative(sample_bytes(CT), [("II.1.3", "{A} " * per_row)] * 10)
     (config.inputs / PERIOD / f"{CT}.xlsx").write_bytes(data)
     res = pipeline.check(ctx, record=False)
-    (status,) = [s for s in res.statuses if s["department"] == CT]
-    assert (status["errors"], status["warnings"]) == (10 * per_row, len(clean))
-    assert status["status"] == "có lỗi"
+    (status,) = [s for s in res.statuses if s.department == CT]
+    assert (status.errors, status.warnings) == (10 * per_row, len(clean))
+    assert status.status == "có lỗi"
     mine = pipeline.department_problems(res, CT)
     assert len(mine) == bounds.PROBLEMS_PER_FILE + 1
     assert all(p.is_error for p in mine)   # errors first

@@ -4,6 +4,7 @@ import pytest
 
 from generator.catalogue import load_catalogue
 from generator.compute import compute
+from generator.sources import Entered
 from generator.phrases import sentence, texts
 from generator.settings import load_settings
 
@@ -14,7 +15,7 @@ S = load_settings()
 
 def figures(tmp_path, entered, settings=S):
     cat, _ = load_catalogue(make_templates(tmp_path / "t"))
-    return compute(cat, {k: {"values": v} for k, v in entered.items()}, settings)
+    return compute(cat, {k: Entered(v) for k, v in entered.items()}, settings)
 
 
 def test_flow_plan_and_changes(tmp_path):

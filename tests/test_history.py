@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from generator import pipeline, store as S
+from generator.sources import Entered
 from generator.problems import InputError
 
 from .conftest import GOOD_VALUES, fill, make_templates, row_of, run_cli
@@ -209,7 +210,7 @@ def test_history_speaks_of_the_same_change_as_the_report(tmp_path, templates):
     S.submissions.record(store, "2023-08", "so-cong-thuong", "a.xlsx", "sha-a",
              [("CSSX", "month", Decimal("100.79"), "Chỉ tiêu", "E5", "%")])
     store.close()
-    figures, _ = compute(ctx.catalogue, {"CSSX": {"values": {"month": Decimal("100.79")}}}, ctx.settings)
+    figures, _ = compute(ctx.catalogue, {"CSSX": Entered({"month": Decimal("100.79")})}, ctx.settings)
     assert main_change(figures["CSSX"], texts(figures["CSSX"], ctx.settings)) == "tăng 0,79%"
     rows = pipeline.history_series(ctx, "CSSX")
     assert rows[0]["text_yoy"] == "tăng 0,79%"

@@ -19,7 +19,7 @@ PACKAGE = ROOT / "generator"
 NAMING = {"make", "text", "PackageError", "__init__"}
 # modules whose problems are still written the old way (error()/warning() with an f-string);
 # each slice of the move empties this list further
-NOT_YET = {"pipeline.py"}
+NOT_YET = {"pipeline.py", "intake.py"}   # intake.py: the messages of pipeline's check, moved there whole
 
 
 def _modules():

@@ -316,8 +316,8 @@ def test_an_ods_submission_is_refused_for_its_format(tmp_path, templates):
     assert not codes_of(res.problems, "unknown-file")
     err = codes_of(res.problems, "wrong-format")
     assert [p.file for p in err] == ["so-cong-thuong.ods"] and "Sở Công Thương" in err[0].message
-    status = next(s for s in res.statuses if s["department"] == "so-cong-thuong")
-    assert status["status"] == pipeline.HAS_ERRORS
+    status = next(s for s in res.statuses if s.department == "so-cong-thuong")
+    assert status.status == pipeline.HAS_ERRORS
 
 
 def test_check_and_build_agree_on_a_missing_department(tmp_path, templates, capsys):

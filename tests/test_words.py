@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from generator.catalogue import RATE, load_catalogue
 from generator.compute import compute
+from generator.sources import Entered
 from generator.narrative import Ref, print_ref
 from generator.printed import print_figures
 
@@ -308,7 +309,7 @@ def test_the_sample_catalogue_declares_its_rates_as_rates_and_they_move_in_point
     from generator.settings import load_settings
     settings = load_settings(ROOT / "templates")
     now, ly = Decimal("60.6"), Decimal("58.4")
-    figures, _ = compute(cat, {"LD_TL_QDT": {"values": {"month": now, "month_last_year": ly}}}, settings)
+    figures, _ = compute(cat, {"LD_TL_QDT": Entered({"month": now, "month_last_year": ly})}, settings)
     assert print_ref(Ref("LD_TL_QDT", "tang_ck"), print_figures(figures, settings)) == \
         f"tăng {vi(now - ly, 1)} điểm phần trăm so với cùng kỳ"
 

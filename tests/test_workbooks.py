@@ -62,7 +62,7 @@ def test_init_never_overwrites(small, tmp_path):
 def test_fill_check_build_figures_equal_cells(filled):
     res = pipeline.check(filled)
     assert not res.has_errors, [str(p) for p in res.problems]
-    assert [s["status"] for s in res.statuses] == ["đã nộp", "đã nộp"]
+    assert [s.status for s in res.statuses] == ["đã nộp", "đã nộp"]
     got = pipeline.build(filled)
     doc = json.loads(got["paths"]["figures"].read_text(encoding="utf-8"))
     assert doc["period"] == "2023-08"
@@ -217,7 +217,7 @@ def test_not_a_workbook(filled, content, code, fragment):
     res = pipeline.check(filled)
     p = only(res.problems, code)
     assert p.file == "so-nong-nghiep.xlsx" and p.severity == "lỗi" and fragment in p.message
-    assert [s["status"] for s in res.statuses] == ["đã nộp", "có lỗi"]
+    assert [s.status for s in res.statuses] == ["đã nộp", "có lỗi"]
 
 
 def test_formula_without_cached_value(filled):
@@ -250,7 +250,7 @@ def test_merged_cells_hidden_rows_and_sheets(filled):
 def test_missing_department_and_allow_missing(filled):
     (filled.period_inputs / "so-nong-nghiep.xlsx").unlink()
     res = pipeline.check(filled)
-    assert [s["status"] for s in res.statuses] == ["đã nộp", "chưa nộp"]
+    assert [s.status for s in res.statuses] == ["đã nộp", "chưa nộp"]
     with pytest.raises(InputError) as e:
         pipeline.build(filled)
     assert any(p.code == "not-submitted" for p in e.value.problems)

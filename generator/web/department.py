@@ -147,8 +147,8 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
         ctx = web.ctx_for(period)
         res = pipeline.check(ctx, override={dept: staged}, record=False)
         problems = pipeline.department_problems(res, dept)   # capped: the first ones and a line counting the rest
-        status = next(s for s in res.statuses if s["department"] == dept)
-        n_err, n_warn = status["errors"], status["warnings"]   # the true counts
+        status = next(s for s in res.statuses if s.department == dept)
+        n_err, n_warn = status.errors, status.warnings   # the true counts
         event = dict(errors=n_err, warnings=n_warn, sha256=sha, size=len(data), file_name=shown_name,
                      problems_json=json.dumps([p.to_dict() for p in problems], ensure_ascii=False))
         with storage.open_store(web.config.db) as store:

@@ -321,9 +321,9 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
                 for k, t in _sections(ctx.settings, extra)]
     # deferred on purpose: init's writer loads openpyxl
     from ..workbooks.init import MARKUP_HELP  # noqa: PLC0415
-    status = next((s for s in res.statuses if s["department"] == dept), None) if res is not None else None
+    status = next((s for s in res.statuses if s.department == dept), None) if res is not None else None
     if status is not None and problems is not None:   # the true counts (the problems shown may be capped)
-        n_err, n_warn = status["errors"], status["warnings"]
+        n_err, n_warn = status.errors, status.warnings
     else:
         n_err = sum(p["severity"] == "lỗi" for p in problems or [])
         n_warn = len(problems or []) - n_err
