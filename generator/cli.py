@@ -21,7 +21,7 @@ from .files import atomic_save_workbook, atomic_write_bytes
 from .history import history_template
 from .outputs import read_manifest
 from .periods import Period
-from .problems import EXIT_INPUT, EXIT_OK, EXIT_OTHER, EXIT_USAGE, BaocaoError, InputError, UsageError
+from .problems import EXIT_INPUT, EXIT_OK, EXIT_OTHER, EXIT_USAGE, NOTE_LABEL, BaocaoError, InputError, UsageError
 from .review_cli import COMMANDS, add_parsers, who
 from .review_cli import run as run_review
 from .status import of_period
@@ -177,6 +177,8 @@ def _print_problems(problems, out=None):
             where = "!".join(x for x in (p.sheet, p.position) if x)
             code = f" [{p.indicator}]" if p.indicator else ""
             print(f"  {p.severity.upper():9s} {where}{code}: {p.message}", file=out)
+            if p.note:   # the department's own explanation, on the line below its warning
+                print(f"  {'':9s} {NOTE_LABEL}: {p.note}", file=out)
 
 
 def _status_table(rows, out=None):

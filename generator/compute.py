@@ -28,6 +28,8 @@ class Figure:
     sources: dict = field(default_factory=dict)   # measure -> Source (sources.py)
     derived: dict = field(default_factory=dict)   # name -> Decimal | None
     revisions: dict = field(default_factory=dict)  # measure -> store revision holding it
+    note: str = ""                # the department's «Ghi chú» on the indicator's row
+    note_source: object = None    # the Source of that cell
 
     @property
     def code(self) -> str:
@@ -132,7 +134,8 @@ def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -
     for code, ind in catalogue.indicators.items():
         got = entered.get(code) or Entered()
         values = {m: got.values.get(m) for m in VALUES + ("month_previous", "quarter", "quarter_last_year")}
-        fig = Figure(ind, values, dict(got.sources), revisions=dict(got.revisions))
+        fig = Figure(ind, values, dict(got.sources), revisions=dict(got.revisions), note=got.note,
+                     note_source=got.note_source)
         fig.derived = derive(ind, values)
         figures[code] = fig
     problems: list[Problem] = []

@@ -153,7 +153,8 @@ def of_workbook(ctx: Context, store, department: str, path: Path, got: tuple, sh
             if record and not has_errors(problems):
                 history.record_workbook(store, cat, ctx.period, department, data, sha256)
         for code, vals in data.values.items():
-            out.entered[code] = Entered(vals, data.sources.get(code, {}), data.revisions.get(code, {}))
+            out.entered[code] = Entered(vals, data.sources.get(code, {}), data.revisions.get(code, {}),
+                                        data.notes.get(code, ""), data.note_sources.get(code))
         codes = set(cat.indicators)
         for section, body, cell in data.narrative:
             out.narrative += narrative_row(section, body, dict(file=path.name, sheet=layout.SHEET_TEXT, cell=cell),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .files import OUTPUT_MODE, atomic_save_workbook, atomic_write_bytes  # noqa: F401  (also importable from here, as before files.py)
 from .printed import PeriodTexts
-from .problems import meaning
+from .problems import NOTE_LABEL, meaning
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,10 @@ def figures_document(period, printed: PeriodTexts, settings: dict) -> dict:
             "text": dict(got.texts),
             "sources": {k: str(v) for k, v in sorted(fig.sources.items())},
         })
+        if fig.note:   # the department's «Ghi chú», and its cell among the sources
+            out[-1]["note"] = fig.note
+            if fig.note_source is not None:
+                out[-1]["sources"]["note"] = str(fig.note_source)
         if fig.revisions:
             out[-1]["revisions"] = dict(sorted(fig.revisions.items()))
     return {"period": str(period), "indicators": out, "settings": settings.record()}
@@ -127,14 +131,14 @@ def write_problems_xlsx(path: Path, problems: list, link_prefix: str = "") -> No
     ws = wb.add_worksheet("Kiểm tra")
     bold = wb.add_format({"bold": True})
     link = wb.add_format({"font_color": "#0563C1", "underline": 1})
-    for col, (title, width) in enumerate(zip(("Mức độ", "Tệp", "Sheet", "Ô", "Mã chỉ tiêu", "Nội dung", "Mã lỗi",
-                                              "Loại lỗi"), (10, 26, 14, 8, 20, 100, 22, 40))):
+    for col, (title, width) in enumerate(zip(("Mức độ", "Tệp", "Sheet", "Ô", "Mã chỉ tiêu", "Nội dung", NOTE_LABEL,
+                                              "Mã lỗi", "Loại lỗi"), (10, 26, 14, 8, 20, 100, 40, 22, 40))):
         ws.write(0, col, title, bold)
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
     for r, p in enumerate(problems, start=1):
-        for col, value in enumerate((p.severity, p.file, p.sheet, p.position, p.indicator, p.message, p.code,
-                                     meaning(p.code))):
+        for col, value in enumerate((p.severity, p.file, p.sheet, p.position, p.indicator, p.message, p.note,
+                                     p.code, meaning(p.code))):
             ws.write_string(r, col, value or "")
         if p.file and p.sheet and p.cell:   # a cell is always an A1 reference: a link opens it
             ws.write_url(r, 3, f"external:{link_prefix}{p.file}#'{p.sheet}'!{p.cell}", link, p.cell)

@@ -33,6 +33,7 @@ from .status import HAS_ERRORS, MISSING, SUBMITTED, DepartmentStatus, is_blank  
 from .store import open_store
 from .timefmt import format_time, utc_now_text, zone_setting
 from .versions import keep
+from .vi_numbers import brief
 from .workbooks import layout
 from .workbooks.sandbox import elsewhere, read_workbooks, ready
 
@@ -416,6 +417,7 @@ def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, he
         res.add([warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết minh và không có "
                          f"chỉ tiêu nào: báo cáo để trống mục này")
                  for section, title in settings["muc"].items() if section not in written])
+    _with_notes(res, figures)
     for s in res.statuses:   # counted once everything is known: the narrative's and the figures' warnings too
         if s.status != MISSING:
             mine = department_problems(res, s.department)
@@ -427,6 +429,26 @@ def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, he
             if s.errors and s.status == SUBMITTED:
                 s.status = HAS_ERRORS
     return res
+
+
+NOTE_QUOTED = 500   # characters of a department's «Ghi chú» quoted beside each of its problems
+
+
+def _with_notes(res: CheckResult, figures: dict) -> None:
+    """Each problem about an indicator whose department wrote a «Ghi chú» on its row gets that
+    note (``Problem.note``), in the period's list and its department's: the office reads the
+    department's explanation beside the warning (a long note quoted briefly: its first 500
+    characters and its length; figures.json keeps it whole). A problem of another department's
+    text that names the indicator gets no note."""
+    noted = {}
+    for p in res.problems:
+        fig = figures.get(p.indicator)
+        if fig is not None and fig.note and p.department in ("", fig.indicator.department) and not p.note:
+            noted[id(p)] = replace(p, note=brief(fig.note, NOTE_QUOTED))
+    if noted:
+        res.problems = [noted.get(id(p), p) for p in res.problems]
+        for department, held in res.by_department.items():
+            res.by_department[department] = [noted.get(id(p), p) for p in held]
 
 
 def _replace_problems(res: CheckResult, department: str, old: list, new: list) -> None:

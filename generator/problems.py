@@ -16,13 +16,16 @@ from dataclasses import asdict, dataclass, field
 
 ERROR = "lỗi"
 WARNING = "cảnh báo"
+NOTE_LABEL = "Ghi chú của đơn vị"   # how a problem's ``note`` is introduced wherever it is shown
 
 
 @dataclass(frozen=True)
 class Problem:
     """One problem and one structured position: a workbook cell (``sheet`` + ``cell``, always an
     A1 reference a link can open), or a line of a CSV file / a row of a sheet (``line``, with
-    the CSV ``column`` title when it is one cell of that line). ``department``: whose file."""
+    the CSV ``column`` title when it is one cell of that line). ``department``: whose file.
+    ``note``: the department's own «Ghi chú» on the indicator's row (its explanation of an
+    estimate or a revision), shown beside the problem in every rendering."""
     code: str
     severity: str
     message: str
@@ -33,6 +36,7 @@ class Problem:
     line: int = 0
     column: str = ""
     department: str = ""
+    note: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -58,8 +62,9 @@ class Problem:
     def __str__(self) -> str:  # one line, as the CLI prints it
         where = self.place
         code = f" [{self.indicator}]" if self.indicator else ""
-        return f"{self.severity.upper()}: {where}{code}: {self.message}" if where else \
-            f"{self.severity.upper()}{code}: {self.message}"
+        note = f" ({NOTE_LABEL}: {self.note})" if self.note else ""
+        return f"{self.severity.upper()}: {where}{code}: {self.message}{note}" if where else \
+            f"{self.severity.upper()}{code}: {self.message}{note}"
 
 
 def error(code: str, message: str, **place) -> Problem:

@@ -67,14 +67,18 @@ class Entered:
     """What a period holds for one indicator before computing: its values by measure
     (``month``, ``cumulative``, ``plan``, …, and ``month_previous``, ``quarter``,
     ``quarter_last_year`` carried in; Decimal), the source of each (a Source, or a text for a
-    sum) and, for a value from the store, the submission's revision."""
+    sum) and, for a value from the store, the submission's revision; the department's «Ghi chú»
+    on the indicator's row and its Source."""
     values: dict = field(default_factory=dict)      # measure -> Decimal | None
     sources: dict = field(default_factory=dict)     # measure -> Source (or a text)
     revisions: dict = field(default_factory=dict)   # measure -> int
+    note: str = ""                                  # the department's «Ghi chú»
+    note_source: object = None                      # the Source of its cell (or form field)
 
     def adding(self, values: dict, sources: dict, revisions: dict | None = None) -> "Entered":
         """The same with more measures (a measure given again replaces the one held)."""
-        return Entered({**self.values, **values}, {**self.sources, **sources}, {**self.revisions, **(revisions or {})})
+        return Entered({**self.values, **values}, {**self.sources, **sources}, {**self.revisions, **(revisions or {})},
+                       self.note, self.note_source)
 
 
 class Sourced(NamedTuple):

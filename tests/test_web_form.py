@@ -115,6 +115,7 @@ def test_send_records_a_submission_like_an_upload_and_sources_name_the_form(tmp_
     app, config = web_setup(tmp_path, remove=(dept,))
     fields = sample_fields(dept)
     fields["v:NG_DOAN_DEN:cumulative"] = "61"
+    fields["n:NG_DOAN_DEN"] = "Gồm 3 đoàn cấp bộ"
     with TestClient(app) as c:
         login(c, dept)
         bad = form_post(c, "gui", dict(fields, **{"v:NG_DOAN_DEN:cumulative": "sáu mốt"}))
@@ -149,6 +150,8 @@ def test_send_records_a_submission_like_an_upload_and_sources_name_the_form(tmp_
     figures = {f["code"]: f for f in json.loads((out / "figures.json").read_text())["indicators"]}
     assert figures["NG_DOAN_DEN"]["sources"]["cumulative"] == "form:so-ngoai-vu!NG_DOAN_DEN!Lũy kế"
     assert figures["NG_DOAN_DEN"]["sources"]["month"] == "form:so-ngoai-vu!NG_DOAN_DEN!Thực hiện tháng"
+    assert figures["NG_DOAN_DEN"]["note"] == "Gồm 3 đoàn cấp bộ"      # the note typed beside it, and its field
+    assert figures["NG_DOAN_DEN"]["sources"]["note"] == "form:so-ngoai-vu!NG_DOAN_DEN!Ghi chú"
     assert figures["KKT_XNK"]["sources"]["cumulative"].startswith("ban-quan-ly-kkt.xlsx!Chỉ tiêu!")
     assert "làm việc với 61 đoàn/" in docx_text(out / f"BC-UBND-{PERIOD}.docx")
 

@@ -147,6 +147,8 @@ def _guide(ws, cat: Catalogue, dept: Department, period: Period, settings: dict)
         ("• Nhập số, không gõ đơn vị hay chữ; dấu phẩy là dấu thập phân (ví dụ 1.234,5).", False),
         ("• «Lũy kế» là cộng dồn từ đầu năm; chỉ tiêu thời điểm (đàn vật nuôi, số doanh nghiệp...) ghi số tại cuối kỳ "
          "vào «Thực hiện tháng»; chỉ tiêu chỉ số ghi chỉ số so với cùng kỳ năm trước = 100.", False),
+        ("• «Ghi chú»: lời giải thích ngắn gửi Văn phòng (số ước tính, điều chỉnh số kỳ trước, lý do tăng, giảm bất "
+         "thường). Ghi chú không in vào báo cáo; Văn phòng đọc nó ngay cạnh cảnh báo của chỉ tiêu đó.", False),
         ("• Không thêm, xóa hay đổi mã chỉ tiêu; không đổi tên các sheet và tiêu đề cột.", False),
         ("• Sheet được khóa không có mật khẩu; nếu cần mở khóa, chọn thẻ «Xem lại» > «Bỏ bảo vệ Trang tính» "
          "(Excel tiếng Anh: Review > Unprotect Sheet).", False),

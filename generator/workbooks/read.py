@@ -48,6 +48,7 @@ class WorkbookData:
     values: dict = field(default_factory=dict)     # code -> {measure: Decimal}
     sources: dict = field(default_factory=dict)    # code -> {measure: "file!sheet!cell"}
     notes: dict = field(default_factory=dict)      # code -> Ghi chú text
+    note_sources: dict = field(default_factory=dict)  # code -> Source of its Ghi chú cell
     narrative: list = field(default_factory=list)  # [(section, text, cell)]
     rows: dict = field(default_factory=dict)       # code -> row number
     columns: dict = field(default_factory=dict)    # measure -> column letter
@@ -408,6 +409,7 @@ def _read_data(ws, cat, department, fname, data, problems):
             note = _norm(note_cell.value) if not isinstance(note_cell.value, CellError) else ""
             if note:
                 data.notes[code] = note
+                data.note_sources[code] = Source.workbook(fname, sheet, note_cell.coordinate)
         data.values[code] = vals
         data.sources[code] = srcs
     owners = {o for _, o in foreign}

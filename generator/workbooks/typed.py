@@ -140,6 +140,8 @@ def name_form_fields(data, path: Path) -> None:
         for measure, src in list(srcs.items()):
             if getattr(src, "entered", False) and measure in layout.COLUMN_OF:
                 srcs[measure] = replace(src, form=f"{data.department}!{code}!{layout.COLUMN_OF[measure]}")
+    for code, src in data.note_sources.items():
+        data.note_sources[code] = replace(src, form=f"{data.department}!{code}!{layout.COL_NOTE}")
 
 
 def typed_number(text: str, unit: str):
