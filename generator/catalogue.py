@@ -61,6 +61,8 @@ DEPT_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 @dataclass(frozen=True)
 class Department:
+    """A row of ``templates/don-vi.csv``: the department's ``code`` (``so-y-te``), its Vietnamese
+    ``name``, the CSV ``line`` it came from and its range of periods (Period or None)."""
     code: str
     name: str
     line: int = 0
@@ -68,11 +70,16 @@ class Department:
     valid_to: object = None       # Period or None: up to this period (inclusive)
 
     def in_force(self, period) -> bool:
+        """True when ``period`` lies within the row's «Từ kỳ»..«Đến kỳ» (both included)."""
         return _within(period, self.valid_from, self.valid_to)
 
 
 @dataclass(frozen=True)
 class Indicator:
+    """A row of ``templates/chi-tieu.csv``: the indicator's code, name, unit and reporting
+    department; its ``kind`` (flow, stock, index, rate); decimals to print each figure with;
+    its plan word (None: no plan column), the flags and thresholds of the checks (tolerance
+    and band in %, as Decimals), its parent, report section, CSV ``line`` and range of periods."""
     code: str
     name: str
     unit: str
@@ -100,14 +107,17 @@ class Indicator:
     chart: bool = False             # column «Biểu đồ»: a line chart in the annex workbook
 
     def in_force(self, period) -> bool:
+        """True when ``period`` lies within the row's «Từ kỳ»..«Đến kỳ» (both included)."""
         return _within(period, self.valid_from, self.valid_to)
 
     @property
     def has_plan(self) -> bool:
+        """True when the department enters an annual plan (the catalogue names its word)."""
         return self.plan_word is not None
 
     @property
     def kind_name(self) -> str:
+        """The kind in Vietnamese, as the catalogue writes it (``cộng dồn``, ``thời điểm`` …)."""
         return KIND_NAMES[self.kind]
 
     def decimals(self, measure: str) -> int:
@@ -162,9 +172,11 @@ class Catalogue:
             [self.indicators[code]] if code in self.indicators else [])
 
     def of_department(self, code: str) -> list[Indicator]:
+        """The indicators in force that department ``code`` reports, in catalogue order."""
         return [i for i in self.indicators.values() if i.department == code]
 
     def components(self, code: str) -> list[Indicator]:
+        """The indicators in force whose parent is ``code`` (its components), in catalogue order."""
         return [i for i in self.indicators.values() if i.parent == code]
 
 
@@ -225,6 +237,9 @@ def _span(row) -> str:
 
 
 def load_catalogue(templates: Path | str) -> tuple[Catalogue, list[Problem]]:
+    """The catalogue of the templates folder: ``don-vi.csv``, ``chi-tieu.csv`` and the unit
+    table ``doi-don-vi.csv``, every row of every period. Returns (Catalogue, problems): a
+    problem per bad cell or row (file, line, column), nothing raised for bad content."""
     templates = Path(templates)
     problems: list[Problem] = []
     cat = Catalogue()

@@ -12,6 +12,9 @@ from .settings import Settings
 
 @dataclass
 class Context:
+    """What every stage of one command reads: the ``period`` (None for a command of no one
+    period), the folders (``inputs``, ``out``, ``templates``), the settings in force for the
+    period, the catalogue in force, the store's path (None: none) and why these templates."""
     period: Period | None   # None: a command of no one period (pipeline.open_office)
     inputs: Path
     out: Path
@@ -23,8 +26,10 @@ class Context:
 
     @property
     def period_inputs(self) -> Path:
+        """``<inputs>/<YYYY-MM>/``: the period's workbooks."""
         return self.inputs / str(self.period)
 
     @property
     def period_out(self) -> Path:
+        """``<out>/<YYYY-MM>/``: the period's outputs (report, figures.json, kiem-tra.xlsx)."""
         return self.out / str(self.period)

@@ -14,6 +14,8 @@ logger = logging.getLogger("baocao")
 
 
 def log_path(db: Path | str | None = None) -> Path:
+    """The failure log: ``$BAOCAO_LOG`` when set, else ``baocao.log`` beside the store ``db``
+    (``data/`` without one). Only a path: nothing is created."""
     if os.environ.get("BAOCAO_LOG"):
         return Path(os.environ["BAOCAO_LOG"])
     return (Path(db).parent if db else Path("data")) / LOG_NAME

@@ -14,6 +14,9 @@ OUTPUT_MODE = 0o640   # outputs: readable by the office's group (mkstemp alone w
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = OUTPUT_MODE) -> None:
+    """Write ``data`` to ``path`` whole or not at all (temporary file in the same folder,
+    fsynced, renamed over the target) with permissions ``mode``; parent folders are made.
+    Raises ``OSError`` when it cannot be written (the target is then as it was)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -55,6 +58,7 @@ def make_dirs(path: Path, mode: int = 0o750) -> None:
 
 
 def atomic_save_workbook(wb, path: Path) -> None:
+    """An openpyxl ``Workbook`` saved to ``path`` through ``atomic_write_bytes``."""
     buf = io.BytesIO()
     wb.save(buf)
     atomic_write_bytes(path, buf.getvalue())

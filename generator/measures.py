@@ -22,6 +22,9 @@ VALUES = ("plan", "plan2", "month", "cumulative", "month_last_year", "cumulative
 
 @dataclass(frozen=True)
 class Markup:
+    """One word of the narrative's ``{MÃ:word}`` markup: what it prints (a phrases text key
+    or a composite form), its Vietnamese explanation for the guide, the indicator kinds it
+    applies to and what the indicator must have in the catalogue."""
     word: str                 # after the colon in {MÃ:word}; "" for {MÃ}
     prints: str               # "text:<key of phrases.texts>" or a composite form of phrases
     explain: str              # for the «Hướng dẫn» sheet and the README

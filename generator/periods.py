@@ -15,11 +15,16 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 @dataclass(frozen=True, order=True)
 class Period:
+    """A monthly reporting period: ``year`` (four digits) and ``month`` (1–12); ordered in time,
+    written ``YYYY-MM`` (``str``), the key of folders (``inputs/2023-08/``) and of the store."""
+
     year: int
     month: int
 
     @classmethod
     def parse(cls, text: str) -> "Period":
+        """``YYYY-MM`` exactly (a folder's or the store's key); ``ValueError`` with a Vietnamese
+        message otherwise."""
         m = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
             raise ValueError(f"Kỳ báo cáo «{text}» không hợp lệ: cần dạng YYYY-MM, ví dụ 2023-08")
@@ -51,17 +56,21 @@ class Period:
 
     @property
     def quarter(self) -> int:
+        """The calendar quarter, 1–4."""
         return (self.month - 1) // 3 + 1
 
     def next(self) -> "Period":
+        """The following month (December → January of the next year)."""
         return Period(self.year + 1, 1) if self.month == 12 else Period(self.year, self.month + 1)
 
     def previous(self) -> "Period":
+        """The month before (January → December of the year before)."""
         return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
 
     @classmethod
     def parse_range(cls, text: str) -> list["Period"]:
-        """``2023-08`` or ``2023-01..2023-12`` (every period in between, in order)."""
+        """``2023-08`` or ``2023-01..2023-12`` (every period in between, in order), each end in any
+        form ``from_text`` reads; ``ValueError`` (Vietnamese) for a bad end or a reversed range."""
         if ".." not in (text or ""):
             return [cls.from_text(text)]
         first, last = (cls.from_text(t) for t in text.split("..", 1))
@@ -73,6 +82,7 @@ class Period:
         return out
 
     def same_month_last_year(self) -> "Period":
+        """The same month a year earlier: the period of «cùng kỳ»."""
         return Period(self.year - 1, self.month)
 
     def coverage(self, first_day: int = 15, last_day: int = 14) -> tuple[dt.date, dt.date, dt.date]:

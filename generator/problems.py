@@ -40,6 +40,7 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
+        """True for a ``lỗi`` (it blocks the build), False for a ``cảnh báo``."""
         return self.severity == ERROR
 
     @property
@@ -53,10 +54,13 @@ class Problem:
 
     @property
     def place(self) -> str:
+        """``file!sheet!position`` with the empty parts left out (``""`` for a problem of no file)."""
         parts = [p for p in (self.file, self.sheet, self.position) if p]
         return "!".join(parts)
 
     def to_dict(self) -> dict:
+        """Every field and ``position``, as JSON-ready strings and numbers (the web's stored
+        verdicts, the build manifest's warnings)."""
         return dict(asdict(self), position=self.position)
 
     def __str__(self) -> str:  # one line, as the CLI prints it
@@ -68,14 +72,18 @@ class Problem:
 
 
 def error(code: str, message: str, **place) -> Problem:
+    """A ``lỗi``: ``code`` from ``CODES``, the Vietnamese ``message``; ``place``: the Problem's
+    position fields (``file``, ``sheet``, ``cell``, ``indicator``, ``line``, ``column``, ``department``)."""
     return Problem(code, ERROR, message, **place)
 
 
 def warning(code: str, message: str, **place) -> Problem:
+    """A ``cảnh báo`` (the build goes on); arguments as ``error``."""
     return Problem(code, WARNING, message, **place)
 
 
 def has_errors(problems) -> bool:
+    """True when any of the Problems (an iterable) is an error."""
     return any(p.is_error for p in problems)
 
 

@@ -150,11 +150,14 @@ class Dated:
     line: int | None
 
     def covers(self, period) -> bool:
+        """True when ``period`` (a Period) lies in the block's range."""
         at = (period.year, period.month)
         return ((self.first is None or (self.first.year, self.first.month) <= at)
                 and (self.last is None or at <= (self.last.year, self.last.month)))
 
     def overlaps(self, other: Dated) -> bool:
+        """True when the two blocks' ranges share at least one period (an open side reaches
+        as far as it may)."""
         low = max((p.year, p.month) for p in (self.first, other.first) if p is not None) \
             if (self.first or other.first) else (0, 0)
         high = min((p.year, p.month) for p in (self.last, other.last) if p is not None) \
@@ -162,11 +165,14 @@ class Dated:
         return low <= high
 
     def label(self) -> str:
+        """The range in Vietnamese, for messages: ``từ kỳ 2024-01 đến kỳ 2024-06``."""
         if self.first and self.last:
             return f"từ kỳ {self.first} đến kỳ {self.last}"
         return f"từ kỳ {self.first}" if self.first else f"đến kỳ {self.last}"
 
     def record(self) -> dict:
+        """The block's range as figures.json keeps it: ``tu_ky``/``den_ky`` (``YYYY-MM``, an
+        open side left out) and ``dong``, its line in cai-dat.toml."""
         out = {"tu_ky": str(self.first) if self.first else None, "den_ky": str(self.last) if self.last else None}
         return {k: v for k, v in out.items() if v is not None} | {"dong": self.line}
 

@@ -27,6 +27,9 @@ class SettingProblem(ValueError):
 
 @dataclass(frozen=True)
 class Setting:
+    """One key of cai-dat.toml: its ``section`` and ``key``, the ``kind`` its value is checked
+    as, the Vietnamese ``meaning``, the ``default`` (``REQUIRED``: none), bounds, choices,
+    the ``{fields}`` a text may use and whether a ``[[theo_ky]]`` block may change it."""
     section: str
     key: str
     kind: str                 # text | texts | table (of texts) | int | number | bool | choice | zone | docx
@@ -40,6 +43,7 @@ class Setting:
 
     @property
     def name(self) -> str:
+        """``[section] key``, as messages and the README name it."""
         return f"[{self.section}] {self.key}"
 
     def allowed(self) -> str:
@@ -164,6 +168,8 @@ class Section:
     dated: bool = True
 
     def setting(self, key: str) -> Setting | None:
+        """The Setting of ``key`` in this table: a listed one, or one of the open keys
+        (``open_keys`` pattern); None when the table has no such key."""
         for s in self.settings:
             if s.key == key:
                 return s

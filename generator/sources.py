@@ -17,6 +17,9 @@ from typing import NamedTuple
 
 @dataclass(frozen=True)
 class Source:
+    """Where one value came from: a workbook cell (``file``, ``sheet``, ``cell``; ``period`` when
+    the workbook is an earlier period's), a store submission (``revision``), or a web form
+    field (``form``). ``str`` gives the figures.json text (module docstring)."""
     file: str = ""
     sheet: str = ""
     cell: str = ""
@@ -26,10 +29,12 @@ class Source:
 
     @classmethod
     def workbook(cls, file: str, sheet: str, cell: str) -> Source:
+        """A cell of the period's own workbook: ``so-y-te.xlsx``, ``Chỉ tiêu``, ``F3``."""
         return cls(file, sheet, cell)
 
     @classmethod
     def stored(cls, revision: int) -> Source:
+        """A value of the store's submission ``revision``."""
         return cls(revision=revision)
 
     def of_period(self, period) -> Source:
@@ -38,6 +43,7 @@ class Source:
 
     @property
     def from_store(self) -> bool:
+        """True for a value of a store submission."""
         return self.revision is not None
 
     @property

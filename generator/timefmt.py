@@ -9,6 +9,8 @@ DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 
 
 def zone_of(name: str | None):
+    """The time zone named ``name`` (IANA, e.g. ``Asia/Ho_Chi_Minh``; None: that default); a fixed
+    UTC+7 when the name is unknown or the zone database is missing. Never raises."""
     try:
         return ZoneInfo(name or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
@@ -16,6 +18,7 @@ def zone_of(name: str | None):
 
 
 def utc_now_text() -> str:
+    """Now in UTC as the store writes times: ``2026-11-28T19:04:05Z``."""
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -50,6 +53,8 @@ def parse_time(text: str | float | None, zone=None) -> dt.datetime | None:
 
 
 def format_time(text, zone: str | None = None) -> str:
+    """A stored time (``parse_time``'s forms) as the office reads it in ``zone``:
+    ``02:04 ngày 28/11/2026``; the text itself when it is no time."""
     when = parse_time(text, zone)
     if when is None:
         return str(text or "")
@@ -58,4 +63,5 @@ def format_time(text, zone: str | None = None) -> str:
 
 
 def zone_setting(settings: dict) -> str:
+    """The office's time zone name: the setting ``[web] mui_gio`` of ``settings``."""
     return settings["web"]["mui_gio"]

@@ -21,18 +21,24 @@ COLUMNS = ("Từ đơn vị", "Sang đơn vị", "Nhân với")
 
 
 def same_unit(a: str | None, b: str | None) -> bool:
+    """True when two unit texts are one unit (Unicode NFC, spaces and case aside; None is ``""``)."""
     return norm_unit(a) == norm_unit(b)
 
 
 def norm_unit(u: str | None) -> str:
+    """A unit as compared: NFC, single spaces, case-folded (``"Nghìn  Tấn"`` → ``"nghìn tấn"``)."""
     return " ".join(unicodedata.normalize("NFC", u or "").split()).casefold()
 
 
 @dataclass
 class UnitTable:
+    """The office's declared conversions: ``factors`` maps (from, to), both ``norm_unit``-ed, to
+    the exact Decimal multiplier read from ``doi-don-vi.csv``."""
     factors: dict = field(default_factory=dict)   # (from, to) normalised -> Decimal
 
     def factor(self, src: str | None, dst: str | None) -> Decimal | None:
+        """The exact Decimal factor from unit ``src`` to ``dst``: 1 for the same unit, the declared
+        factor, or 1/the reverse one; None when the table declares neither."""
         a, b = norm_unit(src), norm_unit(dst)
         if a == b:
             return Decimal(1)
@@ -51,6 +57,8 @@ class UnitTable:
         return self.convert(value, unit, target)
 
     def convert(self, value: Decimal, src: str | None, dst: str | None) -> Decimal | None:
+        """``value`` (Decimal, in ``src``) in ``dst`` as a plain Decimal (``plain``); None when the
+        table has no factor."""
         f = self.factor(src, dst)
         return None if f is None else plain(value * f)
 

@@ -23,7 +23,8 @@ LOCALE = "vi"
 
 
 def to_decimal(value) -> Decimal:
-    """Exact Decimal from an int, str, Decimal or float (floats via their shortest repr)."""
+    """Exact Decimal from an int, str, Decimal or float (floats via their shortest repr).
+    ``TypeError`` for a bool; ``decimal.InvalidOperation`` for a text that is no number."""
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
@@ -83,6 +84,9 @@ def format_percent(value, places: int = 1) -> str:
 
 @dataclass(frozen=True)
 class ParsedNumber:
+    """A number read from text (``parse_number``): its exact Decimal ``value``; ``percent`` when
+    the text ended with «%» (``value`` is then the number before it: ``77,5%`` → 77.5);
+    ``ambiguous`` when the separators allow two readings."""
     value: Decimal
     percent: bool = False      # the text ended with "%"
     ambiguous: bool = False    # e.g. "1.234": Vietnamese 1234, or 1.234 in English style
