@@ -160,6 +160,9 @@ def is_date_format(code: str, value=None) -> bool:
 
 @dataclass(slots=True)
 class Cell:
+    """One cell as read: its ``value`` (None, str, float, bool, datetime or CellError), A1
+    ``coordinate``, the formula text when it has one, its number format and the formats
+    conditional formatting may show it in."""
     value: object            # None, str, float, bool, dt.datetime or CellError
     coordinate: str
     formula: str = ""        # the formula («=…») when the cell has one
@@ -218,13 +221,17 @@ class GridSheet:
         self.skipped = skipped   # a sheet the reader does not use: its name and visibility only, cells not read
 
     def cell(self, row: int, column: int) -> Cell:
+        """The Cell at 1-based ``row``, ``column``; an empty Cell (value None) where nothing is stored."""
         got = self._cells.get((row, column))
         return got if got is not None else Cell(None, f"{get_column_letter(column)}{row}")
 
     def cells(self):
+        """Every stored Cell of the sheet, in no particular order."""
         return self._cells.values()
 
     def iter_rows(self, min_row=1, max_row=None, max_col=None, values_only=True):
+        """Each row from ``min_row`` to ``max_row`` as a tuple of values (columns 1..``max_col``),
+        as openpyxl's ``iter_rows(values_only=True)``."""
         max_row = min(max_row or self.max_row, self.max_row)
         for r in range(min_row, max_row + 1):
             yield tuple(self.cell(r, c).value for c in range(1, (max_col or self.max_column) + 1))
@@ -273,14 +280,17 @@ class GridBook:
         return self._sheets[name]
 
     def find(self, name: str) -> GridSheet | None:
+        """The sheet whose name is ``name`` as people type it (``sheet_key``); None when none is."""
         key = sheet_key(name)
         return next((s for n, s in self._sheets.items() if sheet_key(n) == key), None)
 
     def sheets(self):
+        """Every GridSheet, in the workbook's order."""
         return self._sheets.values()
 
 
 def sheet_key(name: str) -> str:
+    """A sheet name as compared: NFC, single spaces, trimmed, case-folded."""
     return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
@@ -528,6 +538,7 @@ def _sheet_of(pkg: Package, part: str) -> str:
 
 
 def etree_ns(root) -> str:
+    """The namespace of an XML part's root element (SpreadsheetML's main one when it has none)."""
     return etree.QName(root).namespace or NS_MAIN
 
 

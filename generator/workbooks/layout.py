@@ -57,6 +57,7 @@ def headers_for(indicators) -> tuple[str, ...]:
 
 
 def filename(department: str, suffix: str = ".xlsx") -> str:
+    """The department's workbook name in a period's folder: ``<code>.xlsx`` (or ``suffix``)."""
     return f"{department}{suffix}"
 
 

@@ -101,7 +101,8 @@ class Package:
     def declares_dtd(self) -> str | None:
         """The first XML part whose prolog declares a DTD (entities: a billion laughs, an external
         file) among those not parsed yet (a parsed part was refused if it had one: ``xml``),
-        parts no relationship reaches included; None when there is none."""
+        parts no relationship reaches included; None when there is none. ``PackageError`` when a
+        part cannot be decompressed."""
         for key, info in self._infos.items():
             if not key.endswith((".xml", ".rels", ".vml")) or info.file_size > MAX_PART_BYTES \
                     or key in self.parsed:
@@ -115,6 +116,7 @@ class Package:
         return None
 
     def close(self) -> None:
+        """Close the zip file."""
         self._zip.close()
 
     def __enter__(self):
@@ -129,14 +131,17 @@ class Package:
         return list(self._infos)
 
     def has(self, name: str) -> bool:
+        """True when the package has a part of that name (compared canonically: case, ``\\``)."""
         return canonical(name) in self._infos
 
     def size(self, name: str) -> int:
+        """The uncompressed size in bytes of a part; 0 when there is no such part."""
         info = self._infos.get(canonical(name))
         return info.file_size if info else 0
 
     def read(self, name: str) -> bytes:
-        """A part's bytes; ``KeyError`` when there is no such part."""
+        """A part's bytes; ``KeyError`` when there is no such part, ``PackageError`` when it is larger
+        than ``MAX_PART_BYTES`` or cannot be decompressed."""
         info = self._infos[canonical(name)]
         if info.file_size > MAX_PART_BYTES:
             raise PackageError("part-too-large", dict(part=canonical(name)), filename=info.filename, file_size=_mb(info.file_size),
@@ -188,7 +193,8 @@ class Package:
         return out
 
     def workbook_part(self) -> str:
-        """The canonical name of the workbook part (the package's officeDocument)."""
+        """The canonical name of the workbook part (the package's officeDocument);
+        ``PackageError`` when the package has none (a zip that is no workbook)."""
         for kind, target, external in self.rels("").values():
             if kind in REL_OFFICE_DOCUMENT and not external and target in self._infos:
                 return target

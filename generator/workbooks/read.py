@@ -43,6 +43,10 @@ EXCEL_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL
 
 @dataclass
 class WorkbookData:
+    """What was read from one department's workbook: by indicator code, the values (Decimal, in
+    the row's unit), their Sources, the «Ghi chú» notes and their cells; the narrative rows;
+    the row and column of each figure; what could not be read (bad cells, missing columns,
+    a broken structure); and the units its rows state."""
     path: Path
     department: str
     values: dict = field(default_factory=dict)     # code -> {measure: Decimal}
@@ -221,6 +225,10 @@ def load(path: Path) -> tuple[GridBook | None, Problem | None]:
 
 
 def read_workbook(path: Path, cat: Catalogue, period, department: str) -> tuple[WorkbookData | None, list[Problem]]:
+    """Read and check one department's workbook (.xlsx or .xls at ``path``) for ``period`` against
+    the catalogue ``cat``: every sheet, header, cell and narrative row. Returns (WorkbookData,
+    problems), or (None, [the one refusal]) when the file cannot be read safely or as a
+    workbook; never raises for the file's content. Run it in ``sandbox`` (bounded memory and time)."""
     path = Path(path)
     fname = path.name
     problems: list[Problem] = []
@@ -497,6 +505,7 @@ def _percent_cell(number: Decimal, title, ind, place, problems) -> Decimal | Non
 
 
 def data_period(data) -> str:
+    """The period a WorkbookData was read for (``YYYY-MM``), or «này» (this) in a message without one."""
     return data.period or "này"
 
 

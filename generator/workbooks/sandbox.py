@@ -34,6 +34,7 @@ _SERVER = False   # set by the web server: its pools always come from a forkserv
 
 
 def workers() -> int:
+    """How many reader processes a pool has: the CPUs, between 2 and 4."""
     return max(2, min(4, os.cpu_count() or 2))
 
 
@@ -150,6 +151,8 @@ def _discard(pool: cf.ProcessPoolExecutor) -> None:
 
 
 def refused(path: Path, why: str):
+    """A read's result when the sandbox stopped it (``why``: out of memory or time, a crash):
+    (None, [an ``unreadable`` error naming the file])."""
     return None, [make("unreadable", dict(file=Path(path).name), why=why)]
 
 
@@ -228,6 +231,7 @@ class _Pending:
 
 
 def run_one(fn, job: tuple, name: Path):
+    """``fn(*job)`` in a bounded worker (``run_many`` of one job); ``name``: the file, for a refusal."""
     return run_many(fn, [job], [name])[0]
 
 
@@ -239,4 +243,5 @@ def read_workbooks(jobs: list[tuple], done=None) -> list:
 
 
 def read_workbook_bounded(path, cat, period, department: str):
+    """``read_workbook`` of one file in a bounded worker: (WorkbookData | None, problems)."""
     return read_workbooks([(Path(path), cat, period, department)])[0]
