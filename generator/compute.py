@@ -23,6 +23,10 @@ HUNDRED = Decimal(100)
 
 @dataclass
 class Figure:
+    """One indicator's figures for the period: ``values`` (measure → exact Decimal in the
+    indicator's unit, or None: not entered), their ``sources`` and store ``revisions``,
+    ``derived`` (name → Decimal: percentages in %, rates' changes in percentage points,
+    absolute changes in the unit) and the department's «Ghi chú» with its cell."""
     indicator: Indicator
     values: dict = field(default_factory=dict)    # measure -> Decimal | None
     sources: dict = field(default_factory=dict)   # measure -> Source (sources.py)
@@ -33,6 +37,7 @@ class Figure:
 
     @property
     def code(self) -> str:
+        """The indicator's code."""
         return self.indicator.code
 
     def main_measure(self) -> str:
@@ -51,6 +56,7 @@ class Figure:
         return "yoy_cumulative" if self.main_measure() == "cumulative" else "yoy_month"
 
     def main_value(self) -> Decimal | None:
+        """The value a phrase speaks of (Decimal in the indicator's unit), None when not entered."""
         return self.values.get(self.main_measure())
 
 
@@ -80,6 +86,10 @@ def _ratio(value, base) -> Decimal | None:
 
 
 def derive(ind: Indicator, values: dict) -> dict:
+    """The derived figures of one indicator from its entered ``values`` (measure → Decimal | None):
+    ``pct_plan`` (% of the plan), ``yoy_*_pct`` (% change on last year), ``yoy_*_pp`` (a rate's
+    change in percentage points), ``abs_change_*`` (in the unit); None where an input is missing
+    or the base is zero or negative. An index is already against last year = 100."""
     v = values
     d: dict = {}
     if ind.kind == FLOW:

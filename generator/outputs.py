@@ -26,6 +26,8 @@ class Output:
     draft: bool = False   # a draft's file (build --du-thao): never the final's name
 
     def name(self, settings: dict, period) -> str:
+        """The file's name in the period's output folder, from ``[co_quan] ten_tep`` for the
+        report and its PDF and drafts (``BC-UBND-2023-08.docx``), fixed for the others."""
         docx = settings["co_quan"]["ten_tep"].format(ky=str(period))
         draft = str(Path(docx).with_name(Path(docx).stem + DRAFT_SUFFIX + ".docx"))
         return {"docx": docx, "pdf": str(Path(docx).with_suffix(".pdf")), "json": "figures.json",
@@ -47,6 +49,8 @@ OUTPUT_OF = {o.kind: o for o in OUTPUTS}
 
 
 def output_path(out: Path, settings: dict, period, kind: str) -> Path:
+    """``<out>/<YYYY-MM>/<name>`` of the output ``kind`` (``docx``, ``pdf``, ``json``, ``annex``,
+    ``draft``, ``draft-pdf``); ``KeyError`` for another kind."""
     return Path(out) / str(period) / OUTPUT_OF[kind].name(settings, period)
 
 
@@ -66,6 +70,8 @@ def write_manifest(folder: Path, files: dict, warnings: list, at: str, read_at: 
 
 
 def read_manifest(folder: Path, draft: bool = False) -> dict | None:
+    """The last build's manifest (``lap-bao-cao.json``, or the draft's) as a dict; None when
+    there is none or it cannot be read."""
     try:
         return json.loads((Path(folder) / (DRAFT_MANIFEST if draft else MANIFEST)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -116,6 +122,8 @@ def figures_document(period, printed: PeriodTexts, settings: dict) -> dict:
 
 
 def write_json(path: Path, doc: dict) -> None:
+    """``doc`` as UTF-8 JSON (one-space indent, Vietnamese kept as is, a final newline),
+    written whole or not at all (``atomic_write_bytes``)."""
     data = json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
     atomic_write_bytes(path, data.encode("utf-8"))
 

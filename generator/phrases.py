@@ -23,6 +23,8 @@ BASE_OF = {name: (value, base) for name, _key, value, base in CHANGES}
 
 
 def value_text(fig: Figure, measure: str) -> str | None:
+    """A measure of the figure as printed (Vietnamese separators, the indicator's decimals
+    and zero padding): ``"48.406,9"``; None when the value was not entered."""
     v = fig.values.get(measure)
     if v is None:
         return None
@@ -78,6 +80,8 @@ def points_text(change: Decimal | None, places: int, wording: dict) -> str | Non
 
 
 def band_of(fig: Figure, settings: dict) -> Decimal:
+    """The «tương đương» band in % for the figure: the indicator's own, else the setting
+    ``[kiem_tra] nguong_tuong_duong``."""
     ind = fig.indicator
     if ind.band is not None:
         return ind.band

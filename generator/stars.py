@@ -91,4 +91,5 @@ def to_markers(text: str) -> str:
 
 
 def strip(text: str) -> str:
+    """The text without the emphasis markers (``markers``) ``to_markers`` put in."""
     return re.sub(f"[{MARKS}]", "", text)

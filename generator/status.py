@@ -117,4 +117,6 @@ def _file_time(ctx, name: str) -> str:
 
 
 def counts(rows: list[dict]) -> dict:
+    """How many of the status ``rows`` ({"status": …}) have each status: {status: count} for
+    every status of ``STATUSES``, zeros included."""
     return {k: sum(1 for r in rows if r["status"] == k) for k in STATUSES}

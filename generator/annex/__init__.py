@@ -52,6 +52,8 @@ def annex_settings(settings: dict) -> dict:
 
 @dataclass(frozen=True)
 class Cell:
+    """One figure of the annex table: its printed ``text`` (figures.json's, or «-»), the exact
+    Decimal behind it, the decimals and zero padding it is printed with."""
     text: str                  # as printed: the figures.json text, or "-"
     value: Decimal | None      # the exact value behind the text (None: missing)
     decimals: int = 0          # the decimals the text is printed with
@@ -60,6 +62,8 @@ class Cell:
 
 @dataclass
 class Row:
+    """One indicator's row: its number in the table, code, name, unit, cells by column key
+    (``COLUMNS``) and whether the annex workbook charts it."""
     number: int
     code: str
     name: str
@@ -70,6 +74,8 @@ class Row:
 
 @dataclass
 class Group:
+    """The rows of one report section (``II.1.2``) under its title, with the titles of the
+    sections above it printed before it."""
     section: str
     title: str
     rows: list = field(default_factory=list)
@@ -78,6 +84,8 @@ class Group:
 
 @dataclass
 class Annex:
+    """The annex «Phụ lục» of a period: its title, the period and «Kèm theo» lines, the note
+    under the table, the groups of rows, and its page orientation in the DOCX."""
     title: str
     period: str                # «THÁNG 8 VÀ 8 THÁNG NĂM 2023»
     attached: str              # «(Kèm theo Báo cáo số …)»
@@ -88,6 +96,7 @@ class Annex:
 
     @property
     def rows(self) -> list:
+        """Every Row of every group, in table order."""
         return [r for g in self.groups for r in g.rows]
 
 

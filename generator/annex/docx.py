@@ -116,6 +116,9 @@ def plan_table(annex: Annex, portrait_width: int, landscape_width: int, orientat
 
 
 def table_xml(annex: Annex, widths: list[int], size: int = SIZE) -> str:
+    """The annex table as WordprocessingML (a ``w:tbl`` string): a repeated two-row header, the
+    groups' title rows and one row per indicator; ``widths``: each column in twentieths of a
+    point (dxa); ``size``: the font size in half-points."""
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
@@ -156,7 +159,8 @@ def table_xml(annex: Annex, widths: list[int], size: int = SIZE) -> str:
 def append_annex(document, annex: Annex, landscape: bool | None = None) -> None:
     """Add the annex section to a parsed ``word/document.xml`` (lxml element), in place: on A4
     portrait pages like the report's or A4 landscape (``landscape``; None: as the annex's
-    setting says, «tu_dong» choosing landscape only when the table needs it)."""
+    setting says, «tu_dong» choosing landscape only when the table needs it). ``ValueError`` when
+    the body has no final section properties (a document not rendered from a Word template)."""
     body = document.find(W + "body")
     final = body.find(W + "sectPr")
     if final is None:

@@ -32,6 +32,8 @@ HEADING_STYLES = ("Đề mục", "DeMuc", "Heading", "heading")
 
 @dataclass
 class Para:
+    """A paragraph of the template: its text (runs joined) and its heading style's name (``""``
+    for body text)."""
     text: str
     heading: str
 
@@ -73,6 +75,7 @@ def paragraphs_in(roots: list, styles: dict) -> list[Para]:
 
 
 def style_names_of(root) -> dict:
+    """styleId → the style's display name, from the ``word/styles.xml`` root element."""
     out = {}
     for st in root.iter(W + "style"):
         name = st.find(W + "name")
@@ -130,6 +133,8 @@ SYNTAX_WORDS = [
 
 
 def translate(message: str) -> str:
+    """A Jinja2 syntax error's English message in Vietnamese words (``SYNTAX_WORDS``); a general
+    phrase when none matches."""
     for pattern, words in SYNTAX_WORDS:
         m = re.search(pattern, message)
         if m:
@@ -171,6 +176,8 @@ class Parsed:
 
 
 def parse_template(template: Path) -> Parsed:
+    """The paragraphs of the Word template at ``template`` (a .docx) as a Parsed; an unreadable
+    file gives ``failed`` (Vietnamese), never an exception."""
     try:
         return Parsed(paragraphs(template))
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError) as e:
@@ -211,6 +218,9 @@ class Uses:
 
 
 def template_uses(template: Path | Parsed) -> Uses:
+    """What the template (a path or a Parsed) prints: the indicators it cites and the sections
+    whose narrative it prints, read from its tags without rendering; ``sections`` None when
+    that cannot be known."""
     parsed = template if isinstance(template, Parsed) else parse_template(template)
     if parsed.failed or any(unbalanced(p.text) for p in parsed.paras):
         return Uses(frozenset(), None)

@@ -14,15 +14,11 @@ import re
 from lxml import etree
 
 from .checks import HEADING_STYLES
+from .wordml import w
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 END_MARK = "./."
 TITLE_STYLES = ("Tên loại", "Trích yếu", "Đường kẻ")
 PLAIN_DROP = ("rStyle", "b", "bCs", "i", "iCs", "vertAlign", "u")
-
-
-def w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
 
 
 def _text(p) -> str:
@@ -37,6 +33,8 @@ def _style(p, styles: dict) -> str:
 
 
 def is_heading(p, styles: dict) -> bool:
+    """True when paragraph ``p`` (a ``w:p`` element) has a heading style (``HEADING_STYLES``;
+    ``styles``: styleId → name)."""
     return _style(p, styles).startswith(HEADING_STYLES)
 
 

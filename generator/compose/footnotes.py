@@ -29,6 +29,7 @@ def marker(key: int) -> str:
 
 
 def strip_markers(text: str) -> str:
+    """The text without footnote markers (``marker``): what a reader sees of it."""
     return MARKER.sub("", text)
 
 
@@ -190,6 +191,8 @@ def ensure_relationship(rels_root) -> str:
 
 
 def ensure_content_type(ct_root, part: str) -> None:
+    """Declare ``part`` (``word/footnotes.xml``) as the footnotes part in ``[Content_Types].xml``
+    (its root element, changed in place) unless it already is."""
     name = "/" + part
     for o in ct_root.iter(f"{{{CT_NS}}}Override"):
         if o.get("PartName") == name:

@@ -9,11 +9,14 @@ FIXED = (1980, 1, 1, 0, 0, 0)
 
 
 def read_parts(data: bytes) -> dict:
+    """The parts of a .docx (its bytes): part name → bytes, in the zip's order."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return {name: z.read(name) for name in z.namelist()}
 
 
 def write_parts(parts: dict) -> bytes:
+    """The .docx bytes of ``parts`` (name → bytes): ``[Content_Types].xml`` first, deflated, every
+    entry with the same fixed time, so the same parts give the same bytes."""
     buf = io.BytesIO()
     order = ["[Content_Types].xml"] + [n for n in parts if n != "[Content_Types].xml"]
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

@@ -12,6 +12,7 @@ from ..problems import BaocaoError
 
 
 def find_office() -> str | None:
+    """The LibreOffice program (``soffice`` or ``libreoffice`` on PATH); None when not installed."""
     for name in ("soffice", "libreoffice"):
         found = shutil.which(name)
         if found:
@@ -41,6 +42,10 @@ def font_substitute(font: str = FONT) -> str | None:
 
 
 def docx_to_pdf(docx: Path, target: Path | None = None, timeout: int = 180) -> Path:
+    """Convert the .docx at ``docx`` to PDF/A with LibreOffice (headless, a fresh profile) and
+    write it to ``target`` (default: beside it, ``.pdf``) whole or not at all; returns the
+    path. ``BaocaoError`` (Vietnamese) when LibreOffice is missing, fails or runs past
+    ``timeout`` seconds."""
     office = find_office()
     if office is None:
         raise BaocaoError("Không tìm thấy LibreOffice (soffice) để tạo PDF; cài đặt LibreOffice "

@@ -35,6 +35,8 @@ def build_time(period, settings: dict) -> dt.datetime:
 
 
 def core_xml(title: str, agency: str, when: dt.datetime) -> bytes:
+    """``docProps/core.xml``: the report's ``title`` and the ``agency`` as creator, ``when`` (UTC)
+    as created and modified time, as UTF-8 bytes."""
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
             '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
@@ -49,6 +51,7 @@ def core_xml(title: str, agency: str, when: dt.datetime) -> bytes:
 
 
 def app_xml(agency: str) -> bytes:
+    """``docProps/app.xml``: application «baocao», the ``agency`` as company, as UTF-8 bytes."""
     return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
             'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'

@@ -45,6 +45,8 @@ NBSP = "\u00a0"
 
 
 def clean(text: str) -> str:
+    """Text ready for the template: characters XML cannot hold dropped, line breaks as spaces,
+    document numbers' hyphens and numbers with their units held together (``keep_units``)."""
     text = ILLEGAL.sub("", text)
     if "\n" in text or "\r" in text:
         text = " ".join(text.replace("\r", " ").replace("\n", " ").split())
@@ -76,12 +78,17 @@ class Notes:
         self.texts: dict[int, str] = {}
 
     def add(self, text: str) -> str:
+        """Register a footnote's ``text``; returns the marker standing for it in the body's text."""
         key = len(self.texts) + 1
         self.texts[key] = stars.to_markers(clean(text).strip())
         return footnotes.marker(key)
 
 
 def build_context(ctx, res, notes: Notes, annex=None) -> dict:
+    """The Jinja2 context of the report template for the period: the settings' values, the
+    functions ``cau``, ``so``, ``muc``, ``chu_thich``, ``ten_muc``, ``in_de_muc`` over
+    ``res.figures`` and ``res.narrative``, and the annex; footnotes go into ``notes``. A
+    function given an unknown code raises ``BaocaoError`` when the template calls it."""
     settings, period = ctx.settings, ctx.period
     printed = res.printed   # the figures' texts, printed once (printed.py)
 
@@ -180,6 +187,10 @@ def _parsed_in_memory(tpl):
 
 
 def render_docx(template_path, ctx, res, draft: bool = False, annex=None) -> bytes:
+    """The report: the Word template at ``template_path`` rendered (sandboxed Jinja2) with
+    ``build_context``, then its real footnotes, annex and Decree 30 finish; returns the
+    .docx bytes. ``BaocaoError`` when the template is missing or no Word file,
+    ``TemplateProblems`` (every mistake listed) when its tags are wrong."""
     template_path = Path(template_path)
     tpl, parsed = _open_template(template_path)
     notes = Notes()
