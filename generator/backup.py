@@ -25,7 +25,8 @@ def _files(root: Path) -> dict:
 
 
 def backup(target: Path | str, inputs: Path, out: Path, templates: Path, db: Path | None) -> dict:
-    """Write the copy into ``target`` (new or empty). Returns the manifest."""
+    """Write the copy into ``target`` (new or empty). Returns the manifest. ``UsageError`` when
+    ``target`` already has content."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise UsageError(f"Thư mục sao lưu {target} đã có nội dung; hãy chọn thư mục mới")
@@ -81,7 +82,9 @@ def verify(source: Path | str) -> list[str]:
 
 
 def restore(source: Path | str, target: Path | str, force: bool = False) -> list[Path]:
-    """Put a checked copy back into ``target``; a folder with content needs ``force``."""
+    """Put a checked copy back into ``target``; a folder with content needs ``force``.
+    ``BaocaoError`` when the copy is not whole (its files against its manifest), ``UsageError``
+    when ``target`` has data and ``force`` is not given."""
     source, target = Path(source), Path(target)
     problems = verify(source)
     if problems:

@@ -23,7 +23,9 @@ def _load(path: Path) -> dict:
 
 
 def pick(out: Path, period, first: int | None, last: int | None) -> tuple[dict, dict]:
-    """The two versions compared: ``first`` → ``last`` (default: the last two)."""
+    """The two versions compared: ``first`` → ``last`` (default: the last two). ``BaocaoError``
+    (Vietnamese) when the period has fewer than two kept builds, no build before ``last``, or
+    ``first`` is ``last``."""
     kept = versions.numbers(out, period)
     if len(kept) < 2 and (first is None or last is None):
         raise BaocaoError(f"Kỳ {period} mới có {len(kept)} lần lập: cần ít nhất hai lần lập để so sánh "
@@ -47,6 +49,10 @@ def _submission_of(version: dict, department: str) -> dict | None:
 
 
 def changed_figures(old_doc: dict, new_doc: dict, old_v: dict, new_v: dict) -> list[dict]:
+    """The indicators whose printed texts differ between two figures.json documents
+    (``old_doc``, ``new_doc``), with the submissions of each version's record (``old_v``,
+    ``new_v``: lan-lap.json): [{code, name, unit, department, changes: [{measure,
+    measure_name, old, new}], submission, previous_submission?}], new order first."""
     old = {i["code"]: i for i in old_doc.get("indicators", [])}
     new = {i["code"]: i for i in new_doc.get("indicators", [])}
     out = []

@@ -41,6 +41,8 @@ def template_uses(templates):
 
 
 def cited_by_narrative(narrative: dict) -> set:
+    """The indicator codes the period's narrative cites (``{MÃ…}``); ``narrative``: section →
+    [(department, segments, place)] as ``pipeline.check`` collects it."""
     return {ref.code for rows in narrative.values() for _dept, segments, _place in rows for ref in refs(segments)}
 
 

@@ -27,6 +27,7 @@ WIDTHS = (8, 22, 12, 70, 70, 14, 20, 70)
 
 
 def edits_path(ctx) -> Path:
+    """``bien-tap/<YYYY-MM>.xlsx`` beside the inputs folder: the office's edits of the period."""
     return Path(ctx.inputs).parent / FOLDER / f"{ctx.period}.xlsx"
 
 
@@ -209,6 +210,8 @@ def _source(res, key, section, dept, which) -> str:
 
 
 def write_rows(path: Path, rows: list[list]) -> None:
+    """The edits workbook: the header ``COLUMNS`` and ``rows`` (lists of cell texts, one per
+    paragraph) on sheet «Biên tập», the edit column yellow, written whole or not at all."""
     import xlsxwriter  # deferred on purpose: XlsxWriter loads only when this workbook is written  # noqa: PLC0415
 
     buf = io.BytesIO()
@@ -230,7 +233,8 @@ def write_rows(path: Path, rows: list[list]) -> None:
 
 
 def write_edits_file(ctx, res) -> tuple[Path, int]:
-    """``baocao bien-tap``: the file listing every paragraph, the edits already made kept."""
+    """``baocao bien-tap``: the file listing every paragraph, the edits already made kept.
+    ``InputError`` (every problem) when the existing edits file has errors."""
     edits, problems = read_edits(ctx)
     if problems:
         raise InputError("Tệp biên tập có lỗi", problems)
@@ -242,7 +246,8 @@ def write_edits_file(ctx, res) -> tuple[Path, int]:
 
 def set_edit(ctx, res, key: str, text: str, by: str) -> Path:
     """The web's «Biên tập»: set (or, with empty text, remove) the edit of one paragraph; the
-    department's text it is made on is the one read now."""
+    department's text it is made on is the one read now. ``InputError`` when the edits file
+    has errors, ``BaocaoError`` when the report has no paragraph ``key``."""
     edits, problems = read_edits(ctx)
     if problems:
         raise InputError("Tệp biên tập có lỗi", problems)

@@ -231,6 +231,8 @@ def submission_of(cat, period: Period, department: str, data, sha256: str) -> tu
 
 
 def mark_recorded(data, revision: int) -> None:
+    """Note in ``data.revisions`` (code → {measure: revision}) that every value typed into the
+    workbook is now in the store's submission ``revision``."""
     for code, srcs in data.sources.items():
         for measure, src in srcs.items():
             if entered(src):

@@ -18,15 +18,10 @@ from difflib import SequenceMatcher
 from lxml import etree
 
 from .compose.package import read_parts, write_parts
+from .compose.wordml import XML_SPACE, w
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 WORD = re.compile(r"\s+|[^\s]+")
 NOTES_PART = "word/footnotes.xml"
-
-
-def w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
 
 
 def _parse(data: bytes):
@@ -46,16 +41,23 @@ def _key_xml(el) -> str:
 
 
 class Token:
+    """One comparable piece of a paragraph: a word or a run of spaces (``t``), a footnote
+    reference (``fn``, its id) or another run child (``x``), with its run's properties
+    (``rpr`` and their comparison key ``rkey``) and the element it came from."""
     __slots__ = ("kind", "value", "rpr", "rkey", "el")
 
     def __init__(self, kind, value, rpr, rkey, el=None):
         self.kind, self.value, self.rpr, self.rkey, self.el = kind, value, rpr, rkey, el
 
     def key(self):
+        """What two tokens are compared by: kind, text (not a footnote's id) and formatting."""
         return (self.kind, "" if self.kind == "fn" else self.value, self.rkey)
 
 
 class Redline:
+    """The tracked changes from an older rendering of the report to a newer one, authored by
+    ``author`` at ``when`` (ISO time); keeps both versions' footnotes (id → ``w:footnote``)
+    and the marks' running ids."""
     def __init__(self, author: str, when: str, old_notes: dict, new_notes: dict, notes_root):
         self.author, self.when = author, when
         self.old_notes, self.new_notes, self.notes_root = old_notes, new_notes, notes_root
@@ -66,6 +68,7 @@ class Redline:
 
     # -- marks
     def mark(self, tag: str):
+        """A new ``w:ins``/``w:del`` (``tag``) element with the next id, the author and the time."""
         el = etree.Element(w(tag))
         el.set(w("id"), str(self.next_id))
         el.set(w("author"), self.author)
@@ -75,10 +78,13 @@ class Redline:
 
     # -- text of the model
     def note_text(self, notes: dict, note_id: str) -> str:
+        """The text of footnote ``note_id`` among ``notes`` (id → element); ``""`` when absent."""
         note = notes.get(note_id)
         return "".join(t.text or "" for t in note.iter(w("t"))) if note is not None else ""
 
     def block_key(self, el, notes: dict) -> str:
+        """A block (paragraph, table) as a comparison key: its tag and its text, footnotes as
+        ``[[their text]]``."""
         parts = []
         for e in el.iter(w("t"), w("footnoteReference"), w("tab"), w("br"), w("p"), w("tc")):
             if e.tag == w("t"):
@@ -142,6 +148,8 @@ class Redline:
         return out
 
     def wrapped(self, toks: list, tag: str, notes: str) -> list:
+        """The tokens as runs inside one ``w:ins``/``w:del`` mark (``tag``); ``[]`` for no tokens. An
+        inserted footnote reference marks its footnote's text inserted too."""
         if not toks:
             return []
         mark = self.mark(tag)
@@ -248,6 +256,9 @@ class Redline:
 
     # -- blocks (body, table cells, footnotes)
     def blocks(self, old: list, new: list, old_notes: dict, new_notes: dict) -> list:
+        """The newer blocks (``new``) with the changes from ``old`` marked: blocks aligned by their
+        keys, a changed pair compared word by word, an added one inserted, a removed one kept
+        as deleted."""
         ka = [self.block_key(e, old_notes) for e in old]
         kb = [self.block_key(e, new_notes) for e in new]
         out = []
@@ -289,6 +300,7 @@ class Redline:
         return out
 
     def pair(self, x, y, old_notes, new_notes):
+        """Two aligned blocks of the same kind compared: a paragraph word by word, a table row by row."""
         if y.tag == w("p"):
             return self.paragraph(x, y)
         if y.tag == w("tbl"):
@@ -296,6 +308,7 @@ class Redline:
         return copy.deepcopy(y)
 
     def table(self, x, y, old_notes, new_notes):
+        """The newer table ``y`` with its rows compared to the older ``x``'s, cell by cell."""
         out = copy.deepcopy(y)
         for tr in out.findall(w("tr")):
             out.remove(tr)
@@ -323,6 +336,7 @@ class Redline:
         return out
 
     def row(self, ra, rb, old_notes, new_notes):
+        """The newer row ``rb`` with each cell's content compared to the older row ``ra``'s."""
         out = copy.deepcopy(rb)
         for ca, cb in zip(ra.findall(w("tc")), out.findall(w("tc"))):
             content_a = [c for c in ca if c.tag in (w("p"), w("tbl"))]

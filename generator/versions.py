@@ -113,10 +113,12 @@ def paragraph_model(res) -> list[dict]:
 # ---------------------------------------------------------------------------------- versions
 
 def folder(out: Path, period) -> Path:
+    """``<out>/<YYYY-MM>/lan-lap/``: where the period's kept builds are."""
     return Path(out) / str(period) / FOLDER
 
 
 def numbers(out: Path, period) -> list[int]:
+    """The numbers of the period's kept builds (folders holding a ``lan-lap.json``), ascending."""
     root = folder(out, period)
     if not root.is_dir():
         return []
@@ -125,6 +127,8 @@ def numbers(out: Path, period) -> list[int]:
 
 
 def read(out: Path, period, number: int) -> dict:
+    """The record (``lan-lap.json``, a dict) of kept build ``number``, with ``folder`` (its
+    folder's path) added; ``BaocaoError`` (Vietnamese) when there is no such build."""
     path = folder(out, period) / str(number) / META
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -141,6 +145,7 @@ def listing(out: Path, period) -> list[dict]:
 
 
 def version_file(out: Path, period, number: int, name: str) -> Path:
+    """The path of file ``name`` kept with build ``number`` (it may not exist)."""
     return folder(out, period) / str(number) / name
 
 
@@ -187,7 +192,8 @@ def _submissions(ctx, res) -> list[dict]:
 
 def keep(ctx, res, paths: dict, at: str, by: str = "", edits_file: Path | None = None,
          warnings: list | None = None) -> dict:
-    """Copy the build just written into the next numbered version; returns its metadata."""
+    """Copy the build just written into the next numbered version; returns its metadata.
+    ``BaocaoError`` when no new number can be taken in ``lan-lap/``."""
     period_out = ctx.period_out
     root = folder(ctx.out, ctx.period)
     root.mkdir(parents=True, exist_ok=True)
