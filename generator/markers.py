@@ -3,7 +3,7 @@ what it cannot say in plain characters — where a footnote goes, where italic a
 end, a star the writer escaped — as code points of Unicode's Private Use Area (U+E000…), which
 no department types and Word never receives: the composer replaces every one of them after
 rendering (``compose.footnotes`` the notes, ``compose.emphasis`` the emphasis), and
-``stars.strip`` / ``compose.footnotes.strip_markers`` remove them from plain text. Text that
+``stars.strip`` removes the emphasis marks from plain text. Text that
 arrives with such a code point of its own must be neutralised before it gets here."""
 from __future__ import annotations
 

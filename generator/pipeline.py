@@ -310,8 +310,6 @@ def write_check_report(ctx: Context, problems: list) -> Path:
     write_problems_xlsx(target, problems, link_prefix=prefix)
     return target
 
-SUBMISSION_SUFFIXES = layout.WORKBOOK_SUFFIXES
-
 
 def _check(ctx: Context, store, progress, override: dict, record: bool, reading=None) -> CheckResult:
     """The period step: every department's intake (``intake.py``), then what needs them all —

@@ -42,11 +42,6 @@ class Source:
         return replace(self, period=str(period))
 
     @property
-    def from_store(self) -> bool:
-        """True for a value of a store submission."""
-        return self.revision is not None
-
-    @property
     def entered(self) -> bool:
         """Typed into the period's own workbook (not carried from the store or another period)."""
         return self.revision is None and not self.period

@@ -83,3 +83,15 @@ def test_ruff_passes_with_the_chosen_rules():
         pytest.skip("ruff is not installed")
     proc = subprocess.run([exe, "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def test_no_dead_code():
+    """vulture ([tool.vulture] in pyproject.toml) finds no function, class, variable or attribute
+    of the package that nothing uses."""
+    exe = os.path.join(os.path.dirname(sys.executable), "vulture")
+    if not os.path.exists(exe):
+        if os.environ.get("BAOCAO_STRICT") == "1":
+            pytest.fail("vulture is required under BAOCAO_STRICT=1 (pip install -e '.[test]')")
+        pytest.skip("vulture is not installed")
+    proc = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -28,11 +28,6 @@ def marker(key: int) -> str:
     return f"{OPEN}{key}{CLOSE}"
 
 
-def strip_markers(text: str) -> str:
-    """The text without footnote markers (``marker``): what a reader sees of it."""
-    return MARKER.sub("", text)
-
-
 def _run(rpr, text: str | None = None):
     r = etree.Element(w("r"))
     if rpr is not None:
