@@ -54,17 +54,23 @@ NOTE_OPEN, NOTE_CLOSE = "[[", "]]"
 
 @dataclass(frozen=True)
 class Ref:
+    """A figure cited in a narrative, ``{MÃ}`` or ``{MÃ:word}``: the indicator's ``code`` and the
+    markup word (``measures.MARKUP``; ``""``: its main value)."""
     code: str
     measure: str
 
 
 @dataclass(frozen=True)
 class Note:
+    """A footnote ``[[…]]`` of a narrative: its parts, text (str) and cited figures (Ref)."""
     parts: tuple  # of str | Ref
 
 
 @dataclass(frozen=True)
 class MarkupProblem:
+    """A mistake in a narrative's markup, before it has a place: a problem ``code`` of
+    ``problems.CODES``, the Vietnamese ``message``, the indicator it names, and whether it is
+    only a warning (the text prints, maybe not as meant)."""
     code: str
     message: str
     indicator: str = ""
@@ -249,6 +255,7 @@ RATIO_BASES = {"dat": "plan", "bang_kh": "plan", "dat2": "plan2", "tytrong": "pa
 
 
 def shown(ref: Ref) -> str:
+    """The markup of a Ref as the writer typed it: ``{MÃ}`` or ``{MÃ:word}``."""
     return "{" + ref.code + (":" + ref.measure if ref.measure else "") + "}"
 
 

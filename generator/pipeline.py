@@ -62,6 +62,7 @@ class CheckResult:
 
     @property
     def has_errors(self) -> bool:
+        """True when any problem is an error (the build cannot go on)."""
         return has_errors(self.problems)
 
     def add(self, problems: list, department: str | None = None, first: bool = False) -> None:
@@ -143,7 +144,8 @@ TÀI KHOẢN TRANG WEB
 
 def new_office(folder: Path | str, sample: bool = False) -> list[Path]:
     """An office folder: its own copies of the templates, ``inputs/``, ``data/``, ``build/``, a
-    short guide, and with ``sample`` the 2023-08 sample. Refuses a folder that is not empty."""
+    short guide, and with ``sample`` the 2023-08 sample; returns what it made. ``UsageError``
+    for a folder that is not empty."""
 
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
@@ -490,6 +492,8 @@ def department_problems(res: CheckResult, department: str) -> list[Problem]:
 
 
 def missing_problems(res: CheckResult) -> list[Problem]:
+    """One ``not-submitted`` error per department with no workbook (status «chưa nộp»), naming
+    the file expected and whether it is there but still blank."""
     return [error("not-submitted", f"Đơn vị «{s.name}» chưa nộp biểu {s.file}"
                   + (" (biểu trong thư mục kỳ còn trống, như khi mới tạo: chưa có số «Thực hiện tháng», «Lũy kế» hay "
                      "dòng thuyết minh nào)" if s.blank else ""), file=s.file, department=s.department)
@@ -501,7 +505,8 @@ def import_history(ctx: Context, path: Path) -> dict:
     recorded, or (on any error) none. A period and department the store already holds are
     merged with it (a value given again with another number is an error naming both); every
     value is checked as ``check`` checks a workbook's. Returns {"recorded": [(period, dept,
-    revision)], "merged": [(period, dept)], "problems"}."""
+    revision)], "merged": [(period, dept)], "problems"}. ``BaocaoError`` without a store,
+    ``InputError`` (every problem, nothing written) when the file has errors."""
     if ctx.db is None:
         raise BaocaoError("Cần chỉ ra cơ sở dữ liệu lịch sử (--db)")
     subs, problems = history.import_rows(ctx.catalogue, Path(path))
@@ -528,6 +533,9 @@ def import_history(ctx: Context, path: Path) -> dict:
 
 
 def history_series(ctx: Context, code: str, first: str | None = None, last: str | None = None) -> list[dict]:
+    """An indicator's figures over the periods ``first``..``last`` (``YYYY-MM``; None: no limit)
+    from the history store, as ``history.series_rows`` gives them: one dict per period.
+    ``BaocaoError`` without a store, ``InputError`` for a code in no catalogue row."""
     if ctx.db is None:
         raise BaocaoError("Xem lịch sử chỉ tiêu cần cơ sở dữ liệu lịch sử (--db)")
     full = ctx.catalogue.full   # a retired indicator has a history too
@@ -613,8 +621,10 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
     and keep them as the period's next numbered version (``versions``; ``by``: who started it).
     ``draft``: only «…-du-thao.docx» (and its PDF), stamped «DỰ THẢO», the finals untouched and
     no version kept.
-    Refuses on any error in a submitted workbook; departments that have not submitted are an
-    error unless ``allow_missing`` (their figures then print as missing, never as zero).
+    Refuses on any error in a submitted workbook (``InputError`` with every problem; nothing
+    written); departments that have not submitted are an error unless ``allow_missing`` (their
+    figures then print as missing, never as zero). ``TemplateProblems``/``BaocaoError`` when the
+    Word template is wrong or LibreOffice fails.
     ``phase(name)`` is told each step as it starts: "docx", "annex", "pdf" (the reading's
     progress goes to ``reading(i, n, name)``, the checking's to ``progress(i, n, name)``)."""
     phase = phase or (lambda name: None)
