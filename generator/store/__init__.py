@@ -82,7 +82,9 @@ def _apply(store: Store, part: str, migration: Migration) -> None:
 
 
 def open_store(path: Path | str) -> Store:
-    """Open (create, migrate) the store at ``path``."""
+    """Open (create, migrate) the store at ``path``: a Store, to be closed (``with``).
+    ``BaocaoError`` (Vietnamese) when the file cannot be opened as SQLite or its schema is
+    newer than this program's."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():  # the store holds password hashes and sessions: owner only

@@ -50,12 +50,15 @@ class Store:
         self.path = path
 
     def execute(self, sql: str, params=()):
+        """``sqlite3.Connection.execute`` on the store's connection: a cursor over the rows."""
         return self.conn.execute(sql, params)
 
     def executemany(self, sql: str, rows):
+        """``sqlite3.Connection.executemany``: ``sql`` once per tuple of ``rows``."""
         return self.conn.executemany(sql, rows)
 
     def close(self) -> None:
+        """Close the connection (a transaction not committed is rolled back by SQLite)."""
         self.conn.close()
 
     def __enter__(self) -> Store:

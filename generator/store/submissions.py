@@ -82,6 +82,9 @@ MIGRATIONS = [
 
 @dataclass(frozen=True)
 class Stored:
+    """A value of a stored submission: the exact Decimal in the unit it was entered in
+    (``unit``; None: recorded before units were kept), the submission's revision, the file,
+    sheet and cell it was read from, when it was accepted and by which department."""
     value: Decimal
     revision: int
     file_name: str
@@ -93,6 +96,7 @@ class Stored:
 
     @property
     def source(self) -> Source:
+        """Its Source: ``store:<revision>`` in figures.json."""
         return Source.stored(self.revision)
 
     def converted(self, value: Decimal, unit: str) -> "Stored":
@@ -222,6 +226,8 @@ def series(store, code: str, first: str = "0000-00", last: str = "9999-99") -> l
 
 
 def revisions(store, period: str, department: str) -> list[tuple[int, str, str]]:
+    """Every submission of a department for a period, oldest first: [(revision, file name,
+    SHA-256 of the file)]."""
     return list(store.execute("SELECT revision, file_name, sha256 FROM submission WHERE period=? AND department=? "
                               "ORDER BY revision", (period, department)))
 

@@ -202,16 +202,20 @@ def update_account(store, username: str, **changes) -> bool:
 
 
 def get_account(store, username: str) -> dict | None:
+    """The account ``username`` as a dict of ``ACCOUNT_FIELDS`` (``disabled`` 0/1); None when
+    there is none."""
     row = store.execute("SELECT username, role, department, password_hash, disabled, unlocked_at FROM account "
                         "WHERE username=?", (username,)).fetchone()
     return _account(row) if row else None
 
 
 def usernames(store) -> list[str]:
+    """Every account's stored name, in no particular order."""
     return [r[0] for r in store.execute("SELECT username FROM account")]
 
 
 def list_accounts(store) -> list[dict]:
+    """Every account ({username, role, department, disabled}), by name."""
     return [dict(zip(("username", "role", "department", "disabled"), r))
             for r in store.execute("SELECT username, role, department, disabled FROM account ORDER BY username")]
 
@@ -222,10 +226,13 @@ def last_signins(store) -> dict:
 
 
 def count_accounts(store) -> int:
+    """How many accounts there are (0: the first office account is still to be made)."""
     return store.execute("SELECT COUNT(*) FROM account").fetchone()[0]
 
 
 def create_session(store, token_hash: str, username: str, now: float) -> None:
+    """Record a signed-in session: the SHA-256 of its token (never the token), the account and
+    ``now`` (seconds since the epoch) as its start and last use."""
     with transaction(store):
         store.execute("INSERT INTO web_session (token_hash, username, created_at, last_seen) VALUES (?,?,?,?)",
                       (token_hash, username, utc_text_ms(now), utc_text_ms(now)))
@@ -245,6 +252,7 @@ def session_account(store, token_hash: str, now: float, idle_seconds: float) -> 
 
 
 def end_session(store, token_hash: str) -> None:
+    """Forget the session whose token has SHA-256 ``token_hash`` (signing out)."""
     with transaction(store):
         store.execute("DELETE FROM web_session WHERE token_hash=?", (token_hash,))
 
@@ -313,6 +321,8 @@ def start_build_job(store, job: str, period: str, username: str, started_at: str
 
 
 def finish_build_job(store, job: str, finished_at: str, ok: bool, message: str, problems_json: str = "[]") -> None:
+    """Close the build ``job``: when (UTC ISO), whether it succeeded, its Vietnamese message and
+    its problems (JSON text)."""
     with transaction(store):
         store.execute("UPDATE build_job SET finished_at=?, ok=?, message=?, problems=? WHERE id=?",
                       (finished_at, int(ok), message, problems_json, job))
@@ -326,6 +336,7 @@ def interrupt_build_jobs(store, finished_at: str) -> int:
 
 
 def build_job(store, job: str) -> dict | None:
+    """The build ``job`` as a dict of ``BUILD_FIELDS``; None when there is none."""
     row = store.execute("SELECT " + ", ".join(BUILD_FIELDS) + " FROM build_job WHERE id=?", (job,)).fetchone()
     return dict(zip(BUILD_FIELDS, row)) if row else None
 
@@ -341,6 +352,9 @@ def _log_upload(store, period, department, username, accepted, errors, warnings,
 
 def log_upload(store, period: str, department: str, username: str, accepted: bool, errors: int, warnings: int,
                problems_json: str, **extra) -> int:
+    """Record an upload's outcome (accepted or not, counts of errors and warnings, its problems as
+    JSON text; ``extra``: ``sha256``, ``size`` in bytes, ``file_name``, ``revision``) in its
+    own transaction; returns the event's id (the receipt's number)."""
     with transaction(store):
         return _log_upload(store, period, department, username, accepted, errors, warnings, problems_json, **extra)
 
