@@ -1,3 +1,4 @@
+"""``python -m generator``: the ``baocao`` command (``cli.main``)."""
 import sys
 
 from .cli import main

@@ -31,7 +31,11 @@ from .workbooks import sandbox
 
 
 class Parser(argparse.ArgumentParser):
+    """argparse's parser speaking Vietnamese: its usage, help and error messages translated; a
+    usage error exits 2."""
+
     def error(self, message):
+        """Print the usage and ``message`` in Vietnamese to stderr and exit 2 (``EXIT_USAGE``)."""
         message = (message.replace("the following arguments are required", "thiếu tham số bắt buộc")
                    .replace("invalid choice", "lựa chọn không hợp lệ")
                    .replace("unrecognized arguments", "tham số không nhận ra")
@@ -42,11 +46,13 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
     def format_help(self):
+        """The help text with argparse's English headings in Vietnamese."""
         return (super().format_help().replace("usage:", "cách dùng:").replace("options:", "tùy chọn:")
                 .replace("positional arguments:", "tham số:").replace("show this help message and exit",
                                                                        "in hướng dẫn này rồi thoát"))
 
     def format_usage(self):
+        """The usage line, «cách dùng:»."""
         return super().format_usage().replace("usage:", "cách dùng:")
 
 
@@ -75,6 +81,7 @@ def _common(p):
 
 
 def make_parser() -> Parser:
+    """The ``baocao`` command line: every subcommand with its Vietnamese help and options."""
     parser = Parser(prog="baocao", description="Lập báo cáo tình hình kinh tế - xã hội hằng tháng (BC-UBND) "
                     "từ biểu chỉ tiêu Excel của các sở, ban, ngành.")
     sub = parser.add_subparsers(dest="command", metavar="LỆNH", parser_class=Parser)
@@ -509,6 +516,9 @@ def _plain(v):
 
 
 def main(argv=None) -> int:
+    """Run the command ``argv`` (default: ``sys.argv[1:]``) and return its exit code: 0 done, 1
+    input errors (printed with their places), 2 wrong usage, 3 anything else (a Vietnamese
+    message; an unforeseen failure's trace goes to the log file)."""
     try:
         code = run(argv)
     except InputError as e:
@@ -551,4 +561,5 @@ OF_A_PERIOD = {"init": _init, "check": _check, "build": _build}
 
 
 def entry() -> None:
+    """The console script ``baocao``: ``main()``'s code as the process's exit status."""
     sys.exit(main())

@@ -13,6 +13,8 @@ from .timefmt import format_time, zone_setting
 
 
 def add_parsers(sub, common) -> None:
+    """Add the review cycle's subcommands (``lan-lap``, ``so-sanh``, ``bien-tap``) to ``sub``;
+    ``common(parser)`` adds the options every period command has."""
     p = sub.add_parser("lan-lap", help="liệt kê các lần lập báo cáo của kỳ",
                        description="Liệt kê mọi lần lập báo cáo đã lưu của kỳ (cũ trước): số, thời điểm, người lập, "
                        "các biểu đã đọc, tệp kết quả (lưu ở <out>/<YYYY-MM>/lan-lap/<số>/).")
@@ -42,6 +44,7 @@ def who() -> str:
 
 
 def run(pipeline, ctx, args) -> int:
+    """Run a review subcommand for the period of ``ctx``; returns its exit code."""
     if args.command == "lan-lap":
         return _versions(ctx)
     if args.command == "so-sanh":

@@ -134,6 +134,9 @@ def server_error(request: Request, exc: Exception):
 
 
 def create_app(config: WebConfig) -> Starlette:
+    """The Starlette application of ``config``: the store created or migrated and builds left
+    running closed as interrupted, security headers, the signed session cookie, the routes,
+    and the Vietnamese pages for 401/403/404/413 and unforeseen failures (logged, never a trace)."""
     serving()   # the server's reading workers come from a forkserver
     with storage.open_store(config.db) as store:  # create or migrate before the first request
         storage.web.interrupt_build_jobs(store, utc_now_text())

@@ -57,12 +57,16 @@ COMMON_PASSWORDS = {
 
 
 def hash_password(password: str) -> str:
+    """The stored form of ``password``: ``scrypt$N$r$p$<salt>$<digest>`` (base64), a fresh
+    16-byte salt each time."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=N, r=R, p=P, dklen=32)
     return "scrypt${}${}${}${}${}".format(N, R, P, base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches the stored form (compared in constant time); False for a
+    wrong password or a stored form that is not ours."""
     try:
         kind, n, r, p, salt, digest = stored.split("$")
         if kind != "scrypt":
@@ -113,7 +117,8 @@ def _role(department: str | None, catalogue) -> str:
 
 
 def create_account(db, username: str, password: str, department: str | None, catalogue) -> dict:
-    """A new account; ``department`` None makes an office account. An existing name is refused
+    """A new account (returned as a dict); ``department`` None makes an office account.
+    ``UsageError`` (Vietnamese) for a bad name, a weak password or a name already taken
     (``reset_account`` changes one)."""
     username = _check_name(username)
     why = password_problem(password, username)
@@ -134,7 +139,8 @@ def create_account(db, username: str, password: str, department: str | None, cat
 def reset_account(db, username: str, catalogue, password: str | None = None, department: str | None = None,
                   office: bool = False, disabled: bool | None = None) -> dict:
     """Reset a password, change the role or department, disable or enable an account; every
-    one of its sessions ends."""
+    one of its sessions ends. Returns the account (dict); ``UsageError`` for a weak password,
+    an unknown department or no such account."""
     changes: dict = {}
     if password is not None:
         why = password_problem(password, username)
@@ -157,12 +163,15 @@ def reset_account(db, username: str, catalogue, password: str | None = None, dep
 
 @dataclass(frozen=True)
 class SignIn:
+    """The outcome of a sign-in attempt: the ``account`` (dict) when it succeeded, else how many
+    ``wait`` seconds before the next try and whether the account is ``locked`` for a while."""
     account: dict | None = None
     wait: float = 0              # seconds to wait before trying again
     locked: bool = False
 
     @property
     def message(self) -> str:
+        """Why the sign-in failed, in Vietnamese (locked, wait, or a wrong name or password)."""
         if self.locked:
             return (f"Tài khoản tạm khóa trên máy này vì nhập sai mật khẩu quá nhiều lần: hãy thử lại sau "
                     f"{_minutes(self.wait)}, hoặc nhờ Văn phòng mở khóa («baocao user enable TÊN» hoặc đặt lại mật "
@@ -260,6 +269,8 @@ def _token_hash(token: str) -> str:
 
 
 def start_session(db, username: str) -> str:
+    """A new session for ``username`` in the store ``db``: returns its random token (only its
+    SHA-256 is stored)."""
     token = secrets.token_urlsafe(32)
     with storage.open_store(db) as store:
         storage.web.create_session(store, _token_hash(token), username, time.time())
@@ -267,6 +278,8 @@ def start_session(db, username: str) -> str:
 
 
 def session_account(db, token: str) -> dict | None:
+    """The account (dict) of the session whose token is ``token``; None when there is none, it
+    was idle longer than ``IDLE_SECONDS`` or the account is disabled."""
     if not token:
         return None
     with storage.open_store(db) as store:
@@ -274,6 +287,7 @@ def session_account(db, token: str) -> dict | None:
 
 
 def end_session(db, token: str) -> None:
+    """Forget the session of ``token`` (nothing for an empty token)."""
     if not token:
         return
     with storage.open_store(db) as store:

@@ -42,6 +42,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass
 class WebConfig:
+    """What ``baocao serve`` was started with: the folders (inputs, build output, templates),
+    the store's path, the session secret's file, the upload limit in bytes, whether cookies
+    are Secure; and the running builds' states (``jobs``, guarded by ``lock``)."""
     inputs: Path = Path("inputs")
     out: Path = Path("build")
     db: Path = Path("data/baocao.sqlite")
@@ -78,19 +81,26 @@ class Web:
         return self.base_ctx.settings.for_period(period)
 
     def ctx_for(self, period: str | Period) -> pipeline.Context:
+        """``pipeline.open_context`` of ``period`` with the server's folders and store;
+        ``InputError`` when the catalogue is broken."""
         c = self.config
         return pipeline.open_context(period, c.inputs, c.out, c.templates, c.db)
 
     def render(self, request: Request, name: str, status_code: int = 200, **values) -> Response:
+        """The page template ``name`` (``web/templates``) as an HTML response with ``values`` and
+        what every page needs (the user, the CSRF token, the base path, the departments)."""
         values.setdefault("user", getattr(request.state, "user", None))
         values["csrf"] = csrf_token(request)
         values["departments"] = self.departments
         return self.pages.TemplateResponse(request, name, values, status_code=status_code)
 
     def refuse(self, request: Request, code: int, detail: str | None = None) -> Response:
+        """The error page for HTTP ``code`` with ``detail`` (Vietnamese; default: the code's message)."""
         return self.render(request, "loi.html", status_code=code, code=code, message=detail or MESSAGES.get(code, ""))
 
     def open_period(self, text: str) -> Period:
+        """The Period of a URL's ``{period}`` (``YYYY-MM``) whose folder exists;
+        ``HTTPException(404)`` with a Vietnamese reason otherwise."""
         try:
             p = Period.parse(text)
         except ValueError:
@@ -100,6 +110,7 @@ class Web:
         return p
 
     def periods(self) -> list[str]:
+        """The open periods: the ``YYYY-MM`` folders of the inputs folder, newest first."""
         if not self.config.inputs.is_dir():
             return []
         out = []
@@ -112,6 +123,7 @@ class Web:
         return sorted(out, reverse=True)
 
     def uploads(self, period: str) -> dict:
+        """The last upload event of each department for ``period`` (``store.web.last_uploads``)."""
         with storage.open_store(self.config.db) as store:
             return storage.web.last_uploads(store, period)
 
@@ -172,16 +184,19 @@ def _path_in_page(context, name: str, /, **params) -> str:
 
 
 def web_of(request: Request) -> Web:
+    """The application's Web state."""
     return request.app.state.web
 
 
 def csrf_token(request: Request) -> str:
+    """The session's anti-forgery token, made (32 random bytes, URL-safe) on first use."""
     if "csrf" not in request.session:
         request.session["csrf"] = secrets.token_urlsafe(32)
     return request.session["csrf"]
 
 
 def check_csrf(request: Request, form) -> None:
+    """``HTTPException(403)`` (Vietnamese) unless ``form`` carries the session's CSRF token."""
     sent = form.get("csrf", "")
     if not isinstance(sent, str) or not secrets.compare_digest(sent, request.session.get("csrf", "\0")):
         raise HTTPException(403, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ (thiếu mã chống giả "
@@ -202,6 +217,8 @@ def current_user(request: Request) -> dict | None:
 
 
 def user_of(request: Request, role: str | None = None) -> dict:
+    """The signed-in account (dict); ``HTTPException(401)`` when nobody is signed in, 403 when
+    ``role`` is given (``office``, ``department``) and the account has another."""
     user = current_user(request)
     if not user:
         raise HTTPException(401)
