@@ -60,14 +60,14 @@ def make_year(inputs: Path, year: int = 2023) -> None:
     from openpyxl import load_workbook
     from generator import pipeline
     from generator.periods import Period
-    from generator.workbooks import layout as L
+    from generator.workbooks import layout
     ctx = pipeline.open_context(f"{year}-01", inputs, inputs.parent / "out")
     for month in range(1, 13):
         c = pipeline.for_period(ctx, Period(year, month))
         pipeline.init(c)
         for path in sorted(c.period_inputs.glob("*.xlsx")):
             wb = load_workbook(path)
-            ws = wb[L.SHEET_DATA]
+            ws = wb[layout.SHEET_DATA]
             for r in range(2, ws.max_row + 1):
                 ind = ctx.catalogue.indicators[ws.cell(r, 1).value]
                 base = 100 + r
@@ -75,8 +75,8 @@ def make_year(inputs: Path, year: int = 2023) -> None:
                         "month_last_year": base - 3, "cumulative_last_year": (base - 3) * month}
                 if ind.kind == "index":
                     vals = {"month": 100 + r / 10, "cumulative": 100 + r / 20}
-                for measure in L.measures_for(ind):
-                    ws.cell(r, L.DATA_HEADERS.index(L.COLUMN_OF[measure]) + 1).value = vals[measure]
+                for measure in layout.measures_for(ind):
+                    ws.cell(r, layout.DATA_HEADERS.index(layout.COLUMN_OF[measure]) + 1).value = vals[measure]
             wb.save(path)
 
 

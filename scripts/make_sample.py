@@ -22,12 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import narrative as N  # noqa: E402
+from generator import narrative  # noqa: E402
 from generator.catalogue import COLUMNS  # noqa: E402
 from generator.compute import compute  # noqa: E402
 from generator.pipeline import init, open_context  # noqa: E402
 from generator.vi_numbers import parse_number, round_half_up  # noqa: E402
-from generator.workbooks import layout as L  # noqa: E402
+from generator.workbooks import layout  # noqa: E402
 
 SOURCE = ROOT / "scripts" / "sample" / "2023-08.txt"
 PERIOD = "2023-08"
@@ -254,7 +254,7 @@ def verify(ctx, inds, paragraphs) -> list[str]:
     for code, ind in inds.items():
         for measure, printed_list in ind.printed.items():
             for printed in printed_list:
-                got = N.print_ref(N.Ref(code, measure), figures, ctx.settings)
+                got = narrative.print_ref(narrative.Ref(code, measure), figures, ctx.settings)
                 want = printed.lstrip("-") if measure == "chenh" else printed
                 if got != want:
                     bad.append(f"{code}:{measure} in «{got}», bản gốc «{want}»")
@@ -281,17 +281,17 @@ def main() -> int:
     init(ctx)
     from openpyxl import load_workbook
     for dept in depts:
-        path = folder / L.filename(dept)
+        path = folder / layout.filename(dept)
         wb = load_workbook(path)
-        ws = wb[L.SHEET_DATA]
+        ws = wb[layout.SHEET_DATA]
         col = {c.value: c.column for c in ws[1]}
         for r in range(2, ws.max_row + 1):
-            code = ws.cell(r, col[L.COL_CODE]).value
+            code = ws.cell(r, col[layout.COL_CODE]).value
             for measure, value in inds[code].values.items():
-                if measure in L.measures_for(ctx.catalogue.indicators[code]):
+                if measure in layout.measures_for(ctx.catalogue.indicators[code]):
                     v = value.normalize()
-                    ws.cell(r, col[L.COLUMN_OF[measure]]).value = int(v) if v == v.to_integral_value() else float(v)
-        text = wb[L.SHEET_TEXT]
+                    ws.cell(r, col[layout.COLUMN_OF[measure]]).value = int(v) if v == v.to_integral_value() else float(v)
+        text = wb[layout.SHEET_TEXT]
         row = 2
         for d, section, body in paragraphs:
             if d == dept:

@@ -8,7 +8,7 @@ import sys
 import pytest
 from starlette.testclient import TestClient
 
-from generator import store as S
+from generator import store as storage
 from generator.web import auth
 
 from .conftest import ROOT, run_cli
@@ -55,8 +55,8 @@ def test_brute_force_is_slowed_then_locked(tmp_path):
     assert auth.sign_in(db, MISSING, PASSWORD, "10.0.0.4", now=t + 1).account is not None
     # fifteen minutes after the last failure the right password is accepted again there too
     assert auth.sign_in(db, MISSING, PASSWORD, "10.0.0.3", now=t + 15 * 60 + 1).account is not None
-    store = S.open_store(db)
-    log = S.web.signins(store, 1000)
+    store = storage.open_store(db)
+    log = storage.web.signins(store, 1000)
     store.close()
     assert {row[3] for row in log} == {"ok", "failed", "throttled"}
     assert all(row[1] == MISSING and row[2].startswith("10.0.0.") for row in log)
@@ -119,8 +119,8 @@ def test_user_command_refuses_an_existing_name_and_resets(tmp_path):
     assert user("add", "ct", "--department", "so-cong-thuong").returncode == 0
     again = user("add", "ct", "--office", password="mat-khau-khac-nua")
     assert again.returncode == 2 and "đã có" in again.stderr and "baocao user reset ct" in again.stderr
-    store = S.open_store(db)
-    assert S.web.get_account(store, "ct")["role"] == "department"
+    store = storage.open_store(db)
+    assert storage.web.get_account(store, "ct")["role"] == "department"
     store.close()
     short = user("add", "ngan", "--office", password="ngan")
     assert short.returncode == 2 and "ít nhất 10 ký tự" in short.stderr
@@ -135,8 +135,8 @@ def test_user_command_refuses_an_existing_name_and_resets(tmp_path):
 def test_user_list_names_an_account_whose_department_left_the_catalogue(tmp_path):
     from .conftest import make_templates
     db = tmp_path / "db.sqlite"
-    store = S.open_store(db)
-    S.web.add_account(store, "cu", "department", "so-da-giai-the", auth.hash_password("mat-khau-dai-hon"))
+    store = storage.open_store(db)
+    storage.web.add_account(store, "cu", "department", "so-da-giai-the", auth.hash_password("mat-khau-dai-hon"))
     store.close()
     templates = make_templates(tmp_path / "templates")
     proc = run_cli("user", "list", "--db", db, "--templates", templates)
@@ -159,9 +159,9 @@ def test_every_upload_is_on_record_and_concurrent_uploads_all_land(tmp_path):
     for d in depts:
         line = next(x for x in lines if f" {d} " in x)
         assert hashlib.sha256(sample_bytes(d)).hexdigest() in line and "đã nhận" in line and "ngày" in line
-    store = S.open_store(config.db)
+    store = storage.open_store(config.db)
     try:
-        assert all(S.submissions.current(store, "2023-08", d) is not None for d in depts)
+        assert all(storage.submissions.current(store, "2023-08", d) is not None for d in depts)
     finally:
         store.close()
 
@@ -186,13 +186,13 @@ def test_a_never_recorded_file_is_recorded_before_it_is_replaced(tmp_path):
         page = c.get(r.headers["location"])
         assert "Đã nhận biểu" in page.text
         assert c.get(r.headers["location"]).text == page.text                 # F5 sends nothing again
-    store = S.open_store(config.db)
+    store = storage.open_store(config.db)
     try:
         import hashlib
-        revs = S.submissions.revisions(store, "2023-08", "so-y-te")
+        revs = storage.submissions.revisions(store, "2023-08", "so-y-te")
         assert [r[2] for r in revs] == [hashlib.sha256(first).hexdigest(), hashlib.sha256(buf.getvalue()).hexdigest()]
-        assert S.submissions.current(store, "2023-08", "so-y-te").revision == revs[1][0]
-        assert len(S.web.uploads(store, "2023-08", "so-y-te")) == 1
+        assert storage.submissions.current(store, "2023-08", "so-y-te").revision == revs[1][0]
+        assert len(storage.web.uploads(store, "2023-08", "so-y-te")) == 1
     finally:
         store.close()
 
@@ -333,8 +333,8 @@ def test_build_jobs_are_bounded_and_survive_a_restart(tmp_path):
         assert "lap-xong" in c.get(progress).text
         cookies = dict(c.cookies)
     # a build "running" when the server stopped: closed as interrupted at the next start
-    store = S.open_store(config.db)
-    assert S.web.start_build_job(store, "dangchay", "2023-08", "vanphong", "2026-11-28T00:00:00Z", 2) == "dangchay"
+    store = storage.open_store(config.db)
+    assert storage.web.start_build_job(store, "dangchay", "2023-08", "vanphong", "2026-11-28T00:00:00Z", 2) == "dangchay"
     store.close()
     again = create_app(WebConfig(inputs=config.inputs, out=config.out, db=config.db))
     with TestClient(again, cookies=cookies) as c:
@@ -342,8 +342,8 @@ def test_build_jobs_are_bounded_and_survive_a_restart(tmp_path):
         page = c.get("/van-phong/2023-08/tien-do/dangchay").text
         assert "Máy chủ đã dừng khi đang lập báo cáo" in page
         # bounded: while one build of the period runs, another is refused in Vietnamese
-        store = S.open_store(config.db)
-        S.web.start_build_job(store, "thu-hai", "2023-08", "vanphong", "2026-11-28T00:00:01Z", 2)
+        store = storage.open_store(config.db)
+        storage.web.start_build_job(store, "thu-hai", "2023-08", "vanphong", "2026-11-28T00:00:01Z", 2)
         store.close()
         r = c.post("/van-phong/2023-08/lap-bao-cao", data={"csrf": csrf_of(c.get("/van-phong/2023-08").text),
                                                           "cho_phep_thieu": "1"})

@@ -78,13 +78,13 @@ def test_month_on_month_from_the_previous_workbook_without_a_store(tmp_path):
 
 
 def test_the_quarter_in_its_last_month(tmp_path):
-    from generator import store as S
+    from generator import store as storage
     templates = make_templates(tmp_path / "templates", indicators=SMALL_INDICATORS + RATE_ROW + "\n")
     db = tmp_path / "db.sqlite"
     # last year's quarter III, imported into the store
-    store = S.open_store(db)
+    store = storage.open_store(db)
     for period, month in (("2022-07", 280), ("2022-08", 300), ("2022-09", 310)):
-        S.submissions.record(store, period, "so-cong-thuong", "nhap.xlsx", f"sha-{period}",
+        storage.submissions.record(store, period, "so-cong-thuong", "nhap.xlsx", f"sha-{period}",
                  [("XNK_TONG", "month", Decimal(month), "Chỉ tiêu", "E2", "triệu USD")], narrative=[])
     store.close()
     jul = {k: dict(v) for k, v in AUG.items()}

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from generator import pipeline
 from generator.compose.render import add_footnotes
-from generator.compose import footnotes as F
+from generator.compose import footnotes
 
 from .conftest import LAYOUTCHECK, REFCHECK, REFERENCE, ROOT, fill, require_shared
 
@@ -144,7 +144,7 @@ def test_footnotes_part_created_when_template_has_none():
     from docx import Document
     import io
     d = Document()
-    d.add_paragraph("Văn bản" + F.marker(1) + " tiếp" + F.marker(2))
+    d.add_paragraph("Văn bản" + footnotes.marker(1) + " tiếp" + footnotes.marker(2))
     buf = io.BytesIO()
     d.save(buf)
     assert "word/footnotes.xml" not in zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist()

@@ -1,4 +1,4 @@
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 
@@ -19,11 +19,11 @@ def figures(tmp_path, entered, settings=S):
 
 
 def test_flow_plan_and_changes(tmp_path):
-    figs, _ = figures(tmp_path, {"XNK_TONG": {"plan": D(3800), "month": D(330), "cumulative": D(2945),
-                                              "month_last_year": D(300), "cumulative_last_year": D(1729)}})
+    figs, _ = figures(tmp_path, {"XNK_TONG": {"plan": Decimal(3800), "month": Decimal(330), "cumulative": Decimal(2945),
+                                              "month_last_year": Decimal(300), "cumulative_last_year": Decimal(1729)}})
     f = figs["XNK_TONG"]
-    assert f.derived["pct_plan"] == D("77.5")
-    assert f.derived["abs_change_cumulative"] == D(1216)
+    assert f.derived["pct_plan"] == Decimal("77.5")
+    assert f.derived["abs_change_cumulative"] == Decimal(1216)
     t = texts(f, S)
     assert t["pct_plan"] == "77,5%" and t["yoy_cumulative"] == "tăng 70,3%" and t["yoy_month"] == "tăng 10,0%"
     assert t["cumulative"] == "2.945"
@@ -33,8 +33,8 @@ def test_flow_plan_and_changes(tmp_path):
 
 
 def test_decrease_and_equivalent(tmp_path):
-    figs, _ = figures(tmp_path, {"XNK_TONG": {"cumulative": D("96.8"), "cumulative_last_year": D(100)},
-                                 "XNK_XK": {"cumulative": D("100.04"), "cumulative_last_year": D(100)}})
+    figs, _ = figures(tmp_path, {"XNK_TONG": {"cumulative": Decimal("96.8"), "cumulative_last_year": Decimal(100)},
+                                 "XNK_XK": {"cumulative": Decimal("100.04"), "cumulative_last_year": Decimal(100)}})
     assert texts(figs["XNK_TONG"], S)["yoy_cumulative"] == "giảm 3,2%"
     # +0,04% rounds to 0,0%: never "tăng 0,0%" nor "-0,0"
     assert texts(figs["XNK_XK"], S)["yoy_cumulative"] == "tương đương cùng kỳ"
@@ -42,13 +42,13 @@ def test_decrease_and_equivalent(tmp_path):
 
 def test_band_from_settings(tmp_path):
     wide = dict(S, kiem_tra=dict(S["kiem_tra"], nguong_tuong_duong=1))
-    figs, _ = figures(tmp_path, {"XNK_TONG": {"cumulative": D("100.9"), "cumulative_last_year": D(100)}}, wide)
+    figs, _ = figures(tmp_path, {"XNK_TONG": {"cumulative": Decimal("100.9"), "cumulative_last_year": Decimal(100)}}, wide)
     assert texts(figs["XNK_TONG"], wide)["yoy_cumulative"] == "tương đương cùng kỳ"
 
 
 def test_zero_or_missing_base_gives_no_percent(tmp_path):
-    figs, _ = figures(tmp_path, {"XNK_TONG": {"plan": D(0), "cumulative": D(10), "cumulative_last_year": D(0)},
-                                 "XNK_XK": {"cumulative": D(5)}})
+    figs, _ = figures(tmp_path, {"XNK_TONG": {"plan": Decimal(0), "cumulative": Decimal(10), "cumulative_last_year": Decimal(0)},
+                                 "XNK_XK": {"cumulative": Decimal(5)}})
     for code in ("XNK_TONG", "XNK_XK"):
         t = texts(figs[code], S)
         assert "pct_plan" not in t and "%" not in t.get("yoy_cumulative", "")
@@ -60,8 +60,8 @@ def test_zero_or_missing_base_gives_no_percent(tmp_path):
 
 
 def test_index_and_stock(tmp_path):
-    figs, _ = figures(tmp_path, {"CSSX": {"month": D("100.79"), "cumulative": D("106.67")},
-                                 "NN_TRAU": {"month": D(64075), "month_last_year": D(63252)}})
+    figs, _ = figures(tmp_path, {"CSSX": {"month": Decimal("100.79"), "cumulative": Decimal("106.67")},
+                                 "NN_TRAU": {"month": Decimal(64075), "month_last_year": Decimal(63252)}})
     t = texts(figs["CSSX"], S)
     assert t["yoy_month"] == "tăng 0,79%" and t["yoy_cumulative"] == "tăng 6,67%"
     assert sentence(figs["NN_TRAU"], S) == "64.075 con, tăng 1,3% so với cùng kỳ"
@@ -69,9 +69,9 @@ def test_index_and_stock(tmp_path):
 
 def test_share_and_component_warning(tmp_path):
     figs, problems = figures(tmp_path, {
-        "XNK_TONG": {"month": D(330), "cumulative": D(2945)},
-        "XNK_XK": {"month": D(182), "cumulative": D(1620)},
-        "XNK_NK": {"month": D(148), "cumulative": D(1400)}})
+        "XNK_TONG": {"month": Decimal(330), "cumulative": Decimal(2945)},
+        "XNK_XK": {"month": Decimal(182), "cumulative": Decimal(1620)},
+        "XNK_NK": {"month": Decimal(148), "cumulative": Decimal(1400)}})
     assert texts(figs["XNK_XK"], S)["share"] == "55,0%"
     assert len(problems) == 1
     p = problems[0]
@@ -80,7 +80,7 @@ def test_share_and_component_warning(tmp_path):
 
 
 def test_padding(tmp_path):
-    figs, _ = figures(tmp_path, {"NN_HOP": {"month": D(2), "cumulative": D(16)}})
+    figs, _ = figures(tmp_path, {"NN_HOP": {"month": Decimal(2), "cumulative": Decimal(16)}})
     assert texts(figs["NN_HOP"], S)["month"] == "02" and texts(figs["NN_HOP"], S)["cumulative"] == "16"
 
 
@@ -119,9 +119,9 @@ def test_an_index_second_target_is_against_the_value_its_sentence_speaks_of(tmp_
     cat, _ = load_catalogue(make_templates(tmp_path / "t"))
     ind = next(i for i in cat.indicators.values() if i.kind == INDEX)
     ind = replace(ind, plan2_word="kế hoạch tỉnh giao")
-    month_only = {"month": D("104.5"), "plan2": D("110")}
+    month_only = {"month": Decimal("104.5"), "plan2": Decimal("110")}
     assert main_measure(INDEX, month_only) == "month"
-    assert derive(ind, month_only)["pct_plan2"] == D("104.5") / D("110") * 100
-    both = {"month": D("104.5"), "cumulative": D("103"), "plan2": D("110")}
+    assert derive(ind, month_only)["pct_plan2"] == Decimal("104.5") / Decimal("110") * 100
+    both = {"month": Decimal("104.5"), "cumulative": Decimal("103"), "plan2": Decimal("110")}
     assert main_measure(INDEX, both) == "cumulative"
-    assert derive(ind, both)["pct_plan2"] == D("103") / D("110") * 100
+    assert derive(ind, both)["pct_plan2"] == Decimal("103") / Decimal("110") * 100

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from openpyxl import load_workbook
 
-from generator import pipeline, store as S
+from generator import pipeline, store as storage
 from generator.sources import Entered
 from generator.problems import InputError
 
@@ -30,11 +30,11 @@ def templates(tmp_path):
 
 
 def test_schema_is_versioned(tmp_path):
-    store = S.open_store(tmp_path / "x.sqlite")
-    assert S.applied(store) == {(part, m.name) for part, m in S.migrations()}
-    assert store.execute("PRAGMA user_version").fetchone()[0] == S.NAMED
+    store = storage.open_store(tmp_path / "x.sqlite")
+    assert storage.applied(store) == {(part, m.name) for part, m in storage.migrations()}
+    assert store.execute("PRAGMA user_version").fetchone()[0] == storage.NAMED
     store.close()
-    store = S.open_store(tmp_path / "x.sqlite")  # opening again migrates nothing
+    store = storage.open_store(tmp_path / "x.sqlite")  # opening again migrates nothing
     assert store.execute("SELECT COUNT(*) FROM submission").fetchone()[0] == 0
 
 
@@ -47,7 +47,7 @@ def test_two_years_end_to_end(tmp_path, templates):
         fill(ctx.period_inputs / name, first)
     assert not pipeline.check(ctx).has_errors
     pipeline.build(ctx)
-    revisions = S.submissions.revisions(S.open_store(ctx.db), "2023-08", "so-cong-thuong")
+    revisions = storage.submissions.revisions(storage.open_store(ctx.db), "2023-08", "so-cong-thuong")
     assert len(revisions) == 1
     rev = revisions[0][0]
     # year 2: init prefills last year's values from the store
@@ -80,11 +80,11 @@ def test_resubmission_adds_a_revision_only_for_a_new_file(filled, tmp_path):
     ctx = pipeline.open_context("2023-08", filled.inputs, filled.out, filled.templates, tmp_path / "db.sqlite")
     pipeline.check(ctx)
     pipeline.check(ctx)  # the same files again: no new revision
-    store = S.open_store(ctx.db)
-    assert len(S.submissions.revisions(store, "2023-08", "so-cong-thuong")) == 1
+    store = storage.open_store(ctx.db)
+    assert len(storage.submissions.revisions(store, "2023-08", "so-cong-thuong")) == 1
     fill(ctx.period_inputs / "so-cong-thuong.xlsx", {"XNK_TONG": {"F": 2950}})
     res = pipeline.check(ctx)
-    revs = S.submissions.revisions(store, "2023-08", "so-cong-thuong")
+    revs = storage.submissions.revisions(store, "2023-08", "so-cong-thuong")
     assert len(revs) == 2 and revs[0][2] != revs[1][2]
     assert res.figures["XNK_TONG"].revisions["cumulative"] == revs[1][0]
     # the old revision is still there, unchanged
@@ -94,7 +94,7 @@ def test_resubmission_adds_a_revision_only_for_a_new_file(filled, tmp_path):
     # a workbook with errors is not recorded
     fill(ctx.period_inputs / "so-cong-thuong.xlsx", {"XNK_TONG": {"F": "abc"}})
     pipeline.check(ctx)
-    assert len(S.submissions.revisions(store, "2023-08", "so-cong-thuong")) == 2
+    assert len(storage.submissions.revisions(store, "2023-08", "so-cong-thuong")) == 2
 
 
 def test_failed_import_leaves_the_store_unchanged(tmp_path, templates):
@@ -187,15 +187,15 @@ def test_cross_period_warnings(tmp_path, templates):
 
 def test_a_write_that_fails_midway_is_rolled_back(tmp_path):
     from decimal import Decimal
-    store = S.open_store(tmp_path / "db.sqlite")
-    S.submissions.record(store, "2023-07", "so-cong-thuong", "a.xlsx", "sha-a", [("XNK_TONG", "month", Decimal(1), "Chỉ tiêu", "E2", "triệu USD")])
+    store = storage.open_store(tmp_path / "db.sqlite")
+    storage.submissions.record(store, "2023-07", "so-cong-thuong", "a.xlsx", "sha-a", [("XNK_TONG", "month", Decimal(1), "Chỉ tiêu", "E2", "triệu USD")])
     before = store_content(tmp_path / "db.sqlite")
     good = ("2023-08", "so-cong-thuong", "b.xlsx", "sha-b", [("XNK_TONG", "month", Decimal(2), "Chỉ tiêu", "E2", "triệu USD")])
     broken = ("2023-09", "so-cong-thuong", "c.xlsx", "sha-c",
               [("XNK_TONG", "month", Decimal(3), "Chỉ tiêu", "E2", "triệu USD"),
                ("XNK_TONG", "month", Decimal(4), "Chỉ tiêu", "E3", "triệu USD")])
     with pytest.raises(sqlite3.IntegrityError):
-        S.submissions.record_many(store, [good, broken])
+        storage.submissions.record_many(store, [good, broken])
     assert store_content(tmp_path / "db.sqlite") == before
 
 
@@ -206,8 +206,8 @@ def test_history_speaks_of_the_same_change_as_the_report(tmp_path, templates):
     from generator.compute import compute
     from generator.phrases import main_change, texts
     ctx = ctx_for(tmp_path, "2023-08", templates)
-    store = S.open_store(ctx.db)
-    S.submissions.record(store, "2023-08", "so-cong-thuong", "a.xlsx", "sha-a",
+    store = storage.open_store(ctx.db)
+    storage.submissions.record(store, "2023-08", "so-cong-thuong", "a.xlsx", "sha-a",
              [("CSSX", "month", Decimal("100.79"), "Chỉ tiêu", "E5", "%")])
     store.close()
     figures, _ = compute(ctx.catalogue, {"CSSX": Entered({"month": Decimal("100.79")})}, ctx.settings)
@@ -250,10 +250,10 @@ def test_an_imported_file_keeps_its_own_sha256_and_old_stores_are_migrated(tmp_p
     conn.commit()
     conn.close()
     assert run_cli("import-history", target, "--templates", templates, "--db", ctx.db).returncode == 0
-    with S.open_store(ctx.db) as store:
+    with storage.open_store(ctx.db) as store:
         rows = list(store.execute("SELECT period, sha256 FROM submission ORDER BY period"))
         assert rows == [("2022-07", sha), ("2022-08", sha)]
-        assert S.applied(store) == {(part, m.name) for part, m in S.migrations()}
+        assert storage.applied(store) == {(part, m.name) for part, m in storage.migrations()}
 
 
 def test_the_sha256_migration_never_stops_the_store_from_opening(tmp_path):
@@ -262,7 +262,7 @@ def test_the_sha256_migration_never_stops_the_store_from_opening(tmp_path):
     keeps its key, nothing is lost."""
     import sqlite3
     db = tmp_path / "db.sqlite"
-    with S.open_store(db):
+    with storage.open_store(db):
         pass
     sha = "a" * 64
     conn = sqlite3.connect(db)
@@ -273,6 +273,6 @@ def test_the_sha256_migration_never_stops_the_store_from_opening(tmp_path):
     conn.execute("DELETE FROM store_migration WHERE part='submissions' AND name='0003-plain-sha256'")
     conn.commit()
     conn.close()
-    with S.open_store(db) as store:
+    with storage.open_store(db) as store:
         assert sorted(r[0] for r in store.execute("SELECT sha256 FROM submission")) == [sha, sha + ":2022-08:x"]
-        assert S.applied(store) == {(part, m.name) for part, m in S.migrations()}
+        assert storage.applied(store) == {(part, m.name) for part, m in storage.migrations()}

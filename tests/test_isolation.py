@@ -111,19 +111,19 @@ def test_an_uncomposable_paragraph_becomes_a_marked_line_naming_department_and_c
     paragraph is a marked line, the build's warning names the department and the cell."""
     import shutil
 
-    from generator import narrative as N
+    from generator import narrative
     inputs = tmp_path / "inputs"
     shutil.copytree(ROOT / "inputs" / PERIOD, inputs / PERIOD)
     data = with_narrative(sample_bytes(CT), [("II.1.3", "ĐOẠN-HỎNG {CT_CLINKER:luyke} tấn.")])
     (inputs / PERIOD / f"{CT}.xlsx").write_bytes(data)
     row = last_row(data)
-    real = N.resolve
+    real = narrative.resolve
 
     def failing(segments, printed):   # a fault in composing this one paragraph
         if any(isinstance(s, str) and "ĐOẠN-HỎNG" in s for s in segments):
             raise KeyError(999)
         return real(segments, printed)
-    monkeypatch.setattr(N, "resolve", failing)
+    monkeypatch.setattr(narrative, "resolve", failing)
     got = pipeline.build(pipeline.open_context(PERIOD, inputs, tmp_path / "build", db=None))
     body = text_of(document_xml(got["paths"]["docx"].read_bytes())[0])
     assert f"[Chưa lập được đoạn thuyết minh của Sở Công Thương ({CT}.xlsx!Thuyết minh!B{row})" in body

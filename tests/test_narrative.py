@@ -1,6 +1,6 @@
 import zipfile
 
-from generator import narrative as N
+from generator import narrative
 from generator import pipeline
 
 from .conftest import fill
@@ -9,24 +9,24 @@ CODES = {"XNK_TONG", "XNK_XK"}
 
 
 def test_parse_references_and_notes():
-    segs, problems = N.parse("Lũy kế {XNK_TONG} triệu USD, đạt {XNK_TONG:dat}[[Gồm {XNK_XK:luyke}.]] hết.", CODES)
+    segs, problems = narrative.parse("Lũy kế {XNK_TONG} triệu USD, đạt {XNK_TONG:dat}[[Gồm {XNK_XK:luyke}.]] hết.", CODES)
     assert problems == []
-    assert segs[1] == N.Ref("XNK_TONG", "") and segs[3] == N.Ref("XNK_TONG", "dat")
-    assert isinstance(segs[4], N.Note) and N.Ref("XNK_XK", "luyke") in segs[4].parts
+    assert segs[1] == narrative.Ref("XNK_TONG", "") and segs[3] == narrative.Ref("XNK_TONG", "dat")
+    assert isinstance(segs[4], narrative.Note) and narrative.Ref("XNK_XK", "luyke") in segs[4].parts
 
 
 def test_markup_errors():
-    _, problems = N.parse("{XNK_KHAC} và {XNK_TONG:sai} [[không đóng", CODES)
+    _, problems = narrative.parse("{XNK_KHAC} và {XNK_TONG:sai} [[không đóng", CODES)
     assert [p.code for p in problems] == ["markup-unknown-code", "markup-unknown-measure", "markup-unclosed-note"]
-    _, problems = N.parse("thừa ]] và [[lồng [[trong]]", CODES)
+    _, problems = narrative.parse("thừa ]] và [[lồng [[trong]]", CODES)
     assert {p.code for p in problems} == {"markup-stray-close", "markup-nested-note"}
 
 
 def test_template_syntax_in_text_is_just_text():
-    segs, problems = N.parse("{{ 7*7 }} {% if x %} { 7*7 } {1} & < >", CODES)
+    segs, problems = narrative.parse("{{ 7*7 }} {% if x %} { 7*7 } {1} & < >", CODES)
     assert problems == [] and segs == ["{{ 7*7 }} {% if x %} { 7*7 } {1} & < >"]
     # a code in braces written in lower case is a typo, not text (issue 21, point 13)
-    _, problems = N.parse("{xnk_tong}", CODES)
+    _, problems = narrative.parse("{xnk_tong}", CODES)
     assert [p.code for p in problems] == ["markup-malformed"] and "«{XNK_TONG}»" in problems[0].message
 
 

@@ -304,9 +304,9 @@ def test_a_folder_file_an_upload_replaces_is_archived_with_its_record(tmp_path):
         kept = config.db.parent / "ban-nop" / "2023-08" / dept / f"{sha}.xlsx"
         assert kept.read_bytes() == emailed
         record = json.loads(kept.with_suffix(".json").read_text(encoding="utf-8"))
-        from generator import store as S
-        with S.open_store(config.db) as store:
-            upload_id = S.web.uploads(store, "2023-08", dept)[0]["id"]
+        from generator import store as storage
+        with storage.open_store(config.db) as store:
+            upload_id = storage.web.uploads(store, "2023-08", dept)[0]["id"]
         assert record["origin"] == "thu-muc" and record["errors"] == 1 and record["replaced_by_upload"] == upload_id
         # the office sees it and opens what the department e-mailed
         page = office.get(f"/van-phong/2023-08/don-vi/{dept}").text
@@ -323,7 +323,7 @@ def test_a_folder_file_an_upload_replaces_is_archived_with_its_record(tmp_path):
 def test_an_upload_accepted_while_the_build_reads_makes_the_report_older_than_the_submissions(tmp_path, monkeypatch):
     from starlette.testclient import TestClient
 
-    from generator import store as S
+    from generator import store as storage
 
     from .conftest import ROOT
     from .web_helpers import csrf_of, login
@@ -350,9 +350,9 @@ def test_an_upload_accepted_while_the_build_reads_makes_the_report_older_than_th
         pipeline.build(ctx, progress=progress)
         assert "Đã nhận biểu" in sent[0].text
         # the upload stays the current submission: the build never records its older read over it
-        with S.open_store(config.db) as store:
-            cur = S.submissions.current(store, "2023-08", dept)
-            sha = S.submissions.revisions(store, "2023-08", dept)
+        with storage.open_store(config.db) as store:
+            cur = storage.submissions.current(store, "2023-08", dept)
+            sha = storage.submissions.revisions(store, "2023-08", dept)
         import hashlib
         assert next(r[2] for r in sha if r[0] == cur.revision) == hashlib.sha256(late.read_bytes()).hexdigest()
         manifest = json.loads((config.out / "2023-08" / "lap-bao-cao.json").read_text(encoding="utf-8"))
@@ -366,8 +366,8 @@ def test_an_upload_accepted_while_the_build_reads_makes_the_report_older_than_th
                  "problems": []}
         sent.clear()
         late.write_bytes(sample)   # the department sends its first version again, during this build
-        with S.open_store(config.db) as store:
-            S.web.start_build_job(store, "thu", "2023-08", "vanphong", "2023-08-20T00:00:00Z", 2)
+        with storage.open_store(config.db) as store:
+            storage.web.start_build_job(store, "thu", "2023-08", "vanphong", "2023-08-20T00:00:00Z", 2)
         real = pipeline.build
         monkeypatch.setattr(pipeline, "build", lambda c, **kw: real(c, **{**kw, "progress": progress}))
         run_build(app.state.web, "thu", state, ctx.period, False, False)

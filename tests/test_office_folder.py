@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from generator import cli
-from generator import store as S
+from generator import store as storage
 
 from .conftest import REFCHECK, REFERENCE, ROOT, STRICT, require_shared
 from .web_helpers import login, web_setup
@@ -60,10 +60,10 @@ def test_backup_while_the_store_is_written_and_restore(tmp_path):
     written = []
 
     def writer():  # as `baocao serve` would: submissions recorded while the backup runs
-        store = S.open_store(db)
+        store = storage.open_store(db)
         i = 0
         while not stop.is_set():
-            S.submissions.record(store, "2023-09", "so-y-te", "so-y-te.xlsx", f"sha-{i}",
+            storage.submissions.record(store, "2023-09", "so-y-te", "so-y-te.xlsx", f"sha-{i}",
                      [("YT_KCB", "month", Decimal(i), "Chỉ tiêu", "E2", "lượt")], narrative=[])
             written.append(i)
             i += 1

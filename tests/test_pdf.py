@@ -58,9 +58,9 @@ def test_pdf_is_pdf_a_2b_with_fonts_embedded(pdf):
 
 
 def test_a_missing_times_new_roman_is_named(monkeypatch, tmp_path):
-    from generator.compose import pdf as P
+    from generator.compose import pdf as compose_pdf
     require_program("soffice")
-    monkeypatch.setattr(P, "font_substitute", lambda font=P.FONT: "Liberation Serif")
+    monkeypatch.setattr(compose_pdf, "font_substitute", lambda font=compose_pdf.FONT: "Liberation Serif")
     got = pipeline.build(pipeline.open_context("2023-08", ROOT / "inputs", tmp_path), pdf=True)
     warn = [p for p in got["warnings"] if p.code == "font-missing"]
     assert len(warn) == 1 and "«Times New Roman»" in warn[0].message and "«Liberation Serif»" in warn[0].message

@@ -453,7 +453,7 @@ def test_the_web_accepts_a_real_xls_and_replaces_the_xlsx_it_supersedes(tmp_path
     recorded first, then removed, so the folder never holds two workbooks of the department."""
     from starlette.testclient import TestClient
 
-    from generator import store as S
+    from generator import store as storage
 
     from .web_helpers import MISSING, csrf_of, login, web_setup
     app, config = web_setup(tmp_path)
@@ -470,8 +470,8 @@ def test_the_web_accepts_a_real_xls_and_replaces_the_xlsx_it_supersedes(tmp_path
         assert "đổi đuôi" not in r.text
     assert (folder / f"{MISSING}.xls").read_bytes() == xls.read_bytes()
     assert not (folder / f"{MISSING}.xlsx").exists()
-    with S.open_store(config.db) as store:
-        assert len(S.submissions.revisions(store, "2023-08", MISSING)) == 2   # the replaced file, then the upload
+    with storage.open_store(config.db) as store:
+        assert len(storage.submissions.revisions(store, "2023-08", MISSING)) == 2   # the replaced file, then the upload
     archived = list((config.db.parent / "ban-nop" / "2023-08" / MISSING).iterdir())
     assert sample.read_bytes() in [p.read_bytes() for p in archived]
     res = pipeline.check(pipeline.open_context("2023-08", config.inputs, tmp_path / "out"))

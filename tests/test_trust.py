@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from generator import cli, pipeline, store as S
+from generator import cli, pipeline, store as storage
 from generator.problems import InputError
 from generator.settings import package_templates
 
@@ -99,10 +99,10 @@ def test_resending_an_older_file_makes_it_current_again(tmp_path, templates):
     path.write_bytes(first)          # the department sends its first file again, byte for byte
     got = indicators(pipeline.build(ctx))
     assert got["XNK_TONG"]["values"]["cumulative"] == 2945
-    store = S.open_store(ctx.db)
+    store = storage.open_store(ctx.db)
     try:
-        assert S.submissions.latest(store, "2023-08")["XNK_TONG"]["cumulative"].value == 2945
-        assert [r for r, _ in S.submissions.acceptances(store, "2023-08", "so-cong-thuong")] == [1, 3, 1]
+        assert storage.submissions.latest(store, "2023-08")["XNK_TONG"]["cumulative"].value == 2945
+        assert [r for r, _ in storage.submissions.acceptances(store, "2023-08", "so-cong-thuong")] == [1, 3, 1]
     finally:
         store.close()
     rows = pipeline.history_series(ctx, "XNK_TONG")

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
-from generator import store as S
+from generator import store as storage
 
 from .conftest import REFCHECK, REFERENCE, ROOT, require_shared
 from .web_helpers import MISSING, PASSWORD, csrf_of, login, web_setup
@@ -71,8 +71,8 @@ def test_department_downloads_uploads_broken_then_fixed(web):
         assert target.read_bytes() == sample_bytes(MISSING)
         assert not (config.inputs / "2023-08" / ".tai-len").exists() or not any(
             (config.inputs / "2023-08" / ".tai-len").iterdir())
-        store = S.open_store(config.db)
-        assert len(S.submissions.revisions(store, "2023-08", MISSING)) == 1
+        store = storage.open_store(config.db)
+        assert len(storage.submissions.revisions(store, "2023-08", MISSING)) == 1
         assert "đã nộp" in c.get("/don-vi").text
 
 
@@ -291,5 +291,5 @@ def test_user_command(tmp_path):
     assert proc.returncode == 2 and "không có trong danh mục" in proc.stderr
     proc = run_cli("user", "list", "--db", db)
     assert "ct" in proc.stdout and "Sở Công Thương" in proc.stdout
-    store = S.open_store(db)
-    assert S.web.get_account(store, "ct")["password_hash"].startswith("scrypt$")
+    store = storage.open_store(db)
+    assert storage.web.get_account(store, "ct")["password_hash"].startswith("scrypt$")

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
-from generator import store as S
+from generator import store as storage
 
 from .conftest import ROOT
 from .web_helpers import csrf_of, login, web_setup
@@ -106,8 +106,8 @@ def test_check_shows_the_workbook_words_beside_the_field_and_stores_nothing(tmp_
         assert 'id="xt-tm-II-6"' in r.text and "{NG_DOAN_DI:luyke}" not in r.text.split('id="xt-tm-II-6"')[1]
         # nothing stored, nothing written
         assert not (config.inputs / PERIOD / f"{dept}.xlsx").exists()
-        with S.open_store(config.db) as store:
-            assert S.web.uploads(store, PERIOD, dept) == []
+        with storage.open_store(config.db) as store:
+            assert storage.web.uploads(store, PERIOD, dept) == []
 
 
 def test_send_records_a_submission_like_an_upload_and_sources_name_the_form(tmp_path):
@@ -133,10 +133,10 @@ def test_send_records_a_submission_like_an_upload_and_sources_name_the_form(tmp_
         # reopened: the current submission's values
         again = c.get(f"/don-vi/{PERIOD}/bieu-mau")
         assert 'id="dang-sua"' in again.text and 'name="v:NG_DOAN_DEN:cumulative" value="61"' in again.text
-    with S.open_store(config.db) as store:
-        events = S.web.uploads(store, PERIOD, dept)
-        cur = S.submissions.current(store, PERIOD, dept)
-        values = S.submissions.current_values(store, cur.revision)
+    with storage.open_store(config.db) as store:
+        events = storage.web.uploads(store, PERIOD, dept)
+        cur = storage.submissions.current(store, PERIOD, dept)
+        values = storage.submissions.current_values(store, cur.revision)
     assert [e["accepted"] for e in events] == [1, 0]       # the refused send is an event too
     assert events[0]["username"] == dept and events[0]["revision"] == cur.revision
     assert f"BN-{PERIOD}-{events[0]['id']:05d}" in receipt and "lần nộp" not in receipt
@@ -201,10 +201,10 @@ def test_an_upload_replaces_a_form_submission_and_back(tmp_path):
         assert 'name="v:NG_DOAN_HD:month" value="30"' in c.get(f"/don-vi/{PERIOD}/bieu-mau").text
         assert 'id="da-nhan"' in form_post(c, "gui", dict(sample_fields(dept), **{"v:NG_DOAN_HD:month": "32"})).text
         home = c.get("/don-vi").text
-    with S.open_store(config.db) as store:
-        events = S.web.uploads(store, PERIOD, dept)
-        cur = S.submissions.current(store, PERIOD, dept)
-        assert S.submissions.current_values(store, cur.revision)["NG_DOAN_HD"]["month"].value == 32
+    with storage.open_store(config.db) as store:
+        events = storage.web.uploads(store, PERIOD, dept)
+        cur = storage.submissions.current(store, PERIOD, dept)
+        assert storage.submissions.current_values(store, cur.revision)["NG_DOAN_HD"]["month"].value == 32
     assert [e["file_name"] for e in events] == ["Biểu mẫu trên trang", "bieu.xlsx", "Biểu mẫu trên trang"]
     assert all(e["accepted"] for e in events) and len({e["revision"] for e in events}) == 3
     assert home.count("đã nhận") == 3 and "(đang dùng)" in home
@@ -219,8 +219,8 @@ def test_a_draft_is_kept_without_checking_or_sending(tmp_path):
         assert r.status_code == 200 and 'id="ghi-chu-trang"' in r.text and 'id="dang-nhap-nhap"' in r.text
         assert 'value="4.321,5"' in r.text and "Đang viết {NG_DOAN_HD}</textarea>" in r.text
         assert not (config.inputs / PERIOD / f"{dept}.xlsx").exists()
-        with S.open_store(config.db) as store:
-            assert S.web.uploads(store, PERIOD, dept) == []
+        with storage.open_store(config.db) as store:
+            assert storage.web.uploads(store, PERIOD, dept) == []
         draft = config.db.parent / "ban-nhap" / PERIOD / f"{dept}.json"
         assert draft.stat().st_mode & 0o777 == 0o600
         # reopened: the draft, until it is dropped
@@ -257,8 +257,8 @@ def test_safety_as_for_uploads(tmp_path):
         r = form_post(c, "kiem-tra", dict(sample_fields(dept), **{"t:II.6": "Xuất nhập khẩu {KKT_XNK:luyke} triệu USD."}))
         preview = r.text.split('id="xt-tm-II-6"')[1].split("</div>")[0]
         assert "{KKT_XNK:luyke}" in preview and "2.945" not in preview
-        with S.open_store(config.db) as store:
-            assert S.web.uploads(store, PERIOD, dept) == []
+        with storage.open_store(config.db) as store:
+            assert storage.web.uploads(store, PERIOD, dept) == []
         # the office has no form
         c.post("/dang-xuat", data={"csrf": csrf_of(page)})
         login(c, "vanphong")
