@@ -44,7 +44,8 @@ def who() -> str:
 
 
 def run(pipeline, ctx, args) -> int:
-    """Run a review subcommand for the period of ``ctx``; returns its exit code."""
+    """Run a review subcommand for the period of ``ctx``; returns its exit code.
+    ``AssertionError`` for a command that is not one of ``add_parsers``' (a programming error)."""
     if args.command == "lan-lap":
         return _versions(ctx)
     if args.command == "so-sanh":

@@ -1,6 +1,7 @@
 """The package's structure holds: the layer contract of pyproject.toml is kept (the same
-check `.ci/run` makes with `lint-imports`), no module imports one that imports it back, and
-ruff passes."""
+check `.ci/run` makes with `lint-imports`), no module imports one that imports it back, ruff
+passes, vulture finds no dead code, and a public function's docstring names the errors it
+raises."""
 from __future__ import annotations
 
 import os
@@ -95,3 +96,65 @@ def test_no_dead_code():
         pytest.skip("vulture is not installed")
     proc = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def _raised_uncaught(func) -> set[str]:
+    """The exception names a function raises itself (not in a nested function, not caught by
+    an enclosing ``try`` of its own that names it or catches everything); for a web route's
+    ``HTTPException(404, …)`` its status code."""
+    import ast
+    out: set[str] = set()
+
+    def walk(node, caught: frozenset):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(child, ast.Try):
+                names = set()
+                for h in child.handlers:
+                    if h.type is None:
+                        names.add("*")
+                    for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type] if h.type else []):
+                        names.add(ast.unparse(t).split(".")[-1])
+                for stmt in child.body:
+                    walk_one(stmt, caught | names)
+                for part in (child.handlers, child.orelse, child.finalbody):
+                    for stmt in part:
+                        walk_one(stmt, caught)
+                continue
+            walk_one(child, caught)
+
+    def walk_one(node, caught):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            name = ast.unparse(exc).split(".")[-1]
+            if name not in caught and "*" not in caught and "Exception" not in caught:
+                # a web route's HTTP error is named by its status code («404»)
+                args = node.exc.args if isinstance(node.exc, ast.Call) else []
+                out.add(str(args[0].value) if name == "HTTPException" and args and isinstance(args[0], ast.Constant)
+                        else name)
+        walk(node, caught)
+    walk(func, frozenset())
+    return out
+
+
+def test_public_docstrings_name_the_errors_raised():
+    """Every public function or method of the package that raises an exception itself says
+    which in its docstring, a web route the HTTP status codes it answers with (pydocstyle's D1
+    only checks that there is a docstring)."""
+    import ast
+    missing = []
+    for path in sorted((ROOT / "generator").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        funcs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef) and not n.name.startswith("_")):
+            funcs += [n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                      and not n.name.startswith("_")]
+        for func in funcs:
+            if func.name.startswith("_"):
+                continue
+            doc = ast.get_docstring(func) or ""
+            for name in sorted(_raised_uncaught(func)):
+                if name not in doc:
+                    missing.append(f"{path.relative_to(ROOT)}:{func.lineno} {func.name} raises {name}")
+    assert not missing, "\n".join(missing)
