@@ -98,7 +98,8 @@ def brief(text: str, limit: int = 50) -> str:
     text = str(text)
     if len(text) <= limit:
         return text
-    return f"{text[:limit].rstrip()}… ({len(text):,} ký tự)".replace(",", ".")
+    length = f"{len(text):,}".replace(",", ".")   # the count in Vietnamese digits, the quoted text as it is
+    return f"{text[:limit].rstrip()}… ({length} ký tự)"
 
 
 class NumberTextError(ValueError):

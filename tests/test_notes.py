@@ -112,3 +112,28 @@ def test_note_in_the_web_verdict(tmp_path):
         login(c, "vanphong")
         page = c.get(f"/van-phong/2023-08/don-vi/{DEPT}")
         assert page.status_code == 200 and f"Ghi chú của đơn vị: {NOTE}" in page.text
+
+
+def test_a_long_note_is_quoted_briefly_and_kept_whole(filled):
+    from generator import pipeline
+    from generator.outputs import figures_document
+    path = filled.period_inputs / "so-cong-thuong.xlsx"
+    wb = load_workbook(path)
+    ws = wb["Chỉ tiêu"]
+    col = _columns(ws)
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "XNK_TONG")
+    long_note = ("Số ước tính của tháng, sẽ điều chỉnh khi có số chính thức của Cục Hải quan. " * 40).strip()
+    ws[f"{col['Ghi chú']}{row}"] = long_note
+    wb.save(path)
+    res = pipeline.check(filled)
+    mine = [p for p in res.problems if p.indicator == "XNK_TONG"]
+    assert mine and all(p.note for p in mine)
+    assert len(long_note) > 2000
+    quoted = mine[0].note
+    assert quoted.startswith(long_note[:400]) and len(quoted) < 600
+    assert quoted.endswith(f"({len(long_note):,} ký tự)".replace(",", "."))
+    doc = figures_document(filled.period, res.figures, filled.settings)
+    kept = next(i for i in doc["indicators"] if i["code"] == "XNK_TONG")
+    assert kept["note"] == long_note and kept["sources"]["note"] == f"so-cong-thuong.xlsx!Chỉ tiêu!{col['Ghi chú']}{row}"
+    # the other indicators of the workbook carry no note
+    assert all(not p.note for p in res.problems if p.indicator != "XNK_TONG")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.vi_numbers import (NumberTextError, format_number, format_percent, parse_number, round_half_up,
+from generator.vi_numbers import (NumberTextError, brief, format_number, format_percent, parse_number, round_half_up,
                                   safe_div)
 
 
@@ -62,3 +62,13 @@ def test_format_then_parse_gives_the_value_back(value, places):
 def test_safe_div_zero_or_missing_base():
     assert safe_div(5, 0) is None and safe_div(None, 3) is None and safe_div(5, None) is None
     assert safe_div(3, 4) == Decimal("0.75")
+
+
+def test_brief_quotes_the_text_as_written():
+    """A long text is quoted by its first characters and its length; its own commas stay commas
+    (only the length is written with Vietnamese thousands)."""
+    text = "Số ước tính, chưa chính thức; " * 100
+    got = brief(text, 40)
+    assert got == text[:40].rstrip() + "… (3.000 ký tự)"
+    assert got.count(",") == text[:40].count(",") == 1
+    assert brief("1,5 tỷ", 40) == "1,5 tỷ"
