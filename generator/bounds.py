@@ -32,9 +32,12 @@ class Found(list):
 
     @property
     def full(self) -> bool:
+        """True once ``limit`` problems are kept: the caller should build no more."""
         return self.limit is not None and len(self) >= self.limit
 
     def append(self, problem) -> None:
+        """Keep ``problem`` while not full; past the limit only count it (as a warning when its
+        ``warning`` attribute says so, else as an error)."""
         if not self.full:
             super().append(problem)
         elif getattr(problem, "warning", False):

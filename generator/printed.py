@@ -37,10 +37,12 @@ class FigureTexts:
 
     @property
     def code(self) -> str:
+        """The indicator's code."""
         return self.figure.code
 
     @property
     def indicator(self):
+        """The indicator's catalogue row (``catalogue.Indicator``)."""
         return self.figure.indicator
 
 
