@@ -132,7 +132,7 @@ def test_a_long_note_is_quoted_briefly_and_kept_whole(filled):
     quoted = mine[0].note
     assert quoted.startswith(long_note[:400]) and len(quoted) < 600
     assert quoted.endswith(f"({len(long_note):,} ký tự)".replace(",", "."))
-    doc = figures_document(filled.period, res.figures, filled.settings)
+    doc = figures_document(filled.period, res.printed, filled.settings)
     kept = next(i for i in doc["indicators"] if i["code"] == "XNK_TONG")
     assert kept["note"] == long_note and kept["sources"]["note"] == f"so-cong-thuong.xlsx!Chỉ tiêu!{col['Ghi chú']}{row}"
     # the other indicators of the workbook carry no note
