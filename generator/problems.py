@@ -543,7 +543,8 @@ def quoted(items, sep: str = ", ") -> str:
 
 
 def text(key: str, /, **fields) -> str:
-    """The message ``key`` (``code`` or ``code:name``) with its fields filled in."""
+    """The message ``key`` (``code`` or ``code:name``) with its fields filled in; ``KeyError``
+    for a key ``TABLE`` does not have (a programming error)."""
     try:
         template = MESSAGES[key]
     except KeyError:

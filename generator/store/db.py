@@ -18,6 +18,7 @@ class Migration:
     legacy: int | None = None
 
     def statements(self) -> list[str]:
+        """The migration's SQL statements, each whole (``statements``)."""
         return statements(self.sql)
 
 

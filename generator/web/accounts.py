@@ -49,11 +49,15 @@ def _page(visit: Visit, status_code: int = 200, **values):
 
 @page(OFFICE)
 def accounts_page(visit: Visit):
+    """GET /van-phong/tai-khoan: every account, its last sign-in and the forms to make, reset,
+    disable or enable one."""
     return _page(visit)
 
 
 @page(OFFICE, form=dict(max_files=0, max_fields=6))
 def create(visit: Visit):
+    """POST /van-phong/tai-khoan/tao: a new department or office account with a generated
+    password shown once; a taken name or a bad department is said on the page."""
     web, form = visit.web, visit.form
     name = str(form.get("ten", "")).strip()[:100]
     who = str(form.get("don_vi", ""))
@@ -69,7 +73,8 @@ def create(visit: Visit):
 
 @page(OFFICE, form=dict(max_files=0, max_fields=3))
 def change(visit: Visit):
-    """Reset a password (``dat-lai``), disable (``khoa``) or enable (``mo-khoa``) an account."""
+    """POST /van-phong/tai-khoan/{name}/{action}: reset a password (``dat-lai``), disable
+    (``khoa``) or enable (``mo-khoa``) an account; 404 for another action."""
     web = visit.web
     action = visit.request.path_params["action"]
     if action not in ("dat-lai", "khoa", "mo-khoa"):

@@ -30,6 +30,8 @@ from ..archive import record_replaced
 
 @page(DEPARTMENT)
 def dept_home(visit: Visit):
+    """GET /don-vi: the department's open periods, each with its deadline, days left, status and
+    every upload with its receipt."""
     web, dept = visit.web, visit.department
     states = {}   # each open period's status of this department — the office's definition (status.py)
     for p in web.periods():
@@ -51,7 +53,8 @@ def dept_home(visit: Visit):
 
 @page(DEPARTMENT, period=True)
 def download_revision(visit: Visit):
-    """A department downloads any of its own accepted uploads."""
+    """GET /don-vi/{period}/ban-nop/{upload}: a department downloads any of its own accepted
+    uploads; 404 for another's, a refused one or a file no longer kept."""
     period, dept = visit.period, visit.department
     row = own_upload(visit)
     path = visit.web.archive_path(str(period), dept, row["sha256"]) if row["accepted"] and row["sha256"] else None
@@ -79,6 +82,8 @@ def own_upload(visit: Visit) -> dict:
 
 @page(DEPARTMENT, period=True)
 def blank_workbook(visit: Visit):
+    """GET /don-vi/{period}/bieu-trong.xlsx: the department's blank workbook of the period, as
+    ``init`` makes it (plan and last year's values prefilled)."""
     web, period, dept = visit.web, visit.period, visit.department
     ctx = web.ctx_for(period)
     # deferred on purpose: openpyxl loads for a download only
@@ -93,7 +98,8 @@ def blank_workbook(visit: Visit):
 
 @page(DEPARTMENT, period=True)
 async def upload(visit: Visit):
-    """A department sends its filled workbook: its size is checked before the body is read."""
+    """POST /don-vi/{period}/nop: a department sends its filled workbook: its size is checked
+    before the body is read (411 without a length, 413 beyond the limit, 400 without a file)."""
     request, web, period, user = visit.request, visit.web, visit.period, visit.user
     limit = web.config.max_upload_bytes
     length = request.headers.get("content-length")
@@ -118,6 +124,8 @@ async def upload(visit: Visit):
 
 @page(DEPARTMENT, period=True)
 def upload_result(visit: Visit):
+    """GET /don-vi/{period}/ket-qua/{upload}: the verdict and receipt of one of the department's
+    own uploads (404 for another's: ``own_upload``)."""
     row = own_upload(visit)
     problems = json.loads(row["problems"])
     return visit.render("ket-qua.html", period=str(visit.period), accepted=bool(row["accepted"]), problems=problems,

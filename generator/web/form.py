@@ -37,6 +37,7 @@ TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def draft_path(web: Web, period: str, dept: str) -> Path:
+    """``data/ban-nhap/<YYYY-MM>/<department>.json``: the form's saved draft."""
     return web.config.db.parent / "ban-nhap" / str(period) / f"{dept}.json"
 
 
@@ -200,6 +201,8 @@ def send_typed(web: Web, period: Period, dept: str, username: str, fields: dict)
 
 
 def save_draft(web: Web, period: Period, dept: str, username: str, fields: dict) -> str:
+    """Keep the form's ``fields`` (name → typed text) as the department's draft, written whole
+    (mode 0600); returns when it was saved (UTC, ``TIME`` format)."""
     at = dt.datetime.now(dt.timezone.utc).strftime(TIME)
     body = json.dumps({"saved_at": at, "username": username, "fields": fields}, ensure_ascii=False, sort_keys=True)
     atomic_write_bytes(draft_path(web, str(period), dept), body.encode("utf-8"), mode=0o600)
@@ -276,6 +279,9 @@ def _rows(text: str) -> int:
 
 def page(web: Web, request: Request, period: Period, dept: str, fields: dict, origin: str = "",
          problems: list | None = None, res=None, status_code: int = 200, note: str = ""):
+    """The form page of ``dept`` for ``period``: one row per indicator in force with the columns
+    its kind uses, the typed ``fields``, each problem beside its field, the narrative boxes
+    and their preview (``res``: the check's result, when there was one)."""
     ctx = web.ctx_for(period)
     own = ctx.catalogue.of_department(dept)
     cells = typed.cells_of(ctx.catalogue, dept)
@@ -336,6 +342,8 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
 
 @pages.page(pages.DEPARTMENT, period=True)
 def form_page(visit: Visit):
+    """GET /don-vi/{period}/bieu-mau: the form, filled from the draft, the current submission or
+    the blank workbook's prefill."""
     fields, origin = prefilled(visit.web, visit.period, visit.department)
     note = "Đã lưu bản nháp (chưa gửi)." if visit.request.query_params.get("da-luu") else ""
     return page(visit.web, visit.request, visit.period, visit.department, fields, origin, note=note)
@@ -343,8 +351,9 @@ def form_page(visit: Visit):
 
 @pages.page(pages.DEPARTMENT, period=True)
 async def form_post(visit: Visit):
-    """«Kiểm tra», «Lưu nháp», «Bỏ nháp» or «Gửi» the typed figures: the body's size is checked
-    before it is read, the form's field count bounded by the department's indicators."""
+    """POST /don-vi/{period}/bieu-mau: «Kiểm tra», «Lưu nháp», «Bỏ nháp» or «Gửi» the typed
+    figures: the body's size is checked before it is read (411 without a length, 413 beyond the
+    limit), the form's field count bounded by the department's indicators."""
     request, web = visit.request, visit.web
     limit = web.config.max_upload_bytes
     length = request.headers.get("content-length")

@@ -34,6 +34,7 @@ from .common import XLSX
 
 @page(OFFICE)
 def office_home(visit: Visit):
+    """GET /van-phong: the open periods and the form to open a new one."""
     web = visit.web
     rows = [{"period": p, "phrase": period_phrase(Period.parse(p), web.settings_for(Period.parse(p)))} for p in web.periods()]
     return visit.render("van-phong.html", rows=rows)
@@ -49,6 +50,8 @@ def plausible_periods(today=None) -> tuple[Period, Period]:
 
 @page(OFFICE, form=dict(max_files=0, max_fields=4))
 def open_new_period(visit: Visit):
+    """POST /van-phong/mo-ky (confirmed): create the period's folder, from two years back to next
+    month (400 for a bad or out-of-range period)."""
     web, form = visit.web, visit.form
     try:
         p = Period.from_text(str(form.get("ky", "")))
@@ -68,6 +71,8 @@ def open_new_period(visit: Visit):
 
 @page(OFFICE, period=True)
 def dashboard(visit: Visit):
+    """GET /van-phong/{period}: the period's dashboard: each department's status, deadline, last
+    upload and sender, the last build and its warnings, the build button."""
     web, period = visit.web, visit.period
     ctx = web.ctx_for(period)
     res = pipeline.check(ctx, None, None, False)
@@ -115,6 +120,8 @@ def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
 
 @page(OFFICE, period=True, department=True)
 def dept_problems(visit: Visit):
+    """GET /van-phong/{period}/don-vi/{dept}: a department's errors and warnings as ``check`` sees
+    them now, and a refused later upload's."""
     web, period, dept = visit.web, visit.period, visit.department
     res = pipeline.check(web.ctx_for(period), None, None, False)
     problems = pipeline.department_problems(res, dept)
@@ -127,7 +134,8 @@ def dept_problems(visit: Visit):
 
 @page(OFFICE, period=True, department=True)
 def download_replaced(visit: Visit):
-    """The office opens a file it had put in the period's folder that an upload replaced."""
+    """GET /van-phong/{period}/don-vi/{dept}/ban-thay/{sha}: the office opens a file it had put in
+    the period's folder that an upload replaced; 404 when there is no such file."""
     web, period, dept = visit.web, visit.period, visit.department
     row = next((r for r in replaced_files(web.config.db.parent / "ban-nop", str(period), dept)
                 if r["sha256"] == visit.request.path_params["sha"]), None)
@@ -145,6 +153,8 @@ def _blockers(web: Web, period: Period) -> tuple[list, list]:
 
 @page(OFFICE, period=True, form=dict(max_files=0, max_fields=5))
 def start_build(visit: Visit):
+    """POST /van-phong/{period}/lap-bao-cao: start a build (or a draft) in a thread and go to
+    its progress page; 409 while one of the period runs (or too many do)."""
     web, period, form, user = visit.web, visit.period, visit.form, visit.user
     allow = form.get("cho_phep_thieu") == "1"
     pdf = form.get("pdf") == "1"
@@ -189,6 +199,9 @@ def enter_phase(state: dict, key: str, i: int = 0, n: int = 0) -> None:
 
 
 def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf: bool, draft: bool = False) -> None:
+    """Run ``pipeline.build`` for the job, recording each phase in ``state`` (the progress page
+    reads it) and the outcome in the store; input errors, a template's or LibreOffice's failure
+    and any unforeseen failure end as a Vietnamese message, never an exception."""
     def reading(i, n, name):
         enter_phase(state, "read", i, n)
 
@@ -225,6 +238,8 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
 
 @page(OFFICE, period=True)
 def build_progress(visit: Visit):
+    """GET /van-phong/{period}/tien-do/{job}: the build's steps, times and outcome (refreshes
+    itself while it runs); 404 for an unknown job."""
     web, period, job = visit.web, visit.period, visit.request.path_params["job"]
     state = web.config.jobs.get(job)
     if state is None:   # not in this server's memory: what the store recorded (after a restart)
@@ -245,6 +260,8 @@ def build_progress(visit: Visit):
 
 @page(OFFICE, period=True)
 def download(visit: Visit):
+    """GET /van-phong/{period}/tai/{kind}: a file of the last build (``outputs.OUTPUTS`` kinds);
+    404 for another kind or when that build has none."""
     web, period = visit.web, visit.period
     kind = visit.request.path_params["kind"]
     if kind not in OUTPUT_OF:
@@ -257,8 +274,9 @@ def download(visit: Visit):
 
 @page(OFFICE, period=True, department=True)
 def dept_workbook(visit: Visit):
-    """The office downloads the workbook a department has in use for the period (its accepted
-    upload, or the file placed in the folder)."""
+    """GET /van-phong/{period}/don-vi/{dept}/bieu: the office downloads the workbook a department
+    has in use for the period (its accepted upload, or the file placed in the folder); 404 when
+    it has not submitted."""
     web, period, dept = visit.web, visit.period, visit.department
     files = layout.workbook_files(web.config.inputs / str(period), dept)
     if not files:
@@ -285,7 +303,8 @@ def indicators(visit: Visit):
 
 @page(OFFICE, period=True)
 def indicator_chart(visit: Visit):
-    """One indicator's months of the year as a chart: this year, last year, the plan."""
+    """GET /van-phong/{period}/chi-tieu/{code}: one indicator's months of the year as a chart:
+    this year, last year, the plan; 404 for a code not in the period's catalogue."""
     web, period = visit.web, visit.period
     ctx = web.ctx_for(period)
     code = visit.request.path_params["code"]
@@ -303,6 +322,8 @@ def indicator_chart(visit: Visit):
 
 
 async def chart_stylesheet(request: Request):
+    """GET /bieu-do/{kind}.css: the charts' stylesheet (served, so the CSP stays strict); 404 for
+    an unknown kind."""
     kind = request.path_params["kind"]
     if kind not in charts.KINDS:
         raise HTTPException(404)

@@ -53,6 +53,7 @@ class Visit:
     form: FormData | None = None
 
     def render(self, name: str, status_code: int = 200, **values) -> Response:
+        """The page template ``name`` rendered for this request (``Web.render``)."""
         return self.web.render(self.request, name, status_code, **values)
 
     def path_for(self, name: str, /, **params) -> str:

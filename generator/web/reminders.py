@@ -22,6 +22,7 @@ from .pages import OFFICE, Visit, page
 
 
 def log_path(web):
+    """``data/thu-nhac.jsonl``: one JSON line per reminder sent or failed."""
     return web.config.db.parent / "thu-nhac.jsonl"
 
 
@@ -50,11 +51,14 @@ def _log(web, rows: list[dict]) -> None:
 
 
 def addresses_of(conf: dict, department: str) -> list[str]:
+    """The e-mail addresses of ``department`` in ``[thu_nhac.dia_chi]`` (comma-separated there)."""
     return [a.strip() for a in conf["dia_chi"].get(department, "").split(",") if a.strip()]
 
 
 def message(conf: dict, settings, period, dept_name: str, to: list[str], deadline, days_left: str,
             site: str) -> EmailMessage:
+    """The reminder e-mail to one department: the period, the deadline and days left, the site's
+    address, from the ``[thu_nhac]`` sender to ``to``."""
     phrase = period_phrase(period, settings)
     msg = EmailMessage()
     msg["Subject"] = f"Nhắc gửi biểu số liệu báo cáo kinh tế - xã hội {phrase}"
@@ -134,6 +138,8 @@ def _why(e: Exception) -> str:
 
 @page(OFFICE, period=True, form=dict(max_files=0, max_fields=3))
 def send(visit: Visit):
+    """POST /van-phong/{period}/nhac-nop: e-mail every department that has not submitted,
+    through the ``[thu_nhac]`` SMTP server, each outcome logged; 400 when no mail server is set."""
     web = visit.web
     conf = web.base_ctx.settings["thu_nhac"]
     if not conf["may_chu"] or not conf["nguoi_gui"]:

@@ -30,6 +30,8 @@ def _number(text) -> int | None:
 
 @page(OFFICE, period=True)
 def compare_page(visit: Visit):
+    """GET /van-phong/{period}/so-sanh: two kept builds compared (``?tu=N&den=M``; default the
+    last two): the changed figures and paragraphs."""
     web, period, query = visit.web, visit.period, visit.request.query_params
     first, last = _number(query.get("tu")), _number(query.get("den"))
     try:
@@ -44,6 +46,8 @@ def compare_page(visit: Visit):
 
 @page(OFFICE, period=True)
 def compare_download(visit: Visit):
+    """GET /van-phong/{period}/so-sanh.docx: the comparison as tracked changes in Word; 404
+    before a comparison was made."""
     period = visit.period
     path = visit.web.config.out / str(period) / f"so-sanh-{period}.docx"
     if not path.is_file():
@@ -53,7 +57,8 @@ def compare_download(visit: Visit):
 
 @page(OFFICE, period=True)
 def version_download(visit: Visit):
-    """A kept version's report (DOCX), as it was built."""
+    """GET /van-phong/{period}/lan-lap/{number}/bao-cao.docx: a kept version's report (DOCX), as
+    it was built; 404 for a version not kept (400 for a number that is none: ``_number``)."""
     out, period = visit.web.config.out, visit.period
     number = _number(visit.request.path_params["number"])
     try:
@@ -85,6 +90,8 @@ def _paragraphs(res) -> list[dict]:
 
 @page(OFFICE, period=True)
 def edits_home(visit: Visit):
+    """GET /van-phong/{period}/bien-tap: the report's sections with their paragraphs and the
+    office's edits."""
     web, period = visit.web, visit.period
     res = pipeline.check(web.ctx_for(period), None, None, False)
     paras = _paragraphs(res)
@@ -99,6 +106,9 @@ def edits_home(visit: Visit):
 
 @page(OFFICE, period=True, form=dict(max_files=0, max_fields=4, max_part_size=200_000))
 def edits_section(visit: Visit):
+    """GET/POST /van-phong/{period}/bien-tap/{section}: read and edit the wording of one
+    section's paragraphs; 404 for a section the report does not have, 400 for a paragraph not
+    of it or an edit that cannot be made."""
     web, period = visit.web, visit.period
     section = visit.request.path_params["section"]
     settings = web.settings_for(period)

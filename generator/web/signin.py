@@ -11,6 +11,7 @@ from .pages import PUBLIC, SIGNED_IN, Visit, page
 
 @page(PUBLIC)
 def home(visit: Visit):
+    """GET /: to the sign-in page, or to the signed-in account's home (office or department)."""
     user = visit.user
     if not user:
         return visit.redirect("login")
@@ -18,6 +19,7 @@ def home(visit: Visit):
 
 
 def client_address(request: Request) -> str:
+    """The client's IP address as the server sees it (``?`` when unknown)."""
     return request.client.host if request.client else "?"
 
 
@@ -29,6 +31,8 @@ def no_account(db) -> bool:
 
 @page(PUBLIC, form=dict(max_files=0, max_fields=5))
 def login(visit: Visit):
+    """GET/POST /dang-nhap: the sign-in form; a POST (throttled per account and address) starts
+    a session or says why not."""
     web, form, request = visit.web, visit.form, visit.request
     if form is None:
         return visit.render("dang-nhap.html", no_account=no_account(web.config.db))
@@ -44,6 +48,7 @@ def login(visit: Visit):
 
 @page(PUBLIC, form=dict(max_files=0, max_fields=2))
 def logout(visit: Visit):
+    """POST /dang-xuat: end the session and go to the sign-in page."""
     end_session(visit.web.config.db, visit.request.session.get("sid", ""))
     visit.request.session.clear()
     return visit.redirect("login")
@@ -51,6 +56,8 @@ def logout(visit: Visit):
 
 @page(SIGNED_IN, form=dict(max_files=0, max_fields=5))
 def change_password(visit: Visit):
+    """GET/POST /mat-khau: change one's own password (the current one, a new one of at least 10
+    characters, twice); the account's sessions end."""
     web, user, form = visit.web, visit.user, visit.form
     if form is None:
         return visit.render("mat-khau.html", done=visit.request.query_params.get("xong") == "1")
