@@ -39,6 +39,7 @@ class StoredContext:
     plans2: dict           # the same for the second plan (``plan2``)
 
     def plans_of(self, measure: str) -> dict:
+        """The earlier periods' plans of ``measure``: ``plans2`` for ``plan2``, else ``plans``."""
         return self.plans2 if measure == "plan2" else self.plans
 
 

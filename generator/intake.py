@@ -55,6 +55,8 @@ class DepartmentIntake:
     hidden: tuple[int, int] = (0, 0)   # (errors, warnings) past bounds.PROBLEMS_PER_FILE: counted, not kept
 
     def status_row(self) -> DepartmentStatus:
+        """The department's status row (``status.DepartmentStatus``): its errors and warnings
+        counted, those past the cap (``hidden``) included."""
         n_err, n_warn = bounds.counts(self.problems, self.hidden)
         return DepartmentStatus(self.department, self.name, self.status, self.file, n_err, n_warn, self.blank,
                                 self.hidden)
