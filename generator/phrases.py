@@ -1,7 +1,9 @@
 """Vietnamese text for computed figures: the values as printed, ``đạt 77,5% kế hoạch``,
 ``tăng 45%``, ``giảm 3,2%``, ``tương đương cùng kỳ``, and whole indicator phrases.
 
-The wording comes from the settings' ``[cach_viet]`` table; numbers from ``vi_numbers``.
+The wording comes from the settings' ``[cach_viet]`` table; numbers from ``vi_numbers``. Only the
+printing stage (``printed.py``) calls these functions, once per figure of a period; every other
+module reads what it printed.
 """
 from __future__ import annotations
 
@@ -265,9 +267,3 @@ def sentence_of(fig: Figure, printed: dict, settings: dict) -> Sentence:
                     has_value=ind.kind != INDEX, plan=plan, plan2=plan2, plan_format=wording["dat_ke_hoach"],
                     change=change, change_compared=with_comparison(change, settings), missing=wording["thieu_so_lieu"])
 
-
-def sentence(fig: Figure, settings: dict, unit: bool = True, plan: bool = True, change: bool = True,
-             compare: bool = True, plan_word: str | None = None) -> str:
-    """One indicator's phrase: ``2.945 triệu USD, đạt 77,5% kế hoạch, tăng 45% so với cùng kỳ``
-    (``Sentence.text``'s options)."""
-    return sentence_of(fig, texts(fig, settings), settings).text(unit, plan, change, compare, plan_word)

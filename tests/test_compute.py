@@ -4,8 +4,9 @@ import pytest
 
 from generator.catalogue import load_catalogue
 from generator.compute import compute
+from generator.phrases import texts
+from generator.printed import print_figure
 from generator.sources import Entered
-from generator.phrases import sentence, texts
 from generator.settings import load_settings
 
 from .conftest import make_templates
@@ -27,9 +28,10 @@ def test_flow_plan_and_changes(tmp_path):
     t = texts(f, S)
     assert t["pct_plan"] == "77,5%" and t["yoy_cumulative"] == "tăng 70,3%" and t["yoy_month"] == "tăng 10,0%"
     assert t["cumulative"] == "2.945"
-    assert sentence(f, S) == "2.945 triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ"
-    assert sentence(f, S, plan_word="", compare=False) == "2.945 triệu USD, đạt 77,5%, tăng 70,3%"
-    assert sentence(f, S, plan_word="dự toán", change=False) == "2.945 triệu USD, đạt 77,5% dự toán"
+    sentence = print_figure(f, S).sentence
+    assert sentence.text() == "2.945 triệu USD, đạt 77,5% kế hoạch, tăng 70,3% so với cùng kỳ"
+    assert sentence.text(plan_word="", compare=False) == "2.945 triệu USD, đạt 77,5%, tăng 70,3%"
+    assert sentence.text(plan_word="dự toán", change=False) == "2.945 triệu USD, đạt 77,5% dự toán"
 
 
 def test_decrease_and_equivalent(tmp_path):
@@ -64,7 +66,7 @@ def test_index_and_stock(tmp_path):
                                  "NN_TRAU": {"month": Decimal(64075), "month_last_year": Decimal(63252)}})
     t = texts(figs["CSSX"], S)
     assert t["yoy_month"] == "tăng 0,79%" and t["yoy_cumulative"] == "tăng 6,67%"
-    assert sentence(figs["NN_TRAU"], S) == "64.075 con, tăng 1,3% so với cùng kỳ"
+    assert print_figure(figs["NN_TRAU"], S).sentence.text() == "64.075 con, tăng 1,3% so với cùng kỳ"
 
 
 def test_share_and_component_warning(tmp_path):

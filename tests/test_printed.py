@@ -80,3 +80,34 @@ def test_a_build_prints_each_figure_once_and_every_output_reads_those_texts(tmp_
         mine.sentence = None
     with pytest.raises(TypeError):
         res.printed.by_code[code] = mine
+
+
+def test_a_template_s_plan_word_names_the_first_target_only(tmp_path):
+    """``cau(ke_hoach=…)`` renames the first target; the second target («Kế hoạch khác») keeps
+    its own word, also when the first one has no figure and only the second prints."""
+    from generator.catalogue import load_catalogue
+    from generator.compute import compute
+    from generator.settings import load_settings
+    from generator.sources import Entered
+
+    from .conftest import HEADER, SMALL_DEPTS, SMALL_INDICATORS, make_templates
+    rows = SMALL_INDICATORS.strip().splitlines()[1:]
+    inds = "\n".join([HEADER + ",Kế hoạch khác"] + [r + "," for r in rows] + [
+        "TC_THU,Thu ngân sách nhà nước,tỷ đồng,so-cong-thuong,cộng dồn,1,1,1,1,,dự toán,,,,,,,,II.1.6,"
+        "dự toán HĐND tỉnh giao"]) + "\n"
+    cat, problems = load_catalogue(make_templates(tmp_path / "t", indicators=inds, departments=SMALL_DEPTS))
+    assert not [p for p in problems if p.is_error]
+    settings = load_settings()
+    now, last, plan, plan2 = Decimal("4907.1"), Decimal(4600), Decimal(7000), Decimal(7100)
+    first = "đạt " + vi(now / plan * 100) + "%"
+    second = "đạt " + vi(now / plan2 * 100) + "% dự toán HĐND tỉnh giao"
+    change = "tăng " + vi(now / last * 100 - 100) + "% so với cùng kỳ"
+    both, _ = compute(cat, {"TC_THU": Entered({"plan": plan, "plan2": plan2, "cumulative": now,
+                                               "cumulative_last_year": last})}, settings)
+    got = stage.print_figure(both["TC_THU"], settings).sentence
+    assert got.text() == f"4.907,1 tỷ đồng, {first} dự toán, {second}, {change}"
+    assert got.text(plan_word="") == f"4.907,1 tỷ đồng, {first}, {second}, {change}"
+    alone, _ = compute(cat, {"TC_THU": Entered({"plan2": plan2, "cumulative": now, "cumulative_last_year": last})},
+                       settings)
+    got = stage.print_figure(alone["TC_THU"], settings).sentence
+    assert got.text(plan_word="") == got.text() == f"4.907,1 tỷ đồng, {second}, {change}"
