@@ -31,7 +31,18 @@ def record_failure(exc: BaseException, where: str, db: Path | str | None = None,
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     if server_log:
         logger.error("%s: %s", where, text)
-    path = log_path(db)
+    return _append(log_path(db), f"=== {stamp} {where}\n{text}\n")
+
+
+def record_event(line: str, db: Path | str | None = None) -> Path | None:
+    """One line in the log file and the server log, without a traceback: something that is no
+    failure of ours (a client that went away in the middle of its request)."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    logger.warning("%s", line)
+    return _append(log_path(db), f"--- {stamp} {line}\n")
+
+
+def _append(path: Path, text: str) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # owner only (0600) whatever the umask, a log from before narrowed: a traceback shows
@@ -40,7 +51,7 @@ def record_failure(exc: BaseException, where: str, db: Path | str | None = None,
         with os.fdopen(fd, "a", encoding="utf-8") as fh:
             if os.fstat(fd).st_mode & 0o077:
                 os.fchmod(fd, 0o600)
-            fh.write(f"=== {stamp} {where}\n{text}\n")
+            fh.write(text)
         return path
     except OSError:
         return None

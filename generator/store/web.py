@@ -424,3 +424,10 @@ def set_period_closed(store, period: str, closed: bool, username: str, at: str |
                       "reopened_at=coalesce(excluded.reopened_at, period_state.reopened_at)",
                       (period, int(closed), username, at, None if closed else at))
     return period_state(store, period)
+
+
+def uploads_since(store, department: str, since: str) -> list[str]:
+    """The times (UTC ISO text) of a department's uploads since ``since``, of every period,
+    accepted or refused, oldest first (the hourly quota counts them)."""
+    return [r[0] for r in store.execute("SELECT uploaded_at FROM upload WHERE department=? AND uploaded_at>=? "
+                                        "ORDER BY uploaded_at", (department, since))]

@@ -3,20 +3,22 @@ department, office), the session cookie and the error pages. Every page is Vietn
 refusal is a page, never a trace."""
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import time
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import store as storage
-from ..failures import record_failure
+from ..failures import record_event, record_failure
 from ..timefmt import utc_now_text
 from ..workbooks.sandbox import serving
 from . import accounts, department, form, office, reminders, review, signin
@@ -65,6 +67,41 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+BODY_CHUNK_SECONDS = 30     # the longest wait for the next piece of a request's body
+BODY_TOTAL_SECONDS = 300    # the whole body (10 MB on a slow line)
+SLOW_BODY = ("Nội dung gửi lên (tệp biểu, biểu mẫu) đến quá chậm hoặc bị ngắt giữa chừng: hãy kiểm tra đường "
+             "truyền rồi gửi lại.")
+
+
+class SlowBody:
+    """A request whose body stalls (no piece for ``BODY_CHUNK_SECONDS``) or trickles (not whole
+    after ``BODY_TOTAL_SECONDS``) ends with a Vietnamese 408 page instead of holding the server.
+    Once the body is whole, waiting is not timed (a download listens for the client leaving)."""
+
+    def __init__(self, app):
+        self.app, self.chunk, self.total = app, BODY_CHUNK_SECONDS, BODY_TOTAL_SECONDS
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.monotonic()
+        whole = False
+
+        async def timed():
+            nonlocal whole
+            if whole:
+                return await receive()
+            left = min(self.chunk, self.total - (time.monotonic() - start))
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(left, 0.01))
+            except asyncio.TimeoutError:
+                raise HTTPException(408, SLOW_BODY) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                whole = True
+            return message
+        await self.app(scope, timed, send)
+
+
 def health(request: Request):
     """``/suc-khoe``: 200 when the store answers (for the proxy's and systemd's checks); run in the
     thread pool, as every handler that reads a file or the store."""
@@ -104,6 +141,7 @@ ROUTES = [
     Route("/van-phong/{period}/don-vi/{dept}/ban-thay/{sha}", office.download_replaced, name="download_replaced"),
     Route("/van-phong/{period}/don-vi/{dept}/bieu", office.dept_workbook, name="department_workbook"),
     Route("/van-phong/{period}/lap-bao-cao", office.start_build, methods=["POST"], name="start_build"),
+    Route("/van-phong/{period}/nhan-bieu", office.set_intake, methods=["POST"], name="set_intake"),
     Route("/van-phong/{period}/tien-do/{job}", office.build_progress, name="build_progress"),
     Route("/van-phong/{period}/tai/{kind}", office.download, name="download"),
     Route("/van-phong/{period}/so-sanh", review.compare_page, name="compare"),
@@ -128,6 +166,14 @@ def http_error(request: Request, exc: HTTPException):
     return web_of(request).refuse(request, exc.status_code, detail)
 
 
+def client_gone(request: Request, exc: ClientDisconnect):
+    """A client that went away in the middle of its request (a closed tab, a dropped line): one
+    line in the log, no traceback; nobody is left to read an answer."""
+    host = request.client.host if request.client else "?"
+    record_event(f"{request.method} {request.url.path}: máy {host} ngắt kết nối giữa chừng", web_of(request).config.db)
+    return Response(status_code=400)
+
+
 def server_error(request: Request, exc: Exception):
     record_failure(exc, f"{request.method} {request.url.path}", web_of(request).config.db)
     return web_of(request).refuse(request, 500)
@@ -140,10 +186,11 @@ def create_app(config: WebConfig) -> Starlette:
     serving()   # the server's reading workers come from a forkserver
     with storage.open_store(config.db) as store:  # create or migrate before the first request
         storage.web.interrupt_build_jobs(store, utc_now_text())
-    middleware = [Middleware(SecurityHeaders), Middleware(SessionMiddleware, secret_key=_secret(config), session_cookie="baocao_phien",
+    middleware = [Middleware(SecurityHeaders), Middleware(SlowBody), Middleware(SessionMiddleware, secret_key=_secret(config), session_cookie="baocao_phien",
                              max_age=8 * 3600, same_site="strict", https_only=config.secure_cookies)]
     app = Starlette(routes=ROUTES, middleware=middleware,
-                    exception_handlers={HTTPException: http_error, Exception: server_error})
+                    exception_handlers={HTTPException: http_error, ClientDisconnect: client_gone,
+                                        Exception: server_error})
     app.state.web = Web(config)
     return app
 

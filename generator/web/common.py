@@ -30,11 +30,13 @@ MESSAGES = {
     403: "Bạn không có quyền xem trang này.",
     404: "Không tìm thấy trang hoặc tệp.",
     405: "Thao tác không được phép.",
+    408: "Yêu cầu đến quá chậm hoặc không trọn vẹn; hãy kiểm tra đường truyền rồi thử lại.",
     411: "Trình duyệt không cho biết kích thước tệp gửi lên.",
     409: "Thao tác đang được thực hiện; hãy đợi rồi thử lại.",
     413: "Tệp gửi lên quá lớn.",
     429: "Thao tác quá nhiều lần, hãy đợi một lúc rồi thử lại.",
     500: "Có lỗi ngoài ý muốn. Hãy thử lại hoặc báo cho bộ phận kỹ thuật.",
+    507: "Kho lưu bản nộp đã đầy; hãy báo Văn phòng.",
 }
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -24,6 +24,7 @@ from ..workbooks import layout
 from ..workbooks.grid import CFB_MAGIC
 from ..workbooks.sandbox import read_workbook_bounded
 from .common import XLSX, Web, check_csrf, days_left_text, deadline_of
+from . import quotas
 from .pages import DEPARTMENT, Visit, page
 from ..archive import record_replaced
 
@@ -47,7 +48,8 @@ def dept_home(visit: Visit):
                          "state": states.get(p), "last": sent[0] if sent else None, "uploads": sent,
                          "current": current.revision if current else None,
                          "current_at": current.accepted_at if current else None,
-                         "deadline": deadline, "days_left": days_left_text(deadline)})
+                         "deadline": deadline, "days_left": days_left_text(deadline),
+                         "open": quotas.intake(web, Period.parse(p)).open})
     return visit.render("don-vi.html", rows=rows, department=web.departments[dept], css=CSS)
 
 
@@ -107,6 +109,8 @@ async def upload(visit: Visit):
         raise HTTPException(411)
     if not length.isdigit() or int(length) > limit + 65536:
         raise HTTPException(413, f"Tệp gửi lên vượt giới hạn {limit // 2**20} MB.")
+    # a closed period, the hourly quota, the archive's size: refused before the body is read
+    await run_in_threadpool(quotas.refuse_upload, web, period, user["department"], int(length))
     form = await request.form(max_files=1, max_fields=5)
     check_csrf(request, form)
     sent = form.get("tep")

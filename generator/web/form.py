@@ -26,13 +26,12 @@ from ..periods import Period, period_phrase
 from ..vi_numbers import format_plain
 from ..workbooks import layout, typed
 from ..workbooks.sandbox import read_workbook_bounded
-from . import department, pages
+from . import pages, quotas
 from .common import Web, check_csrf
 from .department import accept_upload
 from .pages import Visit
 
 ACTIONS = ("kiem-tra", "luu-nhap", "bo-nhap", "gui")
-SENDS_PER_HOUR = 30        # when the office's own limit (isolation's intake check) is not there
 TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -173,19 +172,6 @@ def check_typed(web: Web, period: Period, dept: str, fields: dict):
         path.write_bytes(data)
         res = pipeline.check(ctx, override={dept: path}, record=False)
     return [p.to_dict() for p in pipeline.department_problems(res, dept)], res
-
-
-def _throttle(web: Web, period: Period, dept: str) -> None:
-    refusal = getattr(department, "intake_refusal", None)
-    if refusal is not None:   # the office's limits for uploads (closed period, sends per hour, archive)
-        refusal(web, period, dept, 0)
-        return
-    since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).strftime(TIME)
-    with storage.open_store(web.config.db) as store:
-        n = sum(1 for p in web.periods() for u in storage.web.uploads(store, p, dept) if u["uploaded_at"] >= since)
-    if n >= SENDS_PER_HOUR:
-        raise HTTPException(429, f"Đơn vị đã gửi {n} lần trong một giờ qua, quá số lần cho phép "
-                                 f"({SENDS_PER_HOUR} lần mỗi giờ): hãy kiểm tra kỹ rồi gửi lại sau.")
 
 
 def send_typed(web: Web, period: Period, dept: str, username: str, fields: dict) -> int:
@@ -388,7 +374,7 @@ def _act(visit: Visit):
     if action == "kiem-tra":
         problems, res = check_typed(web, period, dept, fields)
         return page(web, visit.request, period, dept, fields, problems=problems, res=res)
-    _throttle(web, period, dept)
+    quotas.refuse_upload(web, period, dept, 0)   # a closed period, the hourly quota, the archive's size
     upload_id = send_typed(web, period, dept, visit.user["username"], fields)
     with storage.open_store(web.config.db) as store:
         row = next(u for u in storage.web.uploads(store, str(period), dept) if u["id"] == upload_id)

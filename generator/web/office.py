@@ -23,7 +23,7 @@ from ..problems import BaocaoError, InputError
 from ..status import AFTER_BUILD, CSS, HAS_ERRORS, MISSING, SUBMITTED, of_period
 from ..status import counts as count_statuses
 from ..timefmt import utc_now_text
-from . import charts
+from . import charts, quotas
 from .common import Web, deadline_of
 from .pages import OFFICE, Visit, page
 from .reminders import sent_reminders
@@ -104,7 +104,18 @@ def dashboard(visit: Visit):
                         phrase=period_phrase(period, web.settings_for(period)), deadline=deadline, manifest=manifest,
                         stale=stale, newest=newest, outputs=OUTPUTS, css=CSS, stale_list=stale_list, bar=bar,
                         versions=versions_of(web, period), reminders=sent_reminders(web, str(period)),
-                        mail=bool(web.base_ctx.settings["thu_nhac"]["may_chu"]), draft=draft)
+                        mail=bool(web.base_ctx.settings["thu_nhac"]["may_chu"]), draft=draft,
+                        intake=quotas.intake(web, period))
+
+
+@page(OFFICE, period=True, form=dict(max_files=0, max_fields=3))
+def set_intake(visit: Visit):
+    """The office closes a period to the departments' uploads (``dong``) or reopens it (``mo``)."""
+    state = visit.form.get("trang_thai")
+    if state not in ("dong", "mo"):
+        raise HTTPException(400, "Thao tác không hợp lệ.")
+    quotas.set_closed(visit.web, visit.period, state == "dong", visit.user["username"])
+    return visit.redirect("dashboard", fragment="nhan-bieu", period=visit.period)
 
 
 def current_outputs(web: Web, period: Period, manifest: dict | None) -> dict:
