@@ -113,8 +113,9 @@ def test_a_period_closes_after_its_deadline_and_the_office_can_reopen_it(tmp_pat
         refused_without_the_body(server, dept, 403, "khóa sổ")
         # the typed form's «Gửi» too
         form = dept.get(f"/don-vi/{PERIOD}/bieu-mau").text
-        r = dept.post(f"/don-vi/{PERIOD}/bieu-mau", data={"csrf": csrf_of(form), "viec": "gui"})
-        assert r.status_code == 403 and "khóa sổ" in r.text
+        r = dept.post(f"/don-vi/{PERIOD}/bieu-mau", data={"csrf": csrf_of(form), "viec": "gui", "t:II.1.3": "Đoạn gõ dở."})
+        assert r.status_code == 403 and "Chưa gửi được: Kỳ 2023-08 đã khóa sổ" in r.text
+        assert "Đoạn gõ dở." in r.text    # the typed text stays on the page
         assert "Đã khóa sổ" in office.get(f"/van-phong/{PERIOD}").text
 
         def set_state(who: httpx.Client, state: str) -> httpx.Response:
@@ -167,7 +168,8 @@ def test_uploads_per_hour_are_bounded(tmp_path):
         refused_without_the_body(server, dept, 429, "3 lần mỗi giờ")
         # the typed form's «Gửi» is an upload too
         form = dept.get(f"/don-vi/{PERIOD}/bieu-mau").text
-        assert dept.post(f"/don-vi/{PERIOD}/bieu-mau", data={"csrf": csrf_of(form), "viec": "gui"}).status_code == 429
+        r = dept.post(f"/don-vi/{PERIOD}/bieu-mau", data={"csrf": csrf_of(form), "viec": "gui"})
+        assert r.status_code == 429 and "Chưa gửi được: Đơn vị đã gửi 3 lần" in r.text
         # another department is not held by this one's quota
         login(other, OTHER)
         assert "Đã nhận biểu" in send(other, sample_bytes(OTHER)).text

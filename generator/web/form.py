@@ -374,7 +374,10 @@ def _act(visit: Visit):
     if action == "kiem-tra":
         problems, res = check_typed(web, period, dept, fields)
         return page(web, visit.request, period, dept, fields, problems=problems, res=res)
-    quotas.refuse_upload(web, period, dept, 0)   # a closed period, the hourly quota, the archive's size
+    try:   # a closed period, the hourly quota, the archive's size: said on the page, the typed figures kept
+        quotas.refuse_upload(web, period, dept, 0)
+    except HTTPException as e:
+        return page(web, visit.request, period, dept, fields, status_code=e.status_code, note=f"Chưa gửi được: {e.detail}")
     upload_id = send_typed(web, period, dept, visit.user["username"], fields)
     with storage.open_store(web.config.db) as store:
         row = next(u for u in storage.web.uploads(store, str(period), dept) if u["id"] == upload_id)
