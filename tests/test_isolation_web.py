@@ -113,6 +113,7 @@ def test_a_period_closes_after_its_deadline_and_the_office_can_reopen_it(tmp_pat
         refused_without_the_body(server, dept, 403, "khóa sổ")
         # the typed form's «Gửi» too
         form = dept.get(f"/don-vi/{PERIOD}/bieu-mau").text
+        assert 'id="khoa-so"' in form and re.search(r'id="nut-gui"[^>]* disabled', form)
         r = dept.post(f"/don-vi/{PERIOD}/bieu-mau", data={"csrf": csrf_of(form), "viec": "gui", "t:II.1.3": "Đoạn gõ dở."})
         assert r.status_code == 403 and "Chưa gửi được: Kỳ 2023-08 đã khóa sổ" in r.text
         assert "Đoạn gõ dở." in r.text    # the typed text stays on the page
@@ -124,6 +125,8 @@ def test_a_period_closes_after_its_deadline_and_the_office_can_reopen_it(tmp_pat
         assert set_state(office, "mo").status_code == 200
         assert "Đang nhận biểu" in office.get(f"/van-phong/{PERIOD}").text
         assert f'id="gui-{PERIOD}"' in dept.get("/don-vi").text
+        form = dept.get(f"/don-vi/{PERIOD}/bieu-mau").text
+        assert 'id="khoa-so"' not in form and not re.search(r'id="nut-gui"[^>]* disabled', form)
         assert "Đã nhận biểu" in send(dept, sample_bytes(CT)).text
         set_state(office, "dong")
         page = office.get(f"/van-phong/{PERIOD}").text

@@ -323,7 +323,8 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
                       phrase=period_phrase(period, ctx.settings), columns=columns, indicators=indicators,
                       sections=sections, general=general, checked=problems is not None, errors=n_err,
                       warnings=n_warn, origin=origin, note=note,
-                      help=MARKUP_HELP[1:], codes=[(i.code, i.name) for i in own], previewed=shown is not None)
+                      help=MARKUP_HELP[1:], codes=[(i.code, i.name) for i in own], previewed=shown is not None,
+                      closed=not quotas.intake(web, period).open, refused=status_code >= 400)
 
 
 @pages.page(pages.DEPARTMENT, period=True)
