@@ -110,7 +110,8 @@ def dashboard(visit: Visit):
 
 @page(OFFICE, period=True, form=dict(max_files=0, max_fields=3))
 def set_intake(visit: Visit):
-    """The office closes a period to the departments' uploads (``dong``) or reopens it (``mo``)."""
+    """The office closes a period to the departments' uploads (``dong``) or reopens it (``mo``),
+    then back to the dashboard (303); another ``trang_thai`` is a 400."""
     state = visit.form.get("trang_thai")
     if state not in ("dong", "mo"):
         raise HTTPException(400, "Thao tác không hợp lệ.")

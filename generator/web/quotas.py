@@ -38,6 +38,9 @@ class Intake:
 
 
 def intake(web: Web, period: Period, today: dt.date | None = None) -> Intake:
+    """Whether ``period`` takes the departments' workbooks ``today`` (default: the server's date):
+    the office's last decision if it made one, else open until ``khoa_so_sau_ngay`` days past
+    the deadline (``[nop_bao_cao]`` of the period's settings). Reads the store."""
     with storage.open_store(web.config.db) as store:
         state = storage.web.period_state(store, str(period))
     settings = web.settings_for(period)
@@ -86,5 +89,7 @@ def refuse_upload(web: Web, period: Period, dept: str, length: int) -> None:
 
 
 def set_closed(web: Web, period: Period, closed: bool, username: str) -> None:
+    """The office (``username``) closes ``period`` to the departments' uploads, or reopens it
+    (``closed`` False); recorded in the store with the time (UTC)."""
     with storage.open_store(web.config.db) as store:
         storage.web.set_period_closed(store, str(period), closed, username, utc_now_text())
