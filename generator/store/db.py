@@ -2,8 +2,10 @@
 (``store.submissions``, ``store.web``), which use them; ``store`` itself opens and migrates."""
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,16 +72,39 @@ class Store:
         return False
 
 
+_WRITERS: dict = {}   # store file -> the lock this process's writers to it take turns by
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer_lock(path: Path) -> threading.RLock:
+    key = os.path.realpath(path)
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(key, threading.RLock())
+
+
 class transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all or nothing."""
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all or nothing. The threads of
+    one process (the web server's uploads) take turns at a lock of their own before asking
+    SQLite's: a writer waiting for SQLite's lock sleeps in steps of up to 100 ms and wakes
+    late; one waiting here starts the moment the one before it commits. Other processes
+    still wait for SQLite's lock (``timeout`` of the connection)."""
 
     def __init__(self, store):
         self.store = store
+        self.turn = _writer_lock(store.path)
 
     def __enter__(self):
-        self.store.execute("BEGIN IMMEDIATE")
+        self.turn.acquire()
+        try:
+            self.store.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.turn.release()
+            raise
         return self.store
 
     def __exit__(self, exc_type, exc, tb):
-        self.store.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        try:
+            self.store.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            self.turn.release()
         return False
