@@ -12,6 +12,8 @@ cáo», or a section the template no longer prints) is named in a warning of ``c
 """
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 from .annex import annex_settings
@@ -34,10 +36,30 @@ def in_annex_docx(settings: dict) -> bool:
         return True
 
 
+_USES: dict = {}   # (path, inode, size, time) -> Uses: the template parsed once per version of its file
+_USES_LOCK = threading.Lock()
+
+
 def template_uses(templates):
     """What the period's Word template prints (``compose.checks.Uses``); a template that cannot
-    be read cites nothing and hides no section (its build names what is wrong)."""
-    return uses(Path(templates) / TEMPLATE_FILE)
+    be read cites nothing and hides no section (its build names what is wrong). Parsed once
+    for each version of the file (its inode, size and times): a server's every page and a
+    range of periods share it."""
+    path = Path(templates) / TEMPLATE_FILE
+    try:
+        st = os.stat(path)
+        key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    except OSError:
+        return uses(path)
+    with _USES_LOCK:
+        got = _USES.get(key)
+    if got is None:
+        got = uses(path)
+        with _USES_LOCK:
+            if len(_USES) >= 32:
+                _USES.clear()
+            _USES[key] = got
+    return got
 
 
 def cited_by_narrative(narrative: dict) -> set:

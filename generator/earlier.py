@@ -137,9 +137,10 @@ def folder_file(ctx: Context, period: Period, dept: str):
     return found[0] if found else None
 
 
-def identities(ctx: Context, store, period: Period) -> dict:
+def identities(ctx: Context, store, period: Period, sha256=sha256_of) -> dict:
     """{department: SHA-256} of what a build reads for ``period``: the workbook in its folder,
-    else the department's current submission in the store."""
+    else the department's current submission in the store. ``sha256(path)``: how a file's is
+    found (a server passes the one it keeps by the file's inode, size and times)."""
     out = {}
     stored = {}
     if store is not None:
@@ -147,7 +148,7 @@ def identities(ctx: Context, store, period: Period) -> dict:
     for dept in sorted(set(ctx.catalogue.in_force(period).departments) | set(stored)):
         path = folder_file(ctx, period, dept)
         try:
-            out[dept] = sha256_of(path) if path is not None else stored[dept][1] if dept in stored else None
+            out[dept] = sha256(path) if path is not None else stored[dept][1] if dept in stored else None
         except FileNotFoundError:
             out[dept] = stored[dept][1] if dept in stored else None
     return {d: s for d, s in out.items() if s is not None}

@@ -22,6 +22,7 @@ from .context import Context
 from .edits import apply_automatic, apply_narrative, edits_path
 from .files import atomic_write_bytes, sha256_or_none
 from .history import known_for_init
+from .kept import Kept, read_key, templates_state
 from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest, write_problems_xlsx
 from .periods import Period
 from .printed import PeriodTexts, print_figures
@@ -244,21 +245,25 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
 
 
 def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True,
-          reading=None) -> CheckResult:
+          reading=None, kept: Kept | None = None) -> CheckResult:
     """Read and validate every department's workbook of the period, collecting every problem.
     ``override``: {department: path} read instead of the folder's file (an upload being
     checked before it is accepted); ``record``: store accepted workbooks as revisions, and
     first record an earlier period's workbook that differs from its stored submission (a
     correction put in that period's folder), or name it in an error. ``reading(i, n, name)``:
     told as each of the n workbooks has been read; ``progress(i, n, name)``: as each
-    department's figures are checked."""
-    ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
+    department's figures are checked. ``kept`` (a check that records nothing): the readers'
+    results a long-running process keeps (``kept.Kept``): a workbook whose bytes and
+    templates are those of a kept reading is not read again."""
+    kept = None if record else kept
+    if kept is None:   # (a server's readers come from a forkserver: nothing to fork now)
+        ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
     store = _open_store(ctx)
     if store is None:
-        return _check(ctx, None, progress, override or {}, record, reading)
+        return _check(ctx, None, progress, override or {}, record, reading, kept)
     with store:
         earlier = _refresh_earlier(ctx, store) if record else []
-        res = _check(ctx, store, progress, override or {}, record, reading)
+        res = _check(ctx, store, progress, override or {}, record, reading, kept)
         res.add(earlier, first=True)
         return res
 
@@ -313,7 +318,8 @@ def write_check_report(ctx: Context, problems: list) -> Path:
     return target
 
 
-def _check(ctx: Context, store, progress, override: dict, record: bool, reading=None) -> CheckResult:
+def _check(ctx: Context, store, progress, override: dict, record: bool, reading=None,
+           kept: Kept | None = None) -> CheckResult:
     """The period step: every department's intake (``intake.py``), then what needs them all —
     the figures, the references between departments' texts and figures, coverage, the
     office's edits — and each department's status from its problems."""
@@ -331,7 +337,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
             wrong.pop(code, None)
             continue
         paths[code] = found[0] if found else folder / layout.filename(code)
-    read, shas = _read_all(ctx, paths, reading)
+    read, shas = _read_all(ctx, paths, reading, kept)
     res.inputs = {c: s for c, s in shas.items() if s is not None}
     intakes: dict = {}
     for i, (code, dept) in enumerate(cat.departments.items(), start=1):
@@ -356,22 +362,38 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
     return _period(ctx, store, res, stored_ctx, intakes, head)
 
 
-def _read_all(ctx: Context, paths: dict, reading=None) -> tuple[dict, dict]:
+def _read_all(ctx: Context, paths: dict, reading=None, kept: Kept | None = None) -> tuple[dict, dict]:
     """Every workbook present read at once, in the bounded workers (memory and time capped):
-    ({department: (WorkbookData or None, problems)}, {department: SHA-256 as read})."""
+    ({department: (WorkbookData or None, problems)}, {department: SHA-256 as read}). With
+    ``kept``, a workbook whose reading is kept is taken from there (a copy: the intake
+    completes it in place), and each one read is kept."""
     cat = ctx.catalogue
     present = [c for c, p in paths.items() if p.exists()]
+    sha_of = sha256_or_none if kept is None else kept.sha256
     # each file's SHA-256 as read: one replaced while it was read (an upload accepted meanwhile) is read again
-    shas = {c: sha256_or_none(paths[c]) for c in present}
+    shas = {c: sha_of(paths[c]) for c in present}
+    read: dict = {}
+    if kept is not None:
+        state = templates_state(ctx.templates)
+        for c in present:
+            got = kept.read(read_key(ctx, c, paths[c], shas[c], state)) if shas[c] else None
+            if got is not None:
+                read[c] = got
+        present = [c for c in present if c not in read]
     done = None if reading is None else \
         (lambda i, n: reading(i, n, cat.departments[present[i - 1]].name))
-    read = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present], done)))
+    fresh = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present], done)))
     for _attempt in range(3):
-        moved = [c for c in present if sha256_or_none(paths[c]) != shas[c]]
+        moved = [c for c in present if sha_of(paths[c]) != shas[c]]
         if not moved:
             break
-        shas.update({c: sha256_or_none(paths[c]) for c in moved})
-        read.update(zip(moved, read_workbooks([(paths[c], cat, ctx.period, c) for c in moved])))
+        shas.update({c: sha_of(paths[c]) for c in moved})
+        fresh.update(zip(moved, read_workbooks([(paths[c], cat, ctx.period, c) for c in moved])))
+    if kept is not None:
+        for c, got in fresh.items():
+            if shas[c] is not None:
+                kept.keep_read(read_key(ctx, c, paths[c], shas[c], state), got)
+    read.update(fresh)
     return read, shas
 
 
@@ -578,11 +600,12 @@ def read_identities(ctx: Context) -> dict:
             store.close()
 
 
-def changed_inputs(ctx: Context, manifest: dict | None) -> list[dict]:
+def changed_inputs(ctx: Context, manifest: dict | None, kept: Kept | None = None) -> list[dict]:
     """What changed since the build the manifest describes read its inputs: [{"period",
     "department", "at" (UTC text: the acceptance, or the file's time)}] for each department of
     the period or of an earlier period it read whose workbook or current submission is no
-    longer the one the build read. A manifest of an older version (no inputs) compares times."""
+    longer the one the build read. A manifest of an older version (no inputs) compares times.
+    ``kept``: a server's kept files' SHA-256 (hashed again only when a file changed)."""
     if not manifest:
         return []
     store = _open_store(ctx)
@@ -594,7 +617,7 @@ def changed_inputs(ctx: Context, manifest: dict | None) -> list[dict]:
         out = []
         for period, then in sorted(manifest["inputs"].items()):
             p = Period.parse(period)
-            now = earlier.identities(for_period(ctx, p), store, p)
+            now = earlier.identities(for_period(ctx, p), store, p, *([kept.sha256] if kept is not None else []))
             current = {}
             if store is not None:
                 current = storage.submissions.current_files(store, period)

@@ -19,7 +19,9 @@ from starlette.templating import Jinja2Templates
 
 from .. import pipeline
 from .. import store as storage
+from ..kept import Kept, templates_state
 from ..periods import Period
+from ..settings import resolve_templates
 from ..timefmt import format_time, zone_setting
 from ..vi_numbers import format_number
 from .auth import session_account
@@ -55,6 +57,7 @@ class WebConfig:
     max_upload_bytes: int = 10 * 2**20
     secure_cookies: bool = False
     jobs: dict = field(default_factory=dict)
+    builds: dict = field(default_factory=dict)   # (period, draft) -> (what its last build read, its files)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -64,6 +67,9 @@ class Web:
     def __init__(self, config: WebConfig):
         self.config = config
         self.pages = Jinja2Templates(directory=str(HERE / "templates"))
+        self.kept = Kept()   # readings of workbooks, while nothing they depend on changes
+        self._contexts: dict = {}
+        self._contexts_lock = threading.Lock()
         self.base_ctx = self.ctx_for("2000-01")
         self.departments = self.base_ctx.catalogue.full.departments   # ended ones keep their names
         zone = zone_setting(self.base_ctx.settings)
@@ -83,10 +89,26 @@ class Web:
         return self.base_ctx.settings.for_period(period)
 
     def ctx_for(self, period: str | Period) -> pipeline.Context:
-        """``pipeline.open_context`` of ``period`` with the server's folders and store;
-        ``InputError`` when the catalogue is broken."""
+        """``pipeline.open_context`` of ``period`` with the server's folders and store, loaded
+        again only when the templates folder changed (its files' names, sizes, times): every
+        page and upload shares one catalogue and settings; ``InputError`` when the catalogue
+        is broken."""
         c = self.config
-        return pipeline.open_context(period, c.inputs, c.out, c.templates, c.db)
+        folder, _origin = resolve_templates(c.templates)
+        key = (str(period), str(folder), templates_state(folder))
+        with self._contexts_lock:
+            got = self._contexts.get(key)
+        if got is None:
+            got = pipeline.open_context(period, c.inputs, c.out, c.templates, c.db)
+            with self._contexts_lock:
+                self._contexts = {k: v for k, v in self._contexts.items() if k[1:] == key[1:]}   # older templates go
+                self._contexts[key] = got
+        return got
+
+    def check(self, ctx: pipeline.Context, override: dict | None = None) -> pipeline.CheckResult:
+        """``pipeline.check`` of a page or a verdict (nothing recorded): a workbook whose bytes
+        and templates are those of a reading this server kept is not read again (``kept``)."""
+        return pipeline.check(ctx, override=override, record=False, kept=self.kept)
 
     def render(self, request: Request, name: str, status_code: int = 200, **values) -> Response:
         """The page template ``name`` (``web/templates``) as an HTML response with ``values`` and

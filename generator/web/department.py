@@ -37,7 +37,7 @@ def dept_home(visit: Visit):
     states = {}   # each open period's status of this department — the office's definition (status.py)
     for p in web.periods():
         ctx = web.ctx_for(p)
-        states[p] = of_period(ctx, pipeline.check(ctx, record=False), {dept})[0]
+        states[p] = of_period(ctx, web.check(ctx), {dept})[0]
     rows = []
     with storage.open_store(web.config.db) as store:
         for p in web.periods():
@@ -157,7 +157,7 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
         # umask of whoever started the server: os.replace moves it into place with this mode
         write_private(staged, data, 0o640)
         ctx = web.ctx_for(period)
-        res = pipeline.check(ctx, override={dept: staged}, record=False)
+        res = web.check(ctx, override={dept: staged})
         problems = pipeline.department_problems(res, dept)   # capped: the first ones and a line counting the rest
         status = next(s for s in res.statuses if s.department == dept)
         n_err, n_warn = status.errors, status.warnings   # the true counts

@@ -170,7 +170,7 @@ def check_typed(web: Web, period: Period, dept: str, fields: dict):
     with tempfile.TemporaryDirectory(prefix="baocao-bieu-mau-") as tmp:
         path = Path(tmp) / layout.filename(dept)
         path.write_bytes(data)
-        res = pipeline.check(ctx, override={dept: path}, record=False)
+        res = web.check(ctx, override={dept: path})
     return [p.to_dict() for p in pipeline.department_problems(res, dept)], res
 
 

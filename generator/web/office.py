@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 import time
 import uuid
@@ -12,11 +13,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from .. import pipeline
+from .. import earlier, pipeline
 from .. import store as storage
 from ..workbooks import layout
 from ..workbooks.grid import CFB_MAGIC
+from ..edits import edits_path
 from ..failures import record_failure
+from ..kept import templates_state
 from ..outputs import OUTPUT_OF, OUTPUTS, output_path, read_manifest
 from ..periods import Period, period_phrase
 from ..problems import BaocaoError, InputError
@@ -75,7 +78,7 @@ def dashboard(visit: Visit):
     upload and sender, the last build and its warnings, the build button."""
     web, period = visit.web, visit.period
     ctx = web.ctx_for(period)
-    res = pipeline.check(ctx, None, None, False)
+    res = web.check(ctx)
     rows = of_period(ctx, res)
     with storage.open_store(web.config.db) as store:
         newest = storage.submissions.last_acceptance(store, str(period))
@@ -87,7 +90,7 @@ def dashboard(visit: Visit):
     manifest = read_manifest(web.config.out / str(period))
     files = current_outputs(web, period, manifest)
     # stale: a workbook or submission differs from those the build read (of this period or an earlier one it used)
-    changes = pipeline.changed_inputs(web.ctx_for(period), manifest)
+    changes = pipeline.changed_inputs(web.ctx_for(period), manifest, web.kept)
     stale = bool(changes)
     if stale:
         newest = max((c["at"] for c in changes if c["at"]), default=newest)
@@ -135,7 +138,7 @@ def dept_problems(visit: Visit):
     """GET /van-phong/{period}/don-vi/{dept}: a department's errors and warnings as ``check`` sees
     them now, and a refused later upload's."""
     web, period, dept = visit.web, visit.period, visit.department
-    res = pipeline.check(web.ctx_for(period), None, None, False)
+    res = web.check(web.ctx_for(period))
     problems = pipeline.department_problems(res, dept)
     up = web.uploads(str(period)).get(dept)
     rejected = json.loads(up["problems"]) if up and not up["accepted"] else []
@@ -159,7 +162,7 @@ def download_replaced(visit: Visit):
 def _blockers(web: Web, period: Period) -> tuple[list, list]:
     """The departments that stop a build before it starts: (not submitted, with errors)."""
     ctx = web.ctx_for(period)
-    rows = of_period(ctx, pipeline.check(ctx, record=False))
+    rows = of_period(ctx, web.check(ctx))
     return [r for r in rows if r["status"] == MISSING], [r for r in rows if r["status"] == HAS_ERRORS]
 
 
@@ -170,11 +173,15 @@ def start_build(visit: Visit):
     web, period, form, user = visit.web, visit.period, visit.form, visit.user
     allow = form.get("cho_phep_thieu") == "1"
     pdf = form.get("pdf") == "1"
-    # said before anything starts: who has not sent (and «vẫn lập» in one click), who has errors
-    missing, broken = _blockers(web, period)
-    if broken or (missing and not allow):
-        return visit.render("chua-lap-duoc.html", status_code=409, period=str(period), missing=missing,
-                            broken=broken, pdf=pdf)
+    draft = form.get("du_thao") == "1"
+    reads = build_reads(web, period, allow, pdf, draft)
+    kept = same_as_last_build(web, period, reads)
+    if kept is None:
+        # said before anything starts: who has not sent (and «vẫn lập» in one click), who has errors
+        missing, broken = _blockers(web, period)
+        if broken or (missing and not allow):
+            return visit.render("chua-lap-duoc.html", status_code=409, period=str(period), missing=missing,
+                                broken=broken, pdf=pdf)
     job = uuid.uuid4().hex[:12]
     with storage.open_store(web.config.db) as store:
         taken = storage.web.start_build_job(store, job, str(period), user["username"], utc_now_text(), MAX_BUILDS)
@@ -185,9 +192,76 @@ def start_build(visit: Visit):
              "problems": [], "started": time.time(), "by": user["username"], "phases": [], "pdf": pdf}
     with web.config.lock:
         web.config.jobs[job] = state
-    draft = form.get("du_thao") == "1"
-    threading.Thread(target=run_build, args=(web, job, state, period, allow, pdf, draft), daemon=True).start()
+    if kept is not None:
+        # nothing a build reads changed since the last one (which passed these same checks): done
+        # before its progress page is shown
+        state.update(ok=True, step="Xong", message=kept, done=True, ended=time.time())
+        with storage.open_store(web.config.db) as store:
+            storage.web.finish_build_job(store, job, utc_now_text(), True, kept)
+    else:
+        threading.Thread(target=run_build, args=(web, job, state, period, allow, pdf, draft, reads),
+                         daemon=True).start()
     return visit.redirect("build_progress", period=period, job=job)
+
+
+def build_reads(web: Web, period: Period, allow: bool, pdf: bool, draft: bool) -> tuple:
+    """Everything a build of the period reads, as it stands now: the templates folder, every
+    file of the period's folder and of the earlier periods' it consults (names and SHA-256),
+    the store's acceptances, the office's edits file, and the build's options."""
+    ctx = web.ctx_for(period)
+
+    def folder(p: Period):
+        where = ctx.inputs / str(p)
+        try:
+            names = sorted(n for n in os.listdir(where) if not n.startswith("."))
+        except OSError:
+            return None
+        return tuple((n, web.kept.sha256(where / n)) for n in names)
+
+    def stat(path):
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return st.st_ino, st.st_size, st.st_mtime_ns
+    with storage.open_store(web.config.db) as store:
+        accepted = tuple(store.execute("SELECT MAX(id), COUNT(*) FROM acceptance").fetchone())
+    return (str(period), str(ctx.templates), templates_state(ctx.templates), folder(period),
+            tuple((str(p), folder(p)) for p in earlier.consulted(period)), accepted, stat(edits_path(ctx)),
+            allow, pdf, draft)
+
+
+def _outputs_state(web: Web, period: Period, draft: bool):
+    """The last build's manifest and its files as they stand now (None without one, or when
+    one of its files is gone)."""
+    where = web.config.out / str(period)
+    manifest = read_manifest(where, draft=draft)
+    if not manifest:
+        return None
+    files = []
+    for name in sorted(manifest.get("files", {}).values()):
+        try:
+            st = (where / name).stat()
+        except OSError:
+            return None
+        files.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
+    return manifest.get("time"), tuple(files), len(manifest.get("warnings", []))
+
+
+def same_as_last_build(web: Web, period: Period, reads: tuple) -> str | None:
+    """When the last build from this server read exactly what a build would read now and its
+    files are still those it wrote: the message of a build that keeps them (no new version:
+    the report would be the same); else None."""
+    draft = reads[-1]
+    with web.config.lock:
+        last = web.config.builds.get((str(period), draft))
+    if last is None or last[0] != reads:
+        return None
+    now = _outputs_state(web, period, draft)
+    if now is None or now != last[1]:
+        return None
+    return (f"Không có gì thay đổi từ lần lập trước (cùng các biểu, cài đặt, mẫu và bản biên tập): giữ nguyên "
+            f"{'dự thảo' if draft else 'báo cáo'} đã lập ({now[2]} cảnh báo).")
 
 
 MAX_BUILDS = 2   # builds running at once (each reads every workbook and may start LibreOffice)
@@ -210,10 +284,13 @@ def enter_phase(state: dict, key: str, i: int = 0, n: int = 0) -> None:
     state.update(step=PHASES[key], i=i, n=n)
 
 
-def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf: bool, draft: bool = False) -> None:
+def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf: bool, draft: bool = False,
+              reads: tuple | None = None) -> None:
     """Run ``pipeline.build`` for the job, recording each phase in ``state`` (the progress page
     reads it) and the outcome in the store; input errors, a template's or LibreOffice's failure
-    and any unforeseen failure end as a Vietnamese message, never an exception."""
+    and any unforeseen failure end as a Vietnamese message, never an exception.
+    ``reads`` (``build_reads``, taken before it starts): kept with its files when nothing changed
+    while it ran, so the next build like it keeps them."""
     def reading(i, n, name):
         enter_phase(state, "read", i, n)
 
@@ -230,6 +307,11 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
             message += " Có biểu được nhận trong lúc đang lập (" + ", ".join(
                 names[c["department"]].name if c["department"] in names else c["department"] for c in late) + \
                 "): báo cáo này chưa có biểu đó, hãy lập lại báo cáo."
+        elif reads is not None:
+            after = build_reads(web, period, allow, pdf, draft)   # the build records the folder's workbooks
+            if after[:5] + after[6:] == reads[:5] + reads[6:]:
+                with web.config.lock:   # what it read is all there is: the next build like it keeps these files
+                    web.config.builds[(str(period), draft)] = (after, _outputs_state(web, period, draft))
         state.update(ok=True, step="Xong", message=message)
     except InputError as e:
         state.update(step="Không lập được", message=str(e), problems=[p.to_dict() for p in e.problems][:200])
@@ -324,7 +406,7 @@ def indicator_chart(visit: Visit):
         raise HTTPException(404, f"Chỉ tiêu «{code}» không có trong danh mục kỳ {period}.")
     ind = ctx.catalogue.indicators[code]
 
-    res = pipeline.check(ctx, None, None, False)
+    res = web.check(ctx)
     got = charts.indicator_months(web, period, code, res.figures)
     what = "lũy kế từ đầu năm" if got["measure"] == "cumulative" else "thực hiện từng tháng"
     svg = charts.indicator_chart(f"{ind.name} ({what})", ind.unit, period.year, got["this"], got["last"], got["plan"])

@@ -13,7 +13,6 @@ from email.utils import formatdate, make_msgid
 
 from starlette.exceptions import HTTPException
 
-from .. import pipeline
 from ..periods import period_phrase
 from ..status import MISSING, of_period
 from ..timefmt import utc_now_text
@@ -81,7 +80,7 @@ def send_all(web, period, username: str, site: str) -> list[dict]:
     settings = web.settings_for(period)
     conf = web.base_ctx.settings["thu_nhac"]
     ctx = web.ctx_for(period)
-    rows = [r for r in of_period(ctx, pipeline.check(ctx, record=False)) if r["status"] == MISSING]
+    rows = [r for r in of_period(ctx, web.check(ctx)) if r["status"] == MISSING]
     deadline = deadline_of(period, settings)
     results = []
     server = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 
-from .. import pipeline, versions
+from .. import versions
 from ..compare import write_comparison
 from ..edits import placed, read_edits, set_edit
 from ..problems import BaocaoError, InputError
@@ -93,7 +93,7 @@ def edits_home(visit: Visit):
     """GET /van-phong/{period}/bien-tap: the report's sections with their paragraphs and the
     office's edits."""
     web, period = visit.web, visit.period
-    res = pipeline.check(web.ctx_for(period), None, None, False)
+    res = web.check(web.ctx_for(period))
     paras = _paragraphs(res)
     settings = web.settings_for(period)
     sections = [{"section": s, "title": t, "count": sum(p["section"] == s for p in paras),
@@ -120,14 +120,14 @@ def edits_section(visit: Visit):
         key, text = str(visit.form.get("doan", "")), str(visit.form.get("van_ban", ""))
         if not key.startswith(section + "/"):
             raise HTTPException(400, "Đoạn văn không thuộc mục này")
-        res = pipeline.check(ctx, None, None, False)
+        res = web.check(ctx)
         try:
             set_edit(ctx, res, key, text, visit.user["username"])
         except (BaocaoError, InputError) as e:
             raise HTTPException(400, str(e)) from None
         return visit.redirect("edits_section", fragment="doan-" + key.replace("/", "-"), period=period,
                               section=section)
-    res = pipeline.check(ctx, None, None, False)
+    res = web.check(ctx)
     paras = [p for p in _paragraphs(res) if p["section"] == section]
     problems = [p for p in res.problems if p.code.startswith("edit-") or
                 (p.file and p.file.startswith("bien-tap/") and p.is_error)]

@@ -1,0 +1,100 @@
+"""What a long-running process (``baocao serve``) keeps of the workbooks it has read, so a
+page answers from what was read before instead of reading every workbook again: a workbook is
+read once per content (its SHA-256), whoever asks next — the dashboard, a department's page,
+another department's upload — takes the kept reading.
+
+A kept reading is valid exactly as long as what it was made from: the file's bytes (SHA-256
+and name), the templates folder (catalogue and settings: its files' names, sizes and times)
+and the period. Any of them changed, the key is another one and the workbook is read again.
+Only checks that record nothing use it (``pipeline.check(record=False)``): a build reads
+every workbook itself.
+
+The reader's result is kept pristine and handed out as a copy (the check completes its
+WorkbookData in place from the store).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+READS = 256     # readers' results kept (23 departments × a few periods, with room)
+SHAS = 2048     # files' SHA-256 kept by their (path, inode, size, time)
+
+
+class Kept:
+    """Bounded, thread-safe memory of readers' results and files' SHA-256 (least recently used out)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._reads: OrderedDict = OrderedDict()
+        self._shas: OrderedDict = OrderedDict()
+
+    def _get(self, table: OrderedDict, key):
+        with self._lock:
+            got = table.get(key)
+            if got is not None:
+                table.move_to_end(key)
+            return got
+
+    def _put(self, table: OrderedDict, key, value, size: int) -> None:
+        with self._lock:
+            table[key] = value
+            table.move_to_end(key)
+            while len(table) > size:
+                table.popitem(last=False)
+
+    def sha256(self, path: Path) -> str | None:
+        """The file's SHA-256, hashed again only when its inode, size or time changed (a
+        replaced file is a new inode; an edited one a new time)."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        got = self._get(self._shas, key)
+        if got is None:
+            h = hashlib.sha256()
+            try:
+                with open(path, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        h.update(block)
+            except OSError:
+                return None
+            got = h.hexdigest()
+            self._put(self._shas, key, got, SHAS)
+        return got
+
+    def read(self, key) -> tuple | None:
+        """A copy of the reader's result kept under ``key`` (``read_key``), or None."""
+        got = self._get(self._reads, key)
+        return None if got is None else copy.deepcopy(got)
+
+    def keep_read(self, key, got: tuple) -> None:
+        """Keep the reader's result (a copy, before the check completes it)."""
+        self._put(self._reads, key, copy.deepcopy(got), READS)
+
+
+def templates_state(folder: Path) -> tuple:
+    """The templates folder as it stands: each file's name, size and time."""
+    out = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return ()
+    for e in entries:
+        try:
+            if e.is_file():
+                st = e.stat()
+                out.append((e.name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(out)
+
+
+def read_key(ctx, department: str, path: Path, sha256: str, templates: tuple) -> tuple:
+    """What a reader's result depends on: the file (name and bytes), the period's catalogue."""
+    return str(ctx.period), department, path.name, sha256, str(ctx.templates), templates
