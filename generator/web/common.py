@@ -5,6 +5,7 @@ this state through ``web_of(request)``."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from starlette.templating import Jinja2Templates
 
 from .. import pipeline
 from .. import store as storage
+from ..earlier import consulted
+from ..edits import edits_path
 from ..kept import Kept, templates_state
 from ..periods import Period
 from ..settings import resolve_templates
@@ -69,6 +72,7 @@ class Web:
         self.pages = Jinja2Templates(directory=str(HERE / "templates"))
         self.kept = Kept()   # readings of workbooks, while nothing they depend on changes
         self._contexts: dict = {}
+        self._checks: dict = {}   # period -> (what its last page check read, its result)
         self._contexts_lock = threading.Lock()
         self.base_ctx = self.ctx_for("2000-01")
         self.departments = self.base_ctx.catalogue.full.departments   # ended ones keep their names
@@ -107,8 +111,42 @@ class Web:
 
     def check(self, ctx: pipeline.Context, override: dict | None = None) -> pipeline.CheckResult:
         """``pipeline.check`` of a page or a verdict (nothing recorded): a workbook whose bytes
-        and templates are those of a reading this server kept is not read again (``kept``)."""
-        return pipeline.check(ctx, override=override, record=False, kept=self.kept)
+        and templates are those of a reading this server kept is not read again (``kept``).
+        A page's check (no ``override``) when nothing it reads changed since the last one
+        (``reads_of``) is that check's result, shared: pages only read it."""
+        if override:
+            return pipeline.check(ctx, override=override, record=False, kept=self.kept)
+        key = (str(ctx.period), self.reads_of(ctx))
+        with self._contexts_lock:
+            last = self._checks.get(key[0])
+        if last is not None and last[0] == key and last[1].context is ctx:
+            return last[1]
+        res = pipeline.check(ctx, record=False, kept=self.kept)
+        if (str(ctx.period), self.reads_of(ctx)) == key:   # nothing changed while it read
+            with self._contexts_lock:
+                self._checks[key[0]] = (key, res)
+        return res
+
+    def reads_of(self, ctx: pipeline.Context) -> tuple:
+        """Everything a check or a build of the period reads, as it stands now: the templates
+        folder, every file of the period's folder and of the earlier periods' it consults
+        (names and SHA-256), the office's edits file, and — last — the store's acceptances."""
+        def folder(p: Period):
+            where = ctx.inputs / str(p)
+            try:
+                names = sorted(n for n in os.listdir(where) if not n.startswith("."))
+            except OSError:
+                return None
+            return tuple((n, self.kept.sha256(where / n)) for n in names)
+        try:
+            st = os.stat(edits_path(ctx))
+            edits = st.st_ino, st.st_size, st.st_mtime_ns
+        except OSError:
+            edits = None
+        with storage.open_store(self.config.db) as store:
+            accepted = tuple(store.execute("SELECT MAX(id), COUNT(*) FROM acceptance").fetchone())
+        return (str(ctx.templates), templates_state(ctx.templates), folder(ctx.period),
+                tuple((str(p), folder(p)) for p in consulted(ctx.period)), edits, accepted)
 
     def render(self, request: Request, name: str, status_code: int = 200, **values) -> Response:
         """The page template ``name`` (``web/templates``) as an HTML response with ``values`` and

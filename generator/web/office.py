@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 import time
 import uuid
@@ -13,13 +12,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from .. import earlier, pipeline
+from .. import pipeline
 from .. import store as storage
 from ..workbooks import layout
 from ..workbooks.grid import CFB_MAGIC
-from ..edits import edits_path
 from ..failures import record_failure
-from ..kept import templates_state
 from ..outputs import OUTPUT_OF, OUTPUTS, output_path, read_manifest
 from ..periods import Period, period_phrase
 from ..problems import BaocaoError, InputError
@@ -205,30 +202,9 @@ def start_build(visit: Visit):
 
 
 def build_reads(web: Web, period: Period, allow: bool, pdf: bool, draft: bool) -> tuple:
-    """Everything a build of the period reads, as it stands now: the templates folder, every
-    file of the period's folder and of the earlier periods' it consults (names and SHA-256),
-    the store's acceptances, the office's edits file, and the build's options."""
-    ctx = web.ctx_for(period)
-
-    def folder(p: Period):
-        where = ctx.inputs / str(p)
-        try:
-            names = sorted(n for n in os.listdir(where) if not n.startswith("."))
-        except OSError:
-            return None
-        return tuple((n, web.kept.sha256(where / n)) for n in names)
-
-    def stat(path):
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        return st.st_ino, st.st_size, st.st_mtime_ns
-    with storage.open_store(web.config.db) as store:
-        accepted = tuple(store.execute("SELECT MAX(id), COUNT(*) FROM acceptance").fetchone())
-    return (str(period), str(ctx.templates), templates_state(ctx.templates), folder(period),
-            tuple((str(p), folder(p)) for p in earlier.consulted(period)), accepted, stat(edits_path(ctx)),
-            allow, pdf, draft)
+    """Everything a build of the period reads, as it stands now (``Web.reads_of``: the store's
+    acceptances last), and the build's options."""
+    return web.reads_of(web.ctx_for(period)), allow, pdf, draft
 
 
 def _outputs_state(web: Web, period: Period, draft: bool):
@@ -309,7 +285,7 @@ def run_build(web: Web, job: str, state: dict, period: Period, allow: bool, pdf:
                 "): báo cáo này chưa có biểu đó, hãy lập lại báo cáo."
         elif reads is not None:
             after = build_reads(web, period, allow, pdf, draft)   # the build records the folder's workbooks
-            if after[:5] + after[6:] == reads[:5] + reads[6:]:
+            if (after[0][:-1],) + after[1:] == (reads[0][:-1],) + reads[1:]:
                 with web.config.lock:   # what it read is all there is: the next build like it keeps these files
                     web.config.builds[(str(period), draft)] = (after, _outputs_state(web, period, draft))
         state.update(ok=True, step="Xong", message=message)
