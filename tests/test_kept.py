@@ -51,7 +51,7 @@ def served(tmp_path, monkeypatch):
 
 def _seen(res) -> tuple:
     """What a page shows of a check: each department's status and every problem."""
-    return ([(s["department"], s["name"], s["status"], s["file"], s["errors"], s["warnings"]) for s in res.statuses],
+    return ([(s.department, s.name, s.status, s.file, s.errors, s.warnings) for s in res.statuses],
             [p.to_dict() for p in res.problems])
 
 
@@ -75,7 +75,7 @@ def test_a_kept_check_is_reused_until_its_file_changes(served):
     reads.clear()
     changed = web.check(web.ctx_for("2023-08"))
     assert reads == [NNX]
-    status = {s["department"]: s["status"] for s in changed.statuses}
+    status = {s.department: s.status for s in changed.statuses}
     assert status == {CT: pipeline.SUBMITTED, NN: pipeline.HAS_ERRORS}
     assert any(p.is_error and p.indicator == "NN_TRAU" for p in changed.problems)
     assert _seen(changed) == _plain(web)
@@ -91,7 +91,7 @@ def test_changed_templates_read_every_workbook_again(served):
                      encoding="utf-8")
     got = web.check(web.ctx_for("2023-08"))
     assert sorted(reads) == [CTX, NNX]
-    assert next(s["name"] for s in got.statuses if s["department"] == CT) == "Sở Công Thương tỉnh"
+    assert next(s.name for s in got.statuses if s.department == CT) == "Sở Công Thương tỉnh"
     assert _seen(got) == _plain(web)
 
 
