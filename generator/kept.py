@@ -1,16 +1,18 @@
 """What a long-running process (``baocao serve``) keeps of the workbooks it has read, so a
 page answers from what was read before instead of reading every workbook again: a workbook is
 read once per content (its SHA-256), whoever asks next — the dashboard, a department's page,
-another department's upload — takes the kept reading.
+another department's upload — takes the kept reading, and the department's intake made from it.
 
 A kept reading is valid exactly as long as what it was made from: the file's bytes (SHA-256
 and name), the templates folder (catalogue and settings: its files' names, sizes and times)
-and the period. Any of them changed, the key is another one and the workbook is read again.
-Only checks that record nothing use it (``pipeline.check(record=False)``): a build reads
-every workbook itself.
+and the period; an intake, as long as that and the store's acceptances of the other periods
+(the year's plan, last year's and the previous period's values the intake completes and
+compares with, ``history.StoredContext``). Any of them changed, the key is another one and
+the workbook is read, or its intake made, again. Only checks that record nothing use it
+(``pipeline.check(record=False)``): a build reads every workbook itself.
 
-The reader's result is kept pristine and handed out as a copy (the check completes its
-WorkbookData in place from the store).
+The reader's result is kept pristine and handed out as a copy (the intake completes its
+WorkbookData in place); an intake is shared as it is (the period step only reads it).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 READS = 256     # readers' results kept (23 departments × a few periods, with room)
+INTAKES = 512   # intakes kept (several store states of the same files)
 SHAS = 2048     # files' SHA-256 kept by their (path, inode, size, time)
 
 
@@ -31,6 +34,7 @@ class Kept:
     def __init__(self):
         self._lock = threading.Lock()
         self._reads: OrderedDict = OrderedDict()
+        self._intakes: OrderedDict = OrderedDict()
         self._shas: OrderedDict = OrderedDict()
 
     def _get(self, table: OrderedDict, key):
@@ -80,6 +84,15 @@ class Kept:
         self._put(self._reads, key, pickle.dumps(got, pickle.HIGHEST_PROTOCOL), READS)
 
 
+    def intake(self, key):
+        """The department's intake kept under ``key`` (``pipeline``'s intake key), or None:
+        shared, never changed by its users."""
+        return self._get(self._intakes, key)
+
+    def keep_intake(self, key, intake) -> None:
+        self._put(self._intakes, key, intake, INTAKES)
+
+
 def templates_state(folder: Path) -> tuple:
     """The templates folder as it stands: each file's name, size and time."""
     out = []
@@ -100,3 +113,10 @@ def templates_state(folder: Path) -> tuple:
 def read_key(ctx, department: str, path: Path, sha256: str, templates: tuple) -> tuple:
     """What a reader's result depends on: the file (name and bytes), the period's catalogue."""
     return str(ctx.period), department, path.name, sha256, str(ctx.templates), templates
+
+
+def stored_state(store, period) -> tuple:
+    """The store's acceptances of every other period (what ``history.stored_context`` reads)."""
+    if store is None:
+        return ()
+    return tuple(store.execute("SELECT MAX(id), COUNT(*) FROM acceptance WHERE period <> ?", (str(period),)).fetchone())

@@ -22,7 +22,7 @@ from .context import Context
 from .edits import apply_automatic, apply_narrative, edits_path
 from .files import atomic_write_bytes, sha256_or_none
 from .history import known_for_init
-from .kept import Kept, read_key, templates_state
+from .kept import Kept, read_key, stored_state, templates_state
 from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest, write_problems_xlsx
 from .periods import Period
 from .printed import PeriodTexts, print_figures
@@ -337,12 +337,16 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
             wrong.pop(code, None)
             continue
         paths[code] = found[0] if found else folder / layout.filename(code)
-    read, shas = _read_all(ctx, paths, reading, kept)
-    res.inputs = {c: s for c, s in shas.items() if s is not None}
     intakes: dict = {}
+    # what every kept result of this check depends on besides its file, looked up once
+    states = (templates_state(ctx.templates), str(ctx.db), stored_state(store, ctx.period)) if kept else None
+    read, shas = _read_all(ctx, paths, reading, kept, states, intakes)
+    res.inputs = {c: s for c, s in shas.items() if s is not None}
     for i, (code, dept) in enumerate(cat.departments.items(), start=1):
         if progress:
             progress(i, len(cat.departments), dept.name)
+        if code in intakes:   # kept: the same bytes, templates and store's other periods as before
+            continue
         if code in early:
             got = early[code]
         elif code not in read and code in wrong:
@@ -358,15 +362,28 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
                 got = intake.missing(ctx, code, paths[code], blank=code in read)
         else:
             got = intake.of_workbook(ctx, store, code, paths[code], read[code], shas.get(code), stored_ctx, record)
+            if kept is not None and shas.get(code):
+                kept.keep_intake(_intake_key(ctx, states, code, paths[code], shas[code]), got)
         intakes[code] = got
+    intakes = {code: intakes[code] for code in cat.departments}   # the catalogue's order, kept ones too
     return _period(ctx, store, res, stored_ctx, intakes, head)
 
 
-def _read_all(ctx: Context, paths: dict, reading=None, kept: Kept | None = None) -> tuple[dict, dict]:
+def _intake_key(ctx: Context, states: tuple, department: str, path: Path, sha256: str) -> tuple:
+    """What an intake of a workbook depends on (``kept``): the reading's key, the store (which
+    one, and its acceptances of the other periods). ``states``: (the templates' state, the
+    store's path, its state), as ``_check`` found them."""
+    templates, db, stored = states
+    return read_key(ctx, department, path, sha256, templates), db, stored
+
+
+def _read_all(ctx: Context, paths: dict, reading=None, kept: Kept | None = None, states: tuple | None = None,
+              intakes: dict | None = None) -> tuple[dict, dict]:
     """Every workbook present read at once, in the bounded workers (memory and time capped):
     ({department: (WorkbookData or None, problems)}, {department: SHA-256 as read}). With
-    ``kept``, a workbook whose reading is kept is taken from there (a copy: the intake
-    completes it in place), and each one read is kept."""
+    ``kept``, a workbook whose intake is kept is not read (its intake put in ``intakes``), one
+    whose reading is kept is taken from there (a copy: the intake completes it in place), and
+    each one read is kept."""
     cat = ctx.catalogue
     present = [c for c, p in paths.items() if p.exists()]
     sha_of = sha256_or_none if kept is None else kept.sha256
@@ -374,12 +391,18 @@ def _read_all(ctx: Context, paths: dict, reading=None, kept: Kept | None = None)
     shas = {c: sha_of(paths[c]) for c in present}
     read: dict = {}
     if kept is not None:
-        state = templates_state(ctx.templates)
+        state = states[0]
         for c in present:
-            got = kept.read(read_key(ctx, c, paths[c], shas[c], state)) if shas[c] else None
+            if shas[c] is None:
+                continue
+            got = kept.intake(_intake_key(ctx, states, c, paths[c], shas[c]))
+            if got is not None:
+                intakes[c] = got
+                continue
+            got = kept.read(read_key(ctx, c, paths[c], shas[c], state))
             if got is not None:
                 read[c] = got
-        present = [c for c in present if c not in read]
+        present = [c for c in present if c not in intakes and c not in read]
     done = None if reading is None else \
         (lambda i, n: reading(i, n, cat.departments[present[i - 1]].name))
     fresh = dict(zip(present, read_workbooks([(paths[c], cat, ctx.period, c) for c in present], done)))

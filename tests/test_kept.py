@@ -1,8 +1,8 @@
 """Pages answer from what was read before (issue 22 point 5): the server keeps each workbook's
-reading, keyed by what it depends on — the file's bytes, the templates — so a page or another
-department's upload never reads a workbook again while none of those changed, and reads it
-again as soon as one does; what the store says of other periods is always checked afresh. A
-web build when nothing it reads changed keeps the last build.
+reading and each department's intake, keyed by what they depend on — the file's bytes, the
+templates, the store's other periods — so a page or another department's upload never reads
+a workbook again while none of those changed, and reads it (or makes its intake) again as soon
+as one does. A web build when nothing it reads changed keeps the last build.
 
 Reads are counted at the reader itself (``pipeline.read_workbooks``, the bounded workers),
 with real files changed on disk."""
@@ -95,7 +95,7 @@ def test_changed_templates_read_every_workbook_again(served):
     assert _seen(got) == _plain(web)
 
 
-def test_an_earlier_period_recorded_since_is_seen_without_reading_again(served):
+def test_an_earlier_period_recorded_since_makes_the_intakes_again_without_reading(served):
     app, reads, tmp = served
     web = app.state.web
     before = web.check(web.ctx_for("2023-08"))
@@ -109,7 +109,7 @@ def test_an_earlier_period_recorded_since_is_seen_without_reading_again(served):
     pipeline.check(july)
     reads.clear()
     after = web.check(web.ctx_for("2023-08"))
-    assert reads == []   # the files did not change: their readings are kept, checked again against July
+    assert reads == []   # the files did not change: their readings are kept, their intakes made again
     warned = sorted(p.file for p in after.problems if p.code == "same-as-previous")
     assert warned == [CTX, NNX]
     assert _seen(after) == _plain(web)
