@@ -53,12 +53,14 @@ class Kept:
 
     def sha256(self, path: Path) -> str | None:
         """The file's SHA-256, hashed again only when its inode, size or time changed (a
-        replaced file is a new inode; an edited one a new time)."""
+        replaced file is a new inode; an edited one a new time). A file renamed keeps its
+        inode and time: an upload's staged file, hashed for its verdict, is not hashed again
+        once moved into the period's folder."""
         try:
             st = os.stat(path)
         except OSError:
             return None
-        key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         got = self._get(self._shas, key)
         if got is None:
             h = hashlib.sha256()
