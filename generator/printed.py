@@ -66,10 +66,36 @@ class PeriodTexts(Mapping):
         return PeriodTexts(MappingProxyType({c: t for c, t in self.by_code.items() if c in codes}), self.wording)
 
 
+class _Printed(Mapping):
+    """code -> FigureTexts, each printed the first time it is asked for (then kept): a check
+    whose narratives cite a few figures — an upload's verdict — prints those, not all 261;
+    a build, which writes them all, prints each once. The same texts either way."""
+
+    def __init__(self, figures: Mapping, settings: Mapping):
+        self._figures = figures
+        self._settings = settings
+        self._done: dict = {}
+
+    def __getitem__(self, code: str) -> FigureTexts:
+        got = self._done.get(code)
+        if got is None:
+            got = self._done[code] = print_figure(self._figures[code], self._settings)   # KeyError: not a figure
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._figures)
+
+    def __len__(self) -> int:
+        return len(self._figures)
+
+    def __contains__(self, code) -> bool:
+        return code in self._figures
+
+
 def print_figures(figures: Mapping, settings: Mapping) -> PeriodTexts:
-    """Every figure's printed texts, in the order of ``figures`` (code -> compute.Figure)."""
-    return PeriodTexts(MappingProxyType({code: print_figure(fig, settings) for code, fig in figures.items()}),
-                       MappingProxyType(dict(settings["cach_viet"])))
+    """Every figure's printed texts, in the order of ``figures`` (code -> compute.Figure),
+    each printed when first read."""
+    return PeriodTexts(_Printed(MappingProxyType(dict(figures)), settings), MappingProxyType(dict(settings["cach_viet"])))
 
 
 def print_figure(fig: Figure, settings: Mapping) -> FigureTexts:
