@@ -92,6 +92,7 @@ class Kept:
         return self._get(self._intakes, key)
 
     def keep_intake(self, key, intake) -> None:
+        """Keep a department's intake under ``key`` (the least recently used one goes past ``INTAKES``)."""
         self._put(self._intakes, key, intake, INTAKES)
 
 
