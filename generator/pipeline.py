@@ -244,21 +244,26 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
 
 
 def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True,
-          reading=None) -> CheckResult:
+          reading=None, only: str | None = None) -> CheckResult:
     """Read and validate every department's workbook of the period, collecting every problem.
     ``override``: {department: path} read instead of the folder's file (an upload being
     checked before it is accepted); ``record``: store accepted workbooks as revisions, and
     first record an earlier period's workbook that differs from its stored submission (a
     correction put in that period's folder), or name it in an error. ``reading(i, n, name)``:
     told as each of the n workbooks has been read; ``progress(i, n, name)``: as each
-    department's figures are checked."""
+    department's figures are checked.
+    ``only``: a department's verdict — its own intake alone (no other workbook read), its
+    figures computed from its own values, its narrative's references to other departments'
+    indicators checked for existence and syntax only (``narrative.check_refs``'s ``blind``);
+    the checks across departments (their figures, coverage, the office's edits) are the
+    office's build's: a department never learns another's unreleased figures from its verdict."""
     ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
     store = _open_store(ctx)
     if store is None:
-        return _check(ctx, None, progress, override or {}, record, reading)
+        return _check(ctx, None, progress, override or {}, record, reading, only)
     with store:
-        earlier = _refresh_earlier(ctx, store) if record else []
-        res = _check(ctx, store, progress, override or {}, record, reading)
+        earlier = _refresh_earlier(ctx, store) if record and only is None else []
+        res = _check(ctx, store, progress, override or {}, record, reading, only)
         res.add(earlier, first=True)
         return res
 
@@ -313,18 +318,22 @@ def write_check_report(ctx: Context, problems: list) -> Path:
     return target
 
 
-def _check(ctx: Context, store, progress, override: dict, record: bool, reading=None) -> CheckResult:
+def _check(ctx: Context, store, progress, override: dict, record: bool, reading=None,
+           only: str | None = None) -> CheckResult:
     """The period step: every department's intake (``intake.py``), then what needs them all —
     the figures, the references between departments' texts and figures, coverage, the
-    office's edits — and each department's status from its problems."""
+    office's edits — and each department's status from its problems (``only``: see ``check``)."""
     res = CheckResult(ctx)
     cat = ctx.catalogue
+    departments = {only: cat.departments[only]} if only is not None else cat.departments
     stored_ctx = history.stored_context(store, ctx.period) if store is not None else None
     folder = ctx.period_inputs
     head: list = []
     wrong = _wrong_format_files(ctx, folder, head)
+    if only is not None:   # the folder's other files are no business of a department's verdict
+        head, wrong = [], {c: p for c, p in wrong.items() if c == only}
     paths, early = {}, {}
-    for code in cat.departments:
+    for code in departments:
         found = [Path(override[code])] if code in override else layout.workbook_files(folder, code)
         if len(found) > 1:
             early[code] = intake.two_workbooks(ctx, code, found)
@@ -334,9 +343,9 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
     read, shas = _read_all(ctx, paths, reading)
     res.inputs = {c: s for c, s in shas.items() if s is not None}
     intakes: dict = {}
-    for i, (code, dept) in enumerate(cat.departments.items(), start=1):
+    for i, (code, dept) in enumerate(departments.items(), start=1):
         if progress:
-            progress(i, len(cat.departments), dept.name)
+            progress(i, len(departments), dept.name)
         if code in early:
             got = early[code]
         elif code not in read and code in wrong:
@@ -353,7 +362,7 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
         else:
             got = intake.of_workbook(ctx, store, code, paths[code], read[code], shas.get(code), stored_ctx, record)
         intakes[code] = got
-    return _period(ctx, store, res, stored_ctx, intakes, head)
+    return _period(ctx, store, res, stored_ctx, intakes, head, only)
 
 
 def _read_all(ctx: Context, paths: dict, reading=None) -> tuple[dict, dict]:
@@ -375,9 +384,16 @@ def _read_all(ctx: Context, paths: dict, reading=None) -> tuple[dict, dict]:
     return read, shas
 
 
-def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, head: list) -> CheckResult:
-    """The intakes combined: figures, cross-department checks, coverage, statuses."""
+def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, head: list,
+            only: str | None = None) -> CheckResult:
+    """The intakes combined: figures, cross-department checks, coverage, statuses. ``only``:
+    one department's verdict — the figures of its own indicators alone, other departments'
+    figures never resolved, nothing of the report's coverage or the office's edits."""
     cat, settings = ctx.catalogue, ctx.settings
+    ectx = ctx
+    if only is not None:   # the earlier periods' figures of this department's indicators alone
+        ectx = replace(ctx, catalogue=replace(cat, departments={only: cat.departments[only]}, indicators={
+            c: i for c, i in cat.indicators.items() if i.department == only}))
     res.intakes = intakes
     res.statuses = [got.status_row() for got in intakes.values()]
     res.add(head)
@@ -388,12 +404,12 @@ def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, he
     entered: dict[str, Entered] = {}
     for got in intakes.values():
         entered.update(got.entered)
-    quarters, qprobs = earlier.quarters(ctx, store, entered)
+    quarters, qprobs = earlier.quarters(ectx, store, entered)
     res.add(qprobs)
     for code, got in quarters.items():
         entered[code] = entered.get(code, Entered()).adding({k: v.value for k, v in got.items()},
                                                              {k: v.source for k, v in got.items()})
-    for code, (value, source, revision) in earlier.previous_months(ctx, store, stored_ctx).items():
+    for code, (value, source, revision) in earlier.previous_months(ectx, store, stored_ctx).items():
         entered[code] = entered.get(code, Entered()).adding({"month_previous": value}, {"month_previous": source},
                                                             {"month_previous": revision} if revision else {})
     figures, cprobs = compute(cat, entered, settings)
@@ -402,21 +418,13 @@ def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, he
     res.figures = figures
     res.printed = print_figures(figures, settings)
     for got in intakes.values():
+        blind = (lambda ref, d=got.department: _blind(cat, ref, d)) if only is not None else (lambda ref: None)
         for section, dept, segments, place in got.narrative:
             res.narrative.setdefault(section, []).append((dept, segments, place))
             res.add(intake.of_department([replace(p, **place) for p in narrative.check_refs(
-                segments, res.printed, skip=lambda c: cat.indicators[c].department in broken)], dept))
-    # deferred on purpose: the template checks load Jinja2 and lxml
-    from .coverage import place_indicators, template_uses  # noqa: PLC0415
-    res.add(apply_narrative(ctx, res))   # the office's wording, before the automatic sentences are placed
-    res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
-    res.add(lost)
-    res.add(apply_automatic(ctx, res))
-    if not broken and not any(s.status == MISSING for s in res.statuses):
-        written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
-        res.add([warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết minh và không có "
-                         f"chỉ tiêu nào: báo cáo để trống mục này")
-                 for section, title in settings["muc"].items() if section not in written])
+                segments, res.printed, skip=lambda c: cat.indicators[c].department in broken, blind=blind)], dept))
+    if only is None:
+        _across(ctx, res, broken)
     _with_notes(res, figures)
     for s in res.statuses:   # counted once everything is known: the narrative's and the figures' warnings too
         if s.status != MISSING:
@@ -449,6 +457,37 @@ def _with_notes(res: CheckResult, figures: dict) -> None:
         res.problems = [noted.get(id(p), p) for p in res.problems]
         for department, held in res.by_department.items():
             res.by_department[department] = [noted.get(id(p), p) for p in held]
+
+
+def _across(ctx: Context, res: CheckResult, broken: set) -> None:
+    """What only the office's build (and its dashboard) checks: the office's edits, where each
+    indicator reaches the report, the sections nobody wrote."""
+    cat, settings, figures = ctx.catalogue, ctx.settings, res.figures
+    # deferred on purpose: the template checks load Jinja2 and lxml
+    from .coverage import place_indicators, template_uses  # noqa: PLC0415
+    res.add(apply_narrative(ctx, res))   # the office's wording, before the automatic sentences are placed
+    res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
+    res.add(lost)
+    res.add(apply_automatic(ctx, res))
+    if not broken and not any(s.status == MISSING for s in res.statuses):
+        written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
+        res.add([warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết minh và không có "
+                         f"chỉ tiêu nào: báo cáo để trống mục này")
+                 for section, title in settings["muc"].items() if section not in written])
+
+
+def _blind(cat, ref, department: str) -> str | None:
+    """The name of the department whose figures a reference prints when it is not
+    ``department`` (a share depends on its parent's figure too), else None."""
+    ind = cat.indicators[ref.code]
+    other = None
+    if ind.department != department:
+        other = ind.department
+    elif ref.measure == "tytrong" and ind.parent in cat.indicators and cat.indicators[ind.parent].department != department:
+        other = cat.indicators[ind.parent].department
+    if other is None:
+        return None
+    return cat.departments[other].name if other in cat.departments else other
 
 
 def _replace_problems(res: CheckResult, department: str, old: list, new: list) -> None:

@@ -477,6 +477,9 @@ TABLE = (
          W("Viết «{word}» ngay trước «{ref}», mà «{ref}» tự in chữ chỉ chiều («{text}»): báo cáo sẽ in «{word} {text}»; "
            "bỏ chữ «{word}»"),
          silent=W("Viết «{word}» ngay trước «{ref}», mà «{ref}» tự in chữ chỉ chiều; bỏ chữ «{word}»")),
+    Code("direction-unchecked", "chữ tăng/giảm trước số của đơn vị khác: kiểm tra khi văn phòng lập báo cáo",
+         W("Viết {words} trước số của chỉ tiêu {code} (của {department}): chiều tăng/giảm sẽ được kiểm tra khi văn phòng "
+           "lập báo cáo; dùng «{{{code}:{word}}}» để phần mềm tự viết tăng/giảm")),
     Code("unknown-section", "mục báo cáo không có"),
     Code("narrative-too-long", "thuyết minh của một ô hoặc cả biểu dài quá giới hạn"),
     Code("too-many-problems", "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm",
