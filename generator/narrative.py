@@ -24,12 +24,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .bounds import Found
 from .measures import BY_WORD, DIRECTED, MAGNITUDE_ONLY, WORDS, not_applicable
 from .printed import BASE_OF, PeriodTexts
-from .problems import MESSAGES, WARNING, make
+from .problems import MESSAGES, WARNING, Problem, make
 from .stars import unclosed
 from .vi_numbers import format_number, format_plain
 
@@ -75,11 +75,18 @@ class MarkupProblem:
     message: str
     indicator: str = ""
     warning: bool = False      # a warning, not an error: the text prints, but maybe not as meant
+    key: str = ""              # its message in problems.TABLE, and that message's fields
+    fields: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def make(cls, key: str, indicator: str = "", /, **fields) -> MarkupProblem:
         """The markup problem of message ``key`` of ``problems.TABLE``, its severity the template's."""
-        return cls(key.partition(":")[0], MESSAGES[key].format(key, fields), indicator, MESSAGES[key].severity == WARNING)
+        return cls(key.partition(":")[0], MESSAGES[key].format(key, fields), indicator,
+                   MESSAGES[key].severity == WARNING, key, fields)
+
+    def at(self, where: dict) -> Problem:
+        """This problem at a place (``Problem``'s place fields: file, sheet, cell…)."""
+        return make(self.key, dict(indicator=self.indicator, **where), **self.fields)
 
 
 def folded(text: str) -> str:

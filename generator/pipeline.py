@@ -25,7 +25,7 @@ from .history import known_for_init
 from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest, write_problems_xlsx
 from .periods import Period
 from .printed import PeriodTexts, print_figures
-from .problems import BaocaoError, InputError, UsageError, Problem, error, has_errors, warning
+from .problems import BaocaoError, InputError, UsageError, Problem, has_errors, make
 from .settings import changes_since, load_settings, package_sample, package_templates, resolve_templates
 from .intake import DepartmentIntake
 from .sources import Entered
@@ -235,10 +235,10 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
     unit = data.units.get(code) or ind.unit
     conv = ctx.catalogue.units.in_unit(value, unit, ind.unit)
     if conv is None:
-        problems.append(warning("unit-changed", f"«{ind.name}» ({code}): {data.path.parent.name}/{data.path.name} ghi "
-                                f"«{layout.COLUMN_OF[src]}» theo «{unit}», nay tính bằng «{ind.unit}» và bảng đổi đơn vị "
-                                f"không có cách đổi: để trống ô «{layout.COLUMN_OF[dst]}»", file=layout.filename(ind.department),
-                                sheet=layout.SHEET_DATA, indicator=code))
+        problems.append(make("unit-changed:earlier", dict(file=layout.filename(ind.department), sheet=layout.SHEET_DATA,
+                                                          indicator=code),
+                             name=ind.name, code=code, file=f"{data.path.parent.name}/{data.path.name}",
+                             column=layout.COLUMN_OF[src], unit=unit, new_unit=ind.unit, target=layout.COLUMN_OF[dst]))
         return
     out.setdefault(code, {})[dst] = conv
 
@@ -288,20 +288,18 @@ def _refresh_earlier(ctx: Context, store) -> list:
             rev, _sha, at = before[dept]
             errs = [x for x in department_problems(got, dept) if x.is_error]
             if not errs and after.get(dept, before[dept])[0] != rev:
-                out.append(warning(
-                    "earlier-file-recorded", f"Tệp {name} khác lần nộp đã ghi của kỳ {p} (lần nộp {rev}, nhận lúc "
-                    f"{format_time(at, zone)}): đã đọc, kiểm tra và ghi thành lần nộp {after[dept][0]}, nên báo cáo kỳ "
-                    f"{ctx.period} dùng số của tệp này; báo cáo kỳ {p} đã lập trước đây (nếu có) cần lập lại",
-                    file=name, department=dept))
+                out.append(make("earlier-file-recorded", dict(file=name, department=dept), file=name, period=p, revision=rev,
+                                at=format_time(at, zone), new_revision=after[dept][0], report_period=ctx.period))
                 continue
             first = errs[0] if errs else None
             where = "!".join(x for x in (first.sheet, first.position) if x) if first else ""
-            out.append(error(
-                "earlier-file-differs", f"Tệp {name} khác lần nộp đã ghi của kỳ {p} (lần nộp {rev}, nhận lúc "
-                f"{format_time(at, zone)}) nhưng chưa ghi được vì có {len(errs)} lỗi"
-                + (f" (ví dụ {where}: {first.message})" if first else "")
-                + f"; báo cáo kỳ {ctx.period} không dùng số đã cũ thay cho tệp này: hãy chạy «baocao check --period "
-                f"{p}» và sửa tệp, hoặc bỏ tệp khỏi thư mục nếu đó không phải bản đúng", file=name, department=dept))
+            if first:
+                out.append(make("earlier-file-differs", dict(file=name, department=dept), file=name, period=p, revision=rev,
+                                at=format_time(at, zone), count=len(errs), where=where, first=first.message,
+                                report_period=ctx.period))
+            else:
+                out.append(make("earlier-file-differs:no_example", dict(file=name, department=dept), file=name, period=p,
+                                revision=rev, at=format_time(at, zone), count=len(errs), report_period=ctx.period))
     return out
 
 
@@ -471,8 +469,7 @@ def _across(ctx: Context, res: CheckResult, broken: set) -> None:
     res.add(apply_automatic(ctx, res))
     if not broken and not any(s.status == MISSING for s in res.statuses):
         written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
-        res.add([warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết minh và không có "
-                         f"chỉ tiêu nào: báo cáo để trống mục này")
+        res.add([make("empty-section", None, section=section, title=title)
                  for section, title in settings["muc"].items() if section not in written])
 
 
@@ -516,11 +513,10 @@ def _wrong_format_files(ctx: Context, folder: Path, problems: list) -> dict:
             if not layout.workbook_files(folder, stem):
                 out[stem] = extra
             else:
-                problems.append(warning("extra-file", f"Tệp «{extra.name}» của «{cat.departments[stem].name}» "
-                                        f"không được đọc: đã có {layout.filename(stem)}", file=extra.name))
+                problems.append(make("extra-file", dict(file=extra.name), name=extra.name,
+                                     department=cat.departments[stem].name, file=layout.filename(stem)))
             continue
-        problems.append(warning("unknown-file", f"Tệp «{extra.name}» không mang tên của đơn vị nào trong danh mục "
-                                f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra.name))
+        problems.append(make("unknown-file", dict(file=extra.name), name=extra.name))
     return out
 
 
@@ -533,9 +529,8 @@ def department_problems(res: CheckResult, department: str) -> list[Problem]:
 def missing_problems(res: CheckResult) -> list[Problem]:
     """One ``not-submitted`` error per department with no workbook (status «chưa nộp»), naming
     the file expected and whether it is there but still blank."""
-    return [error("not-submitted", f"Đơn vị «{s.name}» chưa nộp biểu {s.file}"
-                  + (" (biểu trong thư mục kỳ còn trống, như khi mới tạo: chưa có số «Thực hiện tháng», «Lũy kế» hay "
-                     "dòng thuyết minh nào)" if s.blank else ""), file=s.file, department=s.department)
+    return [make("not-submitted:blank" if s.blank else "not-submitted", dict(file=s.file, department=s.department),
+                 name=s.name, file=s.file)
             for s in res.statuses if s.status == MISSING]
 
 
@@ -700,10 +695,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         figures_path = output_path(ctx.out, ctx.settings, ctx.period, "json")
         changed = changes_since(_recorded_settings(figures_path), ctx.settings)
         if changed:
-            problems.append(warning("settings-changed", f"Kỳ {ctx.period} được lập lại với cài đặt khác lần lập trước: "
-                                    + "; ".join(changed) + f". Nếu báo cáo kỳ {ctx.period} phải giữ giá trị cũ, đặt "
-                                    "giá trị cũ trong một khối [[theo_ky]] có den_ky của cai-dat.toml (README, «Cài "
-                                    "đặt theo kỳ») rồi lập lại", file=figures_path.name))
+            problems.append(make("settings-changed", dict(file=figures_path.name), period=ctx.period, changes="; ".join(changed)))
         write_json(figures_path, figures_document(ctx.period, res.printed, ctx.settings))
         paths["figures"] = figures_path
         annex_path = output_path(ctx.out, ctx.settings, ctx.period, "annex")
@@ -718,9 +710,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
                                                           "draft-pdf" if draft else "pdf"))
         other = font_substitute()
         if other:
-            problems.append(warning("font-missing", f"Máy này chưa cài phông «{FONT}»: bản PDF dùng phông «{other}» "
-                                    f"thay thế (cùng cỡ chữ nhưng nét khác); cài phông Times New Roman (README, mục "
-                                    f"«Chạy cho cả tỉnh») rồi lập lại PDF", file=paths["pdf"].name))
+            problems.append(make("font-missing", dict(file=paths["pdf"].name), font=FONT, other=other))
     warnings = [p for p in problems if not p.is_error]
     at = utc_now_text()
     kinds = {"figures": "json", **({"docx": "draft", "pdf": "draft-pdf"} if draft else {})}
