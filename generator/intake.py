@@ -18,7 +18,7 @@ from . import bounds, history, narrative
 from . import store as storage
 from .context import Context
 from .history import StoredContext
-from .problems import Problem, error, has_errors, warning
+from .problems import Problem, has_errors, make
 from .sources import Entered, entered
 from .status import HAS_ERRORS, MISSING, SUBMITTED, DepartmentStatus, is_blank
 from .timefmt import format_time, zone_setting
@@ -70,10 +70,8 @@ def of_department(problems: list, department: str) -> list:
 def two_workbooks(ctx: Context, department: str, found: list[Path]) -> DepartmentIntake:
     """«so-a.xlsx» and a corrected «so-a.xls»: which one is meant is the department's call."""
     name = ctx.catalogue.departments[department].name
-    problem = error(
-        "two-workbooks", f"Thư mục kỳ {ctx.period} có {len(found)} biểu của «{name}»: "
-        + ", ".join(p.name for p in found) + ": không biết đọc tệp nào; hãy giữ lại một tệp (bản đúng) và "
-        "chuyển các tệp còn lại ra khỏi thư mục", file=found[0].name)
+    problem = make("two-workbooks", dict(file=found[0].name), period=ctx.period, count=len(found), name=name,
+                   files=", ".join(p.name for p in found))
     return DepartmentIntake(department, name, HAS_ERRORS, ", ".join(p.name for p in found),
                             problems=of_department([problem], department), broken=True, ahead=True)
 
@@ -81,10 +79,7 @@ def two_workbooks(ctx: Context, department: str, found: list[Path]) -> Departmen
 def wrong_format(ctx: Context, department: str, other: Path) -> DepartmentIntake:
     """A department's workbook saved in a format the program does not read (``so-y-te.ods``)."""
     name = ctx.catalogue.departments[department].name
-    problem = error(
-        "wrong-format", f"Biểu của «{name}» được lưu dạng «{other.suffix}», phần mềm chỉ đọc bảng tính Excel: "
-        f"hãy mở tệp rồi chọn «Lưu thành» (Save As) dạng «Excel Workbook (.xlsx)» và gửi lại tệp "
-        f"{layout.filename(department)}", file=other.name)
+    problem = make("wrong-format", dict(file=other.name), name=name, suffix=other.suffix, file=layout.filename(department))
     return DepartmentIntake(department, name, HAS_ERRORS, other.name, problems=of_department([problem], department),
                             broken=True)
 
@@ -92,10 +87,7 @@ def wrong_format(ctx: Context, department: str, other: Path) -> DepartmentIntake
 def blank_upload(ctx: Context, department: str, path: Path) -> DepartmentIntake:
     """An upload nobody filled in."""
     name = ctx.catalogue.departments[department].name
-    problem = error(
-        "blank-workbook", f"Biểu gửi lên của «{name}» còn trống: chưa có số «Thực hiện tháng», «Lũy kế» "
-        f"hay dòng thuyết minh nào; hãy điền số liệu rồi gửi lại", file=path.name, sheet=layout.SHEET_DATA,
-        department=department)
+    problem = make("blank-workbook", dict(file=path.name, sheet=layout.SHEET_DATA, department=department), name=name)
     return DepartmentIntake(department, name, HAS_ERRORS, path.name, problems=[problem], broken=True)
 
 
@@ -113,12 +105,10 @@ def from_store(ctx: Context, store, department: str, known: StoredContext | None
         return None
     cur, stored, rows, problems = got
     name = cat.departments[department].name
-    problems.insert(0, warning(
-        "from-store", f"Không có tệp {layout.filename(department)} trong thư mục kỳ {ctx.period}: dùng nguyên lần nộp "
-        f"đã nhận của «{name}» lúc {format_time(cur.accepted_at, zone_setting(settings))} (lần nộp {cur.revision}, "
-        f"tệp {cur.file_name}), cả số liệu và thuyết minh" + ("" if cur.narrative_kept else
-                                                            "; lần nộp này được ghi trước khi phần mềm lưu thuyết minh "
-                                                            "nên không có thuyết minh"), file=cur.file_name))
+    problems.insert(0, make("from-store" if cur.narrative_kept else "from-store:no_narrative", dict(file=cur.file_name),
+                            file=layout.filename(department), period=ctx.period, name=name,
+                            at=format_time(cur.accepted_at, zone_setting(settings)), revision=cur.revision,
+                            stored_file=cur.file_name))
     texts = []
     budget = bounds.Budget()
     for section, body, cell in rows:
@@ -194,29 +184,25 @@ def narrative_row(section, body, place, department, codes, settings, probs,
     budget.chars += size
     if budget.chars > bounds.NARRATIVE_FILE_CHARS:
         budget.over = True
-        probs.append(error("narrative-too-long", f"Thuyết minh của biểu dài quá {bounds.thousands(bounds.NARRATIVE_FILE_CHARS)} "
-                           f"ký tự (cả các ô cộng lại): từ ô này trở đi không được đọc; hãy rút gọn thuyết minh rồi gửi "
-                           f"lại", **place))
+        probs.append(make("narrative-too-long:file", place, limit=bounds.thousands(bounds.NARRATIVE_FILE_CHARS)))
         return []
     if size > bounds.NARRATIVE_CELL_CHARS:
-        probs.append(error("narrative-too-long", f"Ô thuyết minh dài {bounds.thousands(size)} ký tự, quá giới hạn "
-                           f"{bounds.thousands(bounds.NARRATIVE_CELL_CHARS)} ký tự của một ô: hãy rút gọn hoặc chia "
-                           f"thành nhiều dòng (cùng mục)", **place))
+        probs.append(make("narrative-too-long", place, size=bounds.thousands(size),
+                          limit=bounds.thousands(bounds.NARRATIVE_CELL_CHARS)))
         return []
     if section not in settings["muc"]:
-        probs.append(error("unknown-section", f"Mục «{brief(section, 40)}» không có trong báo cáo; dùng một trong: "
-                           + ", ".join(settings["muc"]), **place))
+        probs.append(make("unknown-section", place, section=brief(section, 40), sections=", ".join(settings["muc"])))
         return []
     body, removed = narrative.neutralise(body)
     if removed:
-        shown = ", ".join(removed[:5]) + (f" và {len(removed) - 5} ký tự khác" if len(removed) > 5 else "")
-        probs.append(warning("unprintable-character", f"Ô chứa ký tự không in được ({shown}), thường do dán từ "
-                             f"chương trình khác: đã bỏ các ký tự này khỏi thuyết minh; hãy xem lại nội dung ô",
-                             **place))
+        if len(removed) > 5:
+            probs.append(make("unprintable-character:more", place, shown=", ".join(removed[:5]), more=len(removed) - 5))
+        else:
+            probs.append(make("unprintable-character", place, shown=", ".join(removed)))
     if not body:
         return []
     segments, mprobs = narrative.parse(body, codes, limit=max(bounds.PROBLEMS_PER_FILE + 1 - len(probs), 0))
-    probs += [(warning if m.warning else error)(m.code, m.message, indicator=m.indicator, **place) for m in mprobs]
+    probs += [m.at(place) for m in mprobs]
     budget.dropped += mprobs.dropped
     budget.dropped_warnings += mprobs.dropped_warnings
     return [NarrativeRow(section, department, segments, place)]
@@ -233,7 +219,6 @@ def same_as_previous(data, known: StoredContext, name: str) -> list:
             if got is not None:
                 before[(code, measure)] = got.value
     if len(typed) >= 2 and typed == before:
-        return [warning("same-as-previous", f"Số liệu tháng và lũy kế của «{name}» giống hệt kỳ trước "
-                        f"({known.prior_period}): có thể đã gửi nhầm biểu kỳ trước hoặc chưa cập nhật số liệu",
-                        file=data.path.name, sheet=layout.SHEET_DATA)]
+        return [make("same-as-previous", dict(file=data.path.name, sheet=layout.SHEET_DATA), name=name,
+                     previous=known.prior_period)]
     return []

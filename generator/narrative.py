@@ -24,12 +24,12 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .bounds import Found
 from .measures import BY_WORD, DIRECTED, MAGNITUDE_ONLY, WORDS, not_applicable
 from .printed import BASE_OF, PeriodTexts
-from .problems import MESSAGES, WARNING, make
+from .problems import MESSAGES, WARNING, Problem, make
 from .stars import unclosed
 from .vi_numbers import format_number, format_plain
 
@@ -75,11 +75,18 @@ class MarkupProblem:
     message: str
     indicator: str = ""
     warning: bool = False      # a warning, not an error: the text prints, but maybe not as meant
+    key: str = ""              # its message in problems.TABLE, and that message's fields
+    fields: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def make(cls, key: str, indicator: str = "", /, **fields) -> MarkupProblem:
         """The markup problem of message ``key`` of ``problems.TABLE``, its severity the template's."""
-        return cls(key.partition(":")[0], MESSAGES[key].format(key, fields), indicator, MESSAGES[key].severity == WARNING)
+        return cls(key.partition(":")[0], MESSAGES[key].format(key, fields), indicator,
+                   MESSAGES[key].severity == WARNING, key, fields)
+
+    def at(self, where: dict) -> Problem:
+        """This problem at a place (``Problem``'s place fields: file, sheet, cell…)."""
+        return make(self.key, dict(indicator=self.indicator, **where), **self.fields)
 
 
 def folded(text: str) -> str:
@@ -226,6 +233,22 @@ DIRECTION_WORDS = {"tăng": 1, "cao hơn": 1, "nhiều hơn": 1, "giảm": -1, "
 _WORD_BEFORE = re.compile(r"(" + "|".join(sorted(DIRECTION_WORDS, key=len, reverse=True)) + r")\s*$", re.I)
 
 
+def direction_words(segments: list):
+    """(word written, ref) wherever a narrative writes a direction word just before a
+    magnitude-only reference, whatever the figure does."""
+    def walk(parts):
+        prev = None
+        for part in parts:
+            if isinstance(part, Ref) and part.measure in MAGNITUDE_ONLY and isinstance(prev, str):
+                m = _WORD_BEFORE.search(prev)
+                if m:
+                    yield m.group(1), part
+            elif isinstance(part, Note):
+                yield from walk(part.parts)
+            prev = part
+    yield from walk(segments)
+
+
 def direction_conflicts(segments: list, printed: PeriodTexts):
     """(word written, (the figure's direction, its change), ref) wherever a narrative writes a
     direction word just before a magnitude-only reference and the figure goes the other way
@@ -292,12 +315,18 @@ def _base_problem(ref: Ref, printed: PeriodTexts, printed_text):
                 label=label, base=format_number(base, ind.decimals(BASE_OF[name][1])), printed=printed_text)
 
 
-def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False) -> list:
+def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False,
+               blind=lambda ref: None) -> list:
     """The problems of a parsed cell's references against the figures (problems.Problem, no
     place yet): a word that does not apply to the indicator's kind or catalogue row (an
     error naming the word and the kind), a comparison against a base ≤ 0, a figure that is
     missing, a direction word typed against the figure's direction or before a word that
-    prints its own. ``skip(code)``: leave an indicator alone (its workbook has errors)."""
+    prints its own. ``skip(code)``: leave an indicator alone (its workbook has errors).
+    ``blind(ref)``: the name of the department whose figures a reference prints when they are
+    not this check's to show (a department's own verdict: another department's figures,
+    unreleased) — only what the catalogue says is checked, never the figure, its direction or
+    whether it exists yet, and a direction word before it gets one neutral note; None for a
+    reference checked in full."""
     out = []
     wording = printed.wording
     for ref in refs(segments):
@@ -307,6 +336,8 @@ def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False) ->
         why = not_applicable(ref.measure, fig.indicator)
         if why:
             out.append(make("markup-not-applicable", dict(indicator=ref.code), reason=why))
+            continue
+        if blind(ref) is not None:
             continue
         text = text_of(ref, printed)
         base = _base_problem(ref, printed, text)
@@ -319,8 +350,19 @@ def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False) ->
         elif text is None:   # "no figure" is a value, not a wording
             out.append(make("markup-no-figure", dict(indicator=ref.code), ref=shown(ref), code=ref.code,
                             missing=wording['thieu_so_lieu']))
+    unchecked: dict = {}   # code -> (department, [words]): one note per indicator not shown
+    for word, ref in direction_words(segments):
+        other = blind(ref)
+        if other is not None and not skip(ref.code) and not not_applicable(ref.measure, printed[ref.code].indicator):
+            words = unchecked.setdefault(ref.code, (other, []))[1]
+            if word.lower() not in words:
+                words.append(word.lower())
+    for code, (other, words) in unchecked.items():
+        itself = "tang" if not_applicable("tang_giam", printed[code].indicator) else "tang_giam"   # a word that fits its kind
+        out.append(make("direction-unchecked", dict(indicator=code), words=", ".join(f"«{w}»" for w in words),
+                        code=code, department=other, word=itself))
     for word, (sign, figure_text), ref in direction_conflicts(segments, printed):
-        if skip(ref.code) or not_applicable(ref.measure, printed[ref.code].indicator):
+        if skip(ref.code) or blind(ref) is not None or not_applicable(ref.measure, printed[ref.code].indicator):
             continue
         if sign == 0:
             out.append(make("direction-conflict:rounded", dict(indicator=ref.code), word=word, ref=shown(ref),
@@ -331,7 +373,7 @@ def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False) ->
     for word, ref in doubled_directions(segments):
         if skip(ref.code) or not_applicable(ref.measure, printed[ref.code].indicator):
             continue
-        text = text_of(ref, printed)
+        text = text_of(ref, printed) if blind(ref) is None else None
         if text:
             out.append(make("direction-doubled", dict(indicator=ref.code), word=word, ref=shown(ref), text=text))
         else:

@@ -26,7 +26,7 @@ from .kept import Kept, read_key, stored_state, templates_state
 from .outputs import figures_document, forget_manifest, output_path, write_json, write_manifest, write_problems_xlsx
 from .periods import Period
 from .printed import PeriodTexts, print_figures
-from .problems import BaocaoError, InputError, UsageError, Problem, error, has_errors, warning
+from .problems import BaocaoError, InputError, UsageError, Problem, has_errors, make
 from .settings import changes_since, load_settings, package_sample, package_templates, resolve_templates
 from .intake import DepartmentIntake
 from .sources import Entered
@@ -236,34 +236,40 @@ def _carry(ctx: Context, data, code: str, src: str, value, dst: str, out: dict, 
     unit = data.units.get(code) or ind.unit
     conv = ctx.catalogue.units.in_unit(value, unit, ind.unit)
     if conv is None:
-        problems.append(warning("unit-changed", f"«{ind.name}» ({code}): {data.path.parent.name}/{data.path.name} ghi "
-                                f"«{layout.COLUMN_OF[src]}» theo «{unit}», nay tính bằng «{ind.unit}» và bảng đổi đơn vị "
-                                f"không có cách đổi: để trống ô «{layout.COLUMN_OF[dst]}»", file=layout.filename(ind.department),
-                                sheet=layout.SHEET_DATA, indicator=code))
+        problems.append(make("unit-changed:earlier", dict(file=layout.filename(ind.department), sheet=layout.SHEET_DATA,
+                                                          indicator=code),
+                             name=ind.name, code=code, file=f"{data.path.parent.name}/{data.path.name}",
+                             column=layout.COLUMN_OF[src], unit=unit, new_unit=ind.unit, target=layout.COLUMN_OF[dst]))
         return
     out.setdefault(code, {})[dst] = conv
 
 
 def check(ctx: Context, progress=None, override: dict | None = None, record: bool = True,
-          reading=None, kept: Kept | None = None) -> CheckResult:
+          reading=None, only: str | None = None, kept: Kept | None = None) -> CheckResult:
     """Read and validate every department's workbook of the period, collecting every problem.
     ``override``: {department: path} read instead of the folder's file (an upload being
     checked before it is accepted); ``record``: store accepted workbooks as revisions, and
     first record an earlier period's workbook that differs from its stored submission (a
     correction put in that period's folder), or name it in an error. ``reading(i, n, name)``:
     told as each of the n workbooks has been read; ``progress(i, n, name)``: as each
-    department's figures are checked. ``kept`` (a check that records nothing): the readers'
-    results a long-running process keeps (``kept.Kept``): a workbook whose bytes and
-    templates are those of a kept reading is not read again."""
+    department's figures are checked.
+    ``only``: a department's verdict — its own intake alone (no other workbook read), its
+    figures computed from its own values, its narrative's references to other departments'
+    indicators checked for existence and syntax only (``narrative.check_refs``'s ``blind``);
+    the checks across departments (their figures, coverage, the office's edits) are the
+    office's build's: a department never learns another's unreleased figures from its verdict.
+    ``kept`` (a check that records nothing): the readings and intakes a long-running process
+    keeps (``kept.Kept``): a workbook whose bytes, templates and store's other periods are
+    those of a kept one is neither read nor taken in again."""
     kept = None if record else kept
     if kept is None:   # (a server's readers come from a forkserver: nothing to fork now)
         ready(ctx.catalogue)   # a command forks its readers now, the catalogue in their memory
     store = _open_store(ctx)
     if store is None:
-        return _check(ctx, None, progress, override or {}, record, reading, kept)
+        return _check(ctx, None, progress, override or {}, record, reading, only, kept)
     with store:
-        earlier = _refresh_earlier(ctx, store) if record else []
-        res = _check(ctx, store, progress, override or {}, record, reading, kept)
+        earlier = _refresh_earlier(ctx, store) if record and only is None else []
+        res = _check(ctx, store, progress, override or {}, record, reading, only, kept)
         res.add(earlier, first=True)
         return res
 
@@ -288,20 +294,18 @@ def _refresh_earlier(ctx: Context, store) -> list:
             rev, _sha, at = before[dept]
             errs = [x for x in department_problems(got, dept) if x.is_error]
             if not errs and after.get(dept, before[dept])[0] != rev:
-                out.append(warning(
-                    "earlier-file-recorded", f"Tệp {name} khác lần nộp đã ghi của kỳ {p} (lần nộp {rev}, nhận lúc "
-                    f"{format_time(at, zone)}): đã đọc, kiểm tra và ghi thành lần nộp {after[dept][0]}, nên báo cáo kỳ "
-                    f"{ctx.period} dùng số của tệp này; báo cáo kỳ {p} đã lập trước đây (nếu có) cần lập lại",
-                    file=name, department=dept))
+                out.append(make("earlier-file-recorded", dict(file=name, department=dept), file=name, period=p, revision=rev,
+                                at=format_time(at, zone), new_revision=after[dept][0], report_period=ctx.period))
                 continue
             first = errs[0] if errs else None
             where = "!".join(x for x in (first.sheet, first.position) if x) if first else ""
-            out.append(error(
-                "earlier-file-differs", f"Tệp {name} khác lần nộp đã ghi của kỳ {p} (lần nộp {rev}, nhận lúc "
-                f"{format_time(at, zone)}) nhưng chưa ghi được vì có {len(errs)} lỗi"
-                + (f" (ví dụ {where}: {first.message})" if first else "")
-                + f"; báo cáo kỳ {ctx.period} không dùng số đã cũ thay cho tệp này: hãy chạy «baocao check --period "
-                f"{p}» và sửa tệp, hoặc bỏ tệp khỏi thư mục nếu đó không phải bản đúng", file=name, department=dept))
+            if first:
+                out.append(make("earlier-file-differs", dict(file=name, department=dept), file=name, period=p, revision=rev,
+                                at=format_time(at, zone), count=len(errs), where=where, first=first.message,
+                                report_period=ctx.period))
+            else:
+                out.append(make("earlier-file-differs:no_example", dict(file=name, department=dept), file=name, period=p,
+                                revision=rev, at=format_time(at, zone), count=len(errs), report_period=ctx.period))
     return out
 
 
@@ -319,18 +323,21 @@ def write_check_report(ctx: Context, problems: list) -> Path:
 
 
 def _check(ctx: Context, store, progress, override: dict, record: bool, reading=None,
-           kept: Kept | None = None) -> CheckResult:
+           only: str | None = None, kept: Kept | None = None) -> CheckResult:
     """The period step: every department's intake (``intake.py``), then what needs them all —
     the figures, the references between departments' texts and figures, coverage, the
-    office's edits — and each department's status from its problems."""
+    office's edits — and each department's status from its problems (``only``: see ``check``)."""
     res = CheckResult(ctx)
     cat = ctx.catalogue
+    departments = {only: cat.departments[only]} if only is not None else cat.departments
     stored_ctx = history.stored_context(store, ctx.period) if store is not None else None
     folder = ctx.period_inputs
     head: list = []
     wrong = _wrong_format_files(ctx, folder, head)
+    if only is not None:   # the folder's other files are no business of a department's verdict
+        head, wrong = [], {c: p for c, p in wrong.items() if c == only}
     paths, early = {}, {}
-    for code in cat.departments:
+    for code in departments:
         found = [Path(override[code])] if code in override else layout.workbook_files(folder, code)
         if len(found) > 1:
             early[code] = intake.two_workbooks(ctx, code, found)
@@ -342,9 +349,9 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
     states = (templates_state(ctx.templates), str(ctx.db), stored_state(store, ctx.period)) if kept else None
     read, shas = _read_all(ctx, paths, reading, kept, states, intakes)
     res.inputs = {c: s for c, s in shas.items() if s is not None}
-    for i, (code, dept) in enumerate(cat.departments.items(), start=1):
+    for i, (code, dept) in enumerate(departments.items(), start=1):
         if progress:
-            progress(i, len(cat.departments), dept.name)
+            progress(i, len(departments), dept.name)
         if code in intakes:   # kept: the same bytes, templates and store's other periods as before
             continue
         if code in early:
@@ -365,8 +372,8 @@ def _check(ctx: Context, store, progress, override: dict, record: bool, reading=
             if kept is not None and shas.get(code):
                 kept.keep_intake(_intake_key(ctx, states, code, paths[code], shas[code]), got)
         intakes[code] = got
-    intakes = {code: intakes[code] for code in cat.departments}   # the catalogue's order, kept ones too
-    return _period(ctx, store, res, stored_ctx, intakes, head)
+    intakes = {code: intakes[code] for code in departments}   # the catalogue's order, kept ones too
+    return _period(ctx, store, res, stored_ctx, intakes, head, only)
 
 
 def _intake_key(ctx: Context, states: tuple, department: str, path: Path, sha256: str) -> tuple:
@@ -420,9 +427,16 @@ def _read_all(ctx: Context, paths: dict, reading=None, kept: Kept | None = None,
     return read, shas
 
 
-def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, head: list) -> CheckResult:
-    """The intakes combined: figures, cross-department checks, coverage, statuses."""
+def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, head: list,
+            only: str | None = None) -> CheckResult:
+    """The intakes combined: figures, cross-department checks, coverage, statuses. ``only``:
+    one department's verdict — the figures of its own indicators alone, other departments'
+    figures never resolved, nothing of the report's coverage or the office's edits."""
     cat, settings = ctx.catalogue, ctx.settings
+    ectx = ctx
+    if only is not None:   # the earlier periods' figures of this department's indicators alone
+        ectx = replace(ctx, catalogue=replace(cat, departments={only: cat.departments[only]}, indicators={
+            c: i for c, i in cat.indicators.items() if i.department == only}))
     res.intakes = intakes
     res.statuses = [got.status_row() for got in intakes.values()]
     res.add(head)
@@ -433,12 +447,12 @@ def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, he
     entered: dict[str, Entered] = {}
     for got in intakes.values():
         entered.update(got.entered)
-    quarters, qprobs = earlier.quarters(ctx, store, entered)
+    quarters, qprobs = earlier.quarters(ectx, store, entered)
     res.add(qprobs)
     for code, got in quarters.items():
         entered[code] = entered.get(code, Entered()).adding({k: v.value for k, v in got.items()},
                                                              {k: v.source for k, v in got.items()})
-    for code, (value, source, revision) in earlier.previous_months(ctx, store, stored_ctx).items():
+    for code, (value, source, revision) in earlier.previous_months(ectx, store, stored_ctx).items():
         entered[code] = entered.get(code, Entered()).adding({"month_previous": value}, {"month_previous": source},
                                                             {"month_previous": revision} if revision else {})
     figures, cprobs = compute(cat, entered, settings)
@@ -447,21 +461,13 @@ def _period(ctx: Context, store, res: CheckResult, stored_ctx, intakes: dict, he
     res.figures = figures
     res.printed = print_figures(figures, settings)
     for got in intakes.values():
+        blind = (lambda ref, d=got.department: _blind(cat, ref, d)) if only is not None else (lambda ref: None)
         for section, dept, segments, place in got.narrative:
             res.narrative.setdefault(section, []).append((dept, segments, place))
             res.add(intake.of_department([replace(p, **place) for p in narrative.check_refs(
-                segments, res.printed, skip=lambda c: cat.indicators[c].department in broken)], dept))
-    # deferred on purpose: the template checks load Jinja2 and lxml
-    from .coverage import place_indicators, template_uses  # noqa: PLC0415
-    res.add(apply_narrative(ctx, res))   # the office's wording, before the automatic sentences are placed
-    res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
-    res.add(lost)
-    res.add(apply_automatic(ctx, res))
-    if not broken and not any(s.status == MISSING for s in res.statuses):
-        written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
-        res.add([warning("empty-section", f"Mục {section} «{title}» chưa có đơn vị nào viết thuyết minh và không có "
-                         f"chỉ tiêu nào: báo cáo để trống mục này")
-                 for section, title in settings["muc"].items() if section not in written])
+                segments, res.printed, skip=lambda c: cat.indicators[c].department in broken, blind=blind)], dept))
+    if only is None:
+        _across(ctx, res, broken)
     _with_notes(res, figures)
     for s in res.statuses:   # counted once everything is known: the narrative's and the figures' warnings too
         if s.status != MISSING:
@@ -496,6 +502,36 @@ def _with_notes(res: CheckResult, figures: dict) -> None:
             res.by_department[department] = [noted.get(id(p), p) for p in held]
 
 
+def _across(ctx: Context, res: CheckResult, broken: set) -> None:
+    """What only the office's build (and its dashboard) checks: the office's edits, where each
+    indicator reaches the report, the sections nobody wrote."""
+    cat, settings, figures = ctx.catalogue, ctx.settings, res.figures
+    # deferred on purpose: the template checks load Jinja2 and lxml
+    from .coverage import place_indicators, template_uses  # noqa: PLC0415
+    res.add(apply_narrative(ctx, res))   # the office's wording, before the automatic sentences are placed
+    res.automatic, lost = place_indicators(cat, figures, res.narrative, settings, template_uses(ctx.templates), broken)
+    res.add(lost)
+    res.add(apply_automatic(ctx, res))
+    if not broken and not any(s.status == MISSING for s in res.statuses):
+        written = set(res.narrative) | {i.section for i in cat.indicators.values() if i.section}
+        res.add([make("empty-section", None, section=section, title=title)
+                 for section, title in settings["muc"].items() if section not in written])
+
+
+def _blind(cat, ref, department: str) -> str | None:
+    """The name of the department whose figures a reference prints when it is not
+    ``department`` (a share depends on its parent's figure too), else None."""
+    ind = cat.indicators[ref.code]
+    other = None
+    if ind.department != department:
+        other = ind.department
+    elif ref.measure == "tytrong" and ind.parent in cat.indicators and cat.indicators[ind.parent].department != department:
+        other = cat.indicators[ind.parent].department
+    if other is None:
+        return None
+    return cat.departments[other].name if other in cat.departments else other
+
+
 def _replace_problems(res: CheckResult, department: str, old: list, new: list) -> None:
     """A department's problems ``old`` replaced by ``new`` (capped), in its list and in the
     period's, where the first of them stood."""
@@ -522,11 +558,10 @@ def _wrong_format_files(ctx: Context, folder: Path, problems: list) -> dict:
             if not layout.workbook_files(folder, stem):
                 out[stem] = extra
             else:
-                problems.append(warning("extra-file", f"Tệp «{extra.name}» của «{cat.departments[stem].name}» "
-                                        f"không được đọc: đã có {layout.filename(stem)}", file=extra.name))
+                problems.append(make("extra-file", dict(file=extra.name), name=extra.name,
+                                     department=cat.departments[stem].name, file=layout.filename(stem)))
             continue
-        problems.append(warning("unknown-file", f"Tệp «{extra.name}» không mang tên của đơn vị nào trong danh mục "
-                                f"(cần <mã đơn vị>.xlsx); tệp này không được đọc", file=extra.name))
+        problems.append(make("unknown-file", dict(file=extra.name), name=extra.name))
     return out
 
 
@@ -539,9 +574,8 @@ def department_problems(res: CheckResult, department: str) -> list[Problem]:
 def missing_problems(res: CheckResult) -> list[Problem]:
     """One ``not-submitted`` error per department with no workbook (status «chưa nộp»), naming
     the file expected and whether it is there but still blank."""
-    return [error("not-submitted", f"Đơn vị «{s.name}» chưa nộp biểu {s.file}"
-                  + (" (biểu trong thư mục kỳ còn trống, như khi mới tạo: chưa có số «Thực hiện tháng», «Lũy kế» hay "
-                     "dòng thuyết minh nào)" if s.blank else ""), file=s.file, department=s.department)
+    return [make("not-submitted:blank" if s.blank else "not-submitted", dict(file=s.file, department=s.department),
+                 name=s.name, file=s.file)
             for s in res.statuses if s.status == MISSING]
 
 
@@ -707,10 +741,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
         figures_path = output_path(ctx.out, ctx.settings, ctx.period, "json")
         changed = changes_since(_recorded_settings(figures_path), ctx.settings)
         if changed:
-            problems.append(warning("settings-changed", f"Kỳ {ctx.period} được lập lại với cài đặt khác lần lập trước: "
-                                    + "; ".join(changed) + f". Nếu báo cáo kỳ {ctx.period} phải giữ giá trị cũ, đặt "
-                                    "giá trị cũ trong một khối [[theo_ky]] có den_ky của cai-dat.toml (README, «Cài "
-                                    "đặt theo kỳ») rồi lập lại", file=figures_path.name))
+            problems.append(make("settings-changed", dict(file=figures_path.name), period=ctx.period, changes="; ".join(changed)))
         write_json(figures_path, figures_document(ctx.period, res.printed, ctx.settings))
         paths["figures"] = figures_path
         annex_path = output_path(ctx.out, ctx.settings, ctx.period, "annex")
@@ -725,9 +756,7 @@ def build(ctx: Context, allow_missing: bool = False, pdf: bool = False, progress
                                                           "draft-pdf" if draft else "pdf"))
         other = font_substitute()
         if other:
-            problems.append(warning("font-missing", f"Máy này chưa cài phông «{FONT}»: bản PDF dùng phông «{other}» "
-                                    f"thay thế (cùng cỡ chữ nhưng nét khác); cài phông Times New Roman (README, mục "
-                                    f"«Chạy cho cả tỉnh») rồi lập lại PDF", file=paths["pdf"].name))
+            problems.append(make("font-missing", dict(file=paths["pdf"].name), font=FONT, other=other))
     warnings = [p for p in problems if not p.is_error]
     at = utc_now_text()
     kinds = {"figures": "json", **({"docx": "draft", "pdf": "draft-pdf"} if draft else {})}

@@ -71,17 +71,6 @@ class Problem:
             f"{self.severity.upper()}{code}: {self.message}{note}"
 
 
-def error(code: str, message: str, **place) -> Problem:
-    """A ``lỗi``: ``code`` from ``CODES``, the Vietnamese ``message``; ``place``: the Problem's
-    position fields (``file``, ``sheet``, ``cell``, ``indicator``, ``line``, ``column``, ``department``)."""
-    return Problem(code, ERROR, message, **place)
-
-
-def warning(code: str, message: str, **place) -> Problem:
-    """A ``cảnh báo`` (the build goes on); arguments as ``error``."""
-    return Problem(code, WARNING, message, **place)
-
-
 def has_errors(problems) -> bool:
     """True when any of the Problems (an iterable) is an error."""
     return any(p.is_error for p in problems)
@@ -179,6 +168,11 @@ _UNIT_NOT_CONVERTED = (
 _SPELLING = "mã chỉ tiêu viết chữ in hoa như trong danh mục, từ sau dấu hai chấm viết thường không dấu, không có khoảng trắng"
 _VERBATIM = "; muốn in nguyên văn thì viết ngoặc tròn thay cho ngoặc nhọn"
 _TOO_MANY = " khác (chỉ hiện {limit} mục đầu; thường là cùng một lỗi lặp lại): hãy sửa các mục đã nêu rồi gửi lại"
+_FROM_STORE = ("Không có tệp {file} trong thư mục kỳ {period}: dùng nguyên lần nộp đã nhận của «{name}» lúc {at} (lần "
+               "nộp {revision}, tệp {stored_file}), cả số liệu và thuyết minh")
+_UNPRINTABLE = (", thường do dán từ chương trình khác: đã bỏ các ký tự này khỏi thuyết minh; hãy xem lại nội dung ô")
+_EARLIER_DIFFERS = ("; báo cáo kỳ {report_period} không dùng số đã cũ thay cho tệp này: hãy chạy «baocao check --period "
+                    "{period}» và sửa tệp, hoặc bỏ tệp khỏi thư mục nếu đó không phải bản đúng")
 _NEW_ROW = ": hãy ghi «Đến kỳ» cho dòng chỉ tiêu này và thêm một dòng mới (cùng mã) với đơn vị báo cáo mới từ kỳ sau"
 
 # Every problem code, in one place, with what it means (kiem-tra.xlsx shows it beside each
@@ -273,11 +267,15 @@ TABLE = (
                        "(.xlsx)»"),
          xls_cell_type=E("Sheet «{name}», ô {coord} có kiểu dữ liệu lạ: " + SAVE_AS),
          xls_unreadable=E("Không đọc được tệp .xls ({reason}): " + SAVE_AS)),
-    Code("wrong-format", "biểu lưu dạng khác .xlsx (.ods, .csv…)"),
+    Code("wrong-format", "biểu lưu dạng khác .xlsx (.ods, .csv…)",
+         E("Biểu của «{name}» được lưu dạng «{suffix}», phần mềm chỉ đọc bảng tính Excel: hãy mở tệp rồi chọn «Lưu thành» "
+           "(Save As) dạng «Excel Workbook (.xlsx)» và gửi lại tệp {file}")),
     Code("sheet-duplicate", "hai sheet trùng tên (khác nhau chỉ ở khoảng trắng, chữ hoa hay kiểu gõ dấu)",
          E("Biểu có các sheet trùng tên khi bỏ khoảng trắng thừa và dấu gõ khác kiểu: {sheets}: hãy xóa hoặc đổi tên để "
            "mỗi sheet một tên rồi gửi lại")),
-    Code("two-workbooks", "hai biểu của cùng một đơn vị trong thư mục kỳ (.xlsx và .xls…)"),
+    Code("two-workbooks", "hai biểu của cùng một đơn vị trong thư mục kỳ (.xlsx và .xls…)",
+         E("Thư mục kỳ {period} có {count} biểu của «{name}»: {files}: không biết đọc tệp nào; hãy giữ lại một tệp (bản "
+           "đúng) và chuyển các tệp còn lại ra khỏi thư mục")),
     Code("password-protected", "biểu đặt mật khẩu mở tệp",
          E("Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu (File > Info > Protect Workbook) rồi gửi lại"),
          plain=E("Biểu được đặt mật khẩu mở tệp nên không đọc được: hãy bỏ mật khẩu rồi gửi lại")),
@@ -415,10 +413,14 @@ TABLE = (
     Code("last-year-differs", "số cùng kỳ khác số đã nhận năm trước",
          W("«{column}» ghi {value}, nhưng số đã lưu của cùng kỳ năm trước là {stored} (biểu năm trước, "
            "{file_name}!{sheet}!{cell})")),
-    Code("same-as-previous", "số liệu giống hệt kỳ trước"),
+    Code("same-as-previous", "số liệu giống hệt kỳ trước",
+         W("Số liệu tháng và lũy kế của «{name}» giống hệt kỳ trước ({previous}): có thể đã gửi nhầm biểu kỳ trước hoặc chưa "
+           "cập nhật số liệu")),
     Code("unit-changed", "số liệu đã lưu có đơn vị khác, không đổi được",
          E(_UNIT_NOT_CONVERTED),
-         prefill=W(_UNIT_NOT_CONVERTED)),
+         prefill=W(_UNIT_NOT_CONVERTED),
+         earlier=W("«{name}» ({code}): {file} ghi «{column}» theo «{unit}», nay tính bằng «{new_unit}» và bảng đổi đơn vị "
+                   "không có cách đổi: để trống ô «{target}»")),
     Code("quarter-incomplete", "thiếu số của một tháng trong quý",
          W("Không tính được số quý {quarter} của «{name}»: thiếu số tháng của kỳ {missing}; báo cáo không in số quý thay vì "
            "đoán"),
@@ -477,14 +479,25 @@ TABLE = (
          W("Viết «{word}» ngay trước «{ref}», mà «{ref}» tự in chữ chỉ chiều («{text}»): báo cáo sẽ in «{word} {text}»; "
            "bỏ chữ «{word}»"),
          silent=W("Viết «{word}» ngay trước «{ref}», mà «{ref}» tự in chữ chỉ chiều; bỏ chữ «{word}»")),
-    Code("unknown-section", "mục báo cáo không có"),
-    Code("narrative-too-long", "thuyết minh của một ô hoặc cả biểu dài quá giới hạn"),
+    Code("direction-unchecked", "chữ tăng/giảm trước số của đơn vị khác: kiểm tra khi văn phòng lập báo cáo",
+         W("Viết {words} trước số của chỉ tiêu {code} (của {department}): chiều tăng/giảm sẽ được kiểm tra khi văn phòng "
+           "lập báo cáo; dùng «{{{code}:{word}}}» để phần mềm tự viết tăng/giảm")),
+    Code("unknown-section", "mục báo cáo không có",
+         E("Mục «{section}» không có trong báo cáo; dùng một trong: {sections}")),
+    Code("narrative-too-long", "thuyết minh của một ô hoặc cả biểu dài quá giới hạn",
+         E("Ô thuyết minh dài {size} ký tự, quá giới hạn {limit} ký tự của một ô: hãy rút gọn hoặc chia thành nhiều dòng "
+           "(cùng mục)"),
+         file=E("Thuyết minh của biểu dài quá {limit} ký tự (cả các ô cộng lại): từ ô này trở đi không được đọc; hãy rút "
+                "gọn thuyết minh rồi gửi lại")),
     Code("too-many-problems", "biểu có quá nhiều lỗi: chỉ hiện các lỗi đầu tiên, số còn lại được đếm",
          E("… và {errors} lỗi" + _TOO_MANY),
          both=E("… và {errors} lỗi và {warnings} cảnh báo" + _TOO_MANY),
          warnings=W("… và {warnings} cảnh báo" + _TOO_MANY)),
-    Code("empty-section", "mục không đơn vị nào viết"),
-    Code("unprintable-character", "thuyết minh có ký tự không in được (ký tự điều khiển, vùng dùng riêng), đã bỏ"),
+    Code("empty-section", "mục không đơn vị nào viết",
+         W("Mục {section} «{title}» chưa có đơn vị nào viết thuyết minh và không có chỉ tiêu nào: báo cáo để trống mục này")),
+    Code("unprintable-character", "thuyết minh có ký tự không in được (ký tự điều khiển, vùng dùng riêng), đã bỏ",
+         W("Ô chứa ký tự không in được ({shown})" + _UNPRINTABLE),
+         more=W("Ô chứa ký tự không in được ({shown} và {more} ký tự khác)" + _UNPRINTABLE)),
     Code("paragraph-not-composed", "đoạn thuyết minh không lập được, báo cáo in một dòng đánh dấu thay cho đoạn đó",
          W("Đoạn thuyết minh của «{name}» ở {where} không lập được ({error}): báo cáo in dòng đánh dấu thay cho đoạn này; "
            "hãy xem lại ô đó rồi lập lại")),
@@ -492,15 +505,36 @@ TABLE = (
          W("Số liệu của «{name}» ({code}) do «{dept}» gửi không được in ở đâu trong báo cáo: không thuyết minh nào, không "
            "đoạn nào của mẫu trích dẫn, không có trong phụ lục, và {where}. Hãy {fix}")),
     # the period's folder and the build
-    Code("not-submitted", "đơn vị chưa nộp biểu"),
-    Code("blank-workbook", "biểu gửi lên còn trống"),
-    Code("from-store", "dùng lần nộp đã nhận (tệp không còn trong thư mục)"),
-    Code("extra-file", "tệp thừa trong thư mục kỳ"),
-    Code("unknown-file", "tệp lạ trong thư mục kỳ"),
-    Code("earlier-file-recorded", "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi: đã ghi thành lần nộp mới"),
-    Code("earlier-file-differs", "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi nhưng có lỗi"),
-    Code("font-missing", "máy thiếu phông Times New Roman (PDF dùng phông thay thế)"),
-    Code("settings-changed", "lập lại một kỳ với cài đặt (người ký, nơi nhận, tên cơ quan, cách viết…) khác lần lập trước"),
+    Code("not-submitted", "đơn vị chưa nộp biểu",
+         E("Đơn vị «{name}» chưa nộp biểu {file}"),
+         blank=E("Đơn vị «{name}» chưa nộp biểu {file} (biểu trong thư mục kỳ còn trống, như khi mới tạo: chưa có số «Thực "
+                 "hiện tháng», «Lũy kế» hay dòng thuyết minh nào)")),
+    Code("blank-workbook", "biểu gửi lên còn trống",
+         E("Biểu gửi lên của «{name}» còn trống: chưa có số «Thực hiện tháng», «Lũy kế» hay dòng thuyết minh nào; hãy điền "
+           "số liệu rồi gửi lại")),
+    Code("from-store", "dùng lần nộp đã nhận (tệp không còn trong thư mục)",
+         W(_FROM_STORE),
+         no_narrative=W(_FROM_STORE + "; lần nộp này được ghi trước khi phần mềm lưu thuyết minh nên không có thuyết minh")),
+    Code("extra-file", "tệp thừa trong thư mục kỳ",
+         W("Tệp «{name}» của «{department}» không được đọc: đã có {file}")),
+    Code("unknown-file", "tệp lạ trong thư mục kỳ",
+         W("Tệp «{name}» không mang tên của đơn vị nào trong danh mục (cần <mã đơn vị>.xlsx); tệp này không được đọc")),
+    Code("earlier-file-recorded", "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi: đã ghi thành lần nộp mới",
+         W("Tệp {file} khác lần nộp đã ghi của kỳ {period} (lần nộp {revision}, nhận lúc {at}): đã đọc, kiểm tra và ghi "
+           "thành lần nộp {new_revision}, nên báo cáo kỳ {report_period} dùng số của tệp này; báo cáo kỳ {period} đã lập "
+           "trước đây (nếu có) cần lập lại")),
+    Code("earlier-file-differs", "biểu của một kỳ trước trong thư mục khác lần nộp đã ghi nhưng có lỗi",
+         E("Tệp {file} khác lần nộp đã ghi của kỳ {period} (lần nộp {revision}, nhận lúc {at}) nhưng chưa ghi được vì có "
+           "{count} lỗi (ví dụ {where}: {first})" + _EARLIER_DIFFERS),
+         no_example=E("Tệp {file} khác lần nộp đã ghi của kỳ {period} (lần nộp {revision}, nhận lúc {at}) nhưng chưa ghi "
+                      "được vì có {count} lỗi" + _EARLIER_DIFFERS)),
+    Code("font-missing", "máy thiếu phông Times New Roman (PDF dùng phông thay thế)",
+         W("Máy này chưa cài phông «{font}»: bản PDF dùng phông «{other}» thay thế (cùng cỡ chữ nhưng nét khác); cài phông "
+           "Times New Roman (README, mục «Chạy cho cả tỉnh») rồi lập lại PDF")),
+    Code("settings-changed", "lập lại một kỳ với cài đặt (người ký, nơi nhận, tên cơ quan, cách viết…) khác lần lập trước",
+         W("Kỳ {period} được lập lại với cài đặt khác lần lập trước: {changes}. Nếu báo cáo kỳ {period} phải giữ giá trị "
+           "cũ, đặt giá trị cũ trong một khối [[theo_ky]] có den_ky của cai-dat.toml (README, «Cài đặt theo kỳ») rồi lập "
+           "lại")),
     # the office's edits (bien-tap/<YYYY-MM>.xlsx, the web's «Biên tập»)
     Code("edit-file", "tệp biên tập của văn phòng không đọc được hoặc sai cột",
          E("Không đọc được tệp biên tập {path}: hãy mở bằng Excel rồi lưu lại dạng «Excel Workbook (.xlsx)»"),

@@ -4,7 +4,9 @@ department's account."""
 from __future__ import annotations
 
 import io
+import json
 import re
+import shutil
 import time
 import zipfile
 
@@ -132,3 +134,124 @@ def test_an_uncomposable_paragraph_becomes_a_marked_line_naming_department_and_c
     assert len(warned) == 1 and warned[0].department == CT and warned[0].cell == f"B{row}"
     # every other department's paragraphs are there
     assert "Hoạt động du lịch tiếp tục tăng" in body
+
+
+# --- point 2: no leak of unreleased figures through what a department can reach
+
+
+FOREIGN = ["THUE_THU_ND", "CA_HS", "YT_KHAM", "CA_TL_KP"]   # Cục Thuế's, Công an's, Sở Y tế's
+PUBLISHED = {"plan", "plan2", "month_last_year", "cumulative_last_year"}   # given or last year's: not this period's
+
+
+def _masked(html: str) -> str:
+    """A page with what differs between two sessions or two minutes masked: the CSRF token and
+    the times printed («09:41 ngày 30/11/2026»)."""
+    html = re.sub(r'name="csrf" value="[^"]+"', 'name="csrf" value=""', html)
+    return re.sub(r"\d{2}:\d{2} ngày \d{1,2}/\d{1,2}/\d{4}", "HH:MM", html)
+
+
+def _problem_rows(html: str) -> list:
+    return [" ".join(text_of(r).split()) for r in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)]
+
+
+def test_a_department_verdict_shows_nothing_of_another_department_figures(tmp_path):
+    """Sở Công Thương writes direction words before other departments' changes and refers to
+    their figures. Its verdict (an upload's page, the typed form's check) is the same whether
+    they have submitted or not, or submitted other figures, and none of their figures' texts
+    appears on any page it can reach."""
+    cat = pipeline.open_context(PERIOD).catalogue
+    owners = {cat.indicators[c].department for c in FOREIGN}
+    assert CT not in owners and len(owners) == 3
+    words = {"THUE_THU_ND": "chenh", "CA_HS": "chenh", "YT_KHAM": "tyle_tang", "CA_TL_KP": "tyle_tang"}
+    text = "; ".join(f"giảm {{{c}:{w}}}, tăng {{{c}:{w}}}, {{{c}}}, {{{c}:tang}}" for c, w in words.items()) \
+        + ", {THUE_THU_ND:dat} kế hoạch"
+    data = with_narrative(sample_bytes(CT), [("II.1.3", "Thử nghiệm: " + text + ".")])
+    # what the office's build prints for those indicators this period
+    built = pipeline.build(pipeline.open_context(PERIOD, ROOT / "inputs", tmp_path / "ref", db=None))
+    figures = {f["code"]: f for f in json.loads(built["paths"]["figures"].read_text(encoding="utf-8"))["indicators"]}
+    secrets = {t.removeprefix("tăng ").removeprefix("giảm ") for c in FOREIGN
+               for k, t in figures[c]["text"].items() if k not in PUBLISHED and re.search(r"\d[,.]\d|\d%", t)}
+    assert len(secrets) >= 6, secrets
+
+    def leaks(html: str) -> list:
+        shown = " ".join(text_of(html).split())
+        return [s for s in secrets if re.search(r"(?<![\d,.])" + re.escape(s) + r"(?![\d,])", shown)]
+
+    # the office in three states: everybody submitted; those departments not yet; they sent other figures
+    def changed(folder):
+        for dept in owners:
+            wb = load_workbook(folder / f"{dept}.xlsx")
+            ws = wb["Chỉ tiêu"]
+            for row in ws.iter_rows(min_row=2):
+                if row[0].value in FOREIGN:
+                    for cell in row[4:6]:
+                        if isinstance(cell.value, (int, float)):
+                            cell.value = cell.value * 3 + 7
+            wb.save(folder / f"{dept}.xlsx")
+
+    verdicts, forms, homes = [], [], []
+    for state in ("all", "missing", "changed"):
+        app, config = web_setup(tmp_path / state, remove=tuple(owners) if state == "missing" else ())
+        if state == "changed":
+            changed(config.inputs / PERIOD)
+        with Server(app) as server, client(server) as dept:
+            login(dept, CT)
+            got = send(dept, data)
+            assert "Đã nhận biểu" in got.text, got.text[:2000]
+            assert not leaks(got.text), leaks(got.text)
+            assert "chiều tăng/giảm sẽ được kiểm tra khi văn phòng lập báo cáo" in got.text
+            assert "thiếu số liệu" not in got.text   # whether they have a figure yet is not said either
+            verdicts.append(_masked(got.text))
+            # the typed form's check: the same verdict, no figure of theirs
+            fields = {"v:CT_XK_DP:month": "14", "t:II.1.3": "Thử nghiệm: " + text + "."}
+            page = dept.get(f"/don-vi/{PERIOD}/bieu-mau")
+            checked = dept.post(f"/don-vi/{PERIOD}/bieu-mau",
+                                data={"csrf": csrf_of(page.text), "viec": "kiem-tra", **fields})
+            assert checked.status_code == 200 and not leaks(checked.text), leaks(checked.text)
+            assert "chiều tăng/giảm sẽ được kiểm tra khi văn phòng lập báo cáo" in checked.text
+            forms.append([r for r in _problem_rows(checked.text) if "Thử nghiệm" not in r])
+            # everything else it can reach: its home page, its receipt, its stored upload, the blank workbook
+            home = dept.get("/don-vi")
+            assert home.status_code == 200 and not leaks(home.text)
+            homes.append(_masked(home.text))
+            for path in (f"/don-vi/{PERIOD}/bieu-mau", str(got.url)):
+                assert not leaks(dept.get(path).text)
+            blank = dept.get(f"/don-vi/{PERIOD}/bieu-trong.xlsx")
+            assert blank.status_code == 200
+            wb = load_workbook(io.BytesIO(blank.content))
+            cells = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+            assert not [c for c in FOREIGN if c in cells]
+            # the office's pages are not the department's
+            for path in (f"/van-phong/{PERIOD}", f"/van-phong/{PERIOD}/chi-tieu", f"/van-phong/{PERIOD}/tai/docx"):
+                r = dept.get(path, follow_redirects=False)
+                assert r.status_code in (302, 303, 403, 404) and not leaks(r.text), (path, r.status_code)
+    # byte for byte (but the session's token and the minute), whatever the others have done
+    assert verdicts[0] == verdicts[1] == verdicts[2]
+    assert forms[0] == forms[1] == forms[2] and forms[0]
+    assert homes[0] == homes[1] == homes[2]
+
+
+def test_the_office_build_still_checks_directions_across_departments(tmp_path):
+    """What the verdict leaves out is checked where the figures are the office's: a direction
+    word against another department's figure is a warning of the build, naming the figure."""
+    cat = pipeline.open_context(PERIOD).catalogue
+    inputs = tmp_path / "inputs"
+    shutil.copytree(ROOT / "inputs" / PERIOD, inputs / PERIOD)
+    (inputs / PERIOD / f"{CT}.xlsx").write_bytes(with_narrative(sample_bytes(CT), [
+        ("II.1.3", "Thu nội địa tăng {THUE_THU_ND:chenh} tỷ đồng.")]))
+    ctx = pipeline.open_context(PERIOD, inputs, tmp_path / "out", db=None)
+    full = pipeline.department_problems(pipeline.check(ctx, record=False), CT)
+    own = pipeline.department_problems(pipeline.check(ctx, record=False, only=CT), CT)
+    conflict = [p for p in full if p.code == "direction-conflict" and p.indicator == "THUE_THU_ND"]
+    assert conflict and "421,26" in conflict[0].message   # the change Cục Thuế's figures give
+    assert not [p for p in own if p.code == "direction-conflict"]
+    [note] = [p for p in own if p.code == "direction-unchecked"]
+    assert note.indicator == "THUE_THU_ND" and cat.departments["cuc-thue"].name in note.message
+    assert "421" not in note.message and not note.is_error
+    # its own figures are still checked in full: a direction word against its own change
+    (inputs / PERIOD / f"{CT}.xlsx").write_bytes(with_narrative(sample_bytes(CT), [
+        ("II.1.3", "Điện thương phẩm giảm {CT_DIEN_TP:chenh} Tr Kw/h.")]))
+    fig = pipeline.check(ctx, record=False).figures["CT_DIEN_TP"]
+    assert fig.values["cumulative"] > fig.values["cumulative_last_year"]   # it went up: «giảm» is wrong
+    own = pipeline.department_problems(pipeline.check(ctx, record=False, only=CT), CT)
+    assert [p for p in own if p.code == "direction-conflict" and p.indicator == "CT_DIEN_TP"]

@@ -17,9 +17,6 @@ PACKAGE = ROOT / "generator"
 # the calls that name a message: problems.make / problems.text, and the reader's PackageError
 # (its LimitExceeded passes the key up through super().__init__)
 NAMING = {"make", "text", "PackageError", "__init__"}
-# modules whose problems are still written the old way (error()/warning() with an f-string);
-# each slice of the move empties this list further
-NOT_YET = {"pipeline.py", "intake.py"}   # intake.py: the messages of pipeline's check, moved there whole
 
 
 def _modules():
@@ -100,8 +97,9 @@ def test_every_message_of_the_table_is_made_somewhere():
 
 def test_no_call_site_writes_its_own_message():
     """Outside problems.py nothing builds a Problem from its own text: no ``Problem(…)``, no
-    old-style ``error(code, f"…")``/``warning(…)`` in a module already moved, and a message key
-    is always a literal (or a choice between literals) of ``TABLE``."""
+    old-style ``error(code, f"…")``/``warning(…)`` (problems has none any more), and a message
+    key is always a literal (or a choice between literals) of ``TABLE``."""
+    assert not hasattr(problems, "error") and not hasattr(problems, "warning")
     found = []
     for path, tree in _modules():
         if path.name == "problems.py":
@@ -116,7 +114,7 @@ def test_no_call_site_writes_its_own_message():
             name = _name(node.func)
             if name in ("Problem", "MarkupProblem"):
                 found.append(f"{path.name}:{node.lineno}: {name}(…)")
-            if name in ("error", "warning") and path.name not in NOT_YET and not isinstance(node.func, ast.Attribute):
+            if name in ("error", "warning") and not isinstance(node.func, ast.Attribute):
                 found.append(f"{path.name}:{node.lineno}: {name}(…)")
             forwarded = id(node) in forwarding and _name(node.args[0]) == "key" if node.args else False
             # a PackageError made into a Problem: its key and fields, checked where it was raised
@@ -129,12 +127,10 @@ def test_no_call_site_writes_its_own_message():
     assert found == []
 
 
-def test_each_code_has_its_meaning_and_each_moved_code_its_message():
+def test_each_code_has_its_meaning_and_its_messages():
     assert all(c.meaning for c in TABLE)
     assert len({c.code for c in TABLE}) == len(TABLE)
-    made = {key.partition(":")[0] for _, _, keys, _ in _message_calls() for key in keys}
-    without = {c.code for c in TABLE if not c.templates}
-    assert made & without == set()
+    assert [c.code for c in TABLE if not c.templates] == []
     # every template is valid str.format text with named fields only
     for key, template in MESSAGES.items():
         assert template.severity in (problems.ERROR, problems.WARNING), key

@@ -426,7 +426,7 @@ def test_every_problem_of_a_workbook_names_its_department_and_one_position(small
     from openpyxl import load_workbook as load
 
     from generator.outputs import write_problems_xlsx
-    from generator.problems import error
+    from generator.problems import make
 
     fill(small.period_inputs / CT, {"XNK_TONG": {"F": "khoảng 3 nghìn"}})
     (small.period_inputs / NN).unlink()
@@ -438,7 +438,7 @@ def test_every_problem_of_a_workbook_names_its_department_and_one_position(small
     missing = pipeline.missing_problems(res)
     assert [m.department for m in missing] == ["so-nong-nghiep"]
     out = small.period_out / "kiem-tra.xlsx"
-    csv_problem = error("indicator-kind", "Loại «x» không hợp lệ", file="chi-tieu.csv", line=8, column="Loại")
+    csv_problem = make("indicator-kind", dict(file="chi-tieu.csv", line=8, column="Loại"), kind="x", kinds="số, tỷ lệ")
     write_problems_xlsx(out, [p, csv_problem])
     ws = load(out).active
     assert ws["D2"].value == "F2" and ws["D2"].hyperlink is not None

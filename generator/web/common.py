@@ -109,13 +109,14 @@ class Web:
                 self._contexts[key] = got
         return got
 
-    def check(self, ctx: pipeline.Context, override: dict | None = None) -> pipeline.CheckResult:
+    def check(self, ctx: pipeline.Context, override: dict | None = None, only: str | None = None) -> pipeline.CheckResult:
         """``pipeline.check`` of a page or a verdict (nothing recorded): a workbook whose bytes
         and templates are those of a reading this server kept is not read again (``kept``).
-        A page's check (no ``override``) when nothing it reads changed since the last one
+        ``only``: a department's verdict (``pipeline.check``). A page's check (no ``override``,
+        no ``only``) when nothing it reads changed since the last one
         (``reads_of``) is that check's result, shared: pages only read it."""
-        if override:
-            return pipeline.check(ctx, override=override, record=False, kept=self.kept)
+        if override or only:   # an upload's or a form's verdict, a department's own counts
+            return pipeline.check(ctx, override=override, record=False, only=only, kept=self.kept)
         key = (str(ctx.period), self.reads_of(ctx))
         with self._contexts_lock:
             last = self._checks.get(key[0])

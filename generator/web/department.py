@@ -19,7 +19,7 @@ from .. import store as storage
 from ..files import atomic_write_bytes, make_dirs, write_private
 from ..history import submission_of
 from ..periods import Period, period_phrase
-from ..status import CSS, of_period
+from ..status import CSS, MISSING, of_period
 from ..workbooks import layout
 from ..workbooks.grid import CFB_MAGIC
 from ..workbooks.sandbox import read_workbook_bounded
@@ -34,10 +34,17 @@ def dept_home(visit: Visit):
     """GET /don-vi: the department's open periods, each with its deadline, days left, status and
     every upload with its receipt."""
     web, dept = visit.web, visit.department
-    states = {}   # each open period's status of this department — the office's definition (status.py)
+    # each open period's status of this department — the office's definition (status.py), so that it
+    # agrees with the dashboard and the build — with the true counts of its own verdict (its own workbook
+    # alone: how many problems another department's figures raise is not shown)
+    states = {}
     for p in web.periods():
         ctx = web.ctx_for(p)
-        states[p] = of_period(ctx, web.check(ctx), {dept})[0]
+        row = of_period(ctx, web.check(ctx), {dept})[0]
+        if row["status"] != MISSING:
+            own = next(s for s in web.check(ctx, only=dept).statuses if s.department == dept)
+            row["errors"], row["warnings"] = own.errors, own.warnings
+        states[p] = row
     rows = []
     with storage.open_store(web.config.db) as store:
         for p in web.periods():
@@ -157,7 +164,8 @@ def accept_upload(web: Web, period: Period, dept: str, username: str, data: byte
         # umask of whoever started the server: os.replace moves it into place with this mode
         write_private(staged, data, 0o640)
         ctx = web.ctx_for(period)
-        res = web.check(ctx, override={dept: staged})
+        # the verdict: its own workbook alone, never another department's figures (pipeline.check's only)
+        res = web.check(ctx, override={dept: staged}, only=dept)
         problems = pipeline.department_problems(res, dept)   # capped: the first ones and a line counting the rest
         status = next(s for s in res.statuses if s.department == dept)
         n_err, n_warn = status.errors, status.warnings   # the true counts

@@ -164,14 +164,20 @@ def _rows_of_narrative(ctx, fields: dict) -> dict:
 
 
 def check_typed(web: Web, period: Period, dept: str, fields: dict):
-    """Check the typed figures as an upload is checked, storing nothing: (problems, result)."""
+    """Check the typed figures as an upload is checked, storing nothing: (problems, result,
+    (errors, warnings)). The problems and their true counts are the department's verdict
+    (``pipeline.check``'s ``only``: its own figures alone, never another department's); the
+    result, for the preview of its own paragraphs and automatic sentences, is the full check
+    (the preview prints its own figures only)."""
     ctx = web.ctx_for(period)
     data = _as_workbook(ctx, dept, fields)
     with tempfile.TemporaryDirectory(prefix="baocao-bieu-mau-") as tmp:
         path = Path(tmp) / layout.filename(dept)
         path.write_bytes(data)
+        own = web.check(ctx, override={dept: path}, only=dept)
         res = web.check(ctx, override={dept: path})
-    return [p.to_dict() for p in pipeline.department_problems(res, dept)], res
+    status = next(s for s in own.statuses if s.department == dept)
+    return [p.to_dict() for p in pipeline.department_problems(own, dept)], res, (status.errors, status.warnings)
 
 
 def send_typed(web: Web, period: Period, dept: str, username: str, fields: dict) -> int:
@@ -264,10 +270,12 @@ def _rows(text: str) -> int:
 
 
 def page(web: Web, request: Request, period: Period, dept: str, fields: dict, origin: str = "",
-         problems: list | None = None, res=None, status_code: int = 200, note: str = ""):
+         problems: list | None = None, res=None, status_code: int = 200, note: str = "",
+         counts: tuple[int, int] | None = None):
     """The form page of ``dept`` for ``period``: one row per indicator in force with the columns
     its kind uses, the typed ``fields``, each problem beside its field, the narrative boxes
-    and their preview (``res``: the check's result, when there was one)."""
+    and their preview (``res``: the check's result, when there was one; ``counts``: the verdict's true
+    (errors, warnings), the problems shown being capped)."""
     ctx = web.ctx_for(period)
     own = ctx.catalogue.of_department(dept)
     cells = typed.cells_of(ctx.catalogue, dept)
@@ -313,9 +321,8 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
                 for k, t in _sections(ctx.settings, extra)]
     # deferred on purpose: init's writer loads openpyxl
     from ..workbooks.init import MARKUP_HELP  # noqa: PLC0415
-    status = next((s for s in res.statuses if s.department == dept), None) if res is not None else None
-    if status is not None and problems is not None:   # the true counts (the problems shown may be capped)
-        n_err, n_warn = status.errors, status.warnings
+    if counts is not None and problems is not None:   # the true counts (the problems shown may be capped)
+        n_err, n_warn = counts
     else:
         n_err = sum(p["severity"] == "lỗi" for p in problems or [])
         n_warn = len(problems or []) - n_err
@@ -373,8 +380,8 @@ def _act(visit: Visit):
         save_draft(web, period, dept, visit.user["username"], fields)
         return visit.redirect("form", query="da-luu=1", period=period)
     if action == "kiem-tra":
-        problems, res = check_typed(web, period, dept, fields)
-        return page(web, visit.request, period, dept, fields, problems=problems, res=res)
+        problems, res, counts = check_typed(web, period, dept, fields)
+        return page(web, visit.request, period, dept, fields, problems=problems, res=res, counts=counts)
     try:   # a closed period, the hourly quota, the archive's size: said on the page, the typed figures kept
         quotas.refuse_upload(web, period, dept, 0)
     except HTTPException as e:
