@@ -255,3 +255,23 @@ def test_the_office_build_still_checks_directions_across_departments(tmp_path):
     assert fig.values["cumulative"] > fig.values["cumulative_last_year"]   # it went up: «giảm» is wrong
     own = pipeline.department_problems(pipeline.check(ctx, record=False, only=CT), CT)
     assert [p for p in own if p.code == "direction-conflict" and p.indicator == "CT_DIEN_TP"]
+
+
+def test_a_share_of_another_department_parent_is_not_resolved_in_the_verdict(tmp_path):
+    """Cục Thuế's share of the budget revenue depends on Sở Tài chính's total: in Cục Thuế's
+    verdict it is checked for syntax only (nothing said of whether Sở Tài chính has a figure);
+    the office's check says it cannot be computed while Sở Tài chính has not submitted."""
+    cat = pipeline.open_context(PERIOD).catalogue
+    ind = cat.indicators["THUE_THU_ND"]
+    parent_dept = cat.indicators[ind.parent].department
+    assert ind.department == "cuc-thue" and parent_dept != "cuc-thue"
+    inputs = tmp_path / "inputs"
+    shutil.copytree(ROOT / "inputs" / PERIOD, inputs / PERIOD)
+    (inputs / PERIOD / f"{parent_dept}.xlsx").unlink()
+    (inputs / PERIOD / "cuc-thue.xlsx").write_bytes(with_narrative(sample_bytes("cuc-thue"), [
+        ("II.2", "Thu nội địa chiếm {THUE_THU_ND:tytrong} tổng thu.")]))
+    ctx = pipeline.open_context(PERIOD, inputs, tmp_path / "out", db=None)
+    full = pipeline.department_problems(pipeline.check(ctx, record=False), "cuc-thue")
+    own = pipeline.department_problems(pipeline.check(ctx, record=False, only="cuc-thue"), "cuc-thue")
+    assert [p for p in full if p.code == "markup-no-figure" and p.indicator == "THUE_THU_ND"]
+    assert not [p for p in own if p.indicator == "THUE_THU_ND" and p.sheet == "Thuyết minh"]

@@ -241,3 +241,31 @@ def test_the_proxy_example_keeps_its_limits():
     nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     for directive in ("client_max_body_size", "client_body_timeout", "client_header_timeout", "send_timeout"):
         assert re.search(rf"(?m)^\s*{directive} \w+;", nginx), directive
+
+
+def test_uploads_sent_at_the_same_instant_cannot_pass_the_hourly_quota_together(tmp_path):
+    """Six uploads of one department at once, with three allowed an hour: the uploads still being
+    checked count, so at most three are taken, whatever the order they finish in."""
+    from concurrent.futures import ThreadPoolExecutor
+    app, config = office_with_settings(tmp_path, {"gui_toi_da_moi_gio": 3})
+    data = sample_bytes(CT)
+    with Server(app) as server:
+        clients = [client(server) for _ in range(6)]
+        try:
+            tokens = []
+            for c in clients:
+                login(c, CT)
+                tokens.append(csrf_of(c.get("/don-vi").text))
+
+            def post(i):
+                return clients[i].post(f"/don-vi/{PERIOD}/nop", data={"csrf": tokens[i]},
+                                       files={"tep": ("bieu.xlsx", data, "application/octet-stream")})
+            with ThreadPoolExecutor(6) as pool:
+                answers = list(pool.map(post, range(6)))
+        finally:
+            for c in clients:
+                c.close()
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(429) >= 3 and all(c in (200, 429) for c in codes), codes
+    with storage.open_store(config.db) as store:
+        assert len(storage.web.uploads(store, PERIOD, CT)) <= 3

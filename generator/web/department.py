@@ -116,19 +116,23 @@ async def upload(visit: Visit):
         raise HTTPException(411)
     if not length.isdigit() or int(length) > limit + 65536:
         raise HTTPException(413, f"Tệp gửi lên vượt giới hạn {limit // 2**20} MB.")
-    # a closed period, the hourly quota, the archive's size: refused before the body is read
-    await run_in_threadpool(quotas.refuse_upload, web, period, user["department"], int(length))
-    form = await request.form(max_files=1, max_fields=5)
-    check_csrf(request, form)
-    sent = form.get("tep")
-    if not isinstance(sent, UploadFile):
-        raise HTTPException(400, "Chưa chọn tệp biểu để gửi.")
-    data = await sent.read(limit + 1)
-    if len(data) > limit:
-        raise HTTPException(413, f"Tệp gửi lên vượt giới hạn {limit // 2**20} MB.")
-    shown_name = Path(str(sent.filename or "").replace("\\", "/")).name[:200]
-    upload_id = await run_in_threadpool(accept_upload, web, period, user["department"], user["username"], data,
-                                        shown_name)
+    # a closed period, the hourly quota, the archive's size: refused before the body is read; the
+    # slot held until the upload is logged, so uploads sent at once cannot all pass the quota
+    slot = await run_in_threadpool(quotas.take_upload_slot, web, period, user["department"], int(length))
+    try:
+        form = await request.form(max_files=1, max_fields=5)
+        check_csrf(request, form)
+        sent = form.get("tep")
+        if not isinstance(sent, UploadFile):
+            raise HTTPException(400, "Chưa chọn tệp biểu để gửi.")
+        data = await sent.read(limit + 1)
+        if len(data) > limit:
+            raise HTTPException(413, f"Tệp gửi lên vượt giới hạn {limit // 2**20} MB.")
+        shown_name = Path(str(sent.filename or "").replace("\\", "/")).name[:200]
+        upload_id = await run_in_threadpool(accept_upload, web, period, user["department"], user["username"], data,
+                                            shown_name)
+    finally:
+        quotas.give_back(slot, int(length))
     # Post/Redirect/Get: Back or F5 on the result never sends the file again
     return visit.redirect("upload_result", period=period, upload=upload_id)
 

@@ -383,10 +383,13 @@ def _act(visit: Visit):
         problems, res, counts = check_typed(web, period, dept, fields)
         return page(web, visit.request, period, dept, fields, problems=problems, res=res, counts=counts)
     try:   # a closed period, the hourly quota, the archive's size: said on the page, the typed figures kept
-        quotas.refuse_upload(web, period, dept, 0)
+        slot = quotas.take_upload_slot(web, period, dept, 0)
     except HTTPException as e:
         return page(web, visit.request, period, dept, fields, status_code=e.status_code, note=f"Chưa gửi được: {e.detail}")
-    upload_id = send_typed(web, period, dept, visit.user["username"], fields)
+    try:
+        upload_id = send_typed(web, period, dept, visit.user["username"], fields)
+    finally:
+        quotas.give_back(slot, 0)
     with storage.open_store(web.config.db) as store:
         row = next(u for u in storage.web.uploads(store, str(period), dept) if u["id"] == upload_id)
     if row["accepted"]:   # Post/Redirect/Get: the receipt has its own address, as for an upload

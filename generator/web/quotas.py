@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,10 +64,40 @@ def archive_bytes(folder: Path) -> int:
     return total
 
 
-def refuse_upload(web: Web, period: Period, dept: str, length: int) -> None:
+# uploads let through and not yet logged (their checks still running), per (store, department):
+# [count, bytes]. Counted with the logged ones, so uploads sent at the same instant cannot all
+# pass the quota before the first of them is logged.
+_PENDING: dict[tuple[str, str], list[int]] = {}
+_PENDING_LOCK = threading.Lock()
+
+
+def take_upload_slot(web: Web, period: Period, dept: str, length: int) -> tuple[str, str]:
+    """``refuse_upload`` counting the department's uploads still being checked, and the slot
+    held for this one (give it back with ``give_back``, whatever happens). Raises the same
+    HTTPException (403, 429, 507)."""
+    key = (str(web.config.db), dept)
+    with _PENDING_LOCK:
+        count, size = _PENDING.get(key, (0, 0))
+        refuse_upload(web, period, dept, length, pending=count, pending_bytes=size)
+        _PENDING[key] = [count + 1, size + length]
+    return key
+
+
+def give_back(key: tuple[str, str], length: int) -> None:
+    """The upload's slot, once it is logged (accepted or refused) or has failed."""
+    with _PENDING_LOCK:
+        count, size = _PENDING.get(key, (1, length))
+        if count <= 1:
+            _PENDING.pop(key, None)
+        else:
+            _PENDING[key] = [count - 1, max(size - length, 0)]
+
+
+def refuse_upload(web: Web, period: Period, dept: str, length: int, pending: int = 0, pending_bytes: int = 0) -> None:
     """Raise the Vietnamese refusal of an upload of ``length`` bytes the limits do not allow:
     a closed period (403), the department's hourly quota spent (429), an archive that would
-    pass its size (507)."""
+    pass its size (507). ``pending``/``pending_bytes``: the department's uploads let through
+    whose checks are still running, counted as sent."""
     got = intake(web, period)
     if not got.open:
         since = f" từ ngày {got.closes + dt.timedelta(days=1):%d/%m/%Y}" if got.closes and got.state is None else ""
@@ -77,13 +108,14 @@ def refuse_upload(web: Web, period: Period, dept: str, length: int) -> None:
     now = dt.datetime.now(dt.timezone.utc)
     with storage.open_store(web.config.db) as store:
         recent = storage.web.uploads_since(store, dept, (now - dt.timedelta(hours=1)).strftime(TIME))
-    if len(recent) >= per_hour:
-        again = epoch_of(recent[-per_hour]) + 3660   # the hour past the oldest upload counted, and a minute
-        raise HTTPException(429, f"Đơn vị đã gửi {len(recent)} lần trong một giờ qua, quá số lần Văn phòng cho phép "
+    counted = [epoch_of(t) for t in recent] + [now.timestamp()] * pending
+    if len(counted) >= per_hour:
+        again = counted[-per_hour] + 3660   # the hour past the oldest upload counted, and a minute
+        raise HTTPException(429, f"Đơn vị đã gửi {len(counted)} lần trong một giờ qua, quá số lần Văn phòng cho phép "
                                  f"({per_hour} lần mỗi giờ): hãy kiểm tra kỹ biểu rồi gửi lại sau "
                                  f"{format_time(again, zone_setting(web.base_ctx.settings))}.")
     held = archive_bytes(web.config.db.parent / "ban-nop")
-    if held + length > cap_mb * 2**20:
+    if held + pending_bytes + length > cap_mb * 2**20:
         raise HTTPException(507, f"Kho lưu các bản nộp đã gần đầy ({held / 2**20:.0f} MB, giới hạn {format_plain(cap_mb)} MB): "
                                  f"chưa nhận được biểu; hãy báo Văn phòng để dọn kho hoặc nâng giới hạn.")
 
