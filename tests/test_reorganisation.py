@@ -3,6 +3,7 @@ periods follow the new structure, values follow the indicator code across depart
 from __future__ import annotations
 
 import json
+import shutil
 
 from openpyxl import load_workbook
 
@@ -55,6 +56,7 @@ def test_a_reorganisation_keeps_the_past_and_follows_the_indicators(tmp_path):
 
     # the 2025-style move, written into the catalogue with «Từ kỳ» / «Đến kỳ»
     new = make_templates(tmp_path / "new", indicators=moved_indicators(), departments=NEW_DEPTS)
+    shutil.copy(old / "cai-dat.toml", new / "cai-dat.toml")   # the office's settings stay as they were
     cat, problems = load_catalogue(new)
     assert not problems, [str(p) for p in problems]
     ctx = ctx_for(tmp_path, "2023-09", new)
