@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
-from . import bounds, history, narrative
+from . import bounds, history, narrative, owners
 from . import store as storage
 from .context import Context
 from .history import StoredContext
@@ -110,10 +110,10 @@ def from_store(ctx: Context, store, department: str, known: StoredContext | None
                             at=format_time(cur.accepted_at, zone_setting(settings)), revision=cur.revision,
                             stored_file=cur.file_name))
     texts = []
-    budget = bounds.Budget()
+    budget, codes, refused = bounds.Budget(), set(cat.indicators), _refusals(ctx)
     for section, body, cell in rows:
         texts += narrative_row(section, body, dict(file=cur.file_name, sheet=layout.SHEET_TEXT, cell=cell),
-                               department, set(cat.indicators), settings, problems, budget)
+                               department, codes, settings, problems, budget, refused)
     problems, hidden = _capped(problems, budget, cur.file_name)
     sha = storage.submissions.current_files(store, str(ctx.period)).get(department, (0, None))[1]
     return DepartmentIntake(department, name, HAS_ERRORS if bounds.counts(problems, hidden)[0] else SUBMITTED,
@@ -147,10 +147,10 @@ def of_workbook(ctx: Context, store, department: str, path: Path, got: tuple, sh
         for code, vals in data.values.items():
             out.entered[code] = Entered(vals, data.sources.get(code, {}), data.revisions.get(code, {}),
                                         data.notes.get(code, ""), data.note_sources.get(code))
-        codes = set(cat.indicators)
+        codes, refused = set(cat.indicators), _refusals(ctx)
         for section, body, cell in data.narrative:
             out.narrative += narrative_row(section, body, dict(file=path.name, sheet=layout.SHEET_TEXT, cell=cell),
-                                           department, codes, settings, problems, budget)
+                                           department, codes, settings, problems, budget, refused)
         out.broken = data.structure_broken
     problems, out.hidden = _capped(problems, budget, path.name)
     if bounds.counts(problems, out.hidden)[0]:
@@ -171,12 +171,21 @@ def is_blank_read(got: tuple | None) -> bool:
     return got is not None and is_blank(*got)
 
 
+def _refusals(ctx: Context):
+    """``refused(section, department, where)``: the error when the department may not write
+    in the section (``owners.py``: the office's ``[muc_don_vi]``, else the catalogue), or None."""
+    cat, settings = ctx.catalogue, ctx.settings
+    writers = owners.section_writers(cat, settings)
+    return lambda section, department, where: owners.refusal(section, department, writers, settings, cat, where)
+
+
 def narrative_row(section, body, place, department, codes, settings, probs,
-                  budget: bounds.Budget | None = None) -> list[NarrativeRow]:
+                  budget: bounds.Budget | None = None, refused=None) -> list[NarrativeRow]:
     """One ``Thuyết minh`` row parsed: [NarrativeRow], problems added to ``probs`` (at most
     ``bounds.PROBLEMS_PER_FILE`` of them built per file: ``budget`` counts the rest, and the
     characters read; a cell or a file past its length limit is an error naming it, and a file's
-    narrative past its limit is not read further)."""
+    narrative past its limit is not read further). ``refused`` (``_refusals``): a section the
+    department may not write in is an error naming it, and the row is not read further."""
     budget = budget if budget is not None else bounds.Budget()
     if budget.over:
         return []
@@ -192,6 +201,10 @@ def narrative_row(section, body, place, department, codes, settings, probs,
         return []
     if section not in settings["muc"]:
         probs.append(make("unknown-section", place, section=brief(section, 40), sections=", ".join(settings["muc"])))
+        return []
+    why = refused(section, department, place) if refused is not None else None
+    if why is not None:
+        probs.append(why)
         return []
     body, removed = narrative.neutralise(body)
     if removed:

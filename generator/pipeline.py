@@ -10,7 +10,7 @@ import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import bounds, earlier, history, intake, narrative
+from . import bounds, earlier, history, intake, narrative, owners
 from . import store as storage
 from .annex import annex_settings, build_annex
 from .annex.xlsx import annex_workbook
@@ -101,7 +101,18 @@ def open_context(period: str | Period, inputs="inputs", out="build", templates=N
     cat, problems = load_catalogue(templates)
     if has_errors(problems):
         raise InputError("Danh mục chỉ tiêu có lỗi", problems)
+    _check_writers(settings)
     return Context(p, Path(inputs), Path(out), templates, settings, cat.in_force(p), Path(db) if db else None, origin)
+
+
+def _check_writers(settings) -> None:
+    """``[muc_don_vi]`` names sections of ``[muc]`` (a department code it has that is no
+    department's is said when a department is refused that section: owners.refusal)."""
+    wrong = owners.unknown_sections(settings)
+    if wrong:
+        where = settings.get("_path", "cai-dat.toml")
+        raise BaocaoError(f"Tệp cài đặt {where}, {wrong[0]}" if len(wrong) == 1 else
+                          f"Tệp cài đặt {where} có {len(wrong)} lỗi:\n" + "\n".join(f"- {w}" for w in wrong))
 
 
 def open_office(inputs="inputs", out="build", templates=None, db=None) -> Context:

@@ -173,6 +173,7 @@ _FROM_STORE = ("Không có tệp {file} trong thư mục kỳ {period}: dùng ng
 _UNPRINTABLE = (", thường do dán từ chương trình khác: đã bỏ các ký tự này khỏi thuyết minh; hãy xem lại nội dung ô")
 _EARLIER_DIFFERS = ("; báo cáo kỳ {report_period} không dùng số đã cũ thay cho tệp này: hãy chạy «baocao check --period "
                     "{period}» và sửa tệp, hoặc bỏ tệp khỏi thư mục nếu đó không phải bản đúng")
+_MOVE = ": hãy chuyển đoạn này sang mục của đơn vị ({mine}), hoặc đề nghị Văn phòng cho phép (cai-dat.toml, mục [muc_don_vi])"
 _NEW_ROW = ": hãy ghi «Đến kỳ» cho dòng chỉ tiêu này và thêm một dòng mới (cùng mã) với đơn vị báo cáo mới từ kỳ sau"
 
 # Every problem code, in one place, with what it means (kiem-tra.xlsx shows it beside each
@@ -484,6 +485,16 @@ TABLE = (
            "lập báo cáo; dùng «{{{code}:{word}}}» để phần mềm tự viết tăng/giảm")),
     Code("unknown-section", "mục báo cáo không có",
          E("Mục «{section}» không có trong báo cáo; dùng một trong: {sections}")),
+    Code("section-not-allowed", "đơn vị viết vào mục của đơn vị khác hoặc của Văn phòng khi chưa được cho phép",
+         E("Đơn vị không được viết vào mục {section} «{title}» (mục của {writers})" + _MOVE),
+         unknown=E("Đơn vị không được viết vào mục {section} «{title}» (mục của {writers}; [muc_don_vi] ghi {unknown} "
+                   "không phải mã đơn vị nào của danh mục don-vi.csv, có thể gõ sai)" + _MOVE),
+         nobody=E("Đơn vị không được viết vào mục {section} «{title}» (chưa đơn vị nào được Văn phòng cho viết vào mục "
+                  "này)" + _MOVE),
+         nobody_unknown=E("Đơn vị không được viết vào mục {section} «{title}» ([muc_don_vi] chỉ ghi {unknown}, không phải "
+                          "mã đơn vị nào của danh mục don-vi.csv, có thể gõ sai)" + _MOVE),
+         alone=E("Đơn vị không được viết vào mục {section} «{title}» và chưa có mục nào để viết thuyết minh: hãy đề nghị "
+                 "Văn phòng cho phép (cai-dat.toml, mục [muc_don_vi])")),
     Code("narrative-too-long", "thuyết minh của một ô hoặc cả biểu dài quá giới hạn",
          E("Ô thuyết minh dài {size} ký tự, quá giới hạn {limit} ký tự của một ô: hãy rút gọn hoặc chia thành nhiều dòng "
            "(cùng mục)"),

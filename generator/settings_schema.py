@@ -285,6 +285,10 @@ SCHEMA: tuple[Section, ...] = (
     Section("muc", "Các mục của báo cáo mà đơn vị viết thuyết minh vào: mã mục = tên mục",
             open=Setting("muc", "MÃ_MỤC", "text", "tên mục in trong báo cáo", dated=False), open_keys=r".+",
             dated=False),
+    Section("muc_don_vi", "Đơn vị được viết thuyết minh vào mục: mã mục = [mã các đơn vị] (mục không ghi ở đây: "
+            "các đơn vị có chỉ tiêu thuộc mục; mục III chỉ khi được ghi ở đây; mục không có chỉ tiêu: mọi đơn vị)",
+            open=Setting("muc_don_vi", "MÃ_MỤC", "texts", "mã các đơn vị được viết vào mục này", dated=False),
+            open_keys=r"\S+", dated=False),
     Section("thu_nhac", "Thư nhắc nộp biểu gửi qua e-mail (máy chủ thư SMTP của tỉnh)", (
         _s("thu_nhac", "may_chu", "text", "máy chủ SMTP của tỉnh, ví dụ \"mail.langson.gov.vn\" (để trống: trang web "
            "không gửi thư nhắc)", "", dated=False),

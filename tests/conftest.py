@@ -46,6 +46,12 @@ def make_templates(folder: Path, indicators: str = SMALL_INDICATORS, departments
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("cai-dat.toml", "BC-UBND.docx"):
         shutil.copy(ROOT / "templates" / name, folder / name)
+    # the small office has no «van-phong-ubnd»: its departments are the writers the office names
+    # for the sections the shipped settings give to it (I, II.DG, III)
+    codes = [line.split(",")[0] for line in departments.splitlines()[1:] if line.strip()]
+    settings = folder / "cai-dat.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        '["van-phong-ubnd"]', "[" + ", ".join(f'"{c}"' for c in codes) + "]"), encoding="utf-8")
     (folder / "don-vi.csv").write_text(departments, encoding="utf-8")
     (folder / "chi-tieu.csv").write_text(indicators, encoding="utf-8")
     return folder

@@ -269,7 +269,7 @@ def test_a_share_of_another_department_parent_is_not_resolved_in_the_verdict(tmp
     shutil.copytree(ROOT / "inputs" / PERIOD, inputs / PERIOD)
     (inputs / PERIOD / f"{parent_dept}.xlsx").unlink()
     (inputs / PERIOD / "cuc-thue.xlsx").write_bytes(with_narrative(sample_bytes("cuc-thue"), [
-        ("II.2", "Thu nội địa chiếm {THUE_THU_ND:tytrong} tổng thu.")]))
+        ("II.1.6", "Thu nội địa chiếm {THUE_THU_ND:tytrong} tổng thu.")]))   # (II.1.6: Cục Thuế's own section)
     ctx = pipeline.open_context(PERIOD, inputs, tmp_path / "out", db=None)
     full = pipeline.department_problems(pipeline.check(ctx, record=False), "cuc-thue")
     own = pipeline.department_problems(pipeline.check(ctx, record=False, only="cuc-thue"), "cuc-thue")

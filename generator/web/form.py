@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from .. import narrative, pipeline, stars
+from .. import narrative, owners, pipeline, stars
 from .. import store as storage
 from ..outputs import atomic_write_bytes
 from ..periods import Period, period_phrase
@@ -49,9 +49,13 @@ def _text_of(value) -> str:
     return "" if value is None else format_plain(value)
 
 
-def _sections(settings: dict, extra=()) -> list[tuple[str, str]]:
-    out = [(k, v) for k, v in settings["muc"].items()]
-    return out + [(s, "") for s in extra if s not in settings["muc"]]
+def _sections(ctx, dept: str, fields: dict) -> list[tuple[str, str]]:
+    """The form's narrative sections: the department's own (owners.py), in the report's order,
+    and any other one a text was typed or sent in (shown with its error, never lost)."""
+    muc = ctx.settings["muc"]
+    mine = set(owners.own_sections(owners.section_writers(ctx.catalogue, ctx.settings), dept))
+    typed_in = [k[2:] for k, v in fields.items() if k.startswith("t:") and str(v).strip()]
+    return [(k, v) for k, v in muc.items() if k in mine or k in typed_in] + [(s, "") for s in typed_in if s not in muc]
 
 
 def _current(web: Web, period: Period, dept: str):
@@ -140,20 +144,18 @@ def _as_workbook(ctx, dept: str, fields: dict) -> bytes:
         note = " ".join(fields.get(f"n:{ind.code}", "").split())
         if note:
             notes[ind.code] = note
-    extra = [k[2:] for k in fields if k.startswith("t:")]
     narrative = []
-    for section, _ in _sections(ctx.settings, extra):
+    for section, _ in _sections(ctx, dept, fields):
         for line in fields.get(f"t:{section}", "").split("\n"):
             if line.strip():
                 narrative.append((section, line.strip()))
     return typed.filled_workbook(cat, cat.departments[dept], ctx.period, ctx.settings, {}, values, notes, narrative)
 
 
-def _rows_of_narrative(ctx, fields: dict) -> dict:
+def _rows_of_narrative(ctx, dept: str, fields: dict) -> dict:
     """Row of «Thuyết minh» -> (section, paragraph number), as ``_as_workbook`` writes them."""
-    extra = [k[2:] for k in fields if k.startswith("t:")]
     out, row = {}, 2
-    for section, _ in _sections(ctx.settings, extra):
+    for section, _ in _sections(ctx, dept, fields):
         n = 0
         for line in fields.get(f"t:{section}", "").split("\n"):
             if line.strip():
@@ -280,7 +282,7 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
     own = ctx.catalogue.of_department(dept)
     cells = typed.cells_of(ctx.catalogue, dept)
     field_of = {coord: key for key, coord in cells.items()}
-    rows_of = _rows_of_narrative(ctx, fields)
+    rows_of = _rows_of_narrative(ctx, dept, fields)
     by_field: dict = {}
     by_indicator: dict = {}
     by_section: dict = {}
@@ -313,12 +315,11 @@ def page(web: Web, request: Request, period: Period, dept: str, fields: dict, or
     automatic = automatic_sentences(res, {i.code for i in own}) if res is not None else {}
     for item in indicators:
         item["automatic"] = automatic.get(item["code"])
-    extra = [k[2:] for k in fields if k.startswith("t:")]
     shown = previews(res, dept, {i.code for i in own}) if res is not None else None
     sections = [{"key": k, "title": t, "text": fields.get(f"t:{k}", ""), "problems": by_section.get(k, []),
                  "rows": _rows(fields.get(f"t:{k}", "")),
                  "preview": (shown or {}).get(k, []), "id": "tm-" + k.replace(".", "-")}
-                for k, t in _sections(ctx.settings, extra)]
+                for k, t in _sections(ctx, dept, fields)]
     # deferred on purpose: init's writer loads openpyxl
     from ..workbooks.init import MARKUP_HELP  # noqa: PLC0415
     if counts is not None and problems is not None:   # the true counts (the problems shown may be capped)
