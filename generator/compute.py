@@ -16,6 +16,8 @@ from .catalogue import FLOW, INDEX, RATE, STOCK, Catalogue, Indicator
 from .problems import Problem, make
 from .sources import Entered
 from .vi_numbers import format_number, safe_div
+from .workbooks.layout import COLUMN_OF
+from .workbooks.read import MAX_MAGNITUDE, scientific
 
 from .measures import VALUES
 HUNDRED = Decimal(100)
@@ -149,6 +151,8 @@ def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -
         fig.derived = derive(ind, values)
         figures[code] = fig
     problems: list[Problem] = []
+    for fig in figures.values():
+        problems += too_large(fig, figures)
     default_tol = settings["kiem_tra"]["dung_sai_thanh_phan"]
     for code, fig in figures.items():
         parent = fig.indicator.parent
@@ -159,6 +163,52 @@ def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -
         if comps:
             problems += check_components(fig, comps, default_tol)
     return figures, problems
+
+
+# a percentage's name -> (what it is called, the measures it divides: value, base)
+PERCENTS = {
+    "pct_plan": ("tỷ lệ % so với kế hoạch", (None, "plan")),
+    "pct_plan2": ("tỷ lệ % so với kế hoạch khác", (None, "plan2")),
+    "yoy_month_pct": ("% tăng, giảm tháng so với cùng kỳ", ("month", "month_last_year")),
+    "ratio_month_pct": ("tỷ lệ % tháng so với cùng kỳ", ("month", "month_last_year")),
+    "yoy_cumulative_pct": ("% tăng, giảm lũy kế so với cùng kỳ", ("cumulative", "cumulative_last_year")),
+    "ratio_cumulative_pct": ("tỷ lệ % lũy kế so với cùng kỳ", ("cumulative", "cumulative_last_year")),
+    "yoy_quarter_pct": ("% tăng, giảm quý so với cùng kỳ", ("quarter", "quarter_last_year")),
+    "mom_month_pct": ("% tăng, giảm so với tháng trước", ("month", "month_previous")),
+    "share_pct": ("tỷ trọng trong chỉ tiêu cha", (None, None)),
+}
+MEASURE_WORDS = COLUMN_OF | {"quarter": "Quý", "quarter_last_year": "Cùng kỳ quý", "month_previous": "Tháng trước"}
+
+
+def too_large(fig: Figure, figures: dict) -> list[Problem]:
+    """The percentages of ``fig`` whose magnitude is ``MAX_MAGNITUDE`` or more (a value divided
+    by a tiny base): each becomes None (never printed) with one error naming the two values it
+    divides and where they were entered. ``figures``: code -> Figure (a share's parent)."""
+    out, said = [], set()
+    for name, (what, (top, base)) in PERCENTS.items():
+        d = fig.derived.get(name)
+        if d is None or abs(d) < MAX_MAGNITUDE:
+            continue
+        fig.derived[name] = None
+        if (top, base) in said:
+            continue   # one message per cause: the change and the ratio of the same two values
+        said.add((top, base))
+        parts = []
+        if name == "share_pct":
+            parent = figures[fig.indicator.parent]
+            top, base = parent.main_measure(), parent.main_measure()
+            pairs = ((fig, top), (parent, base))
+        else:
+            top = top or fig.main_measure()
+            pairs = ((fig, top), (fig, base))
+        for owner, measure in pairs:
+            src = owner.sources.get(measure)
+            parts.append(f"«{MEASURE_WORDS.get(measure, measure)}» của {owner.code} = {scientific(owner.values[measure])}"
+                         + (f" ({src})" if src is not None and str(src) else ""))
+        place = getattr(fig.sources.get(pairs[1][1]) if pairs[1][0] is fig else fig.sources.get(top), "place", {})
+        out.append(make("figure-too-large", dict(indicator=fig.code, **place), what=what, name=fig.indicator.name,
+                        code=fig.code, value=scientific(d), limit=format_number(MAX_MAGNITUDE), parts="; ".join(parts)))
+    return out
 
 
 def check_components(parent: Figure, comps: list[Figure], default_tol: Decimal) -> list[Problem]:

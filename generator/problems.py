@@ -387,6 +387,12 @@ TABLE = (
          E("Ô «{title}» có định dạng có điều kiện (Conditional Formatting) đổi cách hiển thị số thành «{shown}»: không biết "
            "số nào là số đơn vị thấy; hãy xóa định dạng có điều kiện của ô (Home > Conditional Formatting > Clear Rules) và "
            "nhập số theo «{unit}»")),
+    Code("number-too-large", "số quá lớn, báo cáo không tính và in được (từ 10^15 trở lên)",
+         E("Ô «{title}» ghi {value}: số quá lớn, báo cáo không tính và in được (trị tuyệt đối phải nhỏ hơn {limit}); hãy "
+           "kiểm tra lại số (gõ thừa chữ số, nhầm đơn vị) và nhập số theo «{unit}»")),
+    Code("figure-too-large", "số tính ra quá lớn để in (chia cho một số gốc rất nhỏ)",
+         E("«{what}» của «{name}» ({code}) tính ra {value}%, quá lớn để in (trị tuyệt đối phải nhỏ hơn {limit}): tính từ "
+           "{parts}; hãy kiểm tra lại các số này (số gốc gõ nhầm quá nhỏ, nhầm đơn vị)")),
     Code("not-applicable", "cột không áp dụng cho loại chỉ tiêu",
          W("Cột «{title}» không áp dụng cho chỉ tiêu {kind_name}; giá trị này bị bỏ qua")),
     Code("negative", "số âm khi không cho phép",

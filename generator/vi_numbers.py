@@ -35,10 +35,12 @@ def to_decimal(value) -> Decimal:
 
 
 def round_half_up(value, places: int) -> Decimal:
-    """Round half away from zero to ``places`` decimals; -0 becomes 0."""
+    """Round half away from zero to ``places`` decimals; -0 becomes 0. Any finite value rounds
+    (the precision grows with its digits); the reader keeps entered values, and ``compute`` the
+    percentages, under ``workbooks.read.MAX_MAGNITUDE``, so what prints stays short."""
     value = to_decimal(value)
     with localcontext() as ctx:
-        ctx.prec = 60
+        ctx.prec = _precision(value, places)
         ctx.rounding = ROUND_HALF_UP
         out = value.quantize(Decimal(1).scaleb(-places))
     if out.is_zero():
@@ -46,12 +48,17 @@ def round_half_up(value, places: int) -> Decimal:
     return out
 
 
+def _precision(value: Decimal, places: int) -> int:
+    """Digits enough to hold ``value`` rounded to ``places`` decimals (at least 60)."""
+    return max(60, value.adjusted() + places + 3) if value.is_finite() else 60
+
+
 def format_number(value, places: int = 0, pad: int = 0) -> str:
     """``2945 -> '2.945'``, ``(48406.9, 1) -> '48.406,9'``, ``(2, 0, pad=2) -> '02'`` (zero is never
     padded: ``0 vụ``)."""
     rounded = round_half_up(value, places)
     with localcontext() as ctx:
-        ctx.prec = 60
+        ctx.prec = _precision(rounded, places)
         ctx.rounding = ROUND_HALF_UP
         text = _pattern(places).apply(rounded, _locale())
     if pad and rounded > 0 and rounded == rounded.to_integral_value() and places == 0:   # «05 vụ», never «00 vụ»

@@ -18,7 +18,7 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 from ..catalogue import Catalogue
@@ -26,7 +26,7 @@ from ..periods import Period
 from ..problems import Problem, make
 from ..sources import Source
 from ..units import plain, same_unit
-from ..vi_numbers import NumberTextError, brief, format_plain, parse_number, to_decimal
+from ..vi_numbers import NumberTextError, brief, format_number, format_plain, parse_number, to_decimal
 from . import layout
 from .grid import (CellError, GridBook, LimitExceeded, get_column_letter, is_date_format, is_percent_format,
                    one_line)
@@ -38,6 +38,12 @@ MAX_FILE_BYTES = 50 * 2**20          # a department workbook is a few hundred kB
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 VBA_STREAM = "_VBA_PROJECT".encode("utf-16-le")
+# The largest magnitude an entered value may have (a value v is read when |v| < MAX_MAGNITUDE):
+# a spreadsheet keeps 15 significant digits, so from 10^15 on the units digit of an integer is
+# no longer stored and a figure cannot be printed to the unit the report prints it in. One
+# home: the reader (``_cell_number``: workbooks, the web form, import-history), the form
+# (``typed.typed_number``) and the computed figures (``compute``) read it from here.
+MAX_MAGNITUDE = Decimal(10) ** 15
 EXCEL_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
 
 
@@ -436,6 +442,28 @@ def _read_data(ws, cat, department, fname, data, problems):
 
 
 def _cell_number(cell, title, ind, place, problems) -> Decimal | None:
+    """The number a cell holds (``_cell_value``), or None with an error when its magnitude is
+    ``MAX_MAGNITUDE`` or more (no figure the report could print or compute with)."""
+    before = len(problems)
+    number = _cell_value(cell, title, ind, place, problems)
+    if number is None or abs(number) < MAX_MAGNITUDE:
+        return number
+    problems[before:] = [p for p in problems[before:] if p.code not in ("text-number", "percent-cell")]   # one message for the cell
+    problems.append(make("number-too-large", place, title=title, value=scientific(number), unit=ind.unit,
+                         limit=format_number(MAX_MAGNITUDE)))
+    return None
+
+
+def scientific(number: Decimal) -> str:
+    """``1E+300``, ``-1,5E+20``: a number too long to write out, as Excel shows it (15 significant
+    digits, decimal comma)."""
+    with localcontext() as ctx:
+        ctx.prec = 15
+        shown = (+number).normalize()
+    return brief(format(shown, "E").replace(".", ","), 30)
+
+
+def _cell_value(cell, title, ind, place, problems) -> Decimal | None:
     """The number a cell of the model holds, or None with the problem said: empty (a formula
     without a computed value is an error), an error value, a truth value, a date, text that is
     not a number. A number in a percent-formatted cell is read as the percentage it shows."""

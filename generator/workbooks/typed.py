@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..vi_numbers import NumberTextError, parse_number
 from . import layout
+from .read import MAX_MAGNITUDE
 
 MARK = "baocao-bieu-mau"
 CORE = "docProps/core.xml"
@@ -160,4 +161,6 @@ def typed_number(text: str, unit: str):
         return text
     if got.percent and unit.strip() != "%":
         return text      # the reader explains a percentage typed for another unit
+    if abs(got.value) >= MAX_MAGNITUDE:
+        return text      # past what a cell keeps: the reader says so of the text as typed
     return got.value

@@ -6,6 +6,7 @@ from ..problems import Problem, make
 from ..sources import entered
 from ..vi_numbers import format_percent, format_plain
 from . import layout
+from .read import MAX_MAGNITUDE
 
 LABEL = layout.COLUMN_OF   # a value's column title is its name in messages
 
@@ -68,6 +69,8 @@ def validate_values(cat: Catalogue, data, settings: dict, period=None) -> list[P
             if v is None or b is None or b <= 0 or ind.kind not in (FLOW, "stock"):
                 continue
             change = (v / b - 1) * 100
+            if abs(change) >= MAX_MAGNITUDE:
+                continue   # a change too large to print: compute says so (figure-too-large)
             if abs(change) > far:
                 out.append(make("far-from-last-year", place(measure), label=LABEL[measure], value=format_plain(v),
                                 change=format_percent(change, 1), last_year=format_plain(b), far=format_percent(far, 0)))
