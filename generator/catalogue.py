@@ -175,9 +175,14 @@ class Catalogue:
         """The indicators in force that department ``code`` reports, in catalogue order."""
         return [i for i in self.indicators.values() if i.department == code]
 
-    def components(self, code: str) -> list[Indicator]:
-        """The indicators in force whose parent is ``code`` (its components), in catalogue order."""
-        return [i for i in self.indicators.values() if i.parent == code]
+    def components(self) -> dict[str, list[Indicator]]:
+        """Each parent's code -> the indicators in force whose parent it is (its components), in
+        catalogue order; one pass over the catalogue (a parent without components is absent)."""
+        out: dict[str, list[Indicator]] = {}
+        for i in self.indicators.values():
+            if i.parent:
+                out.setdefault(i.parent, []).append(i)
+        return out
 
 
 def _latest_view(cat: Catalogue) -> Catalogue:

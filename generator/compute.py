@@ -154,12 +154,13 @@ def compute(catalogue: Catalogue, entered: dict, settings: dict | None = None) -
     for fig in figures.values():
         problems += too_large(fig, figures)
     default_tol = settings["kiem_tra"]["dung_sai_thanh_phan"]
+    components = catalogue.components()
     for code, fig in figures.items():
         parent = fig.indicator.parent
         if parent and parent in figures:
             pfig = figures[parent]
             fig.derived["share_pct"] = _pct(fig.values.get(pfig.main_measure()), pfig.main_value())
-        comps = [figures[c.code] for c in catalogue.components(code)]
+        comps = [figures[c.code] for c in components.get(code, ())]
         if comps:
             problems += check_components(fig, comps, default_tol)
     return figures, problems

@@ -14,7 +14,7 @@ def test_small_catalogue_loads(tmp_path):
     assert cat.indicators["XNK_TONG"].kind == FLOW and cat.indicators["XNK_TONG"].plan_word == "kế hoạch"
     assert cat.indicators["CSSX"].kind == INDEX and cat.indicators["NN_TRAU"].kind == STOCK
     assert cat.indicators["NN_HOP"].pad == 2 and cat.indicators["NN_TRAU"].integer
-    assert [c.code for c in cat.components("XNK_TONG")] == ["XNK_XK", "XNK_NK"]
+    assert [c.code for c in cat.components()["XNK_TONG"]] == ["XNK_XK", "XNK_NK"]
 
 
 def test_sample_catalogue_loads():
