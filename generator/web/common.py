@@ -71,6 +71,10 @@ class Web:
         self.config = config
         self.pages = Jinja2Templates(directory=str(HERE / "templates"))
         self.kept = Kept()   # readings of workbooks, while nothing they depend on changes
+        # one connection to the store held open while the server runs: a request closing its own
+        # is then never the store's last connection, whose close checkpoints the WAL into the
+        # database and fsyncs it on every request (SQLite still checkpoints every 1000 pages)
+        self.store_keeper = storage.open_store(config.db)
         self._contexts: dict = {}
         self._checks: dict = {}   # period -> (what its last page check read, its result)
         self._contexts_lock = threading.Lock()
