@@ -331,13 +331,19 @@ def _serve(ctx, args) -> int:
     # the handler found at start: with the default one the process would die there, before
     # any clean-up, and leave its reading workers running. This one ends the run as an exit
     # (the clean-up below runs) — also when the signal comes before uvicorn has taken it over.
+    # A request still open at the stop (a stalled upload) is given GRACEFUL_STOP_S seconds, not
+    # the 30 s of the slow-body limit.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", root_path=args.root_path,
-                    proxy_headers=args.proxy_headers, forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None)
+                    proxy_headers=args.proxy_headers, forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None,
+                    timeout_graceful_shutdown=GRACEFUL_STOP_S)
     finally:
         sandbox.stop_now()
     return EXIT_OK
+
+
+GRACEFUL_STOP_S = 5   # seconds the requests still open at a stop may take before they are cut
 
 
 def _stop_on_sigterm(signum, frame):

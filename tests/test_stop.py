@@ -77,3 +77,39 @@ def test_sigterm_stops_the_server_and_its_reader_processes(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_sigterm_does_not_wait_for_a_stalled_request(tmp_path):
+    """A client that declared a body and stopped sending (a stalled upload) does not keep the
+    server alive after SIGTERM until the slow-body limit (30 s): it is cut after a few seconds."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from .web_helpers import free_port
+    app, config = web_setup(tmp_path)
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port), "--inputs",
+                             str(config.inputs), "--out", str(config.out), "--db", str(config.db)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/suc-khoe", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(b"POST /dang-nhap HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: 1000\r\n\r\nten=a")
+            time.sleep(1)
+            started = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=25) == 0   # the stall limit would keep it 30 s
+            assert time.monotonic() - started < 20
+    finally:
+        if proc.poll() is None:
+            proc.kill()
