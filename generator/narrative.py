@@ -236,10 +236,16 @@ _WORD_BEFORE = re.compile(r"(" + "|".join(sorted(DIRECTION_WORDS, key=len, rever
 def direction_words(segments: list):
     """(word written, ref) wherever a narrative writes a direction word just before a
     magnitude-only reference, whatever the figure does."""
+    return _words_before(segments, MAGNITUDE_ONLY)
+
+
+def _words_before(segments: list, measures):
+    """(direction word, ref) wherever a direction word stands just before a reference whose
+    measure is one of ``measures``, also inside footnotes."""
     def walk(parts):
         prev = None
         for part in parts:
-            if isinstance(part, Ref) and part.measure in MAGNITUDE_ONLY and isinstance(prev, str):
+            if isinstance(part, Ref) and part.measure in measures and isinstance(prev, str):
                 m = _WORD_BEFORE.search(prev)
                 if m:
                     yield m.group(1), part
@@ -384,17 +390,7 @@ def check_refs(segments: list, printed: PeriodTexts, skip=lambda code: False,
 def doubled_directions(segments: list):
     """(word typed, ref) wherever a direction word stands just before a word that prints its
     own direction (``tăng {MÃ:tang}``)."""
-    def walk(parts):
-        prev = None
-        for part in parts:
-            if isinstance(part, Ref) and part.measure in DIRECTED and isinstance(prev, str):
-                m = _WORD_BEFORE.search(prev)
-                if m:
-                    yield m.group(1), part
-            elif isinstance(part, Note):
-                yield from walk(part.parts)
-            prev = part
-    yield from walk(segments)
+    return _words_before(segments, DIRECTED)
 
 
 def resolve(segments: list, printed: PeriodTexts) -> list:
