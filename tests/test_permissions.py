@@ -7,15 +7,13 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
-import time
 
 import httpx
 
 from generator.failures import record_failure
 
 from .conftest import ROOT
-from .web_helpers import MISSING, csrf_of, free_port, login, web_setup
+from .web_helpers import MISSING, csrf_of, login, serve_process, web_setup
 
 PERIOD = "2023-08"
 CT = "so-cong-thuong"
@@ -35,20 +33,9 @@ def test_a_server_started_with_umask_000_writes_nothing_world_readable(tmp_path)
     app, config = web_setup(tmp_path)
     # the office's own copy of a workbook, readable by anyone: an upload replaces (archives) it
     os.chmod(config.inputs / PERIOD / f"{CT}.xlsx", 0o644)
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port), "--inputs",
-                             str(config.inputs), "--out", str(config.out), "--db", str(config.db)],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=lambda: os.umask(0))
+    proc, url = serve_process(config, tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=lambda: os.umask(0))
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(url + "/suc-khoe", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         for dept in (MISSING, CT):
             with httpx.Client(base_url=url, timeout=300, follow_redirects=True) as c:
                 login(c, dept)

@@ -7,7 +7,7 @@ import time
 import httpx
 
 from .conftest import ROOT
-from .web_helpers import csrf_of, login, web_setup
+from .web_helpers import csrf_of, login, serve_process, web_setup
 
 CT = "so-cong-thuong"
 PERIOD = "2023-08"
@@ -42,24 +42,10 @@ def _descendants(pid: int) -> set:
 def test_sigterm_stops_the_server_and_its_reader_processes(tmp_path):
     import os
     import signal
-    import subprocess
-    import sys
 
-    from .web_helpers import free_port
     app, config = web_setup(tmp_path, remove=(CT,))
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port), "--inputs",
-                             str(config.inputs), "--out", str(config.out), "--db", str(config.db)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc, url = serve_process(config, tmp_path)
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(url + "/suc-khoe", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         with httpx.Client(base_url=url, timeout=120, follow_redirects=True) as c:
             login(c, CT)
             assert "Đã nhận biểu" in send(c, sample_bytes(CT)).text   # the readers are running now
@@ -82,27 +68,13 @@ def test_sigterm_stops_the_server_and_its_reader_processes(tmp_path):
 def test_sigterm_does_not_wait_for_a_stalled_request(tmp_path):
     """A client that declared a body and stopped sending (a stalled upload) does not keep the
     server alive after SIGTERM until the slow-body limit (30 s): it is cut after a few seconds."""
-    import os
     import signal
     import socket
-    import subprocess
-    import sys
 
-    from .web_helpers import free_port
     app, config = web_setup(tmp_path)
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port), "--inputs",
-                             str(config.inputs), "--out", str(config.out), "--db", str(config.db)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc, url = serve_process(config, tmp_path)
     try:
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/suc-khoe", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        with socket.create_connection(("127.0.0.1", port)) as s:
+        with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as s:
             s.sendall(b"POST /dang-nhap HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                       b"Content-Length: 1000\r\n\r\nten=a")
             time.sleep(1)

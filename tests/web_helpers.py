@@ -2,12 +2,17 @@
 accounts, and a real uvicorn server on 127.0.0.1 in a thread."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
+
+import httpx
 
 from generator.pipeline import open_context
 from generator.web import WebConfig, create_app
@@ -48,6 +53,26 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def serve_process(config, cwd, **popen) -> tuple:
+    """A real «baocao serve» process over ``config``'s folders on a free port, started in
+    ``cwd`` with this tree's code and waited for until /suc-khoe answers (up to 30 s):
+    (the Popen, its base URL). ``popen``: more Popen arguments (output, preexec_fn)."""
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", str(port), "--inputs",
+                             str(config.inputs), "--out", str(config.out), "--db", str(config.db)],
+                            cwd=cwd, env=env, **popen)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(url + "/suc-khoe", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return proc, url
 
 
 class Server:
